@@ -1,0 +1,166 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+/** Raised when a variable has a bad value; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = z
+  .string()
+  .url()
+  .transform((v) => v.replace(/\/+$/, ''));
+const flag = z.enum(['0', '1', 'auto', 'true', 'false']).transform((v) => (v === 'true' ? '1' : v === 'false' ? '0' : v));
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+
+const schema = z.object({
+  PORT: port.default(3000),
+  HOST: optionalString,
+  DATABASE_PATH: z.string().min(1).default('./data/lianbao.db'),
+  ROSTER_FILE: z.string().default('roster.example.yaml'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKDAY_END: hhmm.default('18:00'),
+  PLAYGROUND: flag.default('auto'),
+  PLAYGROUND_REMOTE: flag.default('0'),
+  ADMIN_TOKEN: optionalString,
+
+  WECOM_TOKEN: optionalString,
+  WECOM_ENCODING_AES_KEY: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9]{43}$/.test(v), {
+    message: 'must be the 43-character EncodingAESKey',
+  }),
+  WECOM_RECEIVE_ID: z.string().default(''),
+  WECOM_CORP_ID: optionalString,
+  WECOM_AGENT_ID: optionalString.refine((v) => v === undefined || /^\d+$/.test(v), { message: 'must be a number' }),
+  WECOM_SECRET: optionalString,
+  WECOM_API_BASE: url.default('https://qyapi.weixin.qq.com'),
+
+  DINGTALK_APP_KEY: optionalString,
+  DINGTALK_APP_SECRET: optionalString,
+  DINGTALK_ROBOT_CODE: optionalString,
+  DINGTALK_MODE: z.enum(['http', 'stream']).default('http'),
+  DINGTALK_API_BASE: url.default('https://api.dingtalk.com'),
+  DINGTALK_OAPI_BASE: url.default('https://oapi.dingtalk.com'),
+
+  RATE_GROUP_PER_MINUTE: positiveInt.default(20),
+  RATE_PERSON_PER_MINUTE: positiveInt.default(30),
+  RATE_SENDER_PER_MINUTE: positiveInt.default(20),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  databasePath: string;
+  rosterFile: string;
+  logLevel: string;
+  workdayEnd: { hour: number; minute: number };
+  playground: { enabled: boolean; remote: boolean };
+  adminToken?: string;
+  wecom?: {
+    token: string;
+    encodingAesKey: string;
+    receiveId: string;
+    corpId?: string;
+    agentId?: string;
+    secret?: string;
+    apiBase: string;
+  };
+  wecomApiBase: string;
+  dingtalk?: {
+    appKey: string;
+    appSecret: string;
+    robotCode: string;
+    mode: 'http' | 'stream';
+    apiBase: string;
+    oapiBase: string;
+  };
+  dingtalkApiBase: string;
+  dingtalkOapiBase: string;
+  rates: { groupPerMinute: number; personPerMinute: number; senderPerMinute: number };
+}
+
+/**
+ * Reads `.env` (if present) under the real environment: variables already set win, as they
+ * do with dotenv. Returns a fresh object; process.env is not modified.
+ */
+export function readEnv(envFile = '.env', env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+/** Validates the environment once; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = readEnv()): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const need = (group: string, names: (keyof typeof e)[]): void => {
+    const missing = names.filter((n) => e[n] === undefined);
+    if (missing.length > 0 && missing.length < names.length) {
+      throw new ConfigError(`invalid configuration\n  ${missing[0]}: required when ${group} is configured (set ${names.join(', ')})`);
+    }
+  };
+  need('WeCom', ['WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY']);
+  need('DingTalk', ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET']);
+  if ((e.WECOM_SECRET || e.WECOM_AGENT_ID) && !(e.WECOM_CORP_ID && e.WECOM_SECRET && e.WECOM_AGENT_ID)) {
+    const missing = (['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_AGENT_ID'] as const).find((n) => !e[n]);
+    throw new ConfigError(`invalid configuration\n  ${missing}: direct messages need WECOM_CORP_ID, WECOM_SECRET and WECOM_AGENT_ID together`);
+  }
+
+  const wecom =
+    e.WECOM_TOKEN && e.WECOM_ENCODING_AES_KEY
+      ? {
+          token: e.WECOM_TOKEN,
+          encodingAesKey: e.WECOM_ENCODING_AES_KEY,
+          receiveId: e.WECOM_RECEIVE_ID,
+          corpId: e.WECOM_CORP_ID,
+          agentId: e.WECOM_AGENT_ID,
+          secret: e.WECOM_SECRET,
+          apiBase: e.WECOM_API_BASE,
+        }
+      : undefined;
+  const dingtalk =
+    e.DINGTALK_APP_KEY && e.DINGTALK_APP_SECRET
+      ? {
+          appKey: e.DINGTALK_APP_KEY,
+          appSecret: e.DINGTALK_APP_SECRET,
+          robotCode: e.DINGTALK_ROBOT_CODE ?? e.DINGTALK_APP_KEY,
+          mode: e.DINGTALK_MODE,
+          apiBase: e.DINGTALK_API_BASE,
+          oapiBase: e.DINGTALK_OAPI_BASE,
+        }
+      : undefined;
+  const playgroundOn = e.PLAYGROUND === '1' || (e.PLAYGROUND === 'auto' && !wecom && !dingtalk);
+  const [hour, minute] = e.WORKDAY_END.split(':').map(Number) as [number, number];
+
+  return Object.freeze({
+    port: e.PORT,
+    // The playground acts as anyone in the roster, so by default it only listens on loopback.
+    host: e.HOST ?? (playgroundOn && e.PLAYGROUND_REMOTE !== '1' ? '127.0.0.1' : '0.0.0.0'),
+    databasePath: e.DATABASE_PATH,
+    rosterFile: e.ROSTER_FILE,
+    logLevel: e.LOG_LEVEL,
+    workdayEnd: { hour, minute },
+    playground: { enabled: playgroundOn, remote: e.PLAYGROUND_REMOTE === '1' },
+    adminToken: e.ADMIN_TOKEN,
+    wecom,
+    wecomApiBase: e.WECOM_API_BASE,
+    dingtalk,
+    dingtalkApiBase: e.DINGTALK_API_BASE,
+    dingtalkOapiBase: e.DINGTALK_OAPI_BASE,
+    rates: {
+      groupPerMinute: e.RATE_GROUP_PER_MINUTE,
+      personPerMinute: e.RATE_PERSON_PER_MINUTE,
+      senderPerMinute: e.RATE_SENDER_PER_MINUTE,
+    },
+  });
+}

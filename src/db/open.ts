@@ -1,0 +1,61 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS_DIR } from '../paths.js';
+
+export type Db = Database.Database;
+
+export class DatabaseTooNewError extends Error {
+  override name = 'DatabaseTooNewError';
+}
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Numbered forward-only migrations, `NNN-name.sql`, in order. */
+export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}-[\w-]+\.sql$/.test(f))
+    .sort()
+    .map((f, i) => {
+      const version = Number(f.slice(0, 3));
+      if (version !== i + 1) throw new Error(`migration ${f} is out of sequence: expected ${String(i + 1).padStart(3, '0')}`);
+      return { version, name: f, sql: readFileSync(`${dir}/${f}`, 'utf8') };
+    });
+}
+
+/**
+ * Applies the migrations the database has not seen, each in its own transaction, tracking
+ * progress in `PRAGMA user_version`. A database newer than this code is refused rather than
+ * guessed at.
+ */
+export function migrate(db: Db, migrations = loadMigrations()): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.length;
+  if (current > latest) {
+    throw new DatabaseTooNewError(
+      `database schema version ${current} is newer than this version of lianbao understands (${latest}); upgrade lianbao`,
+    );
+  }
+  for (const m of migrations.slice(current)) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+/** Opens (creating if needed) and migrates the database. `:memory:` works for tests. */
+export function openDb(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  migrate(db);
+  return db;
+}

@@ -1,0 +1,169 @@
+import type { Db } from './open.js';
+import type { OutboundMessage, Platform } from '../platforms/types.js';
+
+export interface OutboxItem extends OutboundMessage {
+  id: number;
+  dedupeKey: string;
+  lane: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+  sentAt: number | null;
+}
+
+export interface NewOutboxItem extends OutboundMessage {
+  dedupeKey: string;
+}
+
+interface Row {
+  id: number;
+  dedupe_key: string;
+  platform: Platform;
+  kind: OutboundMessage['kind'];
+  lane: string;
+  destination: string;
+  reply_url: string | null;
+  reply_expires_at: number | null;
+  chat_id: string | null;
+  title: string;
+  body: string;
+  mentions: string;
+  status: OutboxItem['status'];
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+function toItem(r: Row): OutboxItem {
+  return {
+    id: r.id,
+    dedupeKey: r.dedupe_key,
+    platform: r.platform,
+    kind: r.kind,
+    lane: r.lane,
+    to: r.destination,
+    replyUrl: r.reply_url ?? undefined,
+    replyExpiresAt: r.reply_expires_at ?? undefined,
+    chatId: r.chat_id ?? undefined,
+    title: r.title,
+    text: r.body,
+    mentions: JSON.parse(r.mentions) as string[],
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+  };
+}
+
+/** The lane a message travels in: sends within a lane keep their order and share a rate limit. */
+export function laneOf(m: OutboundMessage): string {
+  if (m.kind === 'person') return `${m.platform}:person:${m.to}`;
+  // A reply goes to the chat it answers; it shares the lane of that chat's group robot.
+  return `${m.platform}:group:${m.to || m.chatId || ''}`;
+}
+
+/** The outbox table (SPEC §8). */
+export class OutboxRepo {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      insert: db.prepare(
+        `INSERT INTO outbox (dedupe_key, platform, kind, lane, destination, reply_url, reply_expires_at, chat_id, title, body,
+           mentions, next_attempt_at, created_at)
+         VALUES (@dedupeKey, @platform, @kind, @lane, @to, @replyUrl, @replyExpiresAt, @chatId, @title, @text,
+           @mentions, @now, @now)
+         ON CONFLICT (dedupe_key) DO NOTHING`,
+      ),
+      // The head of each lane, when it is due: later messages of a lane wait for the earlier ones.
+      due: db.prepare<{ now: number; limit: number }, Row>(
+        `SELECT o.* FROM outbox o
+         WHERE o.status = 'pending' AND o.next_attempt_at <= @now
+           AND o.id = (SELECT min(id) FROM outbox h WHERE h.status = 'pending' AND h.lane = o.lane)
+         ORDER BY o.id LIMIT @limit`,
+      ),
+      nextDue: db.prepare<[], { t: number | null }>(
+        "SELECT min(next_attempt_at) AS t FROM outbox WHERE status = 'pending'",
+      ),
+      sent: db.prepare("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?"),
+      retry: db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
+      failed: db.prepare("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?"),
+      requeue: db.prepare(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = ?, created_at = ?, attempts = 0 WHERE id = ? AND status = 'failed'",
+      ),
+      get: db.prepare<[number], Row>('SELECT * FROM outbox WHERE id = ?'),
+      byStatus: db.prepare<[string, number], Row>('SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?'),
+      recent: db.prepare<[string, number], Row>('SELECT * FROM outbox WHERE platform = ? ORDER BY id DESC LIMIT ?'),
+      counts: db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM outbox GROUP BY status'),
+    };
+  }
+
+  /** Queues a message; false when a message with this dedupe key was queued before. */
+  enqueue(m: NewOutboxItem, now: number): boolean {
+    const info = this.s.insert.run({
+      dedupeKey: m.dedupeKey,
+      platform: m.platform,
+      kind: m.kind,
+      lane: laneOf(m),
+      to: m.to,
+      replyUrl: m.replyUrl ?? null,
+      replyExpiresAt: m.replyExpiresAt ?? null,
+      chatId: m.chatId ?? null,
+      title: m.title,
+      text: m.text,
+      mentions: JSON.stringify(m.mentions),
+      now,
+    });
+    return info.changes === 1;
+  }
+
+  due(now: number, limit = 100): OutboxItem[] {
+    return this.s.due.all({ now, limit }).map(toItem);
+  }
+
+  nextDueAt(): number | null {
+    return this.s.nextDue.get()?.t ?? null;
+  }
+
+  markSent(id: number, now: number): void {
+    this.s.sent.run(now, id);
+  }
+
+  scheduleRetry(id: number, at: number, error: string): void {
+    this.s.retry.run(at, error, id);
+  }
+
+  markFailed(id: number, error: string): void {
+    this.s.failed.run(error, id);
+  }
+
+  /** Puts a failed message back in the queue (`lianbao outbox --retry <id>`). */
+  requeue(id: number, now: number): boolean {
+    return this.s.requeue.run(now, now, id).changes === 1;
+  }
+
+  get(id: number): OutboxItem | undefined {
+    const r = this.s.get.get(id);
+    return r && toItem(r);
+  }
+
+  list(status: OutboxItem['status'], limit = 100): OutboxItem[] {
+    return this.s.byStatus.all(status, limit).map(toItem);
+  }
+
+  recent(platform: Platform, limit = 200): OutboxItem[] {
+    return this.s.recent.all(platform, limit).map(toItem);
+  }
+
+  counts(): Record<OutboxItem['status'], number> {
+    const c = { pending: 0, sent: 0, failed: 0 };
+    for (const r of this.s.counts.all()) c[r.status as OutboxItem['status']] = r.n;
+    return c;
+  }
+}

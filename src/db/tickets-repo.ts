@@ -1,0 +1,239 @@
+import type { Db } from './open.js';
+import type { Category, Ticket, TicketState, Urgency } from '../tickets/model.js';
+
+interface TicketRow {
+  no: number;
+  project_code: string;
+  category: string;
+  urgency: Urgency;
+  description: string;
+  state: TicketState;
+  routing: Ticket['routing'];
+  reporter_platform: string;
+  reporter_user_id: string;
+  reporter_person_id: string | null;
+  reporter_name: string;
+  assignee_id: string | null;
+  department_id: string | null;
+  supervised: number;
+  claim_deadline: number | null;
+  resolve_deadline: number | null;
+  confirm_deadline: number | null;
+  resolution: string | null;
+  rating: number | null;
+  rating_comment: string | null;
+  close_kind: Ticket['closeKind'];
+  reopen_count: number;
+  created_at: number;
+  claimed_at: number | null;
+  resolved_at: number | null;
+  closed_at: number | null;
+  withdrawn_at: number | null;
+  updated_at: number;
+  source_platform: string;
+  source_chat_id: string;
+}
+
+function toTicket(r: TicketRow): Ticket {
+  return {
+    no: r.no,
+    projectCode: r.project_code,
+    category: r.category as Category,
+    urgency: r.urgency,
+    description: r.description,
+    state: r.state,
+    routing: r.routing,
+    reporterPlatform: r.reporter_platform,
+    reporterUserId: r.reporter_user_id,
+    reporterPersonId: r.reporter_person_id,
+    reporterName: r.reporter_name,
+    assigneeId: r.assignee_id,
+    departmentId: r.department_id,
+    supervised: r.supervised === 1,
+    claimDeadline: r.claim_deadline,
+    resolveDeadline: r.resolve_deadline,
+    confirmDeadline: r.confirm_deadline,
+    resolution: r.resolution,
+    rating: r.rating,
+    ratingComment: r.rating_comment,
+    closeKind: r.close_kind,
+    reopenCount: r.reopen_count,
+    createdAt: r.created_at,
+    claimedAt: r.claimed_at,
+    resolvedAt: r.resolved_at,
+    closedAt: r.closed_at,
+    withdrawnAt: r.withdrawn_at,
+    updatedAt: r.updated_at,
+    sourcePlatform: r.source_platform,
+    sourceChatId: r.source_chat_id,
+  };
+}
+
+function toParams(t: Ticket): Record<string, unknown> {
+  return { ...t, supervised: t.supervised ? 1 : 0 };
+}
+
+export type NewTicket = Omit<Ticket, 'no'>;
+
+export interface AuditEntry {
+  ticketNo: number | null;
+  at: number;
+  actorId: string | null;
+  actorName: string;
+  action: string;
+  fromState?: TicketState | null;
+  toState?: TicketState | null;
+  detail?: Record<string, unknown>;
+  msgPlatform?: string | null;
+  msgId?: string | null;
+}
+
+export interface AuditRow extends Required<Omit<AuditEntry, 'detail'>> {
+  id: number;
+  detail: Record<string, unknown>;
+}
+
+export interface TicketFilter {
+  projectCode?: string;
+  states?: TicketState[];
+  assigneeId?: string;
+  /** only tickets whose current deadline has passed at this instant */
+  overdueAt?: number;
+  limit?: number;
+}
+
+const COLUMNS = `project_code, category, urgency, description, state, routing, reporter_platform, reporter_user_id,
+  reporter_person_id, reporter_name, assignee_id, department_id, supervised, claim_deadline, resolve_deadline,
+  confirm_deadline, resolution, rating, rating_comment, close_kind, reopen_count, created_at, claimed_at,
+  resolved_at, closed_at, withdrawn_at, updated_at, source_platform, source_chat_id`;
+
+const PARAMS = `@projectCode, @category, @urgency, @description, @state, @routing, @reporterPlatform, @reporterUserId,
+  @reporterPersonId, @reporterName, @assigneeId, @departmentId, @supervised, @claimDeadline, @resolveDeadline,
+  @confirmDeadline, @resolution, @rating, @ratingComment, @closeKind, @reopenCount, @createdAt, @claimedAt,
+  @resolvedAt, @closedAt, @withdrawnAt, @updatedAt, @sourcePlatform, @sourceChatId`;
+
+/** The deadline a ticket in this state is working against, as a SQL expression. */
+export const CURRENT_DEADLINE_SQL = `CASE state WHEN 'open' THEN claim_deadline WHEN 'claimed' THEN resolve_deadline
+  WHEN 'resolved' THEN confirm_deadline END`;
+
+/** Tickets and their append-only audit log. */
+export class TicketsRepo {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      insert: db.prepare(`INSERT INTO tickets (${COLUMNS}) VALUES (${PARAMS})`),
+      save: db.prepare(
+        `UPDATE tickets SET (${COLUMNS}) = (${PARAMS}) WHERE no = @no`,
+      ),
+      get: db.prepare<[number], TicketRow>('SELECT * FROM tickets WHERE no = ?'),
+      audit: db.prepare(
+        `INSERT INTO audit_log (ticket_no, at, actor_id, actor_name, action, from_state, to_state, detail, msg_platform, msg_id)
+         VALUES (@ticketNo, @at, @actorId, @actorName, @action, @fromState, @toState, @detail, @msgPlatform, @msgId)`,
+      ),
+      timeline: db.prepare<[number], Record<string, unknown>>(
+        'SELECT * FROM audit_log WHERE ticket_no = ? ORDER BY id',
+      ),
+      summoned: db.prepare<[number], { department_id: string; summoned_at: number; checked_in_at: number | null; checked_in_by: string | null }>(
+        'SELECT department_id, summoned_at, checked_in_at, checked_in_by FROM ticket_departments WHERE ticket_no = ? ORDER BY summoned_at',
+      ),
+      summon: db.prepare(
+        `INSERT INTO ticket_departments (ticket_no, department_id, summoned_at, summoned_by, note)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ),
+      checkIn: db.prepare(
+        'UPDATE ticket_departments SET checked_in_at = ?, checked_in_by = ? WHERE ticket_no = ? AND department_id = ? AND checked_in_at IS NULL',
+      ),
+    };
+  }
+
+  insert(t: NewTicket): Ticket {
+    const info = this.s.insert.run(toParams({ ...t, no: 0 }));
+    return { ...t, no: Number(info.lastInsertRowid) };
+  }
+
+  get(no: number): Ticket | undefined {
+    const r = this.s.get.get(no);
+    return r && toTicket(r);
+  }
+
+  save(t: Ticket): void {
+    this.s.save.run(toParams(t));
+  }
+
+  audit(e: AuditEntry): void {
+    this.s.audit.run({
+      ticketNo: e.ticketNo,
+      at: e.at,
+      actorId: e.actorId,
+      actorName: e.actorName,
+      action: e.action,
+      fromState: e.fromState ?? null,
+      toState: e.toState ?? null,
+      detail: e.detail ? JSON.stringify(e.detail) : null,
+      msgPlatform: e.msgPlatform ?? null,
+      msgId: e.msgId ?? null,
+    });
+  }
+
+  timeline(no: number): AuditRow[] {
+    return this.s.timeline.all(no).map((r) => ({
+      id: r.id as number,
+      ticketNo: r.ticket_no as number,
+      at: r.at as number,
+      actorId: r.actor_id as string | null,
+      actorName: r.actor_name as string,
+      action: r.action as string,
+      fromState: r.from_state as TicketState | null,
+      toState: r.to_state as TicketState | null,
+      detail: r.detail ? (JSON.parse(r.detail as string) as Record<string, unknown>) : {},
+      msgPlatform: r.msg_platform as string | null,
+      msgId: r.msg_id as string | null,
+    }));
+  }
+
+  summonedDepartments(no: number): { departmentId: string; summonedAt: number; checkedInAt: number | null; checkedInBy: string | null }[] {
+    return this.s.summoned.all(no).map((r) => ({
+      departmentId: r.department_id,
+      summonedAt: r.summoned_at,
+      checkedInAt: r.checked_in_at,
+      checkedInBy: r.checked_in_by,
+    }));
+  }
+
+  /** Returns false when the department was already summoned. */
+  summon(no: number, departmentId: string, at: number, by: string | null, note: string | null): boolean {
+    return this.s.summon.run(no, departmentId, at, by, note).changes === 1;
+  }
+
+  /** Returns false when the department was not summoned or has already checked in. */
+  checkIn(no: number, departmentId: string, at: number, by: string | null): boolean {
+    return this.s.checkIn.run(at, by, no, departmentId).changes === 1;
+  }
+
+  /** Lists tickets, newest first, with the total matching. The filter is small, so the statement is built per call. */
+  list(f: TicketFilter): { tickets: Ticket[]; total: number } {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (f.projectCode) {
+      where.push('project_code = @projectCode');
+      params.projectCode = f.projectCode;
+    }
+    if (f.states && f.states.length > 0) {
+      where.push(`state IN (${f.states.map((_, i) => `@s${i}`).join(', ')})`);
+      f.states.forEach((s, i) => (params[`s${i}`] = s));
+    }
+    if (f.assigneeId) {
+      where.push('assignee_id = @assigneeId');
+      params.assigneeId = f.assigneeId;
+    }
+    if (f.overdueAt !== undefined) {
+      where.push(`state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @overdueAt`);
+      params.overdueAt = f.overdueAt;
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM tickets ${clause}`).get(params) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT * FROM tickets ${clause} ORDER BY no DESC LIMIT @limit`).all({ ...params, limit: f.limit ?? 50 });
+    return { tickets: (rows as TicketRow[]).map(toTicket), total };
+  }
+}

@@ -1,0 +1,176 @@
+import { basename } from 'node:path';
+import type { Db } from '../db/open.js';
+import { readRosterFile, type Roster } from './parse.js';
+
+/** How many rows of each kind an import wrote (inserted or updated). */
+export interface ImportSummary {
+  departments: number;
+  people: number;
+  projects: number;
+  chats: number;
+}
+
+interface ChatRow {
+  platform: 'wecom' | 'dingtalk' | 'playground';
+  chatId: string;
+  kind: 'project' | 'coordinators';
+  projectCode: string | null;
+  groupAddress: string;
+}
+
+/** The chats a roster maps: each project's groups and the coordinators' group, on every platform it names. */
+function rosterChats(roster: Roster): ChatRow[] {
+  const chats: ChatRow[] = [];
+  for (const p of roster.projects) {
+    const project = { kind: 'project', projectCode: p.code } as const;
+    if (p.wecom?.chatId) {
+      chats.push({ platform: 'wecom', chatId: p.wecom.chatId, ...project, groupAddress: p.wecom.webhookKey ?? '' });
+    }
+    if (p.dingtalk) {
+      const cid = p.dingtalk.openConversationId;
+      chats.push({ platform: 'dingtalk', chatId: cid, ...project, groupAddress: cid });
+    }
+    chats.push({ platform: 'playground', chatId: p.code, ...project, groupAddress: p.code });
+  }
+  const coordinators = { kind: 'coordinators', projectCode: null } as const;
+  const { wecom, dingtalk } = roster.settings.coordinators;
+  if (dingtalk) {
+    const cid = dingtalk.openConversationId;
+    chats.push({ platform: 'dingtalk', chatId: cid, ...coordinators, groupAddress: cid });
+  }
+  if (wecom?.chatId) chats.push({ platform: 'wecom', chatId: wecom.chatId, ...coordinators, groupAddress: wecom.webhookKey });
+  chats.push({ platform: 'playground', chatId: 'coordinators', ...coordinators, groupAddress: 'coordinators' });
+  return chats;
+}
+
+/**
+ * Writes a validated roster, all in one transaction: upserts departments, projects, people,
+ * each project's leaders and the chats the roster maps; replaces the `coordinators`,
+ * `meeting` and `sla` settings and the calendar overrides. Nothing is ever deleted, because
+ * tickets and the audit log refer to people, departments and projects.
+ */
+export function importRoster(db: Db, roster: Roster, now: number): ImportSummary {
+  const s = {
+    // A department that left the file keeps its row for old tickets, but its name is needed by
+    // a department in the file (names are unique, and transfers look departments up by name).
+    renameNameHolder: db.prepare<[string, string]>("UPDATE departments SET name = name || ' [' || id || ']' WHERE name = ? AND id <> ?"),
+    department: db.prepare(
+      `INSERT INTO departments (id, name, wecom_webhook_key, dingtalk_conversation_id)
+       VALUES (@id, @name, @wecom, @dingtalk)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, wecom_webhook_key = excluded.wecom_webhook_key,
+         dingtalk_conversation_id = excluded.dingtalk_conversation_id`,
+    ),
+    // A group bound in chat with 绑定 is kept when the file does not name one.
+    project: db.prepare(
+      `INSERT INTO projects (code, name, level, officer_id, wecom_chat_id, wecom_webhook_key, dingtalk_conversation_id)
+       VALUES (@code, @name, @level, @officer, @wecomChat, @wecomKey, @dingtalk)
+       ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, officer_id = excluded.officer_id,
+         wecom_chat_id = coalesce(excluded.wecom_chat_id, projects.wecom_chat_id),
+         wecom_webhook_key = coalesce(excluded.wecom_webhook_key, projects.wecom_webhook_key),
+         dingtalk_conversation_id = coalesce(excluded.dingtalk_conversation_id, projects.dingtalk_conversation_id)`,
+    ),
+    // A platform id that moved to another person (say, an id renamed in the file) leaves the old row.
+    releaseWecom: db.prepare<[string, string]>('UPDATE people SET wecom_userid = NULL WHERE wecom_userid = ? AND id <> ?'),
+    releaseDingtalk: db.prepare<[string, string]>(
+      'UPDATE people SET dingtalk_userid = NULL WHERE dingtalk_userid = ? AND id <> ?',
+    ),
+    person: db.prepare(
+      `INSERT INTO people (id, name, roles, department_id, project_code, wecom_userid, dingtalk_userid)
+       VALUES (@id, @name, @roles, @department, @project, @wecom, @dingtalk)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, roles = excluded.roles, department_id = excluded.department_id,
+         project_code = excluded.project_code, wecom_userid = excluded.wecom_userid, dingtalk_userid = excluded.dingtalk_userid`,
+    ),
+    clearLeaders: db.prepare<[string]>('DELETE FROM project_leaders WHERE project_code = ?'),
+    leader: db.prepare<[string, string]>('INSERT INTO project_leaders (project_code, person_id) VALUES (?, ?)'),
+    chat: db.prepare(
+      `INSERT INTO chats (platform, chat_id, kind, project_code, department_id, group_address, bound_by, bound_at)
+       VALUES (@platform, @chatId, @kind, @projectCode, NULL, @groupAddress, NULL, @now)
+       ON CONFLICT (platform, chat_id) DO UPDATE SET kind = excluded.kind, project_code = excluded.project_code,
+         department_id = NULL, group_address = excluded.group_address, bound_by = NULL, bound_at = excluded.bound_at`,
+    ),
+    setting: db.prepare<[string, string]>(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+    clearCalendar: db.prepare('DELETE FROM calendar_overrides'),
+    calendarDay: db.prepare<[string, string]>('INSERT INTO calendar_overrides (date, kind) VALUES (?, ?)'),
+  };
+
+  const chats = rosterChats(roster);
+  // Foreign keys: people refer to departments and projects, leaders to people; a project's
+  // officer is not a foreign key (people and projects refer to each other), so this order works.
+  db.transaction(() => {
+    for (const d of roster.departments) {
+      s.renameNameHolder.run(d.name, d.id);
+      s.department.run({
+        id: d.id,
+        name: d.name,
+        wecom: d.wecom?.webhookKey ?? null,
+        dingtalk: d.dingtalk?.openConversationId ?? null,
+      });
+    }
+    for (const p of roster.projects) {
+      s.project.run({
+        code: p.code,
+        name: p.name,
+        level: p.level,
+        officer: p.officer,
+        wecomChat: p.wecom?.chatId ?? null,
+        wecomKey: p.wecom?.webhookKey ?? null,
+        dingtalk: p.dingtalk?.openConversationId ?? null,
+      });
+    }
+    for (const p of roster.people) {
+      if (p.wecom !== undefined) s.releaseWecom.run(p.wecom, p.id);
+      if (p.dingtalk !== undefined) s.releaseDingtalk.run(p.dingtalk, p.id);
+      s.person.run({
+        id: p.id,
+        name: p.name,
+        roles: JSON.stringify(p.roles),
+        department: p.department ?? null,
+        project: p.project ?? null,
+        wecom: p.wecom ?? null,
+        dingtalk: p.dingtalk ?? null,
+      });
+    }
+    for (const p of roster.projects) {
+      s.clearLeaders.run(p.code);
+      for (const leader of p.leaders) s.leader.run(p.code, leader);
+    }
+    for (const c of chats) s.chat.run({ ...c, now });
+    s.setting.run('coordinators', JSON.stringify(roster.settings.coordinators));
+    s.setting.run('meeting', JSON.stringify(roster.settings.meeting));
+    s.setting.run('sla', JSON.stringify(roster.sla));
+    s.clearCalendar.run();
+    for (const date of roster.calendar.holidays) s.calendarDay.run(date, 'holiday');
+    for (const date of roster.calendar.workdays) s.calendarDay.run(date, 'workday');
+  })();
+
+  return {
+    departments: roster.departments.length,
+    people: roster.people.length,
+    projects: roster.projects.length,
+    chats: chats.length,
+  };
+}
+
+/** True before any roster has been imported: no people and no projects. */
+export function rosterIsEmpty(db: Db): boolean {
+  const row = db
+    .prepare<[], { empty: number }>('SELECT NOT EXISTS (SELECT 1 FROM people) AND NOT EXISTS (SELECT 1 FROM projects) AS empty')
+    .get();
+  return row?.empty === 1;
+}
+
+/**
+ * `lianbao import <file>`: reads, checks and imports a roster file and returns a one-line
+ * summary for the terminal. Throws `RosterError` (one line per problem) when the file has
+ * problems, in which case nothing is imported.
+ */
+export function importRosterCommand(db: Db, path: string, now: number): string {
+  const summary = importRoster(db, readRosterFile(path), now);
+  const { departments, people, projects, chats } = summary;
+  return (
+    `名册已导入 ${basename(path)}：部门 ${departments} 个，人员 ${people} 人，项目 ${projects} 个，群 ${chats} 个` +
+    ` (roster imported: ${departments} departments, ${people} people, ${projects} projects, ${chats} chats)`
+  );
+}

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import type { ProjectLevel, Role } from '../tickets/model.js';
+
+/**
+ * The shape of a roster file (SPEC §5) as zod schemas, and the typed roster that parsing
+ * produces. Cross-references (a person's department, a project's officer …) are checked in
+ * `parse.ts`, which knows where each node sits in the file.
+ */
+
+/** Used when the file has no `settings.meeting`, or leaves some of its keys out. */
+export const DEFAULT_MEETING: Readonly<MeetingSettings> = Object.freeze({
+  day: 25,
+  time: '15:00',
+  place: '待定',
+  noticeDaysBefore: 3,
+});
+
+/** The monthly consultation meeting (会商): day of the month, time and place, and when to send the notice. */
+export interface MeetingSettings {
+  /** Day of the month, 1–28 so that every month has it. */
+  day: number;
+  /** `HH:MM`, Asia/Shanghai. */
+  time: string;
+  place: string;
+  /** Working days before the meeting on which the notice goes out. */
+  noticeDaysBefore: number;
+}
+
+/** The coordinators' group (护企办) on each platform. */
+export interface CoordinatorsSettings {
+  /** The group robot's webhook key; `chatId` maps incoming messages from that group. */
+  wecom?: { webhookKey: string; chatId?: string };
+  dingtalk?: { openConversationId: string };
+}
+
+export interface RosterSettings {
+  coordinators: CoordinatorsSettings;
+  meeting: MeetingSettings;
+}
+
+/** A police unit (大队, 派出所) or government department (人社局 …) that tickets can be routed to. */
+export interface RosterDepartment {
+  id: string;
+  name: string;
+  wecom?: { webhookKey: string };
+  dingtalk?: { openConversationId: string };
+}
+
+/** Someone the bot knows, with the platform user ids it recognises them by. */
+export interface RosterPerson {
+  id: string;
+  name: string;
+  roles: Role[];
+  /** Department id; required for an officer. */
+  department?: string;
+  /** Project code; required for an enterprise contact. */
+  project?: string;
+  /** WeCom userid. */
+  wecom?: string;
+  /** DingTalk staff id (senderStaffId). */
+  dingtalk?: string;
+}
+
+/** A key construction project and its groups. */
+export interface RosterProject {
+  code: string;
+  name: string;
+  level: ProjectLevel;
+  /** Person id of the project officer (项目警官). */
+  officer: string;
+  /** Person ids of the leaders responsible for the project (包联领导). */
+  leaders: string[];
+  wecom?: { chatId?: string; webhookKey?: string };
+  dingtalk?: { openConversationId: string };
+}
+
+/** Extra days off and make-up working days (调休) on top of the calendar package. */
+export interface RosterCalendar {
+  /** `YYYY-MM-DD`, ranges already expanded. */
+  holidays: string[];
+  workdays: string[];
+}
+
+/** A validated roster file: every reference resolves, ids are unique, defaults are filled in. */
+export interface Roster {
+  settings: RosterSettings;
+  departments: RosterDepartment[];
+  people: RosterPerson[];
+  projects: RosterProject[];
+  /** Deadline overrides by category or project level, as checked by `validateSlaConfig`. */
+  sla: Record<string, unknown>;
+  calendar: RosterCalendar;
+}
+
+// Ids and codes are typed in chat (`绑定 XM001`) and end up in dedupe keys, so keep them plain.
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ID_HINT = 'must start with a letter or digit and contain only letters, digits, "_", "-" or "."';
+
+const id = z.string().regex(ID_RE, ID_HINT);
+const text = z.string().trim().min(1, 'must not be empty');
+const address = z.string().trim().min(1, 'must not be empty');
+
+const wecomGroup = z.strictObject({ webhookKey: address, chatId: address.optional() });
+const dingtalkGroup = z.strictObject({ openConversationId: address });
+
+export const meetingSchema = z.strictObject({
+  day: z.number().int().min(1).max(28).optional(),
+  time: z
+    .string()
+    .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'must be a time "HH:MM", e.g. "15:00"')
+    .transform((t) => t.padStart(5, '0'))
+    .optional(),
+  place: text.optional(),
+  noticeDaysBefore: z.number().int().min(0).optional(),
+});
+
+export const settingsSchema = z.strictObject({
+  coordinators: z.strictObject({ wecom: wecomGroup.optional(), dingtalk: dingtalkGroup.optional() }).optional(),
+  meeting: meetingSchema.optional(),
+});
+
+export const departmentSchema = z.strictObject({
+  id,
+  name: text,
+  wecom: z.strictObject({ webhookKey: address }).optional(),
+  dingtalk: dingtalkGroup.optional(),
+});
+
+export const personSchema = z.strictObject({
+  id,
+  name: text,
+  roles: z.array(z.enum(['enterprise', 'officer', 'coordinator', 'leader'] satisfies Role[])).min(1, 'must list at least one role'),
+  department: id.optional(),
+  project: id.optional(),
+  wecom: address.optional(),
+  dingtalk: address.optional(),
+});
+
+export const projectSchema = z.strictObject({
+  code: id.refine((c) => c.toLowerCase() !== 'coordinators', 'is reserved for the coordinators\' group; choose another code'),
+  name: text,
+  level: z.enum(['重大', '重点', '难点'] satisfies ProjectLevel[]),
+  officer: id,
+  leaders: z.array(id).optional(),
+  wecom: z.strictObject({ chatId: address.optional(), webhookKey: address.optional() }).optional(),
+  dingtalk: dingtalkGroup.optional(),
+});
+
+export const calendarSchema = z.strictObject({
+  holidays: z.array(z.string()).optional(),
+  workdays: z.array(z.string()).optional(),
+});
+
+/**
+ * The top level only; each section and list entry is checked on its own so that one bad
+ * entry does not hide the problems of the others.
+ */
+export const rootSchema = z.strictObject({
+  settings: z.unknown().optional(),
+  departments: z.array(z.unknown()).optional(),
+  people: z.array(z.unknown()).optional(),
+  projects: z.array(z.unknown()).optional(),
+  sla: z.unknown().optional(),
+  calendar: z.unknown().optional(),
+});

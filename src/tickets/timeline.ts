@@ -1,0 +1,71 @@
+import type { AuditRow } from '../db/tickets-repo.js';
+import { formatShortTime, formatTime } from './format.js';
+import { DEADLINE_NAMES, STATE_NAMES, type DeadlineKind, type TicketState } from './model.js';
+
+/** How each audit action reads in a timeline (责任倒查 from the log alone). */
+export const ACTION_NAMES: Record<string, string> = {
+  report: '报告（挂号）',
+  claim: '认领',
+  progress: '进展',
+  note: '补充',
+  transfer: '转办',
+  summon: '吹哨',
+  checkin: '报到',
+  resolve: '办结',
+  accept: '满意（销号）',
+  reject: '不满意（重办）',
+  supervise: '督办',
+  extend: '延期',
+  withdraw: '撤回',
+  auto_close: '超时未评价，自动销号',
+};
+
+export interface TimelineNames {
+  person(id: string): string;
+  department(id: string): string;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** One line per audit row: when, who, what, and the words they wrote. */
+export function describeAudit(row: AuditRow, names: TimelineNames): string {
+  const d = row.detail;
+  const what = ACTION_NAMES[row.action] ?? row.action;
+  let text = '';
+  switch (row.action) {
+    case 'report':
+    case 'progress':
+    case 'note':
+    case 'resolve':
+      text = str(d.text);
+      break;
+    case 'transfer': {
+      const to = d.to as { person?: string; department?: string } | undefined;
+      const target = to?.person ? names.person(to.person) : to?.department ? names.department(to.department) : '';
+      text = `转给${target}，${str(d.reason)}`;
+      break;
+    }
+    case 'summon':
+    case 'checkin':
+      text = [names.department(str(d.department)), str(d.note)].filter(Boolean).join('，');
+      break;
+    case 'accept':
+      text = `${String(d.rating ?? '')}分${str(d.comment) ? `，${str(d.comment)}` : ''}`;
+      break;
+    case 'reject':
+    case 'withdraw':
+      text = str(d.reason);
+      break;
+    case 'supervise':
+      text = str(d.note);
+      break;
+    case 'extend':
+      text = `${DEADLINE_NAMES[d.kind as DeadlineKind] ?? ''}时限延至${typeof d.to === 'number' ? formatTime(d.to) : ''}，${str(d.reason)}`;
+      break;
+  }
+  const move =
+    row.fromState && row.toState && row.fromState !== row.toState
+      ? `（${STATE_NAMES[row.fromState as TicketState]}→${STATE_NAMES[row.toState as TicketState]}）`
+      : '';
+  return `${formatShortTime(row.at)} ${row.actorName} ${what}${move}${text ? `：${text}` : ''}`;
+}

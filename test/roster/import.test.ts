@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDb, type Db } from '../../src/db/open.js';
+import { importRoster, importRosterCommand, rosterIsEmpty } from '../../src/roster/import.js';
+import { parseRoster, readRosterFile, RosterError } from '../../src/roster/parse.js';
+import { ROOT } from '../../src/paths.js';
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'roster');
+const VALID_PATH = join(FIXTURES, 'valid.yaml');
+const VALID = readFileSync(VALID_PATH, 'utf8');
+const EXAMPLE_PATH = join(ROOT, 'roster.example.yaml');
+const T0 = Date.parse('2026-03-02T09:00:00+08:00');
+
+function freshDb(): Db {
+  return openDb(':memory:');
+}
+
+function rows(db: Db, sql: string): unknown[] {
+  return db.prepare(sql).all();
+}
+
+/** Everything the import writes, to compare a database before and after. */
+function snapshot(db: Db): Record<string, unknown[]> {
+  const tables = ['departments', 'people', 'projects', 'project_leaders', 'chats', 'settings', 'calendar_overrides', 'tickets'];
+  return Object.fromEntries(tables.map((t) => [t, rows(db, `SELECT * FROM ${t} ORDER BY 1, 2`)]));
+}
+
+function addTicket(db: Db, reporter: string, assignee: string): number {
+  const info = db
+    .prepare(
+      `INSERT INTO tickets (project_code, category, urgency, description, state, reporter_platform, reporter_user_id,
+         reporter_person_id, reporter_name, assignee_id, department_id, created_at, updated_at, source_platform, source_chat_id)
+       VALUES ('XM001', '阻工', 'urgent', '门口被堵', 'claimed', 'wecom', 'chenjl', ?, '陈经理', ?, 'zhian', ?, ?, 'wecom', 'wrXM001')`,
+    )
+    .run(reporter, assignee, T0, T0);
+  return Number(info.lastInsertRowid);
+}
+
+describe('importRoster', () => {
+  it('writes departments, people, projects, leaders, chats, settings and calendar from a valid file', () => {
+    const db = freshDb();
+    expect(rosterIsEmpty(db)).toBe(true);
+
+    const summary = importRoster(db, readRosterFile(VALID_PATH), T0);
+
+    // Chats: XM001 on WeCom, DingTalk and the playground; coordinators on DingTalk and the playground.
+    expect(summary).toEqual({ departments: 2, people: 4, projects: 1, chats: 5 });
+    expect(rosterIsEmpty(db)).toBe(false);
+    expect(db.prepare('SELECT * FROM people WHERE id = ?').get('wang')).toEqual({
+      id: 'wang',
+      name: '王警官',
+      roles: '["officer"]',
+      department_id: 'zhian',
+      project_code: null,
+      wecom_userid: 'wangjg',
+      dingtalk_userid: 'staff-wang',
+    });
+    expect(db.prepare('SELECT * FROM departments WHERE id = ?').get('jiaojing')).toEqual({
+      id: 'jiaojing',
+      name: '交警大队',
+      wecom_webhook_key: 'KEY-JJ',
+      dingtalk_conversation_id: 'cidJJ',
+    });
+    expect(db.prepare('SELECT * FROM projects').all()).toEqual([
+      {
+        code: 'XM001',
+        name: '经开区新材料产业园',
+        level: '重大',
+        officer_id: 'wang',
+        wecom_chat_id: 'wrXM001',
+        wecom_webhook_key: 'KEY-XM001',
+        dingtalk_conversation_id: 'cidXM001',
+      },
+    ]);
+    expect(rows(db, 'SELECT project_code, person_id FROM project_leaders')).toEqual([{ project_code: 'XM001', person_id: 'li' }]);
+    expect(rows(db, 'SELECT platform, chat_id, kind, project_code, group_address, bound_by, bound_at FROM chats ORDER BY platform, chat_id')).toEqual([
+      { platform: 'dingtalk', chat_id: 'cidCOORD', kind: 'coordinators', project_code: null, group_address: 'cidCOORD', bound_by: null, bound_at: T0 },
+      { platform: 'dingtalk', chat_id: 'cidXM001', kind: 'project', project_code: 'XM001', group_address: 'cidXM001', bound_by: null, bound_at: T0 },
+      { platform: 'playground', chat_id: 'XM001', kind: 'project', project_code: 'XM001', group_address: 'XM001', bound_by: null, bound_at: T0 },
+      { platform: 'playground', chat_id: 'coordinators', kind: 'coordinators', project_code: null, group_address: 'coordinators', bound_by: null, bound_at: T0 },
+      { platform: 'wecom', chat_id: 'wrXM001', kind: 'project', project_code: 'XM001', group_address: 'KEY-XM001', bound_by: null, bound_at: T0 },
+    ]);
+    const setting = (key: string): unknown => JSON.parse((db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value);
+    expect(setting('meeting')).toEqual({ day: 25, time: '15:00', place: '市公安局三楼会议室', noticeDaysBefore: 3 });
+    expect(setting('coordinators')).toEqual({ wecom: { webhookKey: 'KEY-COORD' }, dingtalk: { openConversationId: 'cidCOORD' } });
+    expect(setting('sla')).toEqual({ 阻工: { claim: '15m' } });
+    expect(rows(db, 'SELECT date, kind FROM calendar_overrides ORDER BY date')).toEqual([
+      { date: '2027-01-01', kind: 'holiday' },
+      { date: '2027-02-07', kind: 'workday' },
+    ]);
+  });
+
+  it('writes the default meeting and an empty sla when the file has neither', () => {
+    const db = freshDb();
+    importRoster(db, parseRoster('departments:\n  - { id: zhian, name: 治安大队 }\n'), T0);
+    const setting = (key: string): unknown => JSON.parse((db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value);
+    expect(setting('meeting')).toEqual({ day: 25, time: '15:00', place: '待定', noticeDaysBefore: 3 });
+    expect(setting('sla')).toEqual({});
+    expect(setting('coordinators')).toEqual({});
+    expect(rows(db, 'SELECT chat_id FROM chats')).toEqual([{ chat_id: 'coordinators' }]);
+  });
+
+  it('imports the repository example roster', () => {
+    const db = freshDb();
+    const summary = importRoster(db, readRosterFile(EXAMPLE_PATH), T0);
+    expect(summary).toMatchObject({ departments: 10, projects: 3 });
+    expect(summary.people).toBeGreaterThanOrEqual(10);
+    expect(rows(db, "SELECT chat_id FROM chats WHERE platform = 'playground' ORDER BY chat_id")).toEqual([
+      { chat_id: 'XM001' },
+      { chat_id: 'XM002' },
+      { chat_id: 'XM003' },
+      { chat_id: 'coordinators' },
+    ]);
+    expect(db.prepare("SELECT project_code FROM chats WHERE platform = 'wecom' AND chat_id = 'wrXM002'").get()).toEqual({ project_code: 'XM002' });
+  });
+
+  it('updates on re-import and keeps the tickets that refer to people and projects', () => {
+    const db = freshDb();
+    importRoster(db, parseRoster(VALID), T0);
+    const no = addTicket(db, 'chen', 'wang');
+
+    const edited = VALID.replace('王警官', '王志强').replace('wecom: chenjl', 'wecom: chenjl2').replace('level: 重大', 'level: 重点');
+    const summary = importRoster(db, parseRoster(edited), T0 + 1000);
+
+    expect(summary.people).toBe(4);
+    expect(db.prepare('SELECT name FROM people WHERE id = ?').get('wang')).toEqual({ name: '王志强' });
+    expect(db.prepare('SELECT wecom_userid FROM people WHERE id = ?').get('chen')).toEqual({ wecom_userid: 'chenjl2' });
+    expect(db.prepare('SELECT level FROM projects WHERE code = ?').get('XM001')).toEqual({ level: '重点' });
+    expect(db.prepare('SELECT reporter_person_id, assignee_id FROM tickets WHERE no = ?').get(no)).toEqual({
+      reporter_person_id: 'chen',
+      assignee_id: 'wang',
+    });
+    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 4 });
+  });
+
+  it('never deletes people, departments or projects the new file no longer lists', () => {
+    const db = freshDb();
+    importRoster(db, parseRoster(VALID), T0);
+    addTicket(db, 'chen', 'wang');
+    const smaller = 'departments:\n  - { id: zhian, name: 治安大队 }\npeople:\n  - { id: zhou, name: 周协调, roles: [coordinator] }\n';
+    importRoster(db, parseRoster(smaller), T0 + 1000);
+    expect(rows(db, 'SELECT id FROM people ORDER BY id')).toEqual([{ id: 'chen' }, { id: 'li' }, { id: 'wang' }, { id: 'zhou' }]);
+    expect(rows(db, 'SELECT code FROM projects')).toEqual([{ code: 'XM001' }]);
+    expect(rows(db, 'SELECT id FROM departments ORDER BY id')).toEqual([{ id: 'jiaojing' }, { id: 'zhian' }]);
+  });
+
+  it("replaces a project's leaders and the calendar overrides with the file's", () => {
+    const db = freshDb();
+    importRoster(db, parseRoster(VALID), T0);
+    const edited = VALID.replace('leaders: [li]', 'leaders: [zhouling]')
+      .replace("  - { id: chen,", "  - { id: zhouling, name: 周副市长, roles: [leader] }\n  - { id: chen,")
+      .replace('holidays: ["2027-01-01"]', 'holidays: ["2027-10-01..2027-10-03"]')
+      .replace('workdays: ["2027-02-07"]', 'workdays: []');
+    importRoster(db, parseRoster(edited), T0);
+    expect(rows(db, 'SELECT person_id FROM project_leaders')).toEqual([{ person_id: 'zhouling' }]);
+    expect(rows(db, 'SELECT date, kind FROM calendar_overrides ORDER BY date')).toEqual([
+      { date: '2027-10-01', kind: 'holiday' },
+      { date: '2027-10-02', kind: 'holiday' },
+      { date: '2027-10-03', kind: 'holiday' },
+    ]);
+  });
+
+  it('moves a platform user id to the person the file now gives it to', () => {
+    const db = freshDb();
+    importRoster(db, parseRoster(VALID), T0);
+    // The officer's id was renamed from wang to wangzq; the old row stays for old tickets.
+    importRoster(db, parseRoster(VALID.replace('{ id: wang,', '{ id: wangzq,').replace('officer: wang', 'officer: wangzq')), T0);
+    expect(rows(db, "SELECT id, wecom_userid, dingtalk_userid FROM people WHERE id LIKE 'wang%' ORDER BY id")).toEqual([
+      { id: 'wang', wecom_userid: null, dingtalk_userid: null },
+      { id: 'wangzq', wecom_userid: 'wangjg', dingtalk_userid: 'staff-wang' },
+    ]);
+  });
+
+  it('lets a renamed department id take its old name, keeping the old row under a marked name', () => {
+    const db = freshDb();
+    importRoster(db, parseRoster(VALID), T0);
+    importRoster(db, parseRoster(VALID.replace('{ id: zhian,', '{ id: za,').replace('department: zhian', 'department: za')), T0);
+    expect(rows(db, 'SELECT id, name FROM departments ORDER BY id')).toEqual([
+      { id: 'jiaojing', name: '交警大队' },
+      { id: 'za', name: '治安大队' },
+      { id: 'zhian', name: '治安大队 [zhian]' },
+    ]);
+  });
+
+  it('keeps a group bound in chat when the file names none for the project', () => {
+    const db = freshDb();
+    importRoster(db, parseRoster(VALID), T0);
+    const withoutGroups = VALID.replace(/\n {4}wecom: \{ chatId.*\n {4}dingtalk: .*\n/, '\n');
+    importRoster(db, parseRoster(withoutGroups), T0);
+    expect(db.prepare('SELECT wecom_chat_id, dingtalk_conversation_id FROM projects').get()).toEqual({
+      wecom_chat_id: 'wrXM001',
+      dingtalk_conversation_id: 'cidXM001',
+    });
+  });
+});
+
+describe('importRosterCommand', () => {
+  it('imports a file and returns a one-line summary', () => {
+    const db = freshDb();
+    const line = importRosterCommand(db, VALID_PATH, T0);
+    expect(line).not.toContain('\n');
+    expect(line).toContain('valid.yaml');
+    expect(line).toMatch(/部门 2 个.*人员 4 人.*项目 1 个/);
+    expect(line).toContain('2 departments, 4 people, 1 projects, 5 chats');
+  });
+
+  it('imports nothing from a file with one error, and says where it is', () => {
+    const db = freshDb();
+    importRosterCommand(db, VALID_PATH, T0);
+    const before = snapshot(db);
+
+    const path = join(FIXTURES, 'one-error.yaml');
+    let error: unknown;
+    try {
+      importRosterCommand(db, path, T0 + 1000);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RosterError);
+    expect((error as RosterError).message).toBe(`${path}:19:15 projects[0].leaders[0]: unknown person "lii"; did you mean "li"?`);
+    // The same file also renames 王警官; that must not have happened either.
+    expect(snapshot(db)).toEqual(before);
+  });
+
+  it('imports nothing into an empty database from a file with errors', () => {
+    const db = freshDb();
+    expect(() => importRosterCommand(db, join(FIXTURES, 'dangling.yaml'), T0)).toThrow(RosterError);
+    expect(rosterIsEmpty(db)).toBe(true);
+    expect(rows(db, 'SELECT * FROM settings')).toEqual([]);
+  });
+});

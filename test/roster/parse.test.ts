@@ -1,0 +1,243 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseRoster, readRosterFile, RosterError, type RosterProblem } from '../../src/roster/parse.js';
+import { ROOT } from '../../src/paths.js';
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'roster');
+const fixture = (name: string): string => join(FIXTURES, name);
+const VALID = readFileSync(fixture('valid.yaml'), 'utf8');
+
+/** The problems a roster has; fails the test when it parses. */
+function problemsOf(read: () => unknown): RosterProblem[] {
+  try {
+    read();
+  } catch (e) {
+    if (e instanceof RosterError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a RosterError');
+}
+
+function problemAt(problems: RosterProblem[], path: string): RosterProblem {
+  const p = problems.find((x) => x.path === path);
+  if (!p) throw new Error(`no problem at ${path}; got ${JSON.stringify(problems)}`);
+  return p;
+}
+
+describe('parseRoster: valid files', () => {
+  it('reads the SPEC example with its people, projects and settings', () => {
+    const roster = readRosterFile(fixture('valid.yaml'));
+    expect(roster.people.map((p) => p.id)).toEqual(['wang', 'li', 'zhou', 'chen']);
+    expect(roster.people[0]).toEqual({
+      id: 'wang',
+      name: '王警官',
+      roles: ['officer'],
+      department: 'zhian',
+      wecom: 'wangjg',
+      dingtalk: 'staff-wang',
+    });
+    expect(roster.projects).toEqual([
+      {
+        code: 'XM001',
+        name: '经开区新材料产业园',
+        level: '重大',
+        officer: 'wang',
+        leaders: ['li'],
+        wecom: { chatId: 'wrXM001', webhookKey: 'KEY-XM001' },
+        dingtalk: { openConversationId: 'cidXM001' },
+      },
+    ]);
+    expect(roster.settings.meeting).toEqual({ day: 25, time: '15:00', place: '市公安局三楼会议室', noticeDaysBefore: 3 });
+    expect(roster.settings.coordinators.dingtalk).toEqual({ openConversationId: 'cidCOORD' });
+    expect(roster.sla).toEqual({ 阻工: { claim: '15m' } });
+    expect(roster.calendar).toEqual({ holidays: ['2027-01-01'], workdays: ['2027-02-07'] });
+  });
+
+  it('reads the same roster written as JSON', () => {
+    expect(readRosterFile(fixture('valid.json'))).toEqual(readRosterFile(fixture('valid.yaml')));
+  });
+
+  it('reads the repository example roster, keeping the ids other parts rely on', () => {
+    const roster = readRosterFile(join(ROOT, 'roster.example.yaml'));
+    const person = (id: string) => roster.people.find((p) => p.id === id);
+    expect(person('wang')).toMatchObject({ roles: ['officer'], department: 'zhian', wecom: 'wangjg', dingtalk: 'staff-wang' });
+    expect(person('li')?.roles).toContain('leader');
+    expect(person('zhou')?.roles).toContain('coordinator');
+    expect(person('chen')).toMatchObject({ roles: ['enterprise'], project: 'XM001' });
+    expect(person('liu')).toMatchObject({ roles: ['enterprise'], project: 'XM002' });
+    expect(person('zhao')).toMatchObject({ roles: ['officer'], department: 'jiaojing' });
+    expect(roster.projects.map((p) => [p.code, p.level, p.officer])).toEqual([
+      ['XM001', '重大', 'wang'],
+      ['XM002', '重点', 'zhao'],
+      ['XM003', '难点', 'sun'],
+    ]);
+    expect(roster.departments.map((d) => d.id)).toEqual(
+      expect.arrayContaining(['zhian', 'xingzhen', 'jingzhen', 'jiaojing', 'churujing', 'huzheng', 'wangan', 'kfq', 'renshe', 'ziran']),
+    );
+    // 春节 is written as a range and expands to each day.
+    expect(roster.calendar.holidays).toContain('2027-02-08');
+  });
+
+  it('fills in the meeting defaults for whatever the file leaves out', () => {
+    expect(parseRoster('people: []').settings.meeting).toEqual({ day: 25, time: '15:00', place: '待定', noticeDaysBefore: 3 });
+    const roster = parseRoster('settings:\n  meeting: { place: 二楼会议室, time: "9:30" }\n');
+    expect(roster.settings.meeting).toEqual({ day: 25, time: '09:30', place: '二楼会议室', noticeDaysBefore: 3 });
+  });
+
+  it('treats a section whose lines are all commented out as absent', () => {
+    const roster = parseRoster('departments:\n  - { id: zhian, name: 治安大队 }\nsla:\n  # 阻工: { claim: 15m }\ncalendar:\n');
+    expect(roster.sla).toEqual({});
+    expect(roster.calendar).toEqual({ holidays: [], workdays: [] });
+  });
+
+  it('accepts a file saved with a byte-order mark', () => {
+    expect(parseRoster(`\uFEFF${VALID}`).people).toHaveLength(4);
+  });
+});
+
+describe('parseRoster: problems name the line', () => {
+  it('reports an unknown key at the key, with the file name, line and column in the message', () => {
+    const path = fixture('unknown-key.yaml');
+    let error: unknown;
+    try {
+      readRosterFile(path);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RosterError);
+    const { problems, message } = error as RosterError;
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 9, column: 5, path: 'people[0].phone', message: expect.stringContaining('unknown key "phone"') }),
+    ]);
+    expect(message).toBe(`${path}:9:5 people[0].phone: ${problems[0]?.message}`);
+  });
+
+  it('suggests the key that was probably meant', () => {
+    const problems = problemsOf(() => parseRoster('people:\n  - { id: wang, name: 王警官, roles: [officer], departmnet: zhian }\n'));
+    expect(problemAt(problems, 'people[0].departmnet').message).toContain('did you mean "department"?');
+  });
+
+  it('reports a role given as a string instead of a list, on its line', () => {
+    const problems = problemsOf(() => readRosterFile(fixture('wrong-type.yaml')));
+    expect(problems).toEqual([
+      { line: 6, column: 12, path: 'people[0].roles', message: 'expected a list, got the string "officer" (write a list: [officer])' },
+    ]);
+  });
+
+  it('tells the operator to quote a user id that YAML read as a number', () => {
+    const problems = problemsOf(() => parseRoster('people:\n  - { id: li, name: 李局长, roles: [leader], wecom: 13800000000 }\n'));
+    expect(problemAt(problems, 'people[0].wecom')).toMatchObject({ line: 2, message: expect.stringContaining('quotes') });
+  });
+
+  it('reports an unknown role or project level with the allowed values', () => {
+    const problems = problemsOf(() =>
+      parseRoster(
+        'people:\n  - { id: li, name: 李局长, roles: [leder] }\nprojects:\n  - { code: XM001, name: 甲, level: 重要, officer: li }\n',
+      ),
+    );
+    expect(problemAt(problems, 'people[0].roles[0]')).toMatchObject({ line: 2, message: expect.stringContaining('did you mean "leader"') });
+    expect(problemAt(problems, 'projects[0].level')).toMatchObject({ line: 4, message: expect.stringContaining('重大, 重点, 难点') });
+  });
+
+  it('reports a missing required key on the line of its entry', () => {
+    const problems = problemsOf(() => parseRoster('departments:\n  - { id: zhian, name: 治安大队 }\n  - id: xingzhen\n'));
+    expect(problems).toEqual([{ line: 3, column: 5, path: 'departments[1].name', message: 'is required' }]);
+  });
+
+  it('reports dangling department, project, officer and leader references, each on its line', () => {
+    const problems = problemsOf(() => readRosterFile(fixture('dangling.yaml')));
+    expect(problems.map((p) => [p.line, p.path, p.message])).toEqual([
+      [4, 'people[0].department', 'unknown department "zhian2"; did you mean "zhian"?'],
+      [6, 'people[2].project', 'unknown project "XM009"; did you mean "XM001"?'],
+      [11, 'projects[0].officer', 'unknown person "wangg"; did you mean "wang"?'],
+      [12, 'projects[0].leaders[1]', 'unknown person "zhang"'],
+    ]);
+  });
+
+  it('reports duplicate ids, codes and platform ids, pointing back to the first use', () => {
+    const problems = problemsOf(() => readRosterFile(fixture('duplicate.yaml')));
+    expect(problems.map((p) => [p.line, p.path, p.message])).toEqual([
+      [3, 'departments[1].id', 'duplicate department id "zhian" (first used on line 2)'],
+      [6, 'people[1].id', 'duplicate person id "wang" (first used on line 5)'],
+      [7, 'people[2].wecom', 'WeCom userid "wangjg" is already given to the person on line 5'],
+      [10, 'projects[1].code', 'duplicate project code (first used on line 9)'],
+    ]);
+  });
+
+  it('requires roles to fit: the project officer is an officer, leaders are leaders, enterprises name a project', () => {
+    const text = [
+      'departments:',
+      '  - { id: zhian, name: 治安大队 }',
+      'people:',
+      '  - { id: zhou, name: 周协调, roles: [coordinator] }',
+      '  - { id: wang, name: 王警官, roles: [officer] }',
+      '  - { id: chen, name: 陈经理, roles: [enterprise] }',
+      'projects:',
+      '  - { code: XM001, name: 甲, level: 重大, officer: zhou, leaders: [chen] }',
+    ].join('\n');
+    const problems = problemsOf(() => parseRoster(text));
+    expect(problemAt(problems, 'people[1].department')).toMatchObject({ line: 5, message: expect.stringContaining('officer needs "department"') });
+    expect(problemAt(problems, 'people[2].project')).toMatchObject({ line: 6, message: expect.stringContaining('enterprise contact needs "project"') });
+    expect(problemAt(problems, 'projects[0].officer')).toMatchObject({ line: 8, message: expect.stringContaining('does not have the officer role') });
+    expect(problemAt(problems, 'projects[0].leaders[0]')).toMatchObject({ line: 8, message: expect.stringContaining('does not have the leader role') });
+  });
+
+  it('does not let one group belong to two projects', () => {
+    const text = VALID.replace('wecom: { webhookKey: "KEY-COORD" }', 'wecom: { webhookKey: "KEY-COORD", chatId: "wrXM001" }');
+    const problems = problemsOf(() => parseRoster(text));
+    expect(problemAt(problems, 'projects[0].wecom.chatId')).toMatchObject({ line: 20, message: expect.stringContaining('line 3') });
+  });
+
+  it('collects every problem of the file, not just the first', () => {
+    const text = VALID.replace('department: zhian,', 'department: zhain,')
+      .replace('level: 重大', 'level: 重要')
+      .replace('阻工: { claim: 15m }', '阻工: { claim: 15x }');
+    const problems = problemsOf(() => parseRoster(text));
+    expect(problems.map((p) => [p.line, p.path])).toEqual([
+      [10, 'people[0].department'],
+      [17, 'projects[0].level'],
+      [23, 'sla.阻工.claim'],
+    ]);
+  });
+
+  it('checks calendar dates, ranges and a date listed both as holiday and workday', () => {
+    const text = 'calendar:\n  holidays: ["2027-02-30", "2027-02-05..2027-02-11"]\n  workdays: ["2027-02-07"]\n';
+    const problems = problemsOf(() => parseRoster(text));
+    expect(problemAt(problems, 'calendar.holidays[0]')).toMatchObject({ line: 2, message: expect.stringContaining('not a date') });
+    expect(problemAt(problems, 'calendar.workdays[0]')).toMatchObject({ line: 3, message: expect.stringContaining('both as a holiday') });
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const problems = problemsOf(() => parseRoster('people:\n  - id: wang\n   name: 王警官\n'));
+    expect(problems[0]?.line).toBe(3);
+  });
+
+  it('reports a JSON syntax error with its line and column', () => {
+    const problems = problemsOf(() => readRosterFile(fixture('bad-syntax.json')));
+    expect(problems).toEqual([
+      { line: 7, column: 3, path: '', message: 'expected a value after "," (trailing comma?), found "]"' },
+    ]);
+  });
+
+  it('rejects what YAML would accept but JSON does not, in a .json file', () => {
+    const problems = problemsOf(() => parseRoster('{\n  "sla": {},\n  "people": tru\n}', 'roster.json'));
+    expect(problems[0]).toMatchObject({ line: 3, column: 13 });
+  });
+
+  it('reports unknown keys and dangling references in JSON files on their lines', () => {
+    const problems = problemsOf(() => readRosterFile(fixture('bad-schema.json')));
+    expect(problems.map((p) => [p.line, p.path, p.message])).toEqual([
+      [7, 'people[1].depratment', 'unknown key "depratment"; did you mean "department"?'],
+      [10, 'projects[0].leaders[0]', 'unknown person "lee"'],
+    ]);
+  });
+
+  it('explains an empty file', () => {
+    expect(problemsOf(() => parseRoster(''))[0]?.message).toContain('empty');
+  });
+
+  it('says when the file does not exist', () => {
+    expect(() => readRosterFile(fixture('missing.yaml'))).toThrow(/not found/);
+  });
+});
