@@ -1,0 +1,45 @@
+import type { Command } from '../src/dispatch/types.js';
+import { accept } from './accept.js';
+import { bind } from './bind.js';
+import { checkin } from './checkin.js';
+import { claim } from './claim.js';
+import { extend } from './extend.js';
+import { help } from './help.js';
+import { list } from './list.js';
+import { meeting } from './meeting.js';
+import { note } from './note.js';
+import { progress } from './progress.js';
+import { reject } from './reject.js';
+import { report } from './report.js';
+import { resolve } from './resolve.js';
+import { stats } from './stats.js';
+import { status } from './status.js';
+import { summon } from './summon.js';
+import { supervise } from './supervise.js';
+import { transfer } from './transfer.js';
+import { visit } from './visit.js';
+import { withdraw } from './withdraw.js';
+
+/** Every chat command, in the order 帮助 lists them. Listed by hand so the compiler checks each. */
+export const COMMANDS: readonly Command[] = [
+  report,
+  claim,
+  progress,
+  note,
+  transfer,
+  summon,
+  checkin,
+  resolve,
+  accept,
+  reject,
+  supervise,
+  extend,
+  withdraw,
+  status,
+  list,
+  stats,
+  bind,
+  visit,
+  meeting,
+  help,
+];

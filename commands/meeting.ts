@@ -1,0 +1,38 @@
+import type { Command } from '../src/dispatch/types.js';
+import { isStaff, refuse } from '../src/dispatch/helpers.js';
+import { buildAgenda, nextMeeting, previousMeeting } from '../src/reports/agenda.js';
+
+export const meeting: Command = {
+  name: '会商',
+  aliases: ['meeting', '會商'],
+  roles: ['enterprise', 'officer', 'coordinator', 'leader'],
+  usage: '会商 [议题 <文字>]',
+  example: '会商 议题 协调解决XM001进场道路问题',
+  summary: '查看下次会商的时间和议程，或添加议题',
+  run(ctx, args) {
+    const settings = ctx.repos.roster.meeting();
+    const next = nextMeeting(settings, ctx.calendar, ctx.now);
+    const m = /^(?:议题|議題|topic)\s*([\s\S]*)$/.exec(args.trim());
+    if (m) {
+      if (!isStaff(ctx.sender)) refuse('forbidden', '会商议题由民警或护企办添加，企业可以把问题用“报告”反映');
+      const text = m[1]!.trim();
+      if (!text) refuse('missing_text', `请写明议题内容，例如：${this.example}`);
+      ctx.repos.logs.addAgendaItem({
+        projectCode: ctx.project?.code ?? null,
+        personId: ctx.sender.personId,
+        authorName: ctx.sender.name,
+        text,
+        at: ctx.now,
+        msgPlatform: ctx.msg.platform,
+        msgId: ctx.msg.msgId,
+      });
+      ctx.reply('agenda-added', { text, date: next.date, time: next.time, project: ctx.project?.name ?? '全部项目' });
+      return;
+    }
+    if (args.trim()) refuse('bad_args', `“会商”后面只能跟“议题 内容”，例如：${this.example}`);
+    // An enterprise sees only its own project's agenda; a project group sees that project's.
+    const codes = ctx.chat?.kind === 'project' || !isStaff(ctx.sender) ? (ctx.project ? [ctx.project.code] : []) : undefined;
+    const agenda = buildAgenda(ctx.repos, next, previousMeeting(next, settings, ctx.calendar), ctx.now, codes);
+    ctx.reply('meeting', { ...next, projects: agenda, reminder: false });
+  },
+};

@@ -1,0 +1,24 @@
+import { isEnterpriseOf, isReporter, isStaff, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import type { Command } from '../src/dispatch/types.js';
+
+export const note: Command = {
+  name: '补充',
+  aliases: ['note', '補充'],
+  roles: ['enterprise', 'officer', 'coordinator', 'leader'],
+  usage: '补充 <#N> <文字>',
+  example: '补充 #12 对方约二十人，拉了横幅',
+  summary: '补充工单的情况',
+  run(ctx, args) {
+    const { no, rest } = parseTicketArg(args, this.usage);
+    const t = loadTicket(ctx, no);
+    if (!isReporter(ctx.sender, t) && !isEnterpriseOf(ctx.sender, t) && !isStaff(ctx.sender)) {
+      refuse('forbidden', `只有本项目的企业联系人或民警可以补充#${no}的情况`);
+    }
+    requireState(t, ['open', 'claimed', 'resolved'], '如有新情况请重新“报告”');
+    if (!rest) refuse('missing_text', `请写明补充的内容，例如：${this.example}`);
+    t.updatedAt = ctx.now;
+    ctx.repos.tickets.save(t);
+    ctx.audit(t, 'note', t.state, { text: rest });
+    ctx.announce(t, 'note-added', { ...ticketView(ctx, t), text: rest, author: ctx.sender.name });
+  },
+};

@@ -1,0 +1,24 @@
+import { isAssignee, isCoordinator, isProjectOfficer, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import type { Command } from '../src/dispatch/types.js';
+
+export const progress: Command = {
+  name: '进展',
+  aliases: ['progress', '進展'],
+  roles: ['officer', 'coordinator'],
+  usage: '进展 <#N> <文字>',
+  example: '进展 #12 已到现场协调，村民已散开',
+  summary: '通报办理进展，发到项目群',
+  run(ctx, args) {
+    const { no, rest } = parseTicketArg(args, this.usage);
+    const t = loadTicket(ctx, no);
+    if (!isAssignee(ctx.sender, t) && !isProjectOfficer(ctx, t) && !isCoordinator(ctx.sender)) {
+      refuse('forbidden', `只有#${no}的承办人、项目警官或护企办可以通报进展`);
+    }
+    requireState(t, ['claimed'], t.state === 'open' ? `请先发送“认领 #${no}”` : '不能再通报进展');
+    if (!rest) refuse('missing_text', `请写明进展内容，例如：${this.example}`);
+    t.updatedAt = ctx.now;
+    ctx.repos.tickets.save(t);
+    ctx.audit(t, 'progress', t.state, { text: rest });
+    ctx.announce(t, 'progress', { ...ticketView(ctx, t), text: rest, author: ctx.sender.name });
+  },
+};

@@ -1,0 +1,20 @@
+import type { Command } from '../src/dispatch/types.js';
+import { refuse } from '../src/dispatch/helpers.js';
+import { normalizeWidth } from '../src/dispatch/parse.js';
+import { monthOf, monthPeriod } from '../src/reports/figures.js';
+import { figuresView } from '../src/reports/view.js';
+
+export const stats: Command = {
+  name: '统计',
+  aliases: ['stats', '統計'],
+  roles: ['coordinator', 'leader'],
+  usage: '统计 [YYYY-MM]',
+  example: '统计 2026-10',
+  summary: '查看某月的签收、办结、满意率等数据（默认本月）',
+  run(ctx, args) {
+    const text = normalizeWidth(args).trim();
+    const period = text ? monthPeriod(text) : monthOf(ctx.now);
+    if (!period) refuse('bad_month', `看不懂月份“${text}”，请写成 年-月，例如：${this.example}`);
+    ctx.reply('stats', figuresView(ctx.figures.compute(period, ctx.now)));
+  },
+};

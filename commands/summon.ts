@@ -1,0 +1,38 @@
+import { isAssignee, isCoordinator, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import type { Command } from '../src/dispatch/types.js';
+import { render } from '../src/templates.js';
+
+export const summon: Command = {
+  name: '吹哨',
+  aliases: ['summon'],
+  roles: ['officer', 'coordinator'],
+  usage: '吹哨 <#N> <部门名> [说明]',
+  example: '吹哨 #12 人社局 涉及欠薪，请派员协同',
+  summary: '民警吹哨，请其他部门协同办理（部门报到）',
+  run(ctx, args) {
+    const { no, rest } = parseTicketArg(args, this.usage);
+    const t = loadTicket(ctx, no);
+    if (!isAssignee(ctx.sender, t) && !isCoordinator(ctx.sender)) {
+      refuse('forbidden', `只有#${no}的承办人或护企办可以吹哨`);
+    }
+    requireState(t, ['open', 'claimed'], '不能再吹哨');
+    const [name = '', ...noteWords] = rest.split(/\s+/);
+    if (!name) refuse('missing_department', `请写明请哪个部门协同，例如：${this.example}`);
+    const dept = ctx.repos.roster.departmentByName(name);
+    if (!dept) {
+      const names = ctx.repos.roster.departments().map((d) => d.name).join('、');
+      refuse('unknown_department', `没有“${name}”这个部门，可选的部门有：${names}`);
+    }
+    if (dept.id === t.departmentId) refuse('own_department', `${dept.name}已是#${no}的承办部门，不需要吹哨`);
+    const note = noteWords.join(' ').trim();
+    if (!ctx.repos.tickets.summon(t.no, dept.id, ctx.now, ctx.sender.personId, note || null)) {
+      refuse('already_summoned', `${dept.name}已被吹哨协同#${no}，请等待其报到`);
+    }
+    t.updatedAt = ctx.now;
+    ctx.repos.tickets.save(t);
+    ctx.audit(t, 'summon', t.state, { department: dept.id, note });
+    const view = { ...ticketView(ctx, t), target: dept.name, note, by: ctx.sender.name };
+    ctx.announce(t, 'summoned', view);
+    ctx.notify.department(dept.id, render('summon-request', view), ctx.key('summon'));
+  },
+};

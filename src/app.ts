@@ -1,0 +1,46 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Core } from './core.js';
+import { playgroundRoutes } from './platforms/playground/index.js';
+
+/** 1 MiB: larger callbacks are refused with 413 (SPEC §9). */
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Builds the HTTP app around a core. It never listens: `server.ts` owns start-up and shutdown,
+ * and tests call `app.inject()`.
+ */
+export async function buildApp(core: Core): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: core.log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    requestIdHeader: false,
+  });
+
+  // One funnel for unexpected errors: logged in full, answered without details.
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      req.log.error({ err }, 'request failed');
+      return reply.code(status).send({ error: 'internal error' });
+    }
+    req.log.warn({ check: 'request', status, reason: err.message }, 'bad request');
+    return reply.code(status).send({ error: err.message });
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const problems: string[] = [];
+    try {
+      core.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run('readyz', String(core.clock.now().getTime()));
+    } catch (err) {
+      problems.push(`database not writable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (core.platforms.length === 0) problems.push('no platform configured and the playground is off');
+    if (problems.length > 0) return reply.code(503).send({ ok: false, problems });
+    return { ok: true, platforms: core.platforms };
+  });
+
+  if (core.config.playground.enabled) await app.register(playgroundRoutes, { core });
+  return app;
+}

@@ -1,0 +1,165 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDb, type Db } from './db/open.js';
+import { OutboxRepo } from './db/outbox-repo.js';
+import { RosterError } from './roster/parse.js';
+import { importRosterCommand } from './roster/import.js';
+import { systemClock } from './clock.js';
+import { formatTime } from './tickets/format.js';
+import { WorkCalendar } from './tickets/calendar.js';
+import { RosterRepo } from './db/roster-repo.js';
+import type { DoctorCheck } from './platforms/doctor.js';
+
+const USAGE = `lianbao — 联保 command line
+
+Usage:
+  lianbao import <file>                 import the roster (YAML or JSON); re-import updates by id
+  lianbao outbox [--failed|--pending]   list outbound messages (failed ones by default)
+  lianbao outbox --retry <id>           send a failed message again
+  lianbao backup <file>                 online backup of the SQLite database
+  lianbao doctor                        check the configuration and reach each platform
+
+The CLI reads the same environment and .env as the server (DATABASE_PATH etc.).`;
+
+/** Thrown for a wrong invocation: printed with the usage, exit code 2. */
+class UsageError extends Error {}
+
+type Out = (line: string) => void;
+
+function withDb<T>(config: Config, fn: (db: Db) => T): T {
+  const db = openDb(config.databasePath);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function cmdImport(config: Config, args: string[], out: Out): void {
+  const file = args[0];
+  if (!file) throw new UsageError('import needs a file: lianbao import roster.yaml');
+  withDb(config, (db) => out(importRosterCommand(db, file, systemClock.now().getTime())));
+}
+
+function cmdOutbox(config: Config, args: string[], out: Out): void {
+  const { values } = parseArgs({
+    args,
+    options: { failed: { type: 'boolean' }, pending: { type: 'boolean' }, retry: { type: 'string' }, limit: { type: 'string' } },
+  });
+  withDb(config, (db) => {
+    const outbox = new OutboxRepo(db);
+    if (values.retry !== undefined) {
+      const id = Number(values.retry);
+      if (!Number.isInteger(id) || id <= 0) throw new UsageError(`--retry needs a message id, got "${values.retry}"`);
+      const item = outbox.get(id);
+      if (!item) throw new UsageError(`no outbox message ${id}`);
+      if (!outbox.requeue(id, systemClock.now().getTime())) {
+        throw new UsageError(`message ${id} is ${item.status}, only failed messages can be retried`);
+      }
+      out(`message ${id} queued again; the running server sends it within a second`);
+      return;
+    }
+    const status = values.pending ? 'pending' : 'failed';
+    const items = outbox.list(status, Number(values.limit ?? 100));
+    const c = outbox.counts();
+    out(`outbox: ${c.pending} pending, ${c.failed} failed, ${c.sent} sent`);
+    for (const m of items) {
+      const first = m.text.split('\n')[0]!.slice(0, 40);
+      out(`#${m.id}\t${status}\t${m.platform} ${m.kind} → ${m.to || m.chatId || ''}\tattempts ${m.attempts}\t${formatTime(m.createdAt)}\t${m.lastError ?? ''}\t${first}`);
+    }
+  });
+}
+
+function cmdBackup(config: Config, args: string[], out: Out): Promise<void> {
+  const file = args[0];
+  if (!file) throw new UsageError('backup needs a file: lianbao backup backups/lianbao-2026-11-01.db');
+  const db = openDb(config.databasePath);
+  return db
+    .backup(file)
+    .then((r) => out(`backup written to ${file} (${r.totalPages} pages)`))
+    .finally(() => db.close());
+}
+
+async function cmdDoctor(config: Config, out: Out): Promise<boolean> {
+  const checks: DoctorCheck[] = [];
+  checks.push({ name: 'configuration', ok: true, detail: 'all variables valid' });
+  try {
+    withDb(config, (db) => {
+      db.prepare("INSERT INTO settings (key, value) VALUES ('doctor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+        String(Date.now()),
+      );
+      const roster = new RosterRepo(db);
+      checks.push({ name: 'database', ok: true, detail: `${config.databasePath} writable` });
+      checks.push({
+        name: 'roster',
+        ok: !roster.isEmpty(),
+        detail: roster.isEmpty() ? 'no roster yet: lianbao import roster.yaml' : `${roster.people().length} people, ${roster.projects().length} projects`,
+      });
+      const cal = new WorkCalendar(roster.calendarOverrides(), config.workdayEnd);
+      const missing = cal.missingYears(systemClock.now());
+      checks.push({
+        name: 'calendar',
+        ok: missing.length === 0,
+        detail:
+          missing.length === 0
+            ? 'holiday data for this year and next'
+            : `no holiday data for ${missing.join(', ')}: add them to the roster's calendar section`,
+      });
+    });
+  } catch (err) {
+    checks.push({ name: 'database', ok: false, detail: err instanceof Error ? err.message : String(err) });
+  }
+  if (!config.wecom && !config.dingtalk) {
+    checks.push({ name: 'platforms', ok: true, detail: 'none configured: only the playground is available' });
+  }
+  for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`);
+  return checks.every((c) => c.ok);
+}
+
+/** Runs one CLI invocation; returns the exit code. */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, out: Out, err: Out): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === 'help' || verb === '--help' || verb === '-h') {
+    out(USAGE);
+    return verb ? 0 : 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(`lianbao: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  try {
+    switch (verb) {
+      case 'import':
+        cmdImport(config, rest, out);
+        return 0;
+      case 'outbox':
+        cmdOutbox(config, rest, out);
+        return 0;
+      case 'backup':
+        await cmdBackup(config, rest, out);
+        return 0;
+      case 'doctor':
+        return (await cmdDoctor(config, out)) ? 0 : 1;
+      default:
+        throw new UsageError(`unknown command "${verb}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`lianbao: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof RosterError) {
+      err(e.message);
+      err('nothing was imported');
+      return 1;
+    }
+    err(`lianbao: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}

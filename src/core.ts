@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import { COMMANDS } from '../commands/index.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/open.js';
+import { LogsRepo } from './db/logs-repo.js';
+import { OutboxRepo } from './db/outbox-repo.js';
+import { RosterRepo } from './db/roster-repo.js';
+import { TicketsRepo } from './db/tickets-repo.js';
+import { Notifier } from './delivery/notifier.js';
+import { DeliveryWorker } from './delivery/worker.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import type { Repos } from './dispatch/types.js';
+import type { Platform, PlatformAdapter } from './platforms/types.js';
+import { Figures } from './reports/figures.js';
+import { WorkCalendar } from './tickets/calendar.js';
+import type { SlaConfig } from './tickets/sla.js';
+
+/** Everything the server, the CLI and the jobs share, wired once. */
+export interface Core {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  repos: Repos;
+  outbox: OutboxRepo;
+  notifier: Notifier;
+  dispatcher: Dispatcher;
+  worker: DeliveryWorker;
+  figures: Figures;
+  adapters: Partial<Record<Platform, PlatformAdapter>>;
+  /** platforms messages are sent to */
+  platforms: Platform[];
+  /** the working-day calendar with the roster's overrides as they are now */
+  calendar(): WorkCalendar;
+  sla(): SlaConfig;
+}
+
+export interface CoreOptions {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  adapters: Partial<Record<Platform, PlatformAdapter>>;
+}
+
+export function enabledPlatforms(config: Config): Platform[] {
+  const p: Platform[] = [];
+  if (config.wecom) p.push('wecom');
+  if (config.dingtalk) p.push('dingtalk');
+  if (config.playground.enabled) p.push('playground');
+  return p;
+}
+
+export function createCore(o: CoreOptions): Core {
+  const roster = new RosterRepo(o.db);
+  const repos: Repos = { roster, tickets: new TicketsRepo(o.db), logs: new LogsRepo(o.db) };
+  const outbox = new OutboxRepo(o.db);
+  const platforms = enabledPlatforms(o.config).filter((p) => o.adapters[p]);
+  const maxBytes: Partial<Record<Platform, number>> = {};
+  for (const p of platforms) maxBytes[p] = o.adapters[p]!.maxBytes;
+
+  // The roster can be re-imported by the CLI while the server runs, so the calendar is rebuilt
+  // whenever its overrides change (reading them is a handful of rows).
+  let cached: { key: string; cal: WorkCalendar } | undefined;
+  const calendar = (): WorkCalendar => {
+    const overrides = roster.calendarOverrides();
+    const key = JSON.stringify(overrides);
+    if (cached?.key !== key) cached = { key, cal: new WorkCalendar(overrides, o.config.workdayEnd) };
+    return cached.cal;
+  };
+  const sla = (): SlaConfig => roster.setting<SlaConfig>('sla') ?? {};
+
+  const notifier = new Notifier({ roster, outbox, clock: o.clock, platforms, maxBytes });
+  const worker = new DeliveryWorker({
+    outbox,
+    adapters: o.adapters,
+    clock: o.clock,
+    log: o.log.child({ component: 'delivery' }),
+    rates: o.config.rates,
+  });
+  const figures = new Figures(o.db, roster);
+  const dispatcher = new Dispatcher({
+    db: o.db,
+    repos,
+    notify: notifier,
+    clock: o.clock,
+    log: o.log.child({ component: 'dispatch' }),
+    commands: COMMANDS,
+    calendar,
+    sla,
+    figures,
+    senderPerMinute: o.config.rates.senderPerMinute,
+    onQueued: () => worker.wake(),
+  });
+  return { ...o, repos, outbox, notifier, dispatcher, worker, figures, platforms, calendar, sla };
+}

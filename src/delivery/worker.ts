@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { OutboxItem, OutboxRepo } from '../db/outbox-repo.js';
+import type { Platform, PlatformAdapter } from '../platforms/types.js';
+
+export interface WorkerOptions {
+  outbox: OutboxRepo;
+  adapters: Partial<Record<Platform, PlatformAdapter>>;
+  clock: Clock;
+  log: Logger;
+  /** Per lane and minute: group robots 20, people 30 by default (SPEC §8). */
+  rates: { groupPerMinute: number; personPerMinute: number };
+  /** How often the outbox is polled for messages queued by another process. */
+  pollMs?: number;
+  /** Lanes sent to at once. */
+  concurrency?: number;
+}
+
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 5 * 60_000;
+const GIVE_UP_AFTER_MS = 24 * 3_600_000;
+const MINUTE = 60_000;
+
+/** Backoff for the n-th failed attempt (n ≥ 1): 1 s doubling to 5 min. */
+export function retryDelay(attempt: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempt - 1), MAX_RETRY_MS);
+}
+
+/**
+ * Sends what the outbox holds: at once when woken, and by polling. A message is marked sent only
+ * after the platform accepted it, so a crash mid-send means it is sent again after restart
+ * (at-least-once), never dropped.
+ */
+export class DeliveryWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  /** Send times per lane within the last minute, for the rate limit. */
+  private readonly sentAt = new Map<string, number[]>();
+  private readonly pollMs: number;
+  private readonly concurrency: number;
+  private readonly listeners = new Set<(item: OutboxItem) => void>();
+
+  constructor(private readonly o: WorkerOptions) {
+    this.pollMs = o.pollMs ?? 1_000;
+    this.concurrency = o.concurrency ?? 8;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  /** Lets the current sends finish, then stops. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Called after a transaction queued messages. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.stopped) return;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      } else {
+        this.schedule();
+      }
+    });
+  }
+
+  /** Observes each message once it is sent (the playground and tests use it). */
+  onSent(fn: (item: OutboxItem) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Sends everything due now; resolves when nothing due is left (for the CLI and tests). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const now = this.o.clock.now().getTime();
+      const due = this.o.outbox.due(now, 500).filter((m) => this.underLimit(m, now));
+      if (due.length === 0) return;
+      for (let i = 0; i < due.length; i += this.concurrency) {
+        await Promise.all(due.slice(i, i + this.concurrency).map((m) => this.sendOne(m)));
+      }
+      if (this.stopped) return;
+    }
+  }
+
+  private schedule(): void {
+    const next = this.o.outbox.nextDueAt();
+    const now = this.o.clock.now().getTime();
+    const wait = next === null ? this.pollMs : Math.max(0, Math.min(this.pollMs, next - now));
+    this.timer = setTimeout(() => this.wake(), Math.max(wait, 10));
+    this.timer.unref();
+  }
+
+  private underLimit(m: OutboxItem, now: number): boolean {
+    const limit = m.kind === 'person' ? this.o.rates.personPerMinute : this.o.rates.groupPerMinute;
+    const times = (this.sentAt.get(m.lane) ?? []).filter((t) => t > now - MINUTE);
+    this.sentAt.set(m.lane, times);
+    return times.length < limit;
+  }
+
+  private async sendOne(m: OutboxItem): Promise<void> {
+    const log = this.o.log.child({ outboxId: m.id, platform: m.platform, kind: m.kind, lane: m.lane });
+    const adapter = this.o.adapters[m.platform];
+    const started = this.o.clock.now().getTime();
+    let result: Awaited<ReturnType<PlatformAdapter['send']>>;
+    if (!adapter) {
+      result = { ok: false, retryable: false, error: `platform ${m.platform} is not configured` };
+    } else {
+      try {
+        result = await adapter.send(m);
+      } catch (err) {
+        result = { ok: false, retryable: true, error: err instanceof Error ? err.message : String(err) };
+      }
+    }
+    const now = this.o.clock.now().getTime();
+    this.sentAt.get(m.lane)?.push(now) ?? this.sentAt.set(m.lane, [now]);
+    if (result.ok) {
+      this.o.outbox.markSent(m.id, now);
+      log.debug({ ms: now - started }, 'message sent');
+      for (const fn of this.listeners) fn({ ...m, status: 'sent', sentAt: now });
+      return;
+    }
+    const attempt = m.attempts + 1;
+    if (result.retryable && now - m.createdAt < GIVE_UP_AFTER_MS) {
+      const at = now + retryDelay(attempt);
+      this.o.outbox.scheduleRetry(m.id, at, result.error);
+      log.warn({ attempt, retryAt: new Date(at).toISOString(), error: result.error }, 'send failed, will retry');
+    } else {
+      this.o.outbox.markFailed(m.id, result.error);
+      log.error({ attempt, destination: m.to, error: result.error }, 'send failed for good; see `lianbao outbox`');
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/open.js';
+import { InboundRepo, type InboundOutcome } from '../db/inbound-repo.js';
+import type { ChatBinding } from '../db/roster-repo.js';
+import type { Notifier } from '../delivery/notifier.js';
+import type { IncomingMessage } from '../platforms/types.js';
+import type { Figures } from '../reports/figures.js';
+import { render } from '../templates.js';
+import type { WorkCalendar } from '../tickets/calendar.js';
+import { ROLE_NAMES, type Project } from '../tickets/model.js';
+import type { SlaConfig } from '../tickets/sla.js';
+import { firstWord, parseCommand } from './parse.js';
+import { UserError, type Command, type CommandContext, type Repos, type Sender } from './types.js';
+
+export interface DispatcherOptions {
+  db: Db;
+  repos: Repos;
+  notify: Notifier;
+  clock: Clock;
+  log: Logger;
+  commands: readonly Command[];
+  /** read per message, since a roster import may change them while the server runs */
+  calendar: () => WorkCalendar;
+  sla: () => SlaConfig;
+  figures: Figures;
+  /** commands a sender may send per minute before being told to slow down */
+  senderPerMinute: number;
+  /** called after a message's transaction committed, to send what it queued */
+  onQueued?: () => void;
+}
+
+export type HandleResult = InboundOutcome | 'duplicate';
+
+const MINUTE = 60_000;
+
+/**
+ * From a platform-neutral message to a command's effect. Each message is one transaction: its
+ * id, the command's changes, their audit rows and the messages they cause are stored together,
+ * so a platform retry (same id) is a no-op, and a refused command changes nothing.
+ */
+export class Dispatcher {
+  private readonly inbound: InboundRepo;
+  private readonly recent = new Map<string, { times: number[]; warned: boolean }>();
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.inbound = new InboundRepo(o.db);
+  }
+
+  handle(msg: IncomingMessage): HandleResult {
+    const log = this.o.log.child({ platform: msg.platform, chatId: msg.chatId, msgId: msg.msgId });
+    log.debug({ text: msg.text, sender: msg.senderId }, 'message received');
+    let result: HandleResult;
+    try {
+      result = this.o.db.transaction(() => this.process(msg, log))();
+    } catch (err) {
+      // Only a failure of the database itself gets here; the message id was not stored, so a
+      // platform retry will try again.
+      log.error({ err }, 'message could not be processed');
+      return 'error';
+    }
+    if (result !== 'duplicate') this.o.onQueued?.();
+    log.info({ result }, 'message handled');
+    return result;
+  }
+
+  private process(msg: IncomingMessage, log: Logger): HandleResult {
+    const now = this.o.clock.now().getTime();
+    if (!this.inbound.claim(msg.platform, msg.msgId, msg.senderId, now)) return 'duplicate';
+    const { roster } = this.o.repos;
+    let seq = 0;
+    const key = (what: string) => `msg:${msg.platform}:${msg.msgId}:${seq++}:${what}`;
+    const replyText = (text: string) => this.o.notify.reply(msg, text, key('reply'));
+    const finish = (command: string | null, outcome: InboundOutcome): InboundOutcome => {
+      this.inbound.finish(msg.platform, msg.msgId, command, outcome);
+      return outcome;
+    };
+
+    const throttled = this.throttle(`${msg.platform}:${msg.senderId}`, now);
+    if (throttled === 'warn') replyText(render('slow-down', {}));
+    if (throttled) return finish(null, 'throttled');
+
+    const chat = roster.chat(msg.platform, msg.chatId) ?? null;
+    const sender = this.resolveSender(msg, chat);
+    if (!sender) {
+      replyText(render('unbound-chat', {}));
+      return finish(null, 'ignored');
+    }
+    const parsed = parseCommand(msg.text, this.o.commands);
+    if (!parsed) {
+      const word = firstWord(msg.text);
+      replyText(
+        render('refusal', {
+          reason: word ? `没有“${word}”这个命令，发送“帮助”查看可用的命令` : '请在命令后写明内容，发送“帮助”查看可用的命令',
+        }),
+      );
+      return finish(null, 'refused');
+    }
+    const { command, args } = parsed;
+    const ctx = this.context(msg, sender, chat, now, log, key);
+    try {
+      this.o.db.transaction(() => {
+        if (!command.roles.some((r) => sender.roles.includes(r))) {
+          const who = command.roles.map((r) => ROLE_NAMES[r]).join('、');
+          const mine = sender.roles.map((r) => ROLE_NAMES[r]).join('、');
+          throw new UserError('forbidden', `“${command.name}”只能由${who}使用，您的身份是${mine}`);
+        }
+        command.run(ctx, args);
+      })();
+      return finish(command.name, 'done');
+    } catch (err) {
+      if (err instanceof UserError) {
+        log.info({ command: command.name, code: err.code }, 'command refused');
+        replyText(render('refusal', { reason: err.message }));
+        return finish(command.name, 'refused');
+      }
+      log.error({ err, command: command.name }, 'command failed');
+      replyText(render('error', {}));
+      return finish(command.name, 'error');
+    }
+  }
+
+  /** A sender in the roster, or an enterprise contact of the project whose group this is. */
+  private resolveSender(msg: IncomingMessage, chat: ChatBinding | null): Sender | null {
+    const person = this.o.repos.roster.personByPlatformId(msg.platform, msg.senderId);
+    if (person) {
+      return {
+        personId: person.id,
+        name: person.name,
+        roles: person.roles,
+        projectCode: person.projectCode,
+        departmentId: person.departmentId,
+        platform: msg.platform,
+        userId: msg.senderId,
+      };
+    }
+    if (chat?.kind !== 'project' || !chat.projectCode) return null;
+    return {
+      personId: null,
+      name: msg.senderName?.trim() || '企业联系人',
+      roles: ['enterprise'],
+      projectCode: chat.projectCode,
+      departmentId: null,
+      platform: msg.platform,
+      userId: msg.senderId,
+    };
+  }
+
+  private context(
+    msg: IncomingMessage,
+    sender: Sender,
+    chat: ChatBinding | null,
+    now: number,
+    log: Logger,
+    key: (what: string) => string,
+  ): CommandContext {
+    const { repos, notify } = this.o;
+    const onlyEnterprise = sender.roles.every((r) => r === 'enterprise');
+    const code = onlyEnterprise ? (sender.projectCode ?? chat?.projectCode) : (chat?.projectCode ?? sender.projectCode);
+    const project: Project | null = (code && repos.roster.project(code)) || null;
+    const ctx: CommandContext = {
+      msg,
+      sender,
+      chat,
+      project,
+      repos,
+      notify,
+      clock: this.o.clock,
+      calendar: this.o.calendar(),
+      sla: this.o.sla(),
+      figures: this.o.figures,
+      log,
+      now,
+      commands: this.o.commands,
+      reply: (template, view) => notify.reply(msg, render(template, view), key('reply')),
+      announce: (ticket, template, view) => {
+        const text = render(template, view);
+        notify.reply(msg, text, key('reply'));
+        notify.project(ticket.projectCode, text, key('project'), msg);
+      },
+      key,
+      audit: (ticket, action, from, detail) =>
+        repos.tickets.audit({
+          ticketNo: ticket.no,
+          at: now,
+          actorId: sender.personId,
+          actorName: sender.name,
+          action,
+          fromState: from,
+          toState: ticket.state,
+          detail,
+          msgPlatform: msg.platform,
+          msgId: msg.msgId,
+        }),
+    };
+    return ctx;
+  }
+
+  /** false: go on; 'warn': over the limit for the first time this minute; true: over, already told. */
+  private throttle(senderKey: string, now: number): boolean | 'warn' {
+    const entry = this.recent.get(senderKey) ?? { times: [], warned: false };
+    entry.times = entry.times.filter((t) => t > now - MINUTE);
+    if (entry.times.length === 0) entry.warned = false;
+    this.recent.set(senderKey, entry);
+    if (entry.times.length >= this.o.senderPerMinute) {
+      if (entry.warned) return true;
+      entry.warned = true;
+      return 'warn';
+    }
+    entry.times.push(now);
+    return false;
+  }
+}

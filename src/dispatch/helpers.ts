@@ -1,0 +1,184 @@
+import { mentionPerson, mentionUser } from '../delivery/notifier.js';
+import { addDuration } from '../tickets/duration.js';
+import { slaFor } from '../tickets/sla.js';
+import { formatTime, formatShortTime } from '../tickets/format.js';
+import {
+  DEADLINE_NAMES,
+  STATE_NAMES,
+  URGENCY_NAMES,
+  type DeadlineKind,
+  type Person,
+  type Ticket,
+  type TicketState,
+} from '../tickets/model.js';
+import { UserError, type CommandContext, type Sender } from './types.js';
+
+/** Refuses the command with one sentence that says why and what would work. */
+export function refuse(code: string, message: string): never {
+  throw new UserError(code, message);
+}
+
+/** `#12 文字`, `12 文字`, `#12文字`: the ticket number and the rest. */
+export function parseTicketArg(args: string, usage: string): { no: number; rest: string } {
+  const m = /^#?\s*(\d{1,9})(?!\d)\s*([\s\S]*)$/.exec(args.trim());
+  if (!m) {
+    refuse('missing_ticket', args.trim() === '' ? `请写明工单号，例如：${usage}` : `没有看懂工单号“${args.trim().slice(0, 20)}”，请这样写：${usage}`);
+  }
+  return { no: Number(m[1]), rest: m[2]!.trim() };
+}
+
+export function hasRole(s: Sender, ...roles: Sender['roles']): boolean {
+  return s.roles.some((r) => roles.includes(r));
+}
+
+export const isCoordinator = (s: Sender): boolean => hasRole(s, 'coordinator');
+
+/** Officers, coordinators and leaders: people who work tickets rather than report them. */
+export const isStaff = (s: Sender): boolean => hasRole(s, 'officer', 'coordinator', 'leader');
+
+export function isReporter(s: Sender, t: Ticket): boolean {
+  if (s.personId !== null && s.personId === t.reporterPersonId) return true;
+  return s.platform === t.reporterPlatform && s.userId === t.reporterUserId;
+}
+
+export function isEnterpriseOf(s: Sender, t: Ticket): boolean {
+  return hasRole(s, 'enterprise') && s.projectCode === t.projectCode;
+}
+
+export function isAssignee(s: Sender, t: Ticket): boolean {
+  return s.personId !== null && s.personId === t.assigneeId;
+}
+
+export function isProjectOfficer(ctx: CommandContext, t: Ticket): boolean {
+  return ctx.sender.personId !== null && ctx.repos.roster.project(t.projectCode)?.officerId === ctx.sender.personId;
+}
+
+/** Enterprise contacts see only their own project's tickets; everyone else in the roster sees all. */
+export function canSee(s: Sender, t: Ticket): boolean {
+  if (isStaff(s)) return true;
+  return isReporter(s, t) || isEnterpriseOf(s, t);
+}
+
+/** The ticket the arguments name, if it exists and the sender may see it. */
+export function loadTicket(ctx: CommandContext, no: number): Ticket {
+  const t = ctx.repos.tickets.get(no);
+  if (!t) refuse('unknown_ticket', `没有找到工单 #${no}，请核对编号，或发送“台账”查看工单列表`);
+  if (!canSee(ctx.sender, t)) {
+    refuse('other_project', `#${no} 不是本项目的工单，您只能查看和办理本项目的工单`);
+  }
+  return t;
+}
+
+/** Refuses unless the ticket is in one of the states; `hint` says what would work instead. */
+export function requireState(t: Ticket, states: TicketState[], hint?: string): void {
+  if (states.includes(t.state)) return;
+  const why = `#${t.no} 当前状态为「${STATE_NAMES[t.state]}」`;
+  refuse('bad_state', hint ? `${why}，${hint}` : `${why}，不能执行此操作`);
+}
+
+/** What may be done next in a state, for refusals. */
+export function nextStepHint(t: Ticket): string {
+  switch (t.state) {
+    case 'open':
+      return '需先由民警发送“认领 #' + t.no + '”';
+    case 'claimed':
+      return '正在办理，办结后发送“办结 #' + t.no + ' 结果”';
+    case 'resolved':
+      return '只能由报告企业回复“满意”或“不满意”';
+    case 'closed':
+      return '已销号，如有新情况请重新“报告”';
+    case 'withdrawn':
+      return '已撤回，如有新情况请重新“报告”';
+  }
+}
+
+/** A deadline of the ticket's SLA, counted from `from`. */
+export function deadline(ctx: CommandContext, t: Pick<Ticket, 'category' | 'urgency' | 'projectCode'>, kind: DeadlineKind, from: number): number {
+  const level = ctx.repos.roster.project(t.projectCode)?.level ?? '重点';
+  const sla = slaFor(t.category, t.urgency, level, ctx.sla);
+  return addDuration(new Date(from), sla[kind], ctx.calendar).getTime();
+}
+
+/** The deadline the ticket is working against in its state. */
+export function currentDeadline(t: Ticket): { kind: DeadlineKind; at: number } | null {
+  if (t.state === 'open' && t.claimDeadline !== null) return { kind: 'claim', at: t.claimDeadline };
+  if (t.state === 'claimed' && t.resolveDeadline !== null) return { kind: 'resolve', at: t.resolveDeadline };
+  if (t.state === 'resolved' && t.confirmDeadline !== null) return { kind: 'confirm', at: t.confirmDeadline };
+  return null;
+}
+
+export function mentionOf(ctx: CommandContext, personId: string | null): string {
+  if (!personId) return '';
+  const p = ctx.repos.roster.person(personId);
+  return p ? mentionPerson(p) : '';
+}
+
+export function nameOf(ctx: CommandContext, personId: string | null): string {
+  if (!personId) return '';
+  return ctx.repos.roster.person(personId)?.name ?? personId;
+}
+
+export function reporterMention(t: Ticket): string {
+  if (t.reporterPersonId) return mentionPerson({ id: t.reporterPersonId, name: t.reporterName });
+  return mentionUser(t.reporterPlatform, t.reporterUserId, t.reporterName);
+}
+
+/** Who should act on a ticket now: the assignee, else the project officer (or the coordinators). */
+export function ownerMention(ctx: CommandContext, t: Ticket): string {
+  if (t.assigneeId) return mentionOf(ctx, t.assigneeId);
+  if (t.routing === 'coordinators') return '护企办';
+  if (t.departmentId) {
+    const project = ctx.repos.roster.project(t.projectCode);
+    const officer = project?.officerId ? ctx.repos.roster.person(project.officerId) : undefined;
+    if (officer && officer.departmentId === t.departmentId) return mentionPerson(officer);
+    return ctx.repos.roster.department(t.departmentId)?.name ?? '';
+  }
+  return mentionOf(ctx, ctx.repos.roster.project(t.projectCode)?.officerId ?? null);
+}
+
+/** The plain view object templates read a ticket from. */
+export function ticketView(ctx: CommandContext, t: Ticket): Record<string, unknown> {
+  const project = ctx.repos.roster.project(t.projectCode);
+  const dl = currentDeadline(t);
+  return {
+    no: t.no,
+    ref: `#${t.no}`,
+    projectCode: t.projectCode,
+    projectName: project?.name ?? t.projectCode,
+    category: t.category,
+    urgent: t.urgency === 'urgent',
+    urgency: URGENCY_NAMES[t.urgency],
+    description: t.description,
+    state: STATE_NAMES[t.state],
+    reporter: t.reporterName,
+    reporterMention: reporterMention(t),
+    assignee: nameOf(ctx, t.assigneeId) || '（未认领）',
+    assigneeMention: mentionOf(ctx, t.assigneeId),
+    ownerMention: ownerMention(ctx, t),
+    department: t.departmentId ? (ctx.repos.roster.department(t.departmentId)?.name ?? t.departmentId) : t.routing === 'coordinators' ? '护企办' : '',
+    supervised: t.supervised,
+    reopenCount: t.reopenCount,
+    claimDeadline: t.claimDeadline ? formatTime(t.claimDeadline) : '',
+    resolveDeadline: t.resolveDeadline ? formatTime(t.resolveDeadline) : '',
+    confirmDeadline: t.confirmDeadline ? formatTime(t.confirmDeadline) : '',
+    deadlineName: dl ? DEADLINE_NAMES[dl.kind] : '',
+    deadline: dl ? formatTime(dl.at) : '',
+    overdue: dl !== null && dl.at < ctx.now,
+    createdAt: formatShortTime(t.createdAt),
+    resolution: t.resolution ?? '',
+    rating: t.rating ?? '',
+    ratingComment: t.ratingComment ?? '',
+    conduct: t.routing === 'coordinators',
+  };
+}
+
+/** Finds a person by `@名字`, name, roster id or platform user id. */
+export function findPerson(ctx: CommandContext, word: string): Person | undefined {
+  const w = word.replace(/^@/, '').trim();
+  if (!w) return undefined;
+  return (
+    ctx.repos.roster.person(w) ??
+    ctx.repos.roster.personByPlatformId(ctx.msg.platform, w) ??
+    ctx.repos.roster.peopleNamed(w)[0]
+  );
+}

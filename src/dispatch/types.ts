@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { ChatBinding, RosterRepo } from '../db/roster-repo.js';
+import type { TicketsRepo } from '../db/tickets-repo.js';
+import type { LogsRepo } from '../db/logs-repo.js';
+import type { Notifier } from '../delivery/notifier.js';
+import type { IncomingMessage } from '../platforms/types.js';
+import type { WorkCalendar } from '../tickets/calendar.js';
+import type { SlaConfig } from '../tickets/sla.js';
+import type { Project, Role, Ticket, TicketState } from '../tickets/model.js';
+import type { Figures } from '../reports/figures.js';
+
+/** A refusal: rendered to the chat as one sentence; the command's changes are rolled back. */
+export class UserError extends Error {
+  override name = 'UserError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Who sent a message, as far as the roster knows. */
+export interface Sender {
+  /** roster id; null for someone outside the roster writing in a project group */
+  personId: string | null;
+  name: string;
+  roles: Role[];
+  /** an enterprise contact's project */
+  projectCode: string | null;
+  departmentId: string | null;
+  platform: IncomingMessage['platform'];
+  userId: string;
+}
+
+export interface Repos {
+  roster: RosterRepo;
+  tickets: TicketsRepo;
+  logs: LogsRepo;
+}
+
+/** Everything a command may use while it runs, inside the message's transaction. */
+export interface CommandContext {
+  msg: IncomingMessage;
+  sender: Sender;
+  /** what the chat is bound to, if anything */
+  chat: ChatBinding | null;
+  /** the project the chat belongs to, or the enterprise sender's own project */
+  project: Project | null;
+  repos: Repos;
+  notify: Notifier;
+  clock: Clock;
+  calendar: WorkCalendar;
+  sla: SlaConfig;
+  figures: Figures;
+  log: Logger;
+  /** the instant the message is processed, ms */
+  now: number;
+  /** every command, for 帮助 */
+  commands: readonly Command[];
+  /** Answers in the chat the message came from. */
+  reply(template: string, view: object): void;
+  /** Answers in this chat and posts to the ticket's project groups elsewhere. */
+  announce(ticket: Ticket, template: string, view: object): void;
+  /** A dedupe key for the n-th message this inbound message causes. */
+  key(what: string): string;
+  /** Writes the audit row of a change to a ticket. */
+  audit(ticket: Ticket, action: string, from: TicketState | null, detail?: Record<string, unknown>): void;
+}
+
+export interface Command {
+  /** the Chinese command word */
+  name: string;
+  /** other words: English, Traditional forms, synonyms */
+  aliases: readonly string[];
+  /** roles that may use the command at all (finer checks are in run) */
+  roles: readonly Role[];
+  usage: string;
+  example: string;
+  summary: string;
+  run(ctx: CommandContext, args: string): void;
+}

@@ -1,0 +1,336 @@
+import type { Clock } from '../../clock.js';
+import { renderMentions, type OutboundMessage, type PlatformAdapter, type SendResult } from '../types.js';
+import type { DingtalkConfig, DingtalkLogger } from './types.js';
+
+/**
+ * Longest text one DingTalk message carries, in UTF-8 bytes. The group API caps `msgParam` (the JSON
+ * string holding title and text) at 15 000 bytes; JSON escaping can double a text made of line breaks
+ * and quotes, and the sessionWebhook markdown limit is commonly given as 5 000 characters. 5 000 bytes
+ * stays under every one of these whatever the text is made of.
+ */
+export const DINGTALK_MAX_BYTES = 5000;
+
+/** batchSend takes at most this many user ids a call. */
+export const DINGTALK_BATCH_LIMIT = 20;
+
+const REQUEST_TIMEOUT_MS = 10_000;
+/** The token is renewed this long before DingTalk says it expires, so no send races its expiry. */
+const TOKEN_MARGIN_MS = 5 * 60 * 1000;
+/** sessionWebhook errcode: the session no longer exists (expired or closed); the group path still works. */
+const ERR_SESSION_GONE = 300001;
+/** errcode "send too fast": DingTalk's own rate limit, worth retrying later. */
+const ERR_SEND_TOO_FAST = 130101;
+/** errcode -1: "系统繁忙", DingTalk asks to try again. */
+const ERR_BUSY = -1;
+/** Old-style errcodes for a bad or expired access token. */
+const TOKEN_ERRCODES = new Set([40001, 40014, 42001, 88]);
+const DEFAULT_TITLE = '联保';
+
+type Json = Record<string, unknown>;
+
+interface HttpAnswer {
+  status: number;
+  body: Json | undefined;
+}
+
+/** How one HTTP exchange with DingTalk ended. */
+type Verdict =
+  | { kind: 'ok'; body: Json | undefined }
+  /** The access token was refused: worth one retry with a fresh token. */
+  | { kind: 'auth'; error: string }
+  | { kind: 'fail'; retryable: boolean; error: string };
+
+/** How a sessionWebhook reply ended. */
+export type SessionResult = { ok: true } | { ok: false; retryable: true; error: string } | { ok: false; fallBack: true; error: string };
+
+/** An access token, or why there is none. */
+export type TokenResult =
+  | { ok: true; token: string; expiresInS: number }
+  | { ok: false; retryable: boolean; error: string };
+
+async function postJson(url: string, payload: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer | { networkError: string }> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (err) {
+    return { networkError: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+  }
+  let body: Json | undefined;
+  try {
+    const text = await res.text();
+    const value: unknown = text ? JSON.parse(text) : undefined;
+    body = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+  } catch (err) {
+    // A body cut off mid-read is a transport failure; one that is not JSON is judged by its status below.
+    if (err instanceof Error && err.name !== 'SyntaxError') return { networkError: `${err.name}: ${err.message}` };
+  }
+  return { status: res.status, body };
+}
+
+function errcodeOf(body: Json | undefined): number | undefined {
+  const v = body?.errcode;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  return undefined;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function describe(answer: HttpAnswer): string {
+  const b = answer.body;
+  const parts = [`HTTP ${answer.status}`];
+  if (typeof b?.code === 'string') parts.push(b.code);
+  const errcode = errcodeOf(b);
+  if (errcode !== undefined) parts.push(`errcode ${errcode}`);
+  const text = typeof b?.message === 'string' ? b.message : typeof b?.errmsg === 'string' ? b.errmsg : '';
+  return text ? `${parts.join(' ')}: ${text}` : parts.join(' ');
+}
+
+/**
+ * Sorts an answer from api.dingtalk.com or oapi.dingtalk.com. The new API reports errors with an HTTP
+ * status and `{code, message}`; the old one with HTTP 200 and `{errcode, errmsg}`; batchSend reports
+ * refused recipients in lists.
+ */
+function classify(answer: HttpAnswer): Verdict {
+  const { status, body } = answer;
+  const code = typeof body?.code === 'string' ? body.code : '';
+  const errcode = errcodeOf(body);
+  const error = describe(answer);
+
+  // Rate limits first: DingTalk answers some of them with 403, which must not read as a bad token.
+  if (status === 429 || /QpsLimit|Throttl|TooManyRequests|RateLimit/i.test(code) || errcode === ERR_SEND_TOO_FAST || errcode === ERR_BUSY) {
+    return { kind: 'fail', retryable: true, error };
+  }
+  if (status >= 500) return { kind: 'fail', retryable: true, error };
+  if (status === 401 || status === 403 || /InvalidAuthentication|InvalidAccessToken/i.test(code) || (errcode !== undefined && TOKEN_ERRCODES.has(errcode))) {
+    return { kind: 'auth', error };
+  }
+  if (status < 200 || status >= 300) return { kind: 'fail', retryable: false, error };
+  if (errcode !== undefined && errcode !== 0) return { kind: 'fail', retryable: false, error };
+
+  const invalid = stringList(body?.invalidStaffIdList);
+  if (invalid.length > 0) return { kind: 'fail', retryable: false, error: `unknown or unreachable user ids: ${invalid.join(', ')}` };
+  const throttled = stringList(body?.flowControlledStaffIdList);
+  if (throttled.length > 0) return { kind: 'fail', retryable: true, error: `flow-controlled user ids: ${throttled.join(', ')}` };
+  if (body === undefined) return { kind: 'fail', retryable: false, error: `${error}: the answer is not JSON` };
+  return { kind: 'ok', body };
+}
+
+/**
+ * Fetches an app access token (`POST /v1.0/oauth2/accessToken`). Used by the client and by `lianbao doctor`.
+ * https://open.dingtalk.com/document/orgapp/obtain-the-access_token-of-an-internal-app
+ */
+export async function fetchAccessToken(config: Pick<DingtalkConfig, 'apiBase' | 'appKey' | 'appSecret'>): Promise<TokenResult> {
+  const answer = await postJson(`${config.apiBase}/v1.0/oauth2/accessToken`, { appKey: config.appKey, appSecret: config.appSecret });
+  if ('networkError' in answer) return { ok: false, retryable: true, error: `access token request failed: ${answer.networkError}` };
+  const token = answer.body?.accessToken;
+  const expireIn = answer.body?.expireIn;
+  if (answer.status >= 200 && answer.status < 300 && typeof token === 'string' && token !== '') {
+    return { ok: true, token, expiresInS: typeof expireIn === 'number' && expireIn > 0 ? expireIn : 7200 };
+  }
+  const verdict = classify(answer);
+  return {
+    ok: false,
+    // A refused key or secret stays refused until the operator fixes DINGTALK_APP_KEY / DINGTALK_APP_SECRET.
+    retryable: verdict.kind === 'fail' && verdict.retryable,
+    error: `access token refused (${describe(answer)}): check DINGTALK_APP_KEY and DINGTALK_APP_SECRET`,
+  };
+}
+
+/** Calls DingTalk's robot APIs with a cached access token. One per process. */
+export class DingtalkClient {
+  private token: { value: string; renewAtMs: number } | undefined;
+  private pendingToken: Promise<TokenResult> | undefined;
+
+  constructor(
+    private readonly config: DingtalkConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A valid access token, fetched at most once at a time and kept until 5 minutes before it expires. */
+  async accessToken(): Promise<TokenResult> {
+    const now = this.clock.now().getTime();
+    if (this.token && now < this.token.renewAtMs) {
+      return { ok: true, token: this.token.value, expiresInS: Math.floor((this.token.renewAtMs + TOKEN_MARGIN_MS - now) / 1000) };
+    }
+    if (!this.pendingToken) {
+      this.pendingToken = fetchAccessToken(this.config)
+        .then((result) => {
+          if (result.ok) {
+            this.token = { value: result.token, renewAtMs: this.clock.now().getTime() + result.expiresInS * 1000 - TOKEN_MARGIN_MS };
+          }
+          return result;
+        })
+        .finally(() => {
+          this.pendingToken = undefined;
+        });
+    }
+    return this.pendingToken;
+  }
+
+  /** Sends markdown to a group the robot is in (`openConversationId`). */
+  async sendGroup(openConversationId: string, title: string, text: string): Promise<SendResult> {
+    const payload = {
+      msgKey: 'sampleMarkdown',
+      msgParam: JSON.stringify({ title, text }),
+      openConversationId,
+      robotCode: this.config.robotCode,
+    };
+    return toSendResult(await this.withToken((token) => this.api('/v1.0/robot/groupMessages/send', payload, token)));
+  }
+
+  /**
+   * Sends markdown to people in 1:1 chats with the robot, 20 ids a call. Stops at the first refused call:
+   * the ids before it have their message, so a caller retrying the whole list would repeat it to them —
+   * the outbox avoids that by sending one person per message.
+   */
+  async sendToPeople(userIds: readonly string[], title: string, text: string): Promise<SendResult> {
+    if (userIds.length === 0) return { ok: false, retryable: false, error: 'no user ids' };
+    const msgParam = JSON.stringify({ title, text });
+    for (let i = 0; i < userIds.length; i += DINGTALK_BATCH_LIMIT) {
+      const payload = {
+        robotCode: this.config.robotCode,
+        userIds: userIds.slice(i, i + DINGTALK_BATCH_LIMIT),
+        msgKey: 'sampleMarkdown',
+        msgParam,
+      };
+      const result = toSendResult(await this.withToken((token) => this.api('/v1.0/robot/oToMessages/batchSend', payload, token)));
+      if (!result.ok) return result;
+    }
+    return { ok: true };
+  }
+
+  /**
+   * Replies through a message's sessionWebhook (no access token: the URL is the credential).
+   * `fallBack` means this URL will not take the message (session over, or refused for good) and the
+   * group path should be tried instead; a transient failure is returned as retryable.
+   */
+  async sendBySession(url: string, title: string, text: string, atUserIds: readonly string[]): Promise<SessionResult> {
+    const answer = await postJson(url, { msgtype: 'markdown', markdown: { title, text }, at: { atUserIds, isAtAll: false } });
+    if ('networkError' in answer) return { ok: false, retryable: true, error: answer.networkError };
+    if (errcodeOf(answer.body) === ERR_SESSION_GONE) return { ok: false, fallBack: true, error: `session ended (${describe(answer)})` };
+    const verdict = classify(answer);
+    if (verdict.kind === 'ok') return { ok: true };
+    if (verdict.kind === 'fail' && verdict.retryable) return { ok: false, retryable: true, error: verdict.error };
+    // Any other refusal is about this session URL (an access token cannot help it); the group path may still work.
+    return { ok: false, fallBack: true, error: verdict.error };
+  }
+
+  private async withToken(call: (token: string) => Promise<Verdict>): Promise<Verdict> {
+    let last: Verdict | undefined;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const token = await this.accessToken();
+      if (!token.ok) return { kind: 'fail', retryable: token.retryable, error: token.error };
+      last = await call(token.token);
+      if (last.kind !== 'auth') return last;
+      // Only drop the token that was refused: a concurrent send may already have fetched a newer one.
+      if (this.token?.value === token.token) this.token = undefined;
+    }
+    return {
+      kind: 'fail',
+      retryable: false,
+      error: `${last?.kind === 'auth' ? last.error : 'refused'} (also with a fresh access token: check the app's robot permission and DINGTALK_ROBOT_CODE)`,
+    };
+  }
+
+  private async api(path: string, payload: unknown, token: string): Promise<Verdict> {
+    const answer = await postJson(`${this.config.apiBase}${path}`, payload, { 'x-acs-dingtalk-access-token': token });
+    if ('networkError' in answer) return { kind: 'fail', retryable: true, error: answer.networkError };
+    return classify(answer);
+  }
+}
+
+function toSendResult(verdict: Verdict): SendResult {
+  switch (verdict.kind) {
+    case 'ok':
+      return { ok: true };
+    case 'auth':
+      return { ok: false, retryable: false, error: verdict.error };
+    case 'fail':
+      return { ok: false, retryable: verdict.retryable, error: verdict.error };
+  }
+}
+
+/** Why a reply URL may not be used, or undefined when it may. */
+function sessionWebhookProblem(msg: OutboundMessage, oapiOrigin: string, nowMs: number): string | undefined {
+  if (!msg.replyUrl) return 'no sessionWebhook';
+  let origin: string;
+  try {
+    origin = new URL(msg.replyUrl).origin;
+  } catch {
+    return 'sessionWebhook is not a URL';
+  }
+  // SPEC §7: a URL from a callback is only followed to the configured DingTalk host, never elsewhere.
+  if (origin !== oapiOrigin) return `sessionWebhook origin ${origin} is not DINGTALK_OAPI_BASE (${oapiOrigin})`;
+  if (msg.replyExpiresAt !== undefined && msg.replyExpiresAt <= nowMs) return 'sessionWebhook expired';
+  return undefined;
+}
+
+class DingtalkAdapter implements PlatformAdapter {
+  readonly platform = 'dingtalk' as const;
+  readonly maxBytes = DINGTALK_MAX_BYTES;
+  private readonly oapiOrigin: string;
+
+  constructor(
+    private readonly client: DingtalkClient,
+    config: DingtalkConfig,
+    private readonly log: DingtalkLogger,
+    private readonly clock: Clock,
+  ) {
+    this.oapiOrigin = new URL(config.oapiBase).origin;
+  }
+
+  async send(msg: OutboundMessage): Promise<SendResult> {
+    const bytes = Buffer.byteLength(msg.text, 'utf8');
+    if (bytes > this.maxBytes) return this.permanent(msg, `text is ${bytes} bytes, over DingTalk's ${this.maxBytes}`);
+    const title = msg.title.trim() || DEFAULT_TITLE;
+    if (msg.kind === 'reply') return this.reply(msg, title);
+    if (!msg.to) return this.permanent(msg, `no ${msg.kind === 'group' ? 'openConversationId' : 'user id'} to send to`);
+    const text = renderMentions(msg.text, (_id, name) => `@${name}`);
+    const result = msg.kind === 'group' ? await this.client.sendGroup(msg.to, title, text) : await this.client.sendToPeople([msg.to], title, text);
+    return this.settle(msg, result);
+  }
+
+  private async reply(msg: OutboundMessage, title: string): Promise<SendResult> {
+    const problem = sessionWebhookProblem(msg, this.oapiOrigin, this.clock.now().getTime());
+    if (problem === undefined && msg.replyUrl) {
+      // The session API mentions for real: the id must be in at.atUserIds and written `@id` in the text.
+      const text = renderMentions(msg.text, (id) => `@${id}`);
+      const result = await this.client.sendBySession(msg.replyUrl, title, text, msg.mentions);
+      if (result.ok) return result;
+      // Still failing when it expires, the next try takes the group path below (SPEC §7).
+      if (!('fallBack' in result)) return this.settle(msg, result);
+      this.log.info({ platform: 'dingtalk', to: msg.to, reason: result.error }, 'sessionWebhook refused the reply; sending it to the group');
+    } else if (problem?.startsWith('sessionWebhook origin')) {
+      this.log.warn({ platform: 'dingtalk', to: msg.to }, `${problem}; sending the reply to the group instead`);
+    }
+    if (!msg.to) return this.permanent(msg, `reply cannot use its sessionWebhook (${problem ?? 'session ended'}) and has no group to fall back to`);
+    const text = renderMentions(msg.text, (_id, name) => `@${name}`);
+    return this.settle(msg, await this.client.sendGroup(msg.to, title, text));
+  }
+
+  private settle(msg: OutboundMessage, result: SendResult): SendResult {
+    if (result.ok) return result;
+    if (!result.retryable) return this.permanent(msg, result.error);
+    this.log.debug({ platform: 'dingtalk', kind: msg.kind, to: msg.to, error: result.error }, 'DingTalk send failed; will retry');
+    return result;
+  }
+
+  private permanent(msg: OutboundMessage, error: string): SendResult {
+    // The sessionWebhook URL is itself a credential for the chat, so only the group or user id is logged.
+    this.log.warn({ platform: 'dingtalk', kind: msg.kind, to: msg.to, error }, 'DingTalk send failed permanently');
+    return { ok: false, retryable: false, error };
+  }
+}
+
+/** The outbound adapter for platform `dingtalk`: groups, people, and replies through sessionWebhook. */
+export function createDingtalkAdapter(config: DingtalkConfig, log: DingtalkLogger, clock: Clock): PlatformAdapter {
+  return new DingtalkAdapter(new DingtalkClient(config, clock), config, log, clock);
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { IncomingMessage } from '../types.js';
+
+/** What a robot message body turned out to be. */
+export type DingtalkParseResult =
+  | { kind: 'message'; message: IncomingMessage }
+  /** A message type the bot does not read (picture, file, audio …): answered, not handled. */
+  | { kind: 'ignored'; msgtype: string }
+  /** A body that is not a robot message we can attribute: the caller answers 400. */
+  | { kind: 'invalid'; reason: string };
+
+const optionalString = z.string().nullish();
+// DingTalk sends ms as a number; a numeric string is read the same so a proxy re-encoding it does not cost a reply path.
+const optionalMs = z
+  .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
+  .nullish();
+
+/**
+ * The fields of a robot message (HTTP callback body, or the `data` of a Stream `/v1.0/im/bot/messages/get`
+ * frame — the two are the same JSON). Unknown fields are dropped.
+ */
+const robotMessageSchema = z.object({
+  msgId: z.string().min(1),
+  msgtype: z.string().min(1),
+  conversationId: z.string().min(1),
+  conversationType: z.enum(['1', '2']),
+  senderStaffId: optionalString,
+  senderId: optionalString,
+  senderNick: optionalString,
+  sessionWebhook: optionalString,
+  sessionWebhookExpiredTime: optionalMs,
+  robotCode: optionalString,
+  text: z.object({ content: z.string() }).nullish(),
+  content: z.unknown().optional(),
+});
+
+const richTextSchema = z.object({
+  richText: z.array(z.unknown()),
+});
+
+/** The message types whose words the bot reads; everything else is acknowledged and ignored. */
+const TEXT_TYPES = new Set(['text', 'richText']);
+
+/** Turns a robot message body into the core's message, or says why it cannot. */
+export function parseRobotMessage(body: unknown): DingtalkParseResult {
+  const parsed = robotMessageSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || 'body';
+    return { kind: 'invalid', reason: `${field}: ${issue?.message ?? 'not a robot message'}` };
+  }
+  const m = parsed.data;
+  // Members of other organisations have no staff id; senderId is their stable id within DingTalk.
+  const senderId = m.senderStaffId || m.senderId;
+  if (!senderId) return { kind: 'invalid', reason: 'senderStaffId/senderId: missing' };
+  if (!TEXT_TYPES.has(m.msgtype)) return { kind: 'ignored', msgtype: m.msgtype };
+
+  let text: string;
+  if (m.msgtype === 'text') {
+    if (!m.text) return { kind: 'invalid', reason: 'text.content: missing' };
+    // DingTalk removes the @robot but leaves the space that followed it.
+    text = m.text.content.trim();
+  } else {
+    const rich = richTextSchema.safeParse(m.content);
+    if (!rich.success) return { kind: 'invalid', reason: 'content.richText: missing' };
+    text = richTextToText(rich.data.richText);
+  }
+
+  const message: IncomingMessage = {
+    platform: 'dingtalk',
+    msgId: m.msgId,
+    chatId: m.conversationId,
+    chatType: m.conversationType === '2' ? 'group' : 'single',
+    senderId,
+    text,
+  };
+  if (m.senderNick) message.senderName = m.senderNick;
+  if (m.sessionWebhook) {
+    message.replyHandle = { url: m.sessionWebhook };
+    if (typeof m.sessionWebhookExpiredTime === 'number') message.replyHandle.expiresAt = m.sessionWebhookExpiredTime;
+  }
+  return { kind: 'message', message };
+}
+
+/**
+ * Joins the text parts of a richText message (pictures and other parts carry no words). In rich text
+ * the @robot mention can survive as literal text at the start, so a leading `@name` is dropped.
+ */
+function richTextToText(parts: unknown[]): string {
+  const words = parts
+    .map((p) => (typeof p === 'object' && p !== null && 'text' in p && typeof p.text === 'string' ? p.text : ''))
+    .join('');
+  return words.trim().replace(/^@\S+\s*/u, '').trim();
+}

@@ -1,0 +1,72 @@
+/**
+ * The one interface every chat platform implements. Nothing outside `src/platforms/`
+ * sees a platform payload: adapters hand the core an `IncomingMessage` and take back an
+ * `OutboundMessage`.
+ */
+
+export type Platform = 'wecom' | 'dingtalk' | 'playground';
+
+export const PLATFORMS: readonly Platform[] = ['wecom', 'dingtalk', 'playground'];
+
+/** Where a reply may be sent directly (WeCom `response_url`, DingTalk `sessionWebhook`). */
+export interface ReplyHandle {
+  url: string;
+  /** ms since epoch; after this the URL is not used. */
+  expiresAt?: number;
+}
+
+/** A chat message as the core sees it, whatever platform it came from. */
+export interface IncomingMessage {
+  platform: Platform;
+  /** The platform's message id; the same id twice is processed once. */
+  msgId: string;
+  /** WeCom chatid, DingTalk conversationId (= openConversationId), playground chat id. */
+  chatId: string;
+  chatType: 'group' | 'single';
+  /** WeCom userid, DingTalk senderStaffId (or senderId), playground person id. */
+  senderId: string;
+  senderName?: string;
+  /** The text with the bot's @-mention removed and white space trimmed. */
+  text: string;
+  replyHandle?: ReplyHandle;
+}
+
+/**
+ * A message on its way out. `text` is markdown in which a mention of a person is written
+ * `<@platformUserId|显示名>`; each adapter turns that into its own syntax.
+ */
+export interface OutboundMessage {
+  platform: Platform;
+  kind: 'group' | 'person' | 'reply';
+  /** group: webhook key / openConversationId / playground chat id; person: user id;
+   *  reply: the group address used when the reply URL cannot be used (may be empty). */
+  to: string;
+  /** For replies: the URL from the callback, if any. */
+  replyUrl?: string;
+  replyExpiresAt?: number;
+  /** Chat the reply belongs to (playground shows it in that chat). */
+  chatId?: string;
+  title: string;
+  text: string;
+  /** Platform user ids mentioned in `text`. */
+  mentions: string[];
+}
+
+export type SendResult =
+  | { ok: true }
+  | { ok: false; retryable: boolean; error: string };
+
+export interface PlatformAdapter {
+  readonly platform: Platform;
+  /** Longest text, in UTF-8 bytes, one message may carry; longer texts are split. */
+  readonly maxBytes: number;
+  send(msg: OutboundMessage): Promise<SendResult>;
+}
+
+/** Matches a mention token `<@id|name>` (name optional). */
+export const MENTION_RE = /<@([^|>\s]+)(?:\|([^>]*))?>/g;
+
+/** Renders mention tokens with a platform's own syntax. */
+export function renderMentions(text: string, render: (id: string, name: string) => string): string {
+  return text.replace(MENTION_RE, (_m, id: string, name: string | undefined) => render(id, name ?? id));
+}

@@ -1,0 +1,91 @@
+import type { MeetingSettings } from '../db/roster-repo.js';
+import type { Repos } from '../dispatch/types.js';
+import { WorkCalendar } from '../tickets/calendar.js';
+import { currentDeadline } from '../dispatch/helpers.js';
+import type { Ticket } from '../tickets/model.js';
+import { shanghaiMonth } from './figures.js';
+
+export interface Meeting {
+  /** YYYY-MM-DD, already moved to a working day */
+  date: string;
+  at: number;
+  time: string;
+  place: string;
+}
+
+/** The month's meeting: its day, moved back to the working day before it when it is not one. */
+export function meetingOfMonth(y: number, m: number, s: MeetingSettings, cal: WorkCalendar): Meeting {
+  const day = `${y}-${String(m).padStart(2, '0')}-${String(s.day).padStart(2, '0')}`;
+  const date = cal.onOrBeforeWorkday(day);
+  const [hh, mm] = s.time.split(':').map(Number) as [number, number];
+  return { date, at: WorkCalendar.shanghaiTime(date, hh, mm).getTime(), time: s.time, place: s.place };
+}
+
+/** The next meeting on or after today (a meeting later today is still "next"). */
+export function nextMeeting(s: MeetingSettings, cal: WorkCalendar, now: number): Meeting {
+  const { y, m } = shanghaiMonth(now);
+  const today = WorkCalendar.shanghaiDate(new Date(now));
+  const thisMonth = meetingOfMonth(y, m, s, cal);
+  if (thisMonth.date >= today) return thisMonth;
+  return m === 12 ? meetingOfMonth(y + 1, 1, s, cal) : meetingOfMonth(y, m + 1, s, cal);
+}
+
+/** The meeting before `meeting`, whose agenda items are closed. */
+export function previousMeeting(meeting: Meeting, s: MeetingSettings, cal: WorkCalendar): Meeting {
+  const [y, m] = meeting.date.split('-').map(Number) as [number, number];
+  const prev = m === 1 ? meetingOfMonth(y - 1, 12, s, cal) : meetingOfMonth(y, m - 1, s, cal);
+  // A meeting moved back across a month end can land in the previous month; step back once more.
+  return prev.date >= meeting.date ? meetingOfMonth(m <= 2 ? y - 1 : y, m <= 2 ? m + 10 : m - 2, s, cal) : prev;
+}
+
+export interface AgendaTicket {
+  ref: string;
+  category: string;
+  owner: string;
+  summary: string;
+}
+
+export interface ProjectAgenda {
+  code: string;
+  name: string;
+  open: AgendaTicket[];
+  overdue: AgendaTicket[];
+  reopened: AgendaTicket[];
+  supervised: AgendaTicket[];
+  items: { text: string; author: string }[];
+  empty: boolean;
+}
+
+/**
+ * The agenda of a meeting per project, from the data: open, overdue, reopened and supervised
+ * tickets with their numbers and owners, and the items raised with `会商 议题` since the meeting before.
+ */
+export function buildAgenda(repos: Repos, meeting: Meeting, previous: Meeting, now: number, codes?: string[]): ProjectAgenda[] {
+  const projects = repos.roster.projects().filter((p) => !codes || codes.includes(p.code));
+  const items = repos.logs.agendaItems(previous.at, meeting.at + 1);
+  return projects.map((p) => {
+    const { tickets } = repos.tickets.list({ projectCode: p.code, states: ['open', 'claimed', 'resolved'], limit: 500 });
+    const view = (t: Ticket): AgendaTicket => ({
+      ref: `#${t.no}`,
+      category: t.category,
+      owner: (t.assigneeId && repos.roster.person(t.assigneeId)?.name) || '未认领',
+      summary: [...t.description].slice(0, 20).join(''),
+    });
+    const overdue = (t: Ticket) => {
+      const d = currentDeadline(t);
+      return t.state !== 'resolved' && d !== null && d.at < now;
+    };
+    const a: ProjectAgenda = {
+      code: p.code,
+      name: p.name,
+      open: tickets.filter((t) => t.state === 'open').map(view),
+      overdue: tickets.filter(overdue).map(view),
+      reopened: tickets.filter((t) => t.reopenCount > 0).map(view),
+      supervised: tickets.filter((t) => t.supervised).map(view),
+      items: items.filter((i) => i.projectCode === p.code || i.projectCode === null).map((i) => ({ text: i.text, author: i.authorName })),
+      empty: false,
+    };
+    a.empty = a.open.length + a.overdue.length + a.reopened.length + a.supervised.length + a.items.length === 0;
+    return a;
+  });
+}

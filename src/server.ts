@@ -1,0 +1,47 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './log.js';
+import { startCore } from './startup.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`lianbao: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const core = startCore(config, log);
+  const app = await buildApp(core);
+  core.worker.start();
+  await app.listen({ port: config.port, host: config.host });
+  if (config.playground.enabled) {
+    const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+    log.info(`playground: http://${host}:${config.port}/playground`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing callbacks in flight and the current send');
+    // Stop taking callbacks and finish those in flight (their work runs on the next tick).
+    await app.close();
+    await new Promise((r) => setImmediate(r));
+    await core.worker.stop();
+    core.db.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`lianbao: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

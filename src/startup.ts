@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import { existsSync } from 'node:fs';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { createCore, type Core } from './core.js';
+import { openDb } from './db/open.js';
+import { createPlaygroundAdapter } from './platforms/playground/index.js';
+import type { Platform, PlatformAdapter } from './platforms/types.js';
+import { importRoster, rosterIsEmpty } from './roster/import.js';
+import { readRosterFile } from './roster/parse.js';
+
+/** The adapters for the platforms the configuration names. */
+export function createAdapters(config: Config, log: Logger): Partial<Record<Platform, PlatformAdapter>> {
+  const adapters: Partial<Record<Platform, PlatformAdapter>> = {};
+  if (config.playground.enabled) adapters.playground = createPlaygroundAdapter();
+  void log;
+  return adapters;
+}
+
+/**
+ * Opens the database and wires the core, as the server and the CLI both need. On an empty
+ * database the roster file (the example one by default) is loaded, so that `npm start` works
+ * with no configuration at all.
+ */
+export function startCore(config: Config, log: Logger, clock: Clock = systemClock): Core {
+  const db = openDb(config.databasePath);
+  if (rosterIsEmpty(db) && config.rosterFile && existsSync(config.rosterFile)) {
+    const summary = importRoster(db, readRosterFile(config.rosterFile), clock.now().getTime());
+    log.info({ file: config.rosterFile, ...summary }, 'empty database: roster loaded');
+  }
+  const core = createCore({ config, db, clock, log, adapters: createAdapters(config, log) });
+  const missing = core.calendar().missingYears(clock.now());
+  if (missing.length > 0) {
+    log.warn(
+      { years: missing },
+      `no holiday data for ${missing.join(', ')}: weekdays count as working days; add the year's holidays and make-up days to the roster's calendar section`,
+    );
+  }
+  return core;
+}

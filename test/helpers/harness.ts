@@ -1,0 +1,51 @@
+import { FixedClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { createCore, type Core } from '../../src/core.js';
+import type { OutboxItem } from '../../src/db/outbox-repo.js';
+import { openDb } from '../../src/db/open.js';
+import { createLogger } from '../../src/log.js';
+import { createPlaygroundAdapter } from '../../src/platforms/playground/index.js';
+import type { IncomingMessage } from '../../src/platforms/types.js';
+import { importRoster } from '../../src/roster/import.js';
+import { readRosterFile } from '../../src/roster/parse.js';
+
+export interface Said {
+  /** the text of the reply to the sender's chat */
+  reply: string;
+  /** every message the command queued */
+  out: OutboxItem[];
+}
+
+/**
+ * A core on an in-memory database with the example roster, driven through the playground
+ * platform: `say('chen', 'XM001', '报告 …')` is 陈经理 typing in XM001's group.
+ */
+export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, string> = {}) {
+  const clock = new FixedClock(start);
+  const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...env });
+  const db = openDb(':memory:');
+  importRoster(db, readRosterFile('roster.example.yaml'), clock.now().getTime());
+  const core: Core = createCore({ config, db, clock, log: createLogger('silent'), adapters: { playground: createPlaygroundAdapter() } });
+  let n = 0;
+  const lastId = () => (db.prepare('SELECT max(id) AS id FROM outbox').get() as { id: number | null }).id ?? 0;
+
+  function send(msg: Partial<IncomingMessage> & { senderId: string; chatId: string; text: string }): Said {
+    const before = lastId();
+    core.dispatcher.handle({ platform: 'playground', msgId: `m${++n}`, chatType: 'group', ...msg });
+    const out = (db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map(
+      (r) => core.outbox.get(r.id)!,
+    );
+    return { reply: out.filter((m) => m.kind === 'reply').map((m) => m.text).join('\n'), out };
+  }
+
+  const say = (senderId: string, chatId: string, text: string): Said => send({ senderId, chatId, text });
+
+  /** The ticket number in a `#N 已登记` reply. */
+  const ticketNo = (s: Said): number => {
+    const m = /#(\d+)/.exec(s.reply);
+    if (!m) throw new Error(`no ticket number in: ${s.reply}`);
+    return Number(m[1]);
+  };
+
+  return { core, db, clock, say, send, ticketNo };
+}
