@@ -1,6 +1,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Core } from './core.js';
+import { createMetrics } from './metrics.js';
+import { dingtalkRoutes } from './platforms/dingtalk/index.js';
+import type { InboundDeps } from './platforms/inbound.js';
 import { playgroundRoutes } from './platforms/playground/index.js';
+import { wecomRoutes } from './platforms/wecom/index.js';
 
 /** 1 MiB: larger callbacks are refused with 413 (SPEC §9). */
 export const BODY_LIMIT = 1024 * 1024;
@@ -41,6 +45,19 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
     return { ok: true, platforms: core.platforms };
   });
 
+  const metrics = createMetrics(core);
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk' };
+  app.addHook('onResponse', async (req, reply) => {
+    const platform = CALLBACKS[req.routeOptions.url ?? ''];
+    if (platform) metrics.callback(platform, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  const inbound: InboundDeps = { handle: (msg) => void core.dispatcher.handle(msg), clock: core.clock };
+  if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
+  if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
   if (core.config.playground.enabled) await app.register(playgroundRoutes, { core });
   return app;
 }

@@ -1,6 +1,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
+import { startDingtalkStream } from './platforms/dingtalk/index.js';
 import { startCore } from './startup.js';
 
 async function main(): Promise<void> {
@@ -19,6 +20,11 @@ async function main(): Promise<void> {
   const app = await buildApp(core);
   core.worker.start();
   await app.listen({ port: config.port, host: config.host });
+  // DingTalk Stream mode: lianbao connects out, so no public URL is needed.
+  const stream =
+    config.dingtalk?.mode === 'stream'
+      ? startDingtalkStream(config.dingtalk, { handle: (m) => void core.dispatcher.handle(m), clock: core.clock }, log.child({ platform: 'dingtalk' }))
+      : undefined;
   if (config.playground.enabled) {
     const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
     log.info(`playground: http://${host}:${config.port}/playground`);
@@ -30,6 +36,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down: finishing callbacks in flight and the current send');
     // Stop taking callbacks and finish those in flight (their work runs on the next tick).
+    await stream?.stop();
     await app.close();
     await new Promise((r) => setImmediate(r));
     await core.worker.stop();

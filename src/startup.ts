@@ -4,16 +4,19 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createCore, type Core } from './core.js';
 import { openDb } from './db/open.js';
+import { createDingtalkAdapter } from './platforms/dingtalk/index.js';
 import { createPlaygroundAdapter } from './platforms/playground/index.js';
+import { createWecomAdapter } from './platforms/wecom/index.js';
 import type { Platform, PlatformAdapter } from './platforms/types.js';
 import { importRoster, rosterIsEmpty } from './roster/import.js';
 import { readRosterFile } from './roster/parse.js';
 
 /** The adapters for the platforms the configuration names. */
-export function createAdapters(config: Config, log: Logger): Partial<Record<Platform, PlatformAdapter>> {
+export function createAdapters(config: Config, log: Logger, clock: Clock): Partial<Record<Platform, PlatformAdapter>> {
   const adapters: Partial<Record<Platform, PlatformAdapter>> = {};
+  if (config.wecom) adapters.wecom = createWecomAdapter(config.wecom, log.child({ platform: 'wecom' }));
+  if (config.dingtalk) adapters.dingtalk = createDingtalkAdapter(config.dingtalk, log.child({ platform: 'dingtalk' }), clock);
   if (config.playground.enabled) adapters.playground = createPlaygroundAdapter();
-  void log;
   return adapters;
 }
 
@@ -28,7 +31,7 @@ export function startCore(config: Config, log: Logger, clock: Clock = systemCloc
     const summary = importRoster(db, readRosterFile(config.rosterFile), clock.now().getTime());
     log.info({ file: config.rosterFile, ...summary }, 'empty database: roster loaded');
   }
-  const core = createCore({ config, db, clock, log, adapters: createAdapters(config, log) });
+  const core = createCore({ config, db, clock, log, adapters: createAdapters(config, log, clock) });
   const missing = core.calendar().missingYears(clock.now());
   if (missing.length > 0) {
     log.warn(

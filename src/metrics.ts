@@ -1,0 +1,67 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Core } from './core.js';
+import { CURRENT_DEADLINE_SQL } from './db/tickets-repo.js';
+
+/**
+ * Prometheus metrics (SPEC §10). Ticket and outbox figures are read from the database when
+ * scraped, so they are right even when another process (the CLI) changed the data.
+ */
+export function createMetrics(core: Core) {
+  const registry = new Registry();
+  const ticketsByState = core.db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM tickets GROUP BY state');
+  const overdue = core.db.prepare<{ now: number }, { n: number }>(
+    `SELECT count(*) AS n FROM tickets WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now`,
+  );
+
+  new Gauge({
+    name: 'lianbao_tickets',
+    help: 'Tickets by state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of ['open', 'claimed', 'resolved', 'closed', 'withdrawn']) this.set({ state: s }, 0);
+      for (const r of ticketsByState.all()) this.set({ state: r.state }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'lianbao_tickets_overdue',
+    help: 'Open or claimed tickets past their current deadline',
+    registers: [registry],
+    collect() {
+      this.set(overdue.get({ now: core.clock.now().getTime() })!.n);
+    },
+  });
+  new Gauge({
+    name: 'lianbao_outbox_messages',
+    help: 'Outbound messages by status: pending (waiting or retrying), failed (gave up, see `lianbao outbox`), sent',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      const c = core.outbox.counts();
+      for (const [status, n] of Object.entries(c)) this.set({ status }, n);
+    },
+  });
+  const callbacks = new Counter({
+    name: 'lianbao_callbacks_total',
+    help: 'Platform callbacks by platform and HTTP status',
+    labelNames: ['platform', 'status'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'lianbao_callback_seconds',
+    help: 'Time to answer a platform callback',
+    labelNames: ['platform'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    /** Records one answered callback. */
+    callback(platform: string, status: number, seconds: number): void {
+      callbacks.inc({ platform, status: String(status) });
+      latency.observe({ platform }, seconds);
+    },
+  };
+}

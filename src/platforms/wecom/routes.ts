@@ -1,0 +1,130 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { InboundDeps } from '../inbound.js';
+import type { IncomingMessage } from '../types.js';
+import type { WecomConfig } from './client.js';
+import { parseEnvelope, parseInner, WecomParseError } from './parse.js';
+import { verifyWecom, type WecomSignedParams } from './verify.js';
+
+/** Options of the WeCom callback plugin. */
+export interface WecomRoutesOptions {
+  config: WecomConfig;
+  deps: InboundDeps;
+}
+
+/**
+ * Reads the query string from the raw URL. Fastify's parser turns `+` into a space, which breaks
+ * a base64 echostr that arrives with a literal `+`; here only %XX escapes are decoded.
+ * Returns undefined for a malformed escape. The first of repeated names wins.
+ */
+export function parseRawQuery(url: string): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  const q = url.indexOf('?');
+  if (q < 0) return out;
+  for (const pair of url.slice(q + 1).split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    try {
+      const name = decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq));
+      const value = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1));
+      if (!out.has(name)) out.set(name, value);
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+function signedParams(query: Map<string, string>): WecomSignedParams | undefined {
+  const msgSignature = query.get('msg_signature');
+  const timestamp = query.get('timestamp');
+  const nonce = query.get('nonce');
+  if (!msgSignature || !timestamp || !nonce) return undefined;
+  return { msgSignature, timestamp, nonce };
+}
+
+function reject(request: FastifyRequest, reply: FastifyReply, status: 400 | 401, check: string, reason: string): FastifyReply {
+  request.log.warn({ check }, `wecom callback refused: ${reason}`);
+  return reply.code(status).type('text/plain; charset=utf-8').send(status === 400 ? 'bad request' : 'unauthorized');
+}
+
+/**
+ * `GET /wecom/callback` (URL verification) and `POST /wecom/callback` (messages) for 智能机器人,
+ * group-robot callbacks and a self-built app. Registered by the app inside its own scope:
+ * `app.register(wecomRoutes, { config, deps })`.
+ */
+export const wecomRoutes: FastifyPluginAsync<WecomRoutesOptions> = async (app, opts) => {
+  const { config, deps } = opts;
+  const secrets = { token: config.token, encodingAesKey: config.encodingAesKey, receiveId: config.receiveId };
+
+  // This plugin is encapsulated, so these parsers only apply here. Every body is read as a string
+  // (still capped by the app's bodyLimit) and told apart by its content, because WeCom's
+  // content-types vary between products and a parser error must be our 400 with our log line.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onError', async (request, _reply, error) => {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 413) request.log.warn({ check: 'body-size' }, 'wecom callback refused: body over the size limit');
+    else if (status !== undefined && status < 500) request.log.warn({ check: 'request' }, `wecom callback refused: ${error.message}`);
+  });
+
+  app.get('/wecom/callback', async (request, reply) => {
+    const query = parseRawQuery(request.url);
+    if (!query) return reject(request, reply, 400, 'query', 'malformed query string');
+    const params = signedParams(query);
+    const echostr = query.get('echostr');
+    if (!params || !echostr) {
+      return reject(request, reply, 400, 'query', 'missing msg_signature, timestamp, nonce or echostr: only WeCom should call this URL');
+    }
+    const result = verifyWecom(secrets, params, echostr, deps.clock.now().getTime());
+    if (!result.ok) return reject(request, reply, 401, result.check, result.reason);
+    request.log.info('wecom callback URL verified');
+    // WeCom wants the bare plaintext: no quotes, no BOM, no newline.
+    return reply.code(200).type('text/plain; charset=utf-8').send(result.message);
+  });
+
+  app.post('/wecom/callback', async (request, reply) => {
+    const query = parseRawQuery(request.url);
+    if (!query) return reject(request, reply, 400, 'query', 'malformed query string');
+    const params = signedParams(query);
+    if (!params) return reject(request, reply, 400, 'query', 'missing msg_signature, timestamp or nonce: only WeCom should call this URL');
+
+    const body = typeof request.body === 'string' ? request.body : '';
+    let encrypted: string;
+    try {
+      encrypted = parseEnvelope(body);
+    } catch (err) {
+      if (err instanceof WecomParseError) return reject(request, reply, 400, err.check, err.message);
+      throw err;
+    }
+
+    const nowMs = deps.clock.now().getTime();
+    const result = verifyWecom(secrets, params, encrypted, nowMs);
+    if (!result.ok) return reject(request, reply, 401, result.check, result.reason);
+
+    let message: IncomingMessage;
+    try {
+      const inner = parseInner(result.message, nowMs);
+      if (inner.kind === 'ignored') {
+        request.log.debug({ msgType: inner.msgType }, 'wecom callback ignored: message type not handled');
+        return reply.code(200).send();
+      }
+      message = inner.message;
+    } catch (err) {
+      if (err instanceof WecomParseError) return reject(request, reply, 400, err.check, err.message);
+      throw err;
+    }
+
+    request.log.debug({ msgId: message.msgId, chatId: message.chatId, text: message.text }, 'wecom message received');
+    // WeCom retries a callback not answered within 5 s, so the answer goes out before any work.
+    reply.code(200).send();
+    setImmediate(() => {
+      try {
+        deps.handle(message);
+      } catch (err) {
+        request.log.error({ err, msgId: message.msgId }, 'wecom message could not be handled');
+      }
+    });
+    return reply;
+  });
+};

@@ -1,0 +1,72 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { doctorWecom } from '../../../src/platforms/wecom/doctor.js';
+import type { WecomConfig } from '../../../src/platforms/wecom/client.js';
+import { startDouble, type HttpDouble } from './http-double.js';
+
+let api: HttpDouble;
+beforeEach(async () => {
+  api = await startDouble((q) =>
+    q.path !== '/cgi-bin/gettoken'
+      ? { status: 404, text: 'no' }
+      : !q.query.get('corpid')
+        ? { json: { errcode: 41002, errmsg: 'corpid missing' } }
+        : q.query.get('corpsecret') === 'good-secret'
+          ? { json: { errcode: 0, errmsg: 'ok', access_token: 'THE-TOKEN', expires_in: 7200 } }
+          : { json: { errcode: 40001, errmsg: 'invalid credential' } },
+  );
+});
+afterEach(async () => {
+  await api.close();
+});
+
+const config = (extra: Partial<WecomConfig> = {}): WecomConfig => ({
+  token: 'lianbaoToken2026',
+  encodingAesKey: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR',
+  receiveId: '',
+  corpId: 'ww1234567890abcdef',
+  secret: 'good-secret',
+  agentId: '1000002',
+  apiBase: api.base,
+  ...extra,
+});
+const byName = (checks: { name: string; ok: boolean; detail: string }[]) => Object.fromEntries(checks.map((c) => [c.name, c]));
+
+describe('doctorWecom', () => {
+  it('passes a sound configuration whose app gets a token', async () => {
+    const checks = await doctorWecom(config());
+    expect(checks.every((c) => c.ok)).toBe(true);
+    expect(byName(checks)['wecom access token']?.detail).toContain('token obtained');
+    expect(JSON.stringify(checks)).not.toContain('good-secret');
+    expect(JSON.stringify(checks)).not.toContain('THE-TOKEN');
+  });
+
+  it('reports a wrong secret with what to check', async () => {
+    const c = byName(await doctorWecom(config({ secret: 'bad-secret' })))['wecom access token'];
+    expect(c?.ok).toBe(false);
+    expect(c?.detail).toContain('40001');
+    expect(c?.detail).toContain('WECOM_SECRET');
+    expect(c?.detail).not.toContain('bad-secret');
+  });
+
+  it('reports bad callback settings', async () => {
+    const checks = byName(await doctorWecom(config({ token: 'a b', encodingAesKey: 'short', receiveId: 'wwOTHER' })));
+    expect(checks['wecom token']?.ok).toBe(false);
+    expect(checks['wecom encoding AES key']?.ok).toBe(false);
+    expect(checks['wecom receive id']?.ok).toBe(false);
+  });
+
+  it('without app credentials, says direct messages are off and still checks the host is reachable', async () => {
+    const checks = byName(await doctorWecom(config({ corpId: undefined, secret: undefined, agentId: undefined })));
+    expect(checks['wecom direct messages']?.ok).toBe(false);
+    expect(checks['wecom API reachable']?.ok).toBe(true);
+  });
+
+  it('reports an unreachable API host', async () => {
+    const old = api;
+    api = await startDouble();
+    await old.close();
+    const checks = byName(await doctorWecom(config({ apiBase: old.base })));
+    expect(checks['wecom access token']?.ok).toBe(false);
+    expect(checks['wecom access token']?.detail).toContain('WECOM_API_BASE');
+  });
+});

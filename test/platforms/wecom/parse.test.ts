@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { describe, it, expect } from 'vitest';
+import { parseEnvelope, parseInner, stripLeadingMentions, WecomParseError } from '../../../src/platforms/wecom/parse.js';
+
+const NOW = Date.parse('2026-05-20T02:00:00Z');
+const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/wecom/${name}`, import.meta.url), 'utf8');
+
+function failure(fn: () => unknown): WecomParseError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof WecomParseError) return err;
+    throw err;
+  }
+  throw new Error('expected a WecomParseError');
+}
+
+describe('parseEnvelope', () => {
+  it('reads the JSON and the XML envelope', () => {
+    expect(parseEnvelope('{"encrypt":"abc+/="}')).toBe('abc+/=');
+    expect(parseEnvelope('<xml><ToUserName><![CDATA[ww1]]></ToUserName><Encrypt><![CDATA[abc+/=]]></Encrypt><AgentID>1</AgentID></xml>')).toBe('abc+/=');
+  });
+
+  it('refuses bodies it cannot read', () => {
+    for (const body of ['', 'encrypt=abc', '{"encrypt":', '{"other":"x"}', '<xml><Encrypt>abc</xml>', '<xml></xml>', '<root><Encrypt>a</Encrypt></root>', '["encrypt"]']) {
+      expect(failure(() => parseEnvelope(body)).check).toBe('envelope');
+    }
+  });
+});
+
+describe('stripLeadingMentions', () => {
+  it('removes the opening mentions and keeps later ones', () => {
+    expect(stripLeadingMentions('@联保助手 认领 #12')).toBe('认领 #12');
+    expect(stripLeadingMentions('@联保助手\u2005转办 #12 @王警官 情况复杂')).toBe('转办 #12 @王警官 情况复杂');
+    expect(stripLeadingMentions('  @a @b   报告 x ')).toBe('报告 x');
+    expect(stripLeadingMentions('@联保助手')).toBe('');
+    expect(stripLeadingMentions('报告 邮箱a@b.cn')).toBe('报告 邮箱a@b.cn');
+  });
+});
+
+describe('parseInner', () => {
+  it('reads a 智能机器人 group text message', () => {
+    const r = parseInner(fixture('aibot-text-group.json'), NOW);
+    expect(r).toEqual({
+      kind: 'message',
+      message: {
+        platform: 'wecom',
+        msgId: 'CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=',
+        chatId: 'wrXM001',
+        chatType: 'group',
+        senderId: 'chenjl',
+        text: '报告 项目东门被堵，车辆无法进出 @王警官 请处理',
+        replyHandle: { url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RESPONSE_CODE', expiresAt: NOW + 3_600_000 },
+      },
+    });
+  });
+
+  it('gives a one-to-one chat an id of its own per person', () => {
+    const r = parseInner(fixture('aibot-text-single.json'), NOW);
+    expect(r).toMatchObject({ kind: 'message', message: { chatId: 'single:wangjg', chatType: 'single', text: '台账 待认领' } });
+  });
+
+  it('joins the text items of a mixed message', () => {
+    const r = parseInner(fixture('aibot-mixed.json'), NOW);
+    expect(r).toMatchObject({ kind: 'message', message: { text: '报告 施工现场电缆被盗\n约200米' } });
+  });
+
+  it('reads a group-robot XML callback and a self-built app message', () => {
+    expect(parseInner(fixture('robot-text-group.xml'), NOW)).toMatchObject({
+      kind: 'message',
+      message: {
+        msgId: 'abcdabcdabcd',
+        chatId: 'wrXM001',
+        chatType: 'group',
+        senderId: 'wangjg',
+        senderName: '王警官',
+        text: '认领 #12',
+        replyHandle: { url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY-XM001' },
+      },
+    });
+    const app = parseInner(fixture('app-text.xml'), NOW);
+    expect(app).toMatchObject({ kind: 'message', message: { msgId: '7312345678901234567', chatId: 'single:lij', chatType: 'single', senderId: 'lij', text: '统计 2026-05' } });
+    expect(app.kind === 'message' && app.message.replyHandle).toBe(undefined);
+  });
+
+  it('ignores types the bot does not handle', () => {
+    for (const name of ['aibot-image.json', 'aibot-event.json', 'robot-event.xml', 'app-event.xml']) {
+      expect(parseInner(fixture(name), NOW).kind).toBe('ignored');
+    }
+    const noText = JSON.stringify({ msgid: 'm', chattype: 'group', chatid: 'c', from: { userid: 'u' }, msgtype: 'mixed', mixed: { msg_item: [{ msgtype: 'image', image: { url: 'x' } }] } });
+    expect(parseInner(noText, NOW).kind).toBe('ignored');
+  });
+
+  it('never expands entities', () => {
+    const withDoctype = '<!DOCTYPE x [<!ENTITY e "boom">]><xml><MsgId>1</MsgId><ChatType>single</ChatType><FromUserName>u</FromUserName><MsgType>text</MsgType><Content>&e;</Content></xml>';
+    expect(failure(() => parseInner(withDoctype, NOW)).check).toBe('inner');
+    const bare = '<xml><MsgId>1</MsgId><ChatType>single</ChatType><FromUserName>u</FromUserName><MsgType>text</MsgType><Content>&e; &amp;</Content></xml>';
+    expect(parseInner(bare, NOW)).toMatchObject({ kind: 'message', message: { text: '&e; &amp;' } });
+    const quoted = '<xml><MsgId>1</MsgId><ChatType>single</ChatType><FromUserName>u</FromUserName><MsgType>text</MsgType><Content><![CDATA[补充 #3 <!DOCTYPE> 是什么]]></Content></xml>';
+    expect(parseInner(quoted, NOW)).toMatchObject({ kind: 'message', message: { text: '补充 #3 <!DOCTYPE> 是什么' } });
+  });
+
+  it('refuses malformed content and text messages missing what the core needs', () => {
+    expect(failure(() => parseInner('{"msgid":', NOW)).check).toBe('inner');
+    expect(failure(() => parseInner('<xml><MsgId>1</MsgId>', NOW)).check).toBe('inner');
+    expect(failure(() => parseInner('hello', NOW)).check).toBe('inner');
+    const base = { msgid: 'm1', chatid: 'c1', chattype: 'group', from: { userid: 'u1' }, msgtype: 'text', text: { content: 'hi' } };
+    const broken = [
+      { ...base, msgid: undefined },
+      { ...base, from: undefined },
+      { ...base, from: {} },
+      { ...base, chatid: undefined },
+      { ...base, text: undefined },
+      { ...base, msgtype: undefined },
+      { ...base, text: { content: 42 } },
+    ];
+    for (const b of broken) expect(failure(() => parseInner(JSON.stringify(b), NOW)).check).toBe('inner-fields');
+  });
+});
