@@ -9,6 +9,11 @@ import { formatTime } from './tickets/format.js';
 import { WorkCalendar } from './tickets/calendar.js';
 import { RosterRepo } from './db/roster-repo.js';
 import type { DoctorCheck } from './platforms/doctor.js';
+import pino from 'pino';
+import { createLogger } from './log.js';
+import { findJob, JOBS } from './jobs/index.js';
+import { runJob } from './jobs/runner.js';
+import { startCore } from './startup.js';
 
 const USAGE = `lianbao — 联保 command line
 
@@ -16,6 +21,9 @@ Usage:
   lianbao import <file>                 import the roster (YAML or JSON); re-import updates by id
   lianbao outbox [--failed|--pending]   list outbound messages (failed ones by default)
   lianbao outbox --retry <id>           send a failed message again
+  lianbao jobs run <name> [--now <ISO-8601>] [--force]
+                                        run a scheduled job as if its schedule fired at that time
+                                        (once per period; --force runs it again); jobs: ${JOBS.map((j) => j.name).join(', ')}
   lianbao backup <file>                 online backup of the SQLite database
   lianbao doctor                        check the configuration and reach each platform
 
@@ -68,6 +76,33 @@ function cmdOutbox(config: Config, args: string[], out: Out): void {
       out(`#${m.id}\t${status}\t${m.platform} ${m.kind} → ${m.to || m.chatId || ''}\tattempts ${m.attempts}\t${formatTime(m.createdAt)}\t${m.lastError ?? ''}\t${first}`);
     }
   });
+}
+
+async function cmdJobs(config: Config, args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { now: { type: 'string' }, force: { type: 'boolean' } },
+  });
+  const [sub, name] = positionals;
+  if (sub !== 'run' || !name) throw new UsageError('usage: lianbao jobs run <name> [--now <ISO-8601>] [--force]');
+  const job = findJob(name);
+  if (!job) throw new UsageError(`unknown job "${name}"; jobs: ${JOBS.map((j) => j.name).join(', ')}`);
+  const now = values.now === undefined ? systemClock.now() : new Date(values.now);
+  if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${values.now}" is not an ISO-8601 time, e.g. 2026-11-02T09:00:00+08:00`);
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
+  // The CLI only queues messages; the running server's delivery worker sends them within a second.
+  const core = startCore(config, log, systemClock, { loadRoster: false });
+  try {
+    const r = await runJob(core, job, now, { force: values.force ?? false });
+    const pending = core.outbox.counts().pending;
+    if (r.status === 'done') out(`${job.name} ${r.periodKey}: ${r.summary} (${pending} message(s) waiting in the outbox)`);
+    if (r.status === 'skipped') out(`${job.name} ${r.periodKey}: skipped, ${r.reason} (use --force to run it again)`);
+    if (r.status === 'failed') out(`${job.name} ${r.periodKey}: failed: ${r.error}`);
+    return r.status === 'failed' ? 1 : 0;
+  } finally {
+    core.db.close();
+  }
 }
 
 function cmdBackup(config: Config, args: string[], out: Out): Promise<void> {
@@ -141,6 +176,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       case 'outbox':
         cmdOutbox(config, rest, out);
         return 0;
+      case 'jobs':
+        return await cmdJobs(config, rest, out);
       case 'backup':
         await cmdBackup(config, rest, out);
         return 0;

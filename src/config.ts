@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /** Raised when a variable has a bad value; the message names the variable. */
@@ -84,6 +85,8 @@ export interface Config {
   dingtalkApiBase: string;
   dingtalkOapiBase: string;
   rates: { groupPerMinute: number; personPerMinute: number; senderPerMinute: number };
+  /** job name → node-cron expression, from SCHEDULE_<JOB_NAME> (e.g. SCHEDULE_DAILY_DIGEST) */
+  schedules: Record<string, string>;
 }
 
 /**
@@ -139,6 +142,14 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
           oapiBase: e.DINGTALK_OAPI_BASE,
         }
       : undefined;
+  const schedules: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!/^SCHEDULE_[A-Z_]+$/.test(name) || value === undefined || value.trim() === '') continue;
+    if (!cron.validate(value.trim())) {
+      throw new ConfigError(`invalid configuration\n  ${name}: "${value}" is not a cron expression (minute hour day month weekday), e.g. "0 9 * * *"`);
+    }
+    schedules[name.slice('SCHEDULE_'.length).toLowerCase().replace(/_/g, '-')] = value.trim();
+  }
   const playgroundOn = e.PLAYGROUND === '1' || (e.PLAYGROUND === 'auto' && !wecom && !dingtalk);
   const [hour, minute] = e.WORKDAY_END.split(':').map(Number) as [number, number];
 
@@ -162,5 +173,6 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
       personPerMinute: e.RATE_PERSON_PER_MINUTE,
       senderPerMinute: e.RATE_SENDER_PER_MINUTE,
     },
+    schedules,
   });
 }

@@ -3,6 +3,8 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { startDingtalkStream } from './platforms/dingtalk/index.js';
 import { startCore } from './startup.js';
+import { JOBS } from './jobs/index.js';
+import { startScheduler } from './jobs/scheduler.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -30,12 +32,15 @@ async function main(): Promise<void> {
     log.info(`playground: http://${host}:${config.port}/playground`);
   }
 
+  const scheduler = startScheduler(core, JOBS, config.schedules);
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing callbacks in flight and the current send');
     // Stop taking callbacks and finish those in flight (their work runs on the next tick).
+    await scheduler.stop();
     await stream?.stop();
     await app.close();
     await new Promise((r) => setImmediate(r));

@@ -25,9 +25,9 @@ export function createAdapters(config: Config, log: Logger, clock: Clock): Parti
  * database the roster file (the example one by default) is loaded, so that `npm start` works
  * with no configuration at all.
  */
-export function startCore(config: Config, log: Logger, clock: Clock = systemClock): Core {
+export function startCore(config: Config, log: Logger, clock: Clock = systemClock, opts: { loadRoster?: boolean } = {}): Core {
   const db = openDb(config.databasePath);
-  if (rosterIsEmpty(db) && config.rosterFile && existsSync(config.rosterFile)) {
+  if ((opts.loadRoster ?? true) && rosterIsEmpty(db) && config.rosterFile && existsSync(config.rosterFile)) {
     const summary = importRoster(db, readRosterFile(config.rosterFile), clock.now().getTime());
     log.info({ file: config.rosterFile, ...summary }, 'empty database: roster loaded');
   }

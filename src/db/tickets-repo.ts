@@ -1,4 +1,5 @@
 import type { Db } from './open.js';
+import { nextEscalationAt } from '../tickets/escalation.js';
 import type { Category, Ticket, TicketState, Urgency } from '../tickets/model.js';
 
 interface TicketRow {
@@ -32,6 +33,8 @@ interface TicketRow {
   updated_at: number;
   source_platform: string;
   source_chat_id: string;
+  esc_deadline: number | null;
+  esc_tier: number;
 }
 
 function toTicket(r: TicketRow): Ticket {
@@ -66,14 +69,17 @@ function toTicket(r: TicketRow): Ticket {
     updatedAt: r.updated_at,
     sourcePlatform: r.source_platform,
     sourceChatId: r.source_chat_id,
+    escDeadline: r.esc_deadline,
+    escTier: r.esc_tier,
   };
 }
 
 function toParams(t: Ticket): Record<string, unknown> {
-  return { ...t, supervised: t.supervised ? 1 : 0 };
+  // The sweep's index: recomputed on every write, so no command has to think about it.
+  return { ...t, supervised: t.supervised ? 1 : 0, nextEscalationAt: nextEscalationAt(t) };
 }
 
-export type NewTicket = Omit<Ticket, 'no'>;
+export type NewTicket = Omit<Ticket, 'no' | 'escDeadline' | 'escTier'> & Partial<Pick<Ticket, 'escDeadline' | 'escTier'>>;
 
 export interface AuditEntry {
   ticketNo: number | null;
@@ -105,12 +111,14 @@ export interface TicketFilter {
 const COLUMNS = `project_code, category, urgency, description, state, routing, reporter_platform, reporter_user_id,
   reporter_person_id, reporter_name, assignee_id, department_id, supervised, claim_deadline, resolve_deadline,
   confirm_deadline, resolution, rating, rating_comment, close_kind, reopen_count, created_at, claimed_at,
-  resolved_at, closed_at, withdrawn_at, updated_at, source_platform, source_chat_id`;
+  resolved_at, closed_at, withdrawn_at, updated_at, source_platform, source_chat_id, esc_deadline, esc_tier,
+  next_escalation_at`;
 
 const PARAMS = `@projectCode, @category, @urgency, @description, @state, @routing, @reporterPlatform, @reporterUserId,
   @reporterPersonId, @reporterName, @assigneeId, @departmentId, @supervised, @claimDeadline, @resolveDeadline,
   @confirmDeadline, @resolution, @rating, @ratingComment, @closeKind, @reopenCount, @createdAt, @claimedAt,
-  @resolvedAt, @closedAt, @withdrawnAt, @updatedAt, @sourcePlatform, @sourceChatId`;
+  @resolvedAt, @closedAt, @withdrawnAt, @updatedAt, @sourcePlatform, @sourceChatId, @escDeadline, @escTier,
+  @nextEscalationAt`;
 
 /** The deadline a ticket in this state is working against, as a SQL expression. */
 export const CURRENT_DEADLINE_SQL = `CASE state WHEN 'open' THEN claim_deadline WHEN 'claimed' THEN resolve_deadline
@@ -127,6 +135,9 @@ export class TicketsRepo {
         `UPDATE tickets SET (${COLUMNS}) = (${PARAMS}) WHERE no = @no`,
       ),
       get: db.prepare<[number], TicketRow>('SELECT * FROM tickets WHERE no = ?'),
+      due: db.prepare<[number, number], TicketRow>(
+        'SELECT * FROM tickets WHERE next_escalation_at <= ? ORDER BY next_escalation_at LIMIT ?',
+      ),
       audit: db.prepare(
         `INSERT INTO audit_log (ticket_no, at, actor_id, actor_name, action, from_state, to_state, detail, msg_platform, msg_id)
          VALUES (@ticketNo, @at, @actorId, @actorName, @action, @fromState, @toState, @detail, @msgPlatform, @msgId)`,
@@ -147,9 +158,15 @@ export class TicketsRepo {
     };
   }
 
-  insert(t: NewTicket): Ticket {
-    const info = this.s.insert.run(toParams({ ...t, no: 0 }));
+  insert(n: NewTicket): Ticket {
+    const t: Ticket = { escDeadline: null, escTier: 0, ...n, no: 0 };
+    const info = this.s.insert.run(toParams(t));
     return { ...t, no: Number(info.lastInsertRowid) };
+  }
+
+  /** Tickets the escalation sweep has work for at `now`, through the next_escalation_at index. */
+  dueForEscalation(now: number, limit = 10_000): Ticket[] {
+    return this.s.due.all(now, limit).map(toTicket);
   }
 
   get(no: number): Ticket | undefined {

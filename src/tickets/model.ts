@@ -61,6 +61,10 @@ export interface Ticket {
   updatedAt: number;
   sourcePlatform: string;
   sourceChatId: string;
+  /** the deadline the escalation tiers sent so far refer to */
+  escDeadline: number | null;
+  /** the highest escalation tier sent for escDeadline (0 = none) */
+  escTier: number;
 }
 
 export interface Person {

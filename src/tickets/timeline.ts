@@ -1,4 +1,5 @@
 import type { AuditRow } from '../db/tickets-repo.js';
+import { TIER_NAMES, type Tier } from './escalation.js';
 import { formatShortTime, formatTime } from './format.js';
 import { DEADLINE_NAMES, STATE_NAMES, type DeadlineKind, type TicketState } from './model.js';
 
@@ -18,6 +19,7 @@ export const ACTION_NAMES: Record<string, string> = {
   extend: '延期',
   withdraw: '撤回',
   auto_close: '超时未评价，自动销号',
+  escalate: '超期升级',
 };
 
 export interface TimelineNames {
@@ -58,6 +60,9 @@ export function describeAudit(row: AuditRow, names: TimelineNames): string {
       break;
     case 'supervise':
       text = str(d.note);
+      break;
+    case 'escalate':
+      text = `${TIER_NAMES[d.tier as Tier] ?? ''}（${String(d.tier)}级），${DEADLINE_NAMES[d.kind as DeadlineKind] ?? ''}时限${typeof d.deadline === 'number' ? formatTime(d.deadline) : ''}`;
       break;
     case 'extend':
       text = `${DEADLINE_NAMES[d.kind as DeadlineKind] ?? ''}时限延至${typeof d.to === 'number' ? formatTime(d.to) : ''}，${str(d.reason)}`;

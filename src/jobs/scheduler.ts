@@ -1,0 +1,68 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Core } from '../core.js';
+import { runJob, wasRun } from './runner.js';
+import type { Job } from './types.js';
+
+export const TIMEZONE = 'Asia/Shanghai';
+const CATCH_UP_MS = 7 * 24 * 3_600_000;
+const MINUTE = 60_000;
+
+/** The schedule of each job: its default, or the configured override. */
+export function schedules(jobs: readonly Job[], overrides: Record<string, string>): Map<Job, string> {
+  return new Map(jobs.map((j) => [j, overrides[j.name] ?? j.schedule]));
+}
+
+/**
+ * The firing times of a schedule in (from, to], oldest first, one per period: the latest firing
+ * of each period, since that is the one a running server would have acted on last.
+ */
+export function missedRuns(job: Job, schedule: string, from: number, to: number): Date[] {
+  const task = cron.createTask(schedule, () => undefined, { timezone: TIMEZONE });
+  const byPeriod = new Map<string, Date>();
+  for (let t = Math.ceil(from / MINUTE) * MINUTE; t <= to; t += MINUTE) {
+    const d = new Date(t);
+    if (task.match(d)) byPeriod.set(job.periodKey(d), d);
+  }
+  void task.destroy();
+  return [...byPeriod.values()];
+}
+
+/**
+ * Starts every job on its node-cron schedule (Asia/Shanghai), and makes up, once each, the
+ * periods missed in the last 7 days while the server was down.
+ */
+export function startScheduler(core: Core, jobs: readonly Job[], overrides: Record<string, string>): { stop(): Promise<void>; caughtUp: Promise<void> } {
+  const tasks: ScheduledTask[] = [];
+  let running: Promise<unknown> = Promise.resolve();
+  // Jobs run one after another, so a long report never overlaps the escalation sweep's writes.
+  const enqueue = (job: Job, now: Date) => {
+    running = running.then(() => runJob(core, job, now)).catch((err: unknown) => core.log.error({ err, job: job.name }, 'job crashed'));
+    return running;
+  };
+  for (const [job, schedule] of schedules(jobs, overrides)) {
+    tasks.push(cron.schedule(schedule, () => void enqueue(job, core.clock.now()), { timezone: TIMEZONE, name: job.name, noOverlap: true }));
+  }
+
+  const caughtUp = (async () => {
+    const now = core.clock.now().getTime();
+    for (const [job, schedule] of schedules(jobs, overrides)) {
+      if (!job.catchUp) {
+        await enqueue(job, new Date(now));
+        continue;
+      }
+      for (const at of missedRuns(job, schedule, now - CATCH_UP_MS, now)) {
+        if (wasRun(core.db, job.name, job.periodKey(at))) continue;
+        core.log.info({ job: job.name, at: at.toISOString() }, 'making up a run missed while the server was down');
+        await enqueue(job, at);
+      }
+    }
+  })();
+
+  return {
+    caughtUp,
+    async stop() {
+      for (const t of tasks) await t.stop();
+      await running;
+    },
+  };
+}
