@@ -53,6 +53,8 @@ const schema = z.object({
   RATE_GROUP_PER_MINUTE: positiveInt.default(20),
   RATE_PERSON_PER_MINUTE: positiveInt.default(30),
   RATE_SENDER_PER_MINUTE: positiveInt.default(20),
+  BACKUP_DIR: z.string().default('./data/backups'),
+  BACKUP_KEEP: positiveInt.default(14),
 });
 
 export interface Config {
@@ -85,6 +87,7 @@ export interface Config {
   dingtalkApiBase: string;
   dingtalkOapiBase: string;
   rates: { groupPerMinute: number; personPerMinute: number; senderPerMinute: number };
+  backup: { dir: string; keep: number };
   /** job name → node-cron expression, from SCHEDULE_<JOB_NAME> (e.g. SCHEDULE_DAILY_DIGEST) */
   schedules: Record<string, string>;
 }
@@ -173,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
       personPerMinute: e.RATE_PERSON_PER_MINUTE,
       senderPerMinute: e.RATE_SENDER_PER_MINUTE,
     },
+    backup: { dir: e.BACKUP_DIR.trim(), keep: e.BACKUP_KEEP },
     schedules,
   });
 }

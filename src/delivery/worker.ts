@@ -35,7 +35,8 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private stopped = true;
+  private started = false;
+  private stopped = false;
   /** Send times per lane within the last minute, for the rate limit. */
   private readonly sentAt = new Map<string, number[]>();
   private readonly pollMs: number;
@@ -48,7 +49,7 @@ export class DeliveryWorker {
   }
 
   start(): void {
-    this.stopped = false;
+    this.started = true;
     this.wake();
   }
 
@@ -61,7 +62,7 @@ export class DeliveryWorker {
 
   /** Called after a transaction queued messages. */
   wake(): void {
-    if (this.stopped) return;
+    if (!this.started || this.stopped) return;
     if (this.running) {
       this.again = true;
       return;

@@ -1,0 +1,32 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { WorkCalendar } from '../tickets/calendar.js';
+import type { Job } from './types.js';
+
+const PREFIX = 'lianbao-';
+const SUFFIX = '.db';
+
+/**
+ * The nightly online backup (SQLite's backup API, safe while the server writes), keeping the
+ * newest BACKUP_KEEP files in BACKUP_DIR.
+ */
+export const backup: Job = {
+  name: 'backup',
+  schedule: '30 2 * * *',
+  periodKey: (now) => WorkCalendar.shanghaiDate(now),
+  catchUp: true,
+  async run({ core, now }) {
+    const { dir, keep } = core.config.backup;
+    if (!dir) return 'BACKUP_DIR is empty: nightly backups are off';
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${PREFIX}${WorkCalendar.shanghaiDate(now)}${SUFFIX}`);
+    const r = await core.db.backup(file);
+    // File names sort by date, so the oldest come first.
+    const files = readdirSync(dir)
+      .filter((f) => f.startsWith(PREFIX) && f.endsWith(SUFFIX))
+      .sort();
+    const removed = files.slice(0, Math.max(0, files.length - keep));
+    for (const f of removed) rmSync(join(dir, f));
+    return `backup ${file} (${r.totalPages} pages), ${removed.length} old backup(s) removed, ${Math.min(files.length, keep)} kept`;
+  },
+};

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('starts with no configuration at all: SQLite in ./data, playground on, loopback only', () => {
+    const c = loadConfig({});
+    expect(c.databasePath).toBe('./data/lianbao.db');
+    expect(c.playground.enabled).toBe(true);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.port).toBe(3000);
+    expect(c.wecom).toBeUndefined();
+    expect(c.dingtalk).toBeUndefined();
+  });
+
+  it('accepts .env.example as it is', () => {
+    const env = parseEnv(readFileSync('.env.example', 'utf8'));
+    expect(() => loadConfig(env)).not.toThrow();
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['LOG_LEVEL', 'loud'],
+    ['WORKDAY_END', '25:00'],
+    ['WECOM_ENCODING_AES_KEY', 'short'],
+    ['DINGTALK_MODE', 'socket'],
+    ['WECOM_API_BASE', 'not a url'],
+    ['RATE_GROUP_PER_MINUTE', '0'],
+    ['SCHEDULE_DAILY_DIGEST', 'every morning'],
+  ])('refuses a bad %s and names it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('names the missing half of a platform’s credentials', () => {
+    expect(() => loadConfig({ WECOM_TOKEN: 't' })).toThrow('WECOM_ENCODING_AES_KEY');
+    expect(() => loadConfig({ DINGTALK_APP_SECRET: 's' })).toThrow('DINGTALK_APP_KEY');
+    expect(() =>
+      loadConfig({ WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'a'.repeat(43), WECOM_SECRET: 's' }),
+    ).toThrow('WECOM_CORP_ID');
+  });
+
+  it('turns the playground off when a platform is configured, unless asked', () => {
+    const dt = { DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's' };
+    expect(loadConfig(dt).playground.enabled).toBe(false);
+    expect(loadConfig(dt).dingtalk?.robotCode).toBe('k');
+    expect(loadConfig(dt).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...dt, PLAYGROUND: '1' }).playground.enabled).toBe(true);
+  });
+
+  it('reads job schedules from SCHEDULE_<NAME>', () => {
+    expect(loadConfig({ SCHEDULE_DAILY_DIGEST: '0 8 * * 1-5' }).schedules).toEqual({ 'daily-digest': '0 8 * * 1-5' });
+  });
+
+  it('strips a trailing slash from API bases', () => {
+    expect(loadConfig({ WECOM_API_BASE: 'http://127.0.0.1:9999/' }).wecomApiBase).toBe('http://127.0.0.1:9999');
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { FixedClock } from '../../src/clock.js';
+import { openDb } from '../../src/db/open.js';
+import { OutboxRepo } from '../../src/db/outbox-repo.js';
+import { DeliveryWorker, retryDelay } from '../../src/delivery/worker.js';
+import { splitText } from '../../src/delivery/split.js';
+import { createLogger } from '../../src/log.js';
+import type { OutboundMessage, PlatformAdapter, SendResult } from '../../src/platforms/types.js';
+
+function setup(results: (m: OutboundMessage) => SendResult, rates = { groupPerMinute: 20, personPerMinute: 30 }) {
+  const db = openDb(':memory:');
+  const outbox = new OutboxRepo(db);
+  const clock = new FixedClock('2026-11-02T02:00:00Z');
+  const sent: OutboundMessage[] = [];
+  const adapter: PlatformAdapter = {
+    platform: 'wecom',
+    maxBytes: 4096,
+    send: async (m) => {
+      const r = results(m);
+      if (r.ok) sent.push(m);
+      return r;
+    },
+  };
+  const worker = new DeliveryWorker({ outbox, adapters: { wecom: adapter }, clock, log: createLogger('silent'), rates });
+  let n = 0;
+  const queue = (to: string, text: string, kind: OutboundMessage['kind'] = 'group') =>
+    outbox.enqueue({ dedupeKey: `k${++n}`, platform: 'wecom', kind, to, title: text, text, mentions: [] }, clock.now().getTime());
+  return { db, outbox, clock, sent, worker, queue };
+}
+
+describe('delivery worker', () => {
+  it('sends in order per destination and marks each sent', async () => {
+    const s = setup(() => ({ ok: true }));
+    for (const t of ['a1', 'b1', 'a2', 'b2', 'a3']) s.queue(t[0]!, t);
+    await s.worker.drain();
+    expect(s.sent.filter((m) => m.to === 'a').map((m) => m.text)).toEqual(['a1', 'a2', 'a3']);
+    expect(s.sent.filter((m) => m.to === 'b').map((m) => m.text)).toEqual(['b1', 'b2']);
+    expect(s.outbox.counts()).toEqual({ pending: 0, sent: 5, failed: 0 });
+  });
+
+  it('never queues the same dedupe key twice', () => {
+    const s = setup(() => ({ ok: true }));
+    const m = { dedupeKey: 'escalate:#1:tier1', platform: 'wecom' as const, kind: 'group' as const, to: 'a', title: 't', text: 't', mentions: [] };
+    expect(s.outbox.enqueue(m, 0)).toBe(true);
+    expect(s.outbox.enqueue(m, 0)).toBe(false);
+  });
+
+  it('retries a retryable failure with backoff, holding back later messages of the same lane', async () => {
+    let failing = true;
+    const s = setup((m) => (failing && m.text === 'a1' ? { ok: false, retryable: true, error: 'HTTP 500' } : { ok: true }));
+    s.queue('a', 'a1');
+    s.queue('a', 'a2');
+    s.queue('b', 'b1');
+    await s.worker.drain();
+    expect(s.sent.map((m) => m.text)).toEqual(['b1']); // a2 waits behind a1
+    const a1 = s.outbox.list('pending')[1]!;
+    expect(a1.text).toBe('a1');
+    expect(a1.attempts).toBe(1);
+    expect(a1.nextAttemptAt - s.clock.now().getTime()).toBe(1_000);
+    expect(a1.lastError).toBe('HTTP 500');
+    failing = false;
+    s.clock.advance(1_000);
+    await s.worker.drain();
+    expect(s.sent.map((m) => m.text)).toEqual(['b1', 'a1', 'a2']);
+  });
+
+  it('backs off from 1 s doubling to 5 minutes', () => {
+    expect([1, 2, 3, 4, 9, 10, 20].map(retryDelay)).toEqual([1_000, 2_000, 4_000, 8_000, 256_000, 300_000, 300_000]);
+  });
+
+  it('marks a permanent failure failed at once, and a retryable one failed after 24 hours', async () => {
+    const s = setup((m) => (m.to === 'bad' ? { ok: false, retryable: false, error: 'errcode 93000' } : { ok: false, retryable: true, error: 'HTTP 503' }));
+    s.queue('bad', 'x');
+    s.queue('down', 'y');
+    await s.worker.drain();
+    expect(s.outbox.list('failed').map((m) => m.to)).toEqual(['bad']);
+    s.clock.advance(24 * 3_600_000);
+    await s.worker.drain();
+    expect(s.outbox.list('failed').map((m) => m.to).sort()).toEqual(['bad', 'down']);
+    // lianbao outbox --retry puts it back
+    const down = s.outbox.list('failed').find((m) => m.to === 'down')!;
+    expect(s.outbox.requeue(down.id, s.clock.now().getTime())).toBe(true);
+    expect(s.outbox.get(down.id)!.status).toBe('pending');
+  });
+
+  it('keeps a group within its per-minute limit and sends the rest the next minute', async () => {
+    const s = setup(() => ({ ok: true }), { groupPerMinute: 3, personPerMinute: 30 });
+    for (let i = 0; i < 5; i++) s.queue('g', `m${i}`);
+    await s.worker.drain();
+    expect(s.sent).toHaveLength(3);
+    s.clock.advance(60_001);
+    await s.worker.drain();
+    expect(s.sent.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+
+  it('sends what a previous process left pending (restart)', async () => {
+    const s = setup(() => ({ ok: true }));
+    s.queue('a', 'left over');
+    const again = new DeliveryWorker({
+      outbox: new OutboxRepo(s.db),
+      adapters: { wecom: { platform: 'wecom', maxBytes: 4096, send: async (m) => (s.sent.push(m), { ok: true }) } },
+      clock: s.clock,
+      log: createLogger('silent'),
+      rates: { groupPerMinute: 20, personPerMinute: 30 },
+    });
+    await again.drain();
+    expect(s.sent.map((m) => m.text)).toEqual(['left over']);
+  });
+});
+
+describe('splitText', () => {
+  it('splits at line breaks within the byte limit, losing nothing', () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `#${i} 村民堵路阻工，车辆进不去`);
+    const parts = splitText(lines.join('\n'), 4096);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(4096);
+    expect(parts.join('\n')).toBe(lines.join('\n'));
+  });
+
+  it('cuts a single over-long line between characters', () => {
+    const parts = splitText('阻'.repeat(3000), 4096);
+    expect(parts.join('')).toBe('阻'.repeat(3000));
+    for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(4096);
+  });
+});
