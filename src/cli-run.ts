@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDb, type Db } from './db/open.js';
@@ -14,6 +15,8 @@ import { createLogger } from './log.js';
 import { findJob, JOBS } from './jobs/index.js';
 import { runJob } from './jobs/runner.js';
 import { startCore } from './startup.js';
+import { monthPeriod } from './reports/figures.js';
+import { collectMonth, FIGURE_HEADERS, figureRows, TICKET_HEADERS, toCsv, writeXlsx } from './reports/export.js';
 
 const USAGE = `lianbao — 联保 command line
 
@@ -24,6 +27,10 @@ Usage:
   lianbao jobs run <name> [--now <ISO-8601>] [--force]
                                         run a scheduled job as if its schedule fired at that time
                                         (once per period; --force runs it again); jobs: ${JOBS.map((j) => j.name).join(', ')}
+  lianbao export --month YYYY-MM [--format csv|xlsx] [--out FILE] [--figures]
+                                        export a month: csv (default) = one row per ticket received
+                                        that month, or the figures with --figures, to stdout or FILE;
+                                        xlsx (needs --out) = a sheet of tickets and one per breakdown
   lianbao backup <file>                 online backup of the SQLite database
   lianbao doctor                        check the configuration and reach each platform
 
@@ -105,6 +112,40 @@ async function cmdJobs(config: Config, args: string[], out: Out): Promise<number
   }
 }
 
+async function cmdExport(config: Config, args: string[], out: Out): Promise<void> {
+  let values: { month?: string; format?: string; out?: string; figures?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { month: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, figures: { type: 'boolean' } },
+    }));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  if (values.month === undefined) throw new UsageError('export needs --month YYYY-MM, e.g. lianbao export --month 2026-10 --format csv');
+  const period = monthPeriod(values.month);
+  if (!period) throw new UsageError(`--month "${values.month}" is not a month: write YYYY-MM with a month from 01 to 12, e.g. 2026-10`);
+  const file = values.out;
+  const format = values.format ?? (file?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv');
+  if (format !== 'csv' && format !== 'xlsx') throw new UsageError(`--format "${format}" is not supported: use csv or xlsx`);
+  const collect = () => withDb(config, (db) => collectMonth(db, period, systemClock.now().getTime()));
+  if (format === 'xlsx') {
+    if (!file) throw new UsageError(`an xlsx workbook is binary and is not written to the terminal: add --out FILE, e.g. --out ${values.month}.xlsx`);
+    const data = collect();
+    await writeXlsx(file, data);
+    out(`${period.label}: ${data.tickets.length} ticket(s) and the figures written to ${file}`);
+    return;
+  }
+  const data = collect();
+  const csv = values.figures ? toCsv(FIGURE_HEADERS, figureRows(data.figures)) : toCsv(TICKET_HEADERS, data.tickets);
+  if (!file) {
+    out(csv.replace(/\r\n$/, '')); // out() ends the last line itself
+    return;
+  }
+  writeFileSync(file, csv);
+  out(`${period.label}: ${values.figures ? 'figures' : `${data.tickets.length} ticket(s)`} written to ${file}`);
+}
+
 function cmdBackup(config: Config, args: string[], out: Out): Promise<void> {
   const file = args[0];
   if (!file) throw new UsageError('backup needs a file: lianbao backup backups/lianbao-2026-11-01.db');
@@ -178,6 +219,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         return 0;
       case 'jobs':
         return await cmdJobs(config, rest, out);
+      case 'export':
+        await cmdExport(config, rest, out);
+        return 0;
       case 'backup':
         await cmdBackup(config, rest, out);
         return 0;

@@ -34,6 +34,11 @@ export async function runJob(core: Core, job: Job, now: Date, opts: { force?: bo
   const periodKey = job.periodKey(now);
   const log = (opts.log ?? core.log).child({ job: job.name, period: periodKey });
   const started = core.clock.now().getTime();
+  const notDue = opts.force ? null : (job.notDue?.(core, now) ?? null);
+  if (notDue) {
+    log.debug({ reason: notDue }, 'not due');
+    return { status: 'skipped', periodKey, reason: notDue };
+  }
   if (!claim(core.db, job.name, periodKey, started, opts.force ?? false)) {
     log.debug('period already run');
     return { status: 'skipped', periodKey, reason: `${job.name} already ran for ${periodKey}` };

@@ -18,6 +18,11 @@ export interface Job {
   schedule: string;
   /** The period a run at `now` belongs to; the job runs at most once per period. */
   periodKey(now: Date): string;
+  /**
+   * Why a firing at `now` has nothing to do yet (e.g. a report before the month's first working
+   * day), or null when it is due. A firing that is not due does not use up its period.
+   */
+  notDue?(core: Core, now: Date): string | null;
   /** Whether a run missed while the server was down is made up at start-up (per missed period). */
   catchUp: boolean;
   /** Does the work; returns a one-line summary for logs and the CLI. */

@@ -1,0 +1,55 @@
+import { render } from '../templates.js';
+import { WorkCalendar } from '../tickets/calendar.js';
+import { formatTime } from '../tickets/format.js';
+import { asOf, dateOf, LIST_LIMIT, overdueTickets, ticketLine, ticketsReceived } from './report-lines.js';
+import type { Job } from './types.js';
+
+const NAME = 'daily-digest';
+
+/** `10-08`, for the digest's headings. */
+const monthDay = (date: string) => date.slice(5);
+
+/**
+ * 日报 (SPEC §6), on working days, to the coordinators' group: the tickets received since the
+ * previous digest (yesterday; after a weekend or holiday, from the last working day on, so that
+ * nothing reported on a Friday or a Saturday is missed), those waiting to be claimed, and the
+ * overdue ones.
+ */
+export const dailyDigest: Job = {
+  name: NAME,
+  schedule: '30 8 * * *',
+  periodKey: (now) => dateOf(now.getTime()),
+  catchUp: true,
+  run(ctx) {
+    const { core } = ctx;
+    const cal = core.calendar();
+    const today = dateOf(ctx.now.getTime());
+    if (!cal.isWorkday(today)) return `${today} is not a working day: no digest`;
+    const at = asOf(ctx);
+    const to = WorkCalendar.shanghaiTime(today, 0, 0).getTime();
+    // From the previous working day on: each digest covers the days since the one before it.
+    const from = WorkCalendar.shanghaiTime(cal.workdaysBefore(today, 1), 0, 0).getTime();
+    const first = dateOf(from);
+    const last = dateOf(to - 1);
+    const received = ticketsReceived(ctx, from, to).map((t) => ticketLine(core.repos, t, at));
+    const open = core.repos.tickets.list({ states: ['open'], limit: 10_000 });
+    const waiting = open.tickets.sort((a, b) => a.no - b.no).slice(0, LIST_LIMIT).map((t) => ticketLine(core.repos, t, at));
+    const overdue = overdueTickets(core.repos, at);
+    const text = render('daily-digest', {
+      date: today,
+      asOf: formatTime(at),
+      since: first === last ? `昨日 ${monthDay(last)}` : `${monthDay(first)}至${monthDay(last)}`,
+      received: received.slice(0, LIST_LIMIT),
+      receivedTotal: received.length,
+      receivedMore: Math.max(0, received.length - LIST_LIMIT),
+      waiting,
+      waitingTotal: open.total,
+      waitingMore: open.total - waiting.length,
+      overdue: overdue.lines,
+      overdueTotal: overdue.total,
+      overdueMore: overdue.total - overdue.lines.length,
+    });
+    core.db.transaction(() => core.notifier.coordinators(text, `${NAME}:${ctx.runKey}:coordinators`))();
+    return `${received.length} new, ${open.total} waiting to be claimed, ${overdue.total} overdue`;
+  },
+};

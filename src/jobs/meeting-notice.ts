@@ -1,0 +1,46 @@
+import { buildAgenda, nextMeeting, previousMeeting } from '../reports/agenda.js';
+import { render } from '../templates.js';
+import { asOf, dateOf } from './report-lines.js';
+import type { Job } from './types.js';
+
+const NAME = 'meeting-notice';
+
+/**
+ * 会商通知 (SPEC §6). Run at T, it looks at the next meeting (this month's, or next month's once
+ * this month's is past; already moved to a working day): on the day `noticeDaysBefore` working
+ * days before it, every project group gets the notice with its own agenda and the coordinators'
+ * group gets all projects'; on the meeting day the same goes out as a reminder. The agenda is the
+ * one `会商` shows in chat.
+ */
+export const meetingNotice: Job = {
+  name: NAME,
+  schedule: '0 9 * * *',
+  periodKey: (now) => dateOf(now.getTime()),
+  catchUp: true,
+  run(ctx) {
+    const { core } = ctx;
+    const cal = core.calendar();
+    const settings = core.repos.roster.meeting();
+    const today = dateOf(ctx.now.getTime());
+    const meeting = nextMeeting(settings, cal, ctx.now.getTime());
+    const noticeDay = cal.workdaysBefore(meeting.date, settings.noticeDaysBefore);
+    // With noticeDaysBefore 0 both fall on the meeting day; one message, the reminder, is enough.
+    const reminder = today === meeting.date;
+    if (!reminder && today !== noticeDay) {
+      return `no notice today: the meeting is on ${meeting.date} ${meeting.time}, the notice goes out on ${noticeDay}`;
+    }
+    if (core.clock.now().getTime() > meeting.at) {
+      return `skipped: the meeting of ${meeting.date} ${meeting.time} is already over`;
+    }
+    const agenda = buildAgenda(core.repos, meeting, previousMeeting(meeting, settings, cal), asOf(ctx));
+    const kind = reminder ? 'reminder' : 'notice';
+    const key = (to: string) => `${NAME}:${ctx.runKey}:${kind}:${to}`;
+    core.db.transaction(() => {
+      for (const project of agenda) {
+        core.notifier.project(project.code, render('meeting', { ...meeting, projects: [project], reminder }), key(project.code));
+      }
+      core.notifier.coordinators(render('meeting', { ...meeting, projects: agenda, reminder }), key('coordinators'));
+    })();
+    return `${kind} of the meeting on ${meeting.date} ${meeting.time} sent to ${agenda.length} project group(s) and the coordinators`;
+  },
+};

@@ -1,0 +1,98 @@
+import type { Repos } from '../dispatch/types.js';
+import type { FigureRow } from '../reports/figures.js';
+import { previousQuarter } from '../reports/figures.js';
+import { figureRowView, figuresView } from '../reports/view.js';
+import { render } from '../templates.js';
+import { formatTime } from '../tickets/format.js';
+import { asOf, dateOf, beforeFirstWorkday, LIST_LIMIT, overdueTickets, sendToCoordinatorsAndLeaders, ticketLine } from './report-lines.js';
+import type { Job } from './types.js';
+
+const NAME = 'quarterly-report';
+
+/** `YYYY-Qn` of the quarter before the one `now` is in (Beijing time). */
+function reportedQuarter(now: Date): string {
+  const first = dateOf(previousQuarter(now.getTime()).from);
+  return `${first.slice(0, 4)}-Q${Math.floor((Number(first.slice(5, 7)) - 1) / 3) + 1}`;
+}
+
+/** A rate, or null when nothing was there to measure (ranked below every real rate). */
+function rate(n: number, d: number): number | null {
+  return d === 0 ? null : n / d;
+}
+
+function compareRates(a: number | null, b: number | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return b - a;
+}
+
+/** A department's place in the 季度通报's ranking. */
+export interface RankedRow {
+  rank: number;
+  row: FigureRow;
+}
+
+/**
+ * The ranking of departments: by 按时办结率, then 满意率, then tickets received (more first); a
+ * rate with nothing to measure counts lowest. Departments equal on all three share a rank
+ * (1, 2, 2, 4). Only real departments are ranked: the unassigned tickets and 护企办's own are not.
+ */
+export function rankDepartments(rows: readonly FigureRow[]): RankedRow[] {
+  const keyed = rows
+    .filter((r) => !r.key.startsWith(':'))
+    .map((row) => ({ row, onTime: rate(row.resolvedOnTime, row.resolved), satisfied: rate(row.satisfied, row.satisfied + row.dissatisfied) }));
+  const cmp = (a: (typeof keyed)[number], b: (typeof keyed)[number]) =>
+    compareRates(a.onTime, b.onTime) || compareRates(a.satisfied, b.satisfied) || b.row.received - a.row.received;
+  keyed.sort((a, b) => cmp(a, b) || a.row.name.localeCompare(b.row.name, 'zh'));
+  const ranked: RankedRow[] = [];
+  keyed.forEach((k, i) => {
+    const prev = keyed[i - 1];
+    const rank = prev && cmp(prev, k) === 0 ? ranked[i - 1]!.rank : i + 1;
+    ranked.push({ rank, row: k.row });
+  });
+  return ranked;
+}
+
+/** Supervised (挂牌督办) tickets not yet closed, oldest first. */
+function supervisedTickets(repos: Repos, at: number) {
+  const { tickets } = repos.tickets.list({ states: ['open', 'claimed', 'resolved'], limit: 10_000 });
+  const all = tickets.filter((t) => t.supervised).sort((a, b) => a.no - b.no);
+  return { lines: all.slice(0, LIST_LIMIT).map((t) => ticketLine(repos, t, at)), total: all.length };
+}
+
+/**
+ * 季度通报 (SPEC §6): the previous quarter's figures per department (ranked) and per project,
+ * with the overdue and supervised lists as they stand, on the quarter's first working day, to
+ * the coordinators' group and each leader.
+ */
+export const quarterlyReport: Job = {
+  name: NAME,
+  schedule: '0 9 1-10 1,4,7,10 *',
+  periodKey: reportedQuarter,
+  catchUp: true,
+  notDue: beforeFirstWorkday,
+  run(ctx) {
+    const at = asOf(ctx);
+    const { repos } = ctx.core;
+    const report = ctx.core.figures.compute(previousQuarter(ctx.now.getTime()), at);
+    const ranking = rankDepartments(report.byDepartment);
+    const ranked = new Set(ranking.map((r) => r.row.key));
+    const overdue = overdueTickets(repos, at);
+    const supervised = supervisedTickets(repos, at);
+    const text = render('quarterly-report', {
+      ...figuresView(report),
+      asOf: formatTime(at),
+      ranking: ranking.map((r) => ({ rank: r.rank, ...figureRowView(r.row) })),
+      unranked: report.byDepartment.filter((r) => !ranked.has(r.key)).map(figureRowView),
+      overdueList: overdue.lines,
+      overdueTotal: overdue.total,
+      overdueMore: overdue.total - overdue.lines.length,
+      supervisedList: supervised.lines,
+      supervisedTotal: supervised.total,
+      supervisedMore: supervised.total - supervised.lines.length,
+    });
+    const leaders = sendToCoordinatorsAndLeaders(ctx, text, `${NAME}:${ctx.runKey}`);
+    return `${report.overall.received} ticket(s) received, ${overdue.total} overdue, ${supervised.total} supervised; sent to the coordinators and ${leaders} leader(s)`;
+  },
+};

@@ -1,0 +1,124 @@
+import type { Core } from '../core.js';
+import { currentDeadline } from '../dispatch/helpers.js';
+import type { Repos } from '../dispatch/types.js';
+import { WorkCalendar } from '../tickets/calendar.js';
+import { formatShortTime, formatSpan } from '../tickets/format.js';
+import { DEADLINE_NAMES, STATE_NAMES, type Ticket } from '../tickets/model.js';
+import type { JobContext } from './types.js';
+
+/** A ticket as the report messages (digest, 季度通报) list it. */
+export interface TicketLine {
+  ref: string;
+  no: number;
+  projectCode: string;
+  projectName: string;
+  category: string;
+  urgent: boolean;
+  state: string;
+  owner: string;
+  summary: string;
+  createdAt: string;
+  supervised: boolean;
+  /** 签收 / 办结 / 评价: the deadline the ticket works against now; '' when none */
+  deadlineName: string;
+  deadline: string;
+  overdue: boolean;
+  /** how long past its deadline, when overdue */
+  late: string;
+}
+
+/**
+ * The instant "now" means in a report: the time it runs as of, but never earlier than the real
+ * clock. The data is as it stands when the message goes out, so a run made up after a restart
+ * must judge what is overdue by the time people read it, not by the missed firing time.
+ */
+export function asOf(ctx: Pick<JobContext, 'core' | 'now'>): number {
+  return Math.max(ctx.now.getTime(), ctx.core.clock.now().getTime());
+}
+
+/** Who works the ticket: the assignee, else who it waits for. */
+export function ownerName(repos: Repos, t: Ticket): string {
+  if (t.assigneeId) return repos.roster.person(t.assigneeId)?.name ?? t.assigneeId;
+  if (t.routing === 'coordinators') return '护企办（未认领）';
+  const dept = t.departmentId ? repos.roster.department(t.departmentId)?.name : undefined;
+  return `未认领（${dept ?? '未分派'}）`;
+}
+
+export function ticketLine(repos: Repos, t: Ticket, at: number): TicketLine {
+  const dl = currentDeadline(t);
+  // A resolution waiting for the reporter is not late work: its deadline closes it automatically.
+  const overdue = dl !== null && t.state !== 'resolved' && dl.at < at;
+  const chars = [...t.description];
+  return {
+    ref: `#${t.no}`,
+    no: t.no,
+    projectCode: t.projectCode,
+    projectName: repos.roster.project(t.projectCode)?.name ?? t.projectCode,
+    category: t.category,
+    urgent: t.urgency === 'urgent',
+    state: STATE_NAMES[t.state],
+    owner: ownerName(repos, t),
+    summary: chars.slice(0, 20).join('') + (chars.length > 20 ? '…' : ''),
+    createdAt: formatShortTime(t.createdAt),
+    supervised: t.supervised,
+    deadlineName: dl ? DEADLINE_NAMES[dl.kind] : '',
+    deadline: dl ? formatShortTime(dl.at) : '',
+    overdue,
+    late: overdue && dl ? formatSpan(at - dl.at) : '',
+  };
+}
+
+/** How many tickets a list in a chat message shows; the rest are counted, and the export has them all. */
+export const LIST_LIMIT = 50;
+
+/** Tickets past their current claim or resolve deadline at `at`, the longest overdue first. */
+export function overdueTickets(repos: Repos, at: number): { lines: TicketLine[]; total: number } {
+  const { tickets, total } = repos.tickets.list({ overdueAt: at, limit: 10_000 });
+  const lines = tickets
+    .map((t) => ({ t, due: currentDeadline(t)?.at ?? at }))
+    .sort((a, b) => a.due - b.due || a.t.no - b.t.no)
+    .slice(0, LIST_LIMIT)
+    .map(({ t }) => ticketLine(repos, t, at));
+  return { lines, total };
+}
+
+/** Shanghai date of an instant, `YYYY-MM-DD`. */
+export const dateOf = (ms: number): string => WorkCalendar.shanghaiDate(new Date(ms));
+
+/** The first working day of the month that `date` (YYYY-MM-DD) is in. */
+export function firstWorkdayOfMonth(cal: WorkCalendar, date: string): string {
+  const start = Date.parse(`${date.slice(0, 8)}01T00:00:00Z`);
+  for (let i = 0; i < 31; i += 1) {
+    const day = new Date(start + i * 86_400_000).toISOString().slice(0, 10);
+    if (cal.isWorkday(day)) return day;
+  }
+  throw new Error(`no working day in the month of ${date}`);
+}
+
+/** Reports wait for the month's first working day (the 1st may be a holiday or a weekend). */
+export function beforeFirstWorkday(core: Core, now: Date): string | null {
+  const today = dateOf(now.getTime());
+  const first = firstWorkdayOfMonth(core.calendar(), today);
+  return today >= first ? null : `not due yet: the first working day of ${today.slice(0, 7)} is ${first}`;
+}
+
+/** Tickets received in [from, to), oldest first. */
+export function ticketsReceived(ctx: Pick<JobContext, 'core'>, from: number, to: number): Ticket[] {
+  const rows = ctx.core.db.prepare('SELECT no FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY no').all(from, to) as { no: number }[];
+  return rows.map((r) => ctx.core.repos.tickets.get(r.no)).filter((t): t is Ticket => t !== undefined);
+}
+
+/**
+ * A report for the coordinators' group and, by direct message, every person with the leader
+ * role. Queued in one transaction, so a crash leaves all of it or none for the retried run.
+ * Returns how many leaders it went to.
+ */
+export function sendToCoordinatorsAndLeaders(ctx: Pick<JobContext, 'core'>, text: string, key: string): number {
+  const { core } = ctx;
+  const leaders = core.repos.roster.people().filter((p) => p.roles.includes('leader'));
+  core.db.transaction(() => {
+    core.notifier.coordinators(text, `${key}:coordinators`);
+    for (const p of leaders) core.notifier.person(p.id, text, `${key}:${p.id}`);
+  })();
+  return leaders.length;
+}

@@ -1,0 +1,131 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, it, expect } from 'vitest';
+import { FIGURE_HEADERS, TICKET_HEADERS } from '../../src/reports/export.js';
+import { AWKWARD, cli, filledDatabase } from './fill.js';
+
+/** An RFC 4180 reader, to check the quoting by reading it back. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i += 1;
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) rows.push([...row, field]);
+  return rows;
+}
+
+let dir = '';
+let env: Record<string, string> = {};
+
+beforeAll(async () => {
+  ({ dir, env } = await filledDatabase());
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('lianbao export --format csv', () => {
+  it('writes a BOM, the Chinese header and one row per ticket received in the month, quoting what needs it', async () => {
+    const r = await cli(['export', '--month', '2026-11', '--format', 'csv'], env);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out.startsWith('\uFEFF编号,项目编号,项目名称,类别,紧急程度,状态,报告人,报告时间,承办人,承办部门,签收时间,签收时限,办结时间,办结时限,评价,评语,重办次数,督办,内容\r\n')).toBe(true);
+    expect(r.out).toContain('"钢筋被盗, 值班员说""不关我事""\n监控已调取"');
+
+    const [header, ...rows] = parseCsv(`${r.out.slice(1)}\r\n`);
+    expect(header).toEqual([...TICKET_HEADERS]);
+    expect(rows.map((row) => row[0])).toEqual(['2', '3', '4']); // #1 came in on 30 October
+    const byNo = Object.fromEntries(rows.map((row) => [row[0], Object.fromEntries(header!.map((h, i) => [h, row[i]]))]));
+    expect(byNo['3']!['内容']).toBe(AWKWARD);
+    expect(byNo['2']).toMatchObject({ 项目编号: 'XM001', 项目名称: '经开区新材料产业园', 类别: '盗窃', 紧急程度: '一般', 状态: '待认领', 报告人: '陈经理', 报告时间: '2026-11-02 10:00', 签收时限: '2026-11-02 14:00', 承办部门: '治安大队', 承办人: '', 督办: '否' });
+    expect(byNo['4']).toMatchObject({ 状态: '已销号', 承办人: '孙警官', 承办部门: '开发区派出所', 签收时间: '2026-11-02 10:30', 办结时间: '2026-11-03 14:00', 评价: '满意（4分）', 评语: '处理得当', 重办次数: '0' });
+  });
+
+  it('writes the same to a file with --out', async () => {
+    const file = join(dir, 'tickets.csv');
+    const r = await cli(['export', '--month', '2026-11', '--format', 'csv', '--out', file], env);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(file);
+    const bytes = readFileSync(file);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.toString('utf8').slice(1);
+    expect(parseCsv(text)).toHaveLength(4);
+    expect(text.endsWith('\r\n')).toBe(true);
+  });
+
+  it('exports the figures with --figures, one row per line of each breakdown', async () => {
+    const r = await cli(['export', '--month', '2026-11', '--figures'], env);
+    expect(r.code).toBe(0);
+    const [header, ...rows] = parseCsv(`${r.out.slice(1)}\r\n`);
+    expect(header).toEqual([...FIGURE_HEADERS]);
+    expect(header!.slice(0, 3)).toEqual(['分组', '名称', '收到']);
+    expect(rows[0]!.slice(0, 3)).toEqual(['合计', '合计', '3']);
+    expect(new Set(rows.map((row) => row[0]))).toEqual(new Set(['合计', '部门', '民警', '项目']));
+    const project = rows.filter((row) => row[0] === '项目').map((row) => [row[1], row[2]]);
+    expect(project).toEqual(expect.arrayContaining([['经开区新材料产业园', '1'], ['城东快速路二期工程', '1'], ['高铁新城安置小区', '1']]));
+  });
+});
+
+describe('lianbao export --format xlsx', () => {
+  it('writes a workbook with a sheet of tickets and one per breakdown, bold frozen Chinese headers', async () => {
+    const file = join(dir, '2026-11.xlsx');
+    const r = await cli(['export', '--month', '2026-11', '--format', 'xlsx', '--out', file], env);
+    expect(r).toMatchObject({ code: 0, err: '' });
+
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(file);
+    expect(book.worksheets.map((s) => s.name)).toEqual(['工单', '合计', '按部门', '按民警', '按项目']);
+    const tickets = book.getWorksheet('工单')!;
+    expect((tickets.getRow(1).values as unknown[]).slice(1)).toEqual([...TICKET_HEADERS]);
+    expect(tickets.rowCount).toBe(4);
+    expect(tickets.getRow(1).font?.bold).toBe(true);
+    expect(tickets.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    expect(tickets.getRow(3).getCell(TICKET_HEADERS.indexOf('内容') + 1).value).toBe(AWKWARD);
+    expect(tickets.getRow(2).getCell(1).value).toBe(2);
+    expect(tickets.getColumn(TICKET_HEADERS.indexOf('内容') + 1).width).toBeGreaterThan(tickets.getColumn(1).width!);
+    const total = book.getWorksheet('合计')!;
+    expect((total.getRow(1).values as unknown[]).slice(1, 4)).toEqual(['名称', '收到', '签收']);
+    expect((total.getRow(2).values as unknown[]).slice(1, 3)).toEqual(['合计', 3]);
+    expect(book.getWorksheet('按项目')!.rowCount).toBe(4);
+  });
+
+  it('refuses to write the binary workbook to the terminal', async () => {
+    const r = await cli(['export', '--month', '2026-11', '--format', 'xlsx'], env);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('--out');
+  });
+});
+
+describe('lianbao export with bad arguments', () => {
+  it.each([
+    [['--month', '2026-13'], '2026-13'],
+    [['--month', 'abc'], 'abc'],
+    [[], '--month'],
+    [['--month', '2026-11', '--format', 'pdf'], 'pdf'],
+    [['--month', '2026-11', '--colour'], 'colour'],
+  ])('is a usage error (exit 2) naming the problem: %j', async (args, named) => {
+    const r = await cli(['export', ...args], env);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err.split('\n')[0]).toContain(named);
+  });
+});

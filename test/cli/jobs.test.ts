@@ -1,0 +1,41 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, it, expect } from 'vitest';
+import { openDb } from '../../src/db/open.js';
+import { cli, filledDatabase } from './fill.js';
+
+let dir = '';
+let env: Record<string, string> = {};
+
+beforeAll(async () => {
+  ({ dir, env } = await filledDatabase());
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function reportsQueued(): { to: string; body: string }[] {
+  const db = openDb(env.DATABASE_PATH!);
+  try {
+    return db.prepare("SELECT destination AS \"to\", body FROM outbox WHERE body LIKE '%联保工作月报%' ORDER BY id").all() as { to: string; body: string }[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('lianbao jobs run monthly-report', () => {
+  it('queues the month once, says it skipped a second run, and sends again with --force', async () => {
+    const now = ['--now', '2026-12-01T09:00:00+08:00'];
+    const first = await cli(['jobs', 'run', 'monthly-report', ...now], env);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/^monthly-report 2026-11: 3 ticket\(s\) received; sent to the coordinators and 3 leader\(s\)/);
+    expect(reportsQueued().map((m) => m.to)).toEqual(['coordinators', 'he', 'li', 'wu']);
+    expect(reportsQueued()[0]!.body).toContain('2026年11月 联保工作月报');
+
+    const again = await cli(['jobs', 'run', 'monthly-report', ...now], env);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('skipped');
+    expect(reportsQueued()).toHaveLength(4);
+
+    const forced = await cli(['jobs', 'run', 'monthly-report', ...now, '--force'], env);
+    expect(forced.code).toBe(0);
+    expect(reportsQueued()).toHaveLength(8);
+  });
+});
