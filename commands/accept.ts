@@ -9,19 +9,21 @@ export const accept: Command = {
   example: '满意 #12 5 处置及时',
   summary: '确认办理结果满意，工单销号（可打1-5分）',
   run(ctx, args) {
-    const { no, rest } = parseTicketArg(args, this.usage);
+    const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (!isReporter(ctx.sender, t) && !isEnterpriseOf(ctx.sender, t) && !isCoordinator(ctx.sender)) {
       refuse('forbidden', `#${no} 的评价只能由报告企业作出`);
     }
-    requireState(t, ['resolved'], nextStepHint(t));
+    requireState(t, ['resolved'], t.state === 'open' || t.state === 'claimed' ? '还未办结，办结后才能评价' : nextStepHint(t));
     let rating = 5;
     let comment = rest;
-    const m = /^(\d+)(?:\s*分)?(?:\s+|$)([\s\S]*)$/.exec(rest);
+    // A rating is a number followed by 分 or a space: `4 处置及时`, `3分处置一般`; in `5楼的问题也解决了`
+    // the number belongs to the comment. A number that is not a whole 1–5 is refused, never guessed at.
+    const m = /^(\d+(?:\.\d+)?)(?:\s*分|(?=\s|$))\s*([\s\S]*)$/.exec(rest);
     if (m) {
       rating = Number(m[1]);
       comment = m[2]!.trim();
-      if (rating < 1 || rating > 5) refuse('bad_rating', `评分请用1到5的整数，例如：${this.example}`);
+      if (!Number.isInteger(rating) || rating < 1 || rating > 5) refuse('bad_rating', `评分请用1到5的整数，例如：${this.example}`);
     }
     const from = t.state;
     t.state = 'closed';

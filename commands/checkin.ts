@@ -9,7 +9,7 @@ export const checkin: Command = {
   example: '报到 #12',
   summary: '被吹哨的部门报到，加入协同办理',
   run(ctx, args) {
-    const { no } = parseTicketArg(args, this.usage);
+    const { no } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     requireState(t, ['open', 'claimed'], '不需要再报到');
     const dept = ctx.sender.departmentId;

@@ -1,4 +1,4 @@
-import { isCoordinator, isProjectOfficer, loadTicket, nameOf, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { isCoordinator, isProjectOfficer, loadTicket, nameOf, nextStepHint, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
 
 export const claim: Command = {
@@ -9,10 +9,10 @@ export const claim: Command = {
   example: '认领 #12',
   summary: '认领（签收）工单，由自己办理',
   run(ctx, args) {
-    const { no } = parseTicketArg(args, this.usage);
+    const { no } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (t.state === 'claimed') refuse('bad_state', `#${no} 已由${nameOf(ctx, t.assigneeId)}认领，正在办理中`);
-    requireState(t, ['open']);
+    requireState(t, ['open'], nextStepHint(t));
     if (!isCoordinator(ctx.sender)) {
       if (t.routing === 'coordinators') refuse('conduct', `#${no} 是执法投诉，由护企办认领办理`);
       const ownDepartment = t.departmentId !== null && t.departmentId === ctx.sender.departmentId;

@@ -12,7 +12,7 @@ export const extend: Command = {
   example: '延期 #12 3wd 需等待国土部门出具意见',
   summary: '把当前时限延后一段时间（如 4h、2d、3wd 个工作日）',
   run(ctx, args) {
-    const { no, rest } = parseTicketArg(args, this.usage);
+    const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     requireState(t, ['open', 'claimed', 'resolved'], '没有可以延期的时限');
     const [word = '', ...reasonWords] = rest.split(/\s+/);

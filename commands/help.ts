@@ -14,7 +14,10 @@ export const help: Command = {
       name: ctx.sender.name,
       roles: ctx.sender.roles.map((r) => ROLE_NAMES[r]).join('、'),
       project: ctx.project ? `${ctx.project.code} ${ctx.project.name}` : '',
-      commands: mine.map((c) => ({ usage: c.usage, summary: c.summary, example: c.example })),
+      commands: mine.map((c) => {
+        const shown = c.helpFor?.(ctx.sender) ?? c;
+        return { usage: shown.usage, summary: shown.summary, example: shown.example };
+      }),
     });
   },
 };

@@ -1,4 +1,4 @@
-import { hasRole, nameOf } from '../src/dispatch/helpers.js';
+import { hasRole, nameOf, refuse } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
 import type { TicketFilter } from '../src/db/tickets-repo.js';
 import { normalizeWidth } from '../src/dispatch/parse.js';
@@ -29,10 +29,7 @@ export const list: Command = {
     const word = normalizeWidth(args).trim().split(/\s+/)[0] ?? '';
     const key = TRADITIONAL[word] ?? word;
     const chosen = FILTERS[key];
-    if (!chosen) {
-      ctx.reply('refusal', { reason: `没有“${word}”这个筛选条件，可以用：待认领、办理中、待评价、超期、我的、全部` });
-      return;
-    }
+    if (!chosen) refuse('bad_filter', `没有“${word}”这个筛选条件，可以用：待认领、办理中、待评价、超期、我的、全部`);
     const inProjectGroup = ctx.chat?.kind === 'project';
     const seesAll = hasRole(ctx.sender, 'coordinator', 'leader') || !inProjectGroup;
     const projectCode = inProjectGroup ? ctx.chat?.projectCode ?? undefined : seesAll ? undefined : ctx.project?.code;

@@ -9,6 +9,10 @@ export const meeting: Command = {
   usage: '会商 [议题 <文字>]',
   example: '会商 议题 协调解决XM001进场道路问题',
   summary: '查看下次会商的时间和议程，或添加议题',
+  helpFor(sender) {
+    if (isStaff(sender)) return this;
+    return { usage: '会商', summary: '查看下次会商的时间和议程', example: '会商' };
+  },
   run(ctx, args) {
     const settings = ctx.repos.roster.meeting();
     const next = nextMeeting(settings, ctx.calendar, ctx.now);

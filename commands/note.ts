@@ -9,7 +9,7 @@ export const note: Command = {
   example: '补充 #12 对方约二十人，拉了横幅',
   summary: '补充工单的情况',
   run(ctx, args) {
-    const { no, rest } = parseTicketArg(args, this.usage);
+    const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (!isReporter(ctx.sender, t) && !isEnterpriseOf(ctx.sender, t) && !isStaff(ctx.sender)) {
       refuse('forbidden', `只有本项目的企业联系人或民警可以补充#${no}的情况`);

@@ -9,9 +9,12 @@ export const progress: Command = {
   example: '进展 #12 已到现场协调，村民已散开',
   summary: '通报办理进展，发到项目群',
   run(ctx, args) {
-    const { no, rest } = parseTicketArg(args, this.usage);
+    const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
-    if (!isAssignee(ctx.sender, t) && !isProjectOfficer(ctx, t) && !isCoordinator(ctx.sender)) {
+    // A conduct complaint (执法投诉) is kept out of the hands of the project's own officer.
+    const projectOfficer = isProjectOfficer(ctx, t) && t.routing !== 'coordinators';
+    if (!isAssignee(ctx.sender, t) && !projectOfficer && !isCoordinator(ctx.sender)) {
+      if (t.routing === 'coordinators') refuse('conduct', `#${no} 是执法投诉，由护企办办理`);
       refuse('forbidden', `只有#${no}的承办人、项目警官或护企办可以通报进展`);
     }
     requireState(t, ['claimed'], t.state === 'open' ? `请先发送“认领 #${no}”` : '不能再通报进展');

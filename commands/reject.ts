@@ -9,12 +9,12 @@ export const reject: Command = {
   example: '不满意 #12 第二天又有人来堵门',
   summary: '对办理结果不满意，退回重办',
   run(ctx, args) {
-    const { no, rest } = parseTicketArg(args, this.usage);
+    const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (!isReporter(ctx.sender, t) && !isEnterpriseOf(ctx.sender, t)) {
       refuse('forbidden', `#${no} 的评价只能由报告企业作出`);
     }
-    requireState(t, ['resolved'], nextStepHint(t));
+    requireState(t, ['resolved'], t.state === 'open' || t.state === 'claimed' ? '还未办结，办结后才能评价' : nextStepHint(t));
     if (!rest) refuse('missing_reason', `请写明不满意的原因，便于重新办理，例如：${this.example}`);
     const from = t.state;
     t.state = 'claimed';

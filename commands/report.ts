@@ -22,7 +22,8 @@ export const report: Command = {
     const project = ctx.project;
     if (!project) refuse('no_project', '本群还没有绑定项目，请在项目群里报告，或请护企办发送“绑定 项目编号”');
     const c = classify(args);
-    if (!c.description) refuse('missing_text', `请写明遇到的问题，例如：${this.example}`);
+    // A report of nothing but @-mentions says nothing about the problem.
+    if (!c.description.replace(/@\S+/g, '').trim()) refuse('missing_text', `请写明遇到的问题，例如：${this.example}`);
     const conduct = c.category === '执法投诉';
     const officer = project.officerId ? ctx.repos.roster.person(project.officerId) : undefined;
     const base = { category: c.category, urgency: c.urgency, projectCode: project.code };

@@ -9,7 +9,7 @@ export const resolve: Command = {
   example: '办结 #12 已劝离围堵人员，施工恢复',
   summary: '办结工单，请报告企业评价',
   run(ctx, args) {
-    const { no, rest } = parseTicketArg(args, this.usage);
+    const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     requireState(t, ['claimed'], nextStepHint(t));
     if (!isAssignee(ctx.sender, t) && !isCoordinator(ctx.sender)) {

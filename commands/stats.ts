@@ -13,7 +13,9 @@ export const stats: Command = {
   summary: '查看某月的签收、办结、满意率等数据（默认本月）',
   run(ctx, args) {
     const text = normalizeWidth(args).trim();
-    const period = text ? monthPeriod(text) : monthOf(ctx.now);
+    // People also write the month as 2026年10月, 2026/10 or 2026.10.
+    const written = /^(\d{4})\s*(?:年|\/|\.|-)\s*(\d{1,2})\s*月?$/.exec(text);
+    const period = !text ? monthOf(ctx.now) : written ? monthPeriod(`${written[1]}-${written[2]}`) : null;
     if (!period) refuse('bad_month', `看不懂月份“${text}”，请写成 年-月，例如：${this.example}`);
     ctx.reply('stats', figuresView(ctx.figures.compute(period, ctx.now)));
   },

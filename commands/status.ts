@@ -11,7 +11,7 @@ export const status: Command = {
   example: '查询 #12',
   summary: '查看工单详情和全部办理经过',
   run(ctx, args) {
-    const { no } = parseTicketArg(args, this.usage);
+    const { no } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     const { roster, tickets } = ctx.repos;
     const names = {

@@ -10,10 +10,12 @@ export const summon: Command = {
   example: '吹哨 #12 人社局 涉及欠薪，请派员协同',
   summary: '民警吹哨，请其他部门协同办理（部门报到）',
   run(ctx, args) {
-    const { no, rest } = parseTicketArg(args, this.usage);
+    const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (!isAssignee(ctx.sender, t) && !isCoordinator(ctx.sender)) {
-      refuse('forbidden', `只有#${no}的承办人或护企办可以吹哨`);
+      // An open ticket has nobody handling it yet: claiming it is what would work.
+      const hint = t.state === 'open' && t.routing !== 'coordinators' ? `；#${no} 还没有人认领，可先发送“认领 #${no}”` : '';
+      refuse('forbidden', `只有#${no}的承办人或护企办可以吹哨${hint}`);
     }
     requireState(t, ['open', 'claimed'], '不能再吹哨');
     const [name = '', ...noteWords] = rest.split(/\s+/);

@@ -10,7 +10,7 @@ export const supervise: Command = {
   example: '督办 #12 本周内必须解决',
   summary: '挂牌督办，通知项目包联领导和护企办',
   run(ctx, args) {
-    const { no, rest } = parseTicketArg(args, this.usage);
+    const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     requireState(t, ['open', 'claimed', 'resolved'], '不需要督办');
     if (t.supervised) refuse('already_supervised', `#${no} 已在挂牌督办中`);
@@ -24,6 +24,7 @@ export const supervise: Command = {
     for (const leader of ctx.repos.roster.project(t.projectCode)?.leaderIds ?? []) {
       if (leader !== ctx.sender.personId) ctx.notify.person(leader, text, ctx.key(`leader-${leader}`));
     }
-    ctx.notify.coordinators(text, ctx.key('coordinators'), ctx.msg);
+    // A conduct complaint's announcement already went to the coordinators' group.
+    if (t.routing !== 'coordinators') ctx.notify.coordinators(text, ctx.key('coordinators'), ctx.msg);
   },
 };

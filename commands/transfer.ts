@@ -11,10 +11,12 @@ export const transfer: Command = {
   example: '转办 #12 交警大队 涉及货车通行，请交警处理',
   summary: '把工单交给另一位民警或另一个部门',
   run(ctx, args) {
-    const { no, rest } = parseTicketArg(args, this.usage);
+    const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (!isAssignee(ctx.sender, t) && !isCoordinator(ctx.sender)) {
-      refuse('forbidden', `只有#${no}的承办人或护企办可以转办`);
+      // An open ticket has nobody handling it yet: claiming it is what would work.
+      const hint = t.state === 'open' && t.routing !== 'coordinators' ? `；#${no} 还没有人认领，可先发送“认领 #${no}”` : '';
+      refuse('forbidden', `只有#${no}的承办人或护企办可以转办${hint}`);
     }
     requireState(t, ['open', 'claimed'], '不能再转办');
     const [target = '', ...reasonWords] = rest.split(/\s+/);
@@ -24,8 +26,8 @@ export const transfer: Command = {
     const dept = target.startsWith('@') ? undefined : ctx.repos.roster.departmentByName(target);
     const person = dept ? undefined : findPerson(ctx, target);
     if (!dept && !person) {
-      const names = ctx.repos.roster.departments().map((d) => d.name).slice(0, 8).join('、');
-      refuse('unknown_target', `找不到“${target}”，请写部门全称（如${names}）或“@姓名”`);
+      const names = ctx.repos.roster.departments().map((d) => d.name).join('、');
+      refuse('unknown_target', `找不到“${target}”，请写部门全称（可选：${names}）或“@姓名”`);
     }
     const from = t.state;
     const view: Record<string, unknown> = { reason, by: ctx.sender.name };

@@ -9,7 +9,7 @@ export const withdraw: Command = {
   example: '撤回 #12 已和村民协商解决',
   summary: '撤回自己报告的工单',
   run(ctx, args) {
-    const { no, rest } = parseTicketArg(args, this.usage);
+    const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (!isReporter(ctx.sender, t)) refuse('forbidden', `#${no} 只能由报告人${t.reporterName}撤回`);
     requireState(t, ['open', 'claimed'], t.state === 'resolved' ? '请回复“满意”或“不满意”' : '不能撤回');

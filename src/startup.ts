@@ -14,7 +14,7 @@ import { readRosterFile } from './roster/parse.js';
 /** The adapters for the platforms the configuration names. */
 export function createAdapters(config: Config, log: Logger, clock: Clock): Partial<Record<Platform, PlatformAdapter>> {
   const adapters: Partial<Record<Platform, PlatformAdapter>> = {};
-  if (config.wecom) adapters.wecom = createWecomAdapter(config.wecom, log.child({ platform: 'wecom' }));
+  if (config.wecom) adapters.wecom = createWecomAdapter(config.wecom, log.child({ platform: 'wecom' }), clock);
   if (config.dingtalk) adapters.dingtalk = createDingtalkAdapter(config.dingtalk, log.child({ platform: 'dingtalk' }), clock);
   if (config.playground.enabled) adapters.playground = createPlaygroundAdapter();
   return adapters;

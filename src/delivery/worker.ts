@@ -21,6 +21,17 @@ const MAX_RETRY_MS = 5 * 60_000;
 const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 const MINUTE = 60_000;
 
+/**
+ * A message's lane and destination as logs show them. A WeCom group is addressed by its robot's
+ * webhook key, a credential (whoever holds it can post to the group), so only its first
+ * characters are shown, as the WeCom adapter does in its own lines.
+ */
+function loggable(m: OutboxItem): { lane: string; destination: string } {
+  if (m.platform !== 'wecom' || m.kind === 'person' || !m.to) return { lane: m.lane, destination: m.to };
+  const key = m.to.length <= 4 ? '****' : `${m.to.slice(0, 4)}…`;
+  return { lane: m.lane.split(m.to).join(key), destination: key };
+}
+
 /** Backoff for the n-th failed attempt (n ≥ 1): 1 s doubling to 5 min. */
 export function retryDelay(attempt: number): number {
   return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempt - 1), MAX_RETRY_MS);
@@ -115,7 +126,8 @@ export class DeliveryWorker {
   }
 
   private async sendOne(m: OutboxItem): Promise<void> {
-    const log = this.o.log.child({ outboxId: m.id, platform: m.platform, kind: m.kind, lane: m.lane });
+    const shown = loggable(m);
+    const log = this.o.log.child({ outboxId: m.id, platform: m.platform, kind: m.kind, lane: shown.lane });
     const adapter = this.o.adapters[m.platform];
     const started = this.o.clock.now().getTime();
     let result: Awaited<ReturnType<PlatformAdapter['send']>>;
@@ -143,7 +155,7 @@ export class DeliveryWorker {
       log.warn({ attempt, retryAt: new Date(at).toISOString(), error: result.error }, 'send failed, will retry');
     } else {
       this.o.outbox.markFailed(m.id, result.error);
-      log.error({ attempt, destination: m.to, error: result.error }, 'send failed for good; see `lianbao outbox`');
+      log.error({ attempt, destination: shown.destination, error: result.error }, 'send failed for good; see `lianbao outbox`');
     }
   }
 }

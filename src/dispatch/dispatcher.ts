@@ -77,13 +77,13 @@ export class Dispatcher {
     };
 
     const throttled = this.throttle(`${msg.platform}:${msg.senderId}`, now);
-    if (throttled === 'warn') replyText(render('slow-down', {}));
+    if (throttled === 'warn') replyText(render('slow-down', { limit: this.o.senderPerMinute }));
     if (throttled) return finish(null, 'throttled');
 
     const chat = roster.chat(msg.platform, msg.chatId) ?? null;
     const sender = this.resolveSender(msg, chat);
     if (!sender) {
-      replyText(render('unbound-chat', {}));
+      replyText(render('unbound-chat', { coordinators: chat?.kind === 'coordinators' }));
       return finish(null, 'ignored');
     }
     const parsed = parseCommand(msg.text, this.o.commands);
@@ -91,7 +91,9 @@ export class Dispatcher {
       const word = firstWord(msg.text);
       replyText(
         render('refusal', {
-          reason: word ? `没有“${word}”这个命令，发送“帮助”查看可用的命令` : '请在命令后写明内容，发送“帮助”查看可用的命令',
+          reason: word
+            ? `没有“${word}”这个命令，发送“帮助”查看可用的命令`
+            : '您好，请在@我之后写上命令，例如“报告 问题描述”；发送“帮助”查看可用的命令',
         }),
       );
       return finish(null, 'refused');
@@ -103,7 +105,7 @@ export class Dispatcher {
         if (!command.roles.some((r) => sender.roles.includes(r))) {
           const who = command.roles.map((r) => ROLE_NAMES[r]).join('、');
           const mine = sender.roles.map((r) => ROLE_NAMES[r]).join('、');
-          throw new UserError('forbidden', `“${command.name}”只能由${who}使用，您的身份是${mine}`);
+          throw new UserError('forbidden', `“${command.name}”只能由${who}使用，您的身份是${mine}，发送“帮助”查看您可以使用的命令`);
         }
         command.run(ctx, args);
       })();
@@ -176,7 +178,19 @@ export class Dispatcher {
       announce: (ticket, template, view) => {
         const text = render(template, view);
         notify.reply(msg, text, key('reply'));
-        notify.project(ticket.projectCode, text, key('project'), msg);
+        if (ticket.routing !== 'coordinators') {
+          notify.project(ticket.projectCode, text, key('project'), msg);
+          return;
+        }
+        // A conduct complaint (执法投诉) is followed in the coordinators' group, not in the project
+        // group where the officer complained about would read it; the reporter hears directly.
+        notify.coordinators(text, key('coordinators'), msg);
+        if (ticket.reporterPersonId) {
+          if (ticket.reporterPersonId !== sender.personId) notify.person(ticket.reporterPersonId, text, key('reporter'));
+        } else {
+          // Someone outside the roster can only have reported in the project group, and has no other address.
+          notify.project(ticket.projectCode, text, key('project'), msg);
+        }
       },
       key,
       audit: (ticket, action, from, detail) =>
@@ -198,6 +212,10 @@ export class Dispatcher {
 
   /** false: go on; 'warn': over the limit for the first time this minute; true: over, already told. */
   private throttle(senderKey: string, now: number): boolean | 'warn' {
+    // Forget senders who have been quiet for a minute, so the map stays as small as the traffic.
+    if (this.recent.size > 10_000) {
+      for (const [k, v] of this.recent) if ((v.times.at(-1) ?? 0) <= now - MINUTE) this.recent.delete(k);
+    }
     const entry = this.recent.get(senderKey) ?? { times: [], warned: false };
     entry.times = entry.times.filter((t) => t > now - MINUTE);
     if (entry.times.length === 0) entry.warned = false;

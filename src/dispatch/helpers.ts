@@ -18,11 +18,11 @@ export function refuse(code: string, message: string): never {
   throw new UserError(code, message);
 }
 
-/** `#12 文字`, `12 文字`, `#12文字`: the ticket number and the rest. */
-export function parseTicketArg(args: string, usage: string): { no: number; rest: string } {
+/** `#12 文字`, `12 文字`, `#12文字`: the ticket number and the rest; `example` shows how in a refusal. */
+export function parseTicketArg(args: string, example: string): { no: number; rest: string } {
   const m = /^#?\s*(\d{1,9})(?!\d)\s*([\s\S]*)$/.exec(args.trim());
   if (!m) {
-    refuse('missing_ticket', args.trim() === '' ? `请写明工单号，例如：${usage}` : `没有看懂工单号“${args.trim().slice(0, 20)}”，请这样写：${usage}`);
+    refuse('missing_ticket', args.trim() === '' ? `请写明工单号，例如：${example}` : `没有看懂工单号“${args.trim().slice(0, 20)}”，请这样写：${example}`);
   }
   return { no: Number(m[1]), rest: m[2]!.trim() };
 }
@@ -85,10 +85,10 @@ export function nextStepHint(t: Ticket): string {
       return '正在办理，办结后发送“办结 #' + t.no + ' 结果”';
     case 'resolved':
       return '只能由报告企业回复“满意”或“不满意”';
+    // The state is already named in the refusal, so the hint only says what would work.
     case 'closed':
-      return '已销号，如有新情况请重新“报告”';
     case 'withdrawn':
-      return '已撤回，如有新情况请重新“报告”';
+      return '如有新情况请重新“报告”';
   }
 }
 

@@ -2,11 +2,11 @@ import type { Command } from './types.js';
 
 /**
  * Full-width forms people type on Chinese keyboards, read like their ASCII twins: digits, letters,
- * `＃ ＠ ！ ？ ／` and the ideographic space. Chinese punctuation (，：；) is left alone, since it
+ * `＃ ＠ ！ ？ ／ －` and the ideographic space. Chinese punctuation (，：；) is left alone, since it
  * is part of what people write in reports.
  */
 export function normalizeWidth(text: string): string {
-  return text.replace(/[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A\uFF03\uFF20\uFF01\uFF1F\uFF0F\u3000]/g, (ch) =>
+  return text.replace(/[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A\uFF03\uFF20\uFF01\uFF1F\uFF0F\uFF0D\u3000]/g, (ch) =>
     ch === '\u3000' ? ' ' : String.fromCharCode(ch.charCodeAt(0) - 0xfee0),
   );
 }
@@ -18,8 +18,8 @@ export interface ParsedCommand {
   args: string;
 }
 
-/** Leading @-mentions (the bot, or anyone mentioned before the command word). */
-const LEADING_MENTIONS = /^(?:@\S+\s+)+/;
+/** Leading @-mentions (the bot, or anyone mentioned before the command word), also when nothing follows. */
+const LEADING_MENTIONS = /^(?:@\S+(?:\s+|$))+/;
 
 /**
  * Finds the command a message starts with: its first word, optionally after `/`, is a command

@@ -61,7 +61,10 @@ export interface CommandContext {
   commands: readonly Command[];
   /** Answers in the chat the message came from. */
   reply(template: string, view: object): void;
-  /** Answers in this chat and posts to the ticket's project groups elsewhere. */
+  /**
+   * Answers in this chat and posts to the ticket's project groups elsewhere; a conduct complaint
+   * goes to the coordinators' group and its reporter instead.
+   */
   announce(ticket: Ticket, template: string, view: object): void;
   /** A dedupe key for the n-th message this inbound message causes. */
   key(what: string): string;
@@ -79,5 +82,10 @@ export interface Command {
   usage: string;
   example: string;
   summary: string;
+  /**
+   * How 帮助 shows the command to this sender, when part of it is not theirs to use (an enterprise
+   * may read 会商 but not add 议题). Without it, usage, summary and example are shown as they are.
+   */
+  helpFor?(sender: Sender): Pick<Command, 'usage' | 'summary' | 'example'>;
   run(ctx: CommandContext, args: string): void;
 }

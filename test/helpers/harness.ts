@@ -8,6 +8,17 @@ import { createPlaygroundAdapter } from '../../src/platforms/playground/index.js
 import type { IncomingMessage } from '../../src/platforms/types.js';
 import { importRoster } from '../../src/roster/import.js';
 import { readRosterFile } from '../../src/roster/parse.js';
+import type { Roster } from '../../src/roster/schema.js';
+
+/**
+ * The example roster, parsed once per test process and copied for each harness: parsing it is
+ * most of a harness's start-up, and every harness gets the same roster either way.
+ */
+let exampleRoster: Roster | undefined;
+function exampleRosterCopy(): Roster {
+  exampleRoster ??= readRosterFile('roster.example.yaml');
+  return structuredClone(exampleRoster);
+}
 
 export interface Said {
   /** the text of the reply to the sender's chat */
@@ -24,7 +35,7 @@ export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, stri
   const clock = new FixedClock(start);
   const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...env });
   const db = openDb(':memory:');
-  importRoster(db, readRosterFile('roster.example.yaml'), clock.now().getTime());
+  importRoster(db, exampleRosterCopy(), clock.now().getTime());
   const core: Core = createCore({ config, db, clock, log: createLogger('silent'), adapters: { playground: createPlaygroundAdapter() } });
   let n = 0;
   const lastId = () => (db.prepare('SELECT max(id) AS id FROM outbox').get() as { id: number | null }).id ?? 0;

@@ -1,0 +1,42 @@
+import { describe, it, expect } from 'vitest';
+import { expectRefused, ok, setup, ticketIn } from '../helpers/tickets.js';
+
+describe('统计', () => {
+  it('shows this month’s figures by default', () => {
+    const h = setup();
+    ticketIn(h, 'closed');
+    ticketIn(h, 'open');
+    const reply = ok(h, 'zhou', 'coordinators', '统计').reply;
+    expect(reply.split('\n')[0]).toContain('2026年11月 工作统计');
+    expect(reply).toContain('收到2件');
+    expect(reply).toContain('销号1件');
+    expect(reply).toContain('满意1');
+    expect(reply).toContain('治安大队');
+    expect(reply).toContain('经开区新材料产业园');
+  });
+
+  it('shows a given month, written in the ways people write it', () => {
+    const h = setup('2026-10-15T02:00:00Z');
+    ticketIn(h, 'open');
+    h.clock.set(new Date('2026-11-03T10:00:00+08:00'));
+    for (const month of ['2026-10', '2026年10月', '2026/10', '２０２６－１０']) {
+      const reply = ok(h, 'li', 'XM001', `统计 ${month}`).reply;
+      expect(reply.split('\n')[0], month).toContain('2026年10月');
+      expect(reply, month).toContain('收到1件');
+    }
+    expect(ok(h, 'li', 'XM001', '统计').reply).toContain('收到0件');
+  });
+
+  it('refuses a month it cannot read, saying how to write one', () => {
+    const h = setup();
+    for (const bad of ['2026-13', '2026-0', '十月', '26-10', '2026-10-01', '上个月']) {
+      expectRefused(h, 'zhou', 'coordinators', `统计 ${bad}`, `看不懂月份“${bad}”`, '统计 2026-10');
+    }
+  });
+
+  it('refuses officers and enterprise contacts', () => {
+    const h = setup();
+    expectRefused(h, 'wang', 'XM001', '统计', '“统计”只能由护企办、包联领导使用');
+    expectRefused(h, 'chen', 'XM001', '统计 2026-10', '“统计”只能由');
+  });
+});
