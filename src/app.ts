@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Core } from './core.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { createMetrics } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
 import type { InboundDeps } from './platforms/inbound.js';
@@ -59,5 +60,7 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
   if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
   if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
   if (core.config.playground.enabled) await app.register(playgroundRoutes, { core });
+  // After the playground: the dashboard serves the shared stylesheet itself only when the playground is off.
+  if (core.config.adminToken) await app.register(dashboardRoutes, { core });
   return app;
 }

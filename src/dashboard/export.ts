@@ -1,0 +1,86 @@
+import ExcelJS from 'exceljs';
+import type { Db } from '../db/open.js';
+import { currentDeadline } from '../dispatch/helpers.js';
+import { FIGURE_HEADERS, TICKET_HEADERS, figureRows, ticketRows, toCsv as csvText, type Cell } from '../reports/export.js';
+import type { FiguresReport, Period } from '../reports/figures.js';
+import type { Ticket } from '../tickets/model.js';
+
+/** A sheet of an export: a header row and the rows under it. */
+export interface Sheet {
+  name: string;
+  header: readonly string[];
+  rows: Cell[][];
+}
+
+/** Past its current claim or resolve deadline at `now` (a resolution waiting for 评价 is not late). */
+export function isOverdue(t: Ticket, now: number): boolean {
+  const d = currentDeadline(t);
+  return d !== null && t.state !== 'resolved' && d.at < now;
+}
+
+const ALL_TIME: Period = { label: '全部', from: 0, to: Number.MAX_SAFE_INTEGER };
+
+/**
+ * The ledger's tickets with the columns and values of `lianbao export` (the CLI's row builder),
+ * in the ledger's order. `received` narrows the rows the builder reads when the view is one month.
+ */
+export function ticketSheet(db: Db, tickets: readonly Ticket[], received?: Period): Sheet {
+  const byNo = new Map<number, Cell[]>();
+  for (const row of ticketRows(db, received ?? ALL_TIME)) byNo.set(Number(row[0]), row);
+  return {
+    name: '工单',
+    header: TICKET_HEADERS,
+    rows: tickets.map((t) => byNo.get(t.no)).filter((r): r is Cell[] => r !== undefined),
+  };
+}
+
+const SHEET_OF_GROUP: Record<string, string> = { 合计: '合计', 部门: '按部门', 民警: '按民警', 项目: '按项目' };
+
+/** The figures as the CLI exports them: one table with the 分组 column, or one sheet per breakdown. */
+export function figureTable(f: FiguresReport): Sheet {
+  return { name: '统计', header: FIGURE_HEADERS, rows: figureRows(f) };
+}
+
+export function figureSheets(f: FiguresReport): Sheet[] {
+  const sheets = new Map<string, Sheet>();
+  for (const [group, ...cells] of figureRows(f)) {
+    const name = SHEET_OF_GROUP[String(group)] ?? String(group);
+    let sheet = sheets.get(name);
+    if (!sheet) sheets.set(name, (sheet = { name, header: FIGURE_HEADERS.slice(1), rows: [] }));
+    sheet.rows.push(cells);
+  }
+  return [...sheets.values()];
+}
+
+/** CSV with a UTF-8 byte-order mark, as the CLI writes it. */
+export function toCsv(sheet: Sheet): Buffer {
+  return Buffer.from(csvText(sheet.header, sheet.rows), 'utf8');
+}
+
+// A cell a spreadsheet would read as a formula is written as text: reports come from outside.
+function safeText(v: Cell): Cell {
+  return typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
+/** An xlsx workbook with one worksheet per sheet, the header row bold and frozen. */
+export async function toXlsx(sheets: Sheet[]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'lianbao';
+  for (const s of sheets) {
+    const ws = wb.addWorksheet(s.name, { views: [{ state: 'frozen', ySplit: 1 }] });
+    ws.addRow([...s.header]).font = { bold: true };
+    for (const r of s.rows) ws.addRow(r.map(safeText));
+    s.header.forEach((h, i) => {
+      const longest = Math.max(width(h), ...s.rows.map((r) => width(String(r[i] ?? ''))));
+      ws.getColumn(i + 1).width = Math.min(60, Math.max(6, longest + 2));
+    });
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+// Chinese characters take two columns in a spreadsheet.
+function width(s: string): number {
+  let n = 0;
+  for (const ch of s) n += ch.charCodeAt(0) > 0x2e80 ? 2 : 1;
+  return n;
+}

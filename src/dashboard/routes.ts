@@ -1,0 +1,267 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Core } from '../core.js';
+import { LedgerRepo } from '../db/ledger-repo.js';
+import { currentDeadline } from '../dispatch/helpers.js';
+import { PUBLIC_DIR } from '../paths.js';
+import { buildAgenda, nextMeeting, previousMeeting } from '../reports/agenda.js';
+import { figuresView } from '../reports/view.js';
+import { formatDate } from '../tickets/format.js';
+import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
+import {
+  COOKIE_NAME,
+  LoginThrottle,
+  clearedCookie,
+  readCookie,
+  sameSecret,
+  sessionCookie,
+  sessionValue,
+  validSession,
+} from './auth.js';
+import { figureSheets, figureTable, isOverdue, ticketSheet, toCsv, toXlsx, type Sheet } from './export.js';
+import { figuresPage } from './figures-view.js';
+import { loginPage, problemPage } from './layout.js';
+import { PAGE_SIZE, ledgerPage } from './ledger-view.js';
+import { meetingPage, visitsPage } from './meeting-view.js';
+import { rosterNames, type Names } from './names.js';
+import { chosenMonth, ledgerQuery, monthQuery, queryProblem, toLedgerFilter, visitsQuery } from './query.js';
+import { ticketPage } from './ticket-view.js';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+const loginBody = z.object({ token: z.string().max(1000), next: z.string().max(2000).optional() });
+
+/** Only a path of the dashboard itself may follow a sign-in, so the form cannot send anyone elsewhere. */
+export function safeNext(next: string | undefined): string {
+  if (!next || !/^\/dashboard(?:[/?]|$)/.test(next) || /[\\\s]/.test(next) || next.startsWith('/dashboard/login')) return '/dashboard';
+  return next;
+}
+
+const pathOf = (req: FastifyRequest): string => req.url.split('?')[0] ?? req.url;
+// Behind a TLS-terminating proxy the request itself is http; a forged header only makes the
+// cookie stricter, so it is safe to believe here.
+const overHttps = (req: FastifyRequest): boolean => req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
+// Data answers (JSON, downloads) are refused as JSON; pages show the sign-in form.
+const isData = (path: string): boolean => path.startsWith('/dashboard/api/') || path.startsWith('/dashboard/export/');
+
+function ticketJson(t: Ticket, names: Names, now: number) {
+  const d = currentDeadline(t);
+  return {
+    no: t.no,
+    projectCode: t.projectCode,
+    projectName: names.project(t.projectCode),
+    category: t.category,
+    urgency: URGENCY_NAMES[t.urgency],
+    state: t.state,
+    stateName: STATE_NAMES[t.state],
+    description: t.description,
+    reporter: t.reporterName,
+    assignee: t.assigneeId ? names.person(t.assigneeId) : null,
+    department: names.ticketDepartment(t) || null,
+    supervised: t.supervised,
+    overdue: isOverdue(t, now),
+    deadline: d ? { kind: d.kind, at: new Date(d.at).toISOString() } : null,
+    createdAt: new Date(t.createdAt).toISOString(),
+  };
+}
+
+/**
+ * The ledger pages for coordinators and leaders under `/dashboard`: 台账 with filters and search,
+ * each ticket's timeline, the month's figures with charts, the meeting agenda and the visit log,
+ * and CSV / xlsx exports. Read-only: tickets change only in the chat. Registered only when
+ * ADMIN_TOKEN is set; everything under /dashboard needs the sign-in cookie.
+ */
+export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, { core }) => {
+  const token = core.config.adminToken;
+  if (!token) throw new Error('the dashboard needs ADMIN_TOKEN');
+  const ledger = new LedgerRepo(core.db, core.repos.tickets);
+  const throttle = new LoginThrottle();
+  const now = (): number => core.clock.now().getTime();
+
+  // The playground serves the shared stylesheet when it is on; the dashboard must not depend on it.
+  if (!app.hasRoute({ method: 'GET', url: '/assets/style.css' })) {
+    app.get('/assets/style.css', async (_req, reply) => {
+      reply.type('text/css; charset=utf-8').send(readFileSync(join(PUBLIC_DIR, 'style.css')));
+    });
+  }
+
+  await app.register(
+    async (d) => {
+      d.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(String(body))));
+      });
+
+      const deny = (req: FastifyRequest, reply: FastifyReply) => {
+        reply.code(401);
+        if (isData(pathOf(req))) return reply.send({ error: '需要登录：请先在 /dashboard/login 输入管理口令' });
+        return reply.type('text/html; charset=utf-8').send(loginPage({ next: safeNext(req.method === 'GET' ? req.url : undefined) }));
+      };
+      const signedIn = (req: FastifyRequest): boolean => validSession(readCookie(req.headers.cookie, COOKIE_NAME), token, now());
+
+      d.addHook('onRequest', async (req, reply) => {
+        reply.headers({
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          'x-frame-options': 'DENY',
+          'referrer-policy': 'no-referrer',
+          'content-security-policy':
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        });
+        if (pathOf(req) === '/dashboard/login') return;
+        if (signedIn(req)) return;
+        if (readCookie(req.headers.cookie, COOKIE_NAME) !== undefined) {
+          req.log.warn({ check: 'admin-token', reason: 'cookie invalid or expired' }, 'dashboard refused: sign in again');
+        }
+        return deny(req, reply);
+      });
+
+      d.setNotFoundHandler(async (req, reply) => {
+        if (!signedIn(req)) return deny(req, reply);
+        return reply.code(404).type('text/html; charset=utf-8').send(problemPage('页面不存在', `没有“${pathOf(req)}”这个页面。`));
+      });
+
+      const badQuery = (req: FastifyRequest, reply: FastifyReply, err: z.ZodError) => {
+        const message = queryProblem(err);
+        reply.code(400);
+        if (isData(pathOf(req))) return reply.send({ error: message });
+        return reply.type('text/html; charset=utf-8').send(problemPage('查询条件不正确', message));
+      };
+
+      d.get('/login', async (req, reply) => {
+        if (signedIn(req)) return reply.redirect('/dashboard', 303);
+        const q = req.query as Record<string, unknown>;
+        return reply.type('text/html; charset=utf-8').send(loginPage({ next: safeNext(typeof q.next === 'string' ? q.next : undefined) }));
+      });
+
+      d.post('/login', async (req, reply) => {
+        const body = loginBody.safeParse(req.body);
+        const next = safeNext(body.success ? body.data.next : undefined);
+        const html = (status: number, error: string) => reply.code(status).type('text/html; charset=utf-8').send(loginPage({ next, error }));
+        if (throttle.blocked(req.ip, now())) {
+          req.log.warn({ check: 'admin-token', remote: req.ip, reason: 'too many wrong tokens' }, 'dashboard sign-in refused');
+          return html(429, '口令错误次数过多，请 15 分钟后再试。');
+        }
+        if (!body.success || !sameSecret(body.data.token, token)) {
+          throttle.fail(req.ip, now());
+          req.log.warn({ check: 'admin-token', remote: req.ip }, 'dashboard sign-in with a wrong token: check ADMIN_TOKEN');
+          return html(401, '口令不正确，请核对服务器设置的 ADMIN_TOKEN。');
+        }
+        throttle.succeed(req.ip);
+        reply.header('set-cookie', sessionCookie(sessionValue(token, now()), overHttps(req)));
+        return reply.redirect(next, 303);
+      });
+
+      d.post('/logout', async (req, reply) => {
+        reply.header('set-cookie', clearedCookie(overHttps(req)));
+        return reply.redirect('/dashboard/login', 303);
+      });
+
+      d.get('/', async (req, reply) => {
+        const q = ledgerQuery.safeParse(req.query);
+        if (!q.success) return badQuery(req, reply, q.error);
+        const t = now();
+        const filter = toLedgerFilter(q.data, t);
+        let page = q.data.page ?? 1;
+        let { tickets, total } = ledger.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+        // A page past the end (the list shrank since the link was made) shows the last one.
+        if (tickets.length === 0 && total > 0) {
+          page = Math.ceil(total / PAGE_SIZE);
+          ({ tickets, total } = ledger.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }));
+        }
+        const html = ledgerPage({ query: q.data, tickets, total, page, now: t, names: rosterNames(core.repos.roster), roster: core.repos.roster });
+        return reply.type('text/html; charset=utf-8').send(html);
+      });
+
+      d.get('/tickets/:no', async (req, reply) => {
+        const raw = (req.params as { no: string }).no.replace(/^#/, '');
+        const no = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+        const ticket = Number.isFinite(no) ? core.repos.tickets.get(no) : undefined;
+        if (!ticket) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个工单', `没有找到工单 #${raw}，请核对编号。`));
+        const html = ticketPage({
+          ticket,
+          timeline: core.repos.tickets.timeline(ticket.no),
+          summoned: core.repos.tickets.summonedDepartments(ticket.no),
+          names: rosterNames(core.repos.roster),
+          now: now(),
+        });
+        return reply.type('text/html; charset=utf-8').send(html);
+      });
+
+      d.get('/figures', async (req, reply) => {
+        const q = monthQuery.safeParse(req.query);
+        if (!q.success) return badQuery(req, reply, q.error);
+        const t = now();
+        const { key, period } = chosenMonth(q.data.month, t);
+        const report = core.figures.compute(period, t);
+        return reply.type('text/html; charset=utf-8').send(figuresPage({ month: key, report, weeks: ledger.weeklyByState(period.from, period.to) }));
+      });
+
+      d.get('/meeting', async (_req, reply) => {
+        const settings = core.repos.roster.meeting();
+        const cal = core.calendar();
+        const t = now();
+        const meeting = nextMeeting(settings, cal, t);
+        const previous = previousMeeting(meeting, settings, cal);
+        const agenda = buildAgenda(core.repos, meeting, previous, t);
+        return reply.type('text/html; charset=utf-8').send(meetingPage({ meeting, previous, agenda }));
+      });
+
+      d.get('/visits', async (req, reply) => {
+        const q = visitsQuery.safeParse(req.query);
+        if (!q.success) return badQuery(req, reply, q.error);
+        const projects = core.repos.roster.projects();
+        const project = q.data.project ? core.repos.roster.project(q.data.project) : projects[0];
+        if (q.data.project && !project) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个项目', `没有项目“${q.data.project}”。`));
+        const visits = project ? core.repos.logs.visits(project.code, 500) : [];
+        return reply.type('text/html; charset=utf-8').send(visitsPage({ projects, project, visits }));
+      });
+
+      const download = async (reply: FastifyReply, csv: Sheet, sheets: Sheet[], base: string, format: 'csv' | 'xlsx') => {
+        const body = format === 'csv' ? toCsv(csv) : await toXlsx(sheets);
+        return reply
+          .type(format === 'csv' ? 'text/csv; charset=utf-8' : XLSX_TYPE)
+          .header('content-disposition', `attachment; filename="${base}.${format}"`)
+          .send(body);
+      };
+
+      for (const format of ['csv', 'xlsx'] as const) {
+        d.get(`/export/tickets.${format}`, async (req, reply) => {
+          const q = ledgerQuery.safeParse(req.query);
+          if (!q.success) return badQuery(req, reply, q.error);
+          const t = now();
+          const filter = toLedgerFilter(q.data, t);
+          const sheet = ticketSheet(core.db, ledger.all(filter), q.data.month ? chosenMonth(q.data.month, t).period : undefined);
+          return download(reply, sheet, [sheet], `lianbao-tickets-${q.data.month ?? formatDate(t)}`, format);
+        });
+        d.get(`/export/figures.${format}`, async (req, reply) => {
+          const q = monthQuery.safeParse(req.query);
+          if (!q.success) return badQuery(req, reply, q.error);
+          const t = now();
+          const { key, period } = chosenMonth(q.data.month, t);
+          const report = core.figures.compute(period, t);
+          return download(reply, figureTable(report), figureSheets(report), `lianbao-figures-${key}`, format);
+        });
+      }
+
+      d.get('/api/tickets', async (req, reply) => {
+        const q = ledgerQuery.safeParse(req.query);
+        if (!q.success) return badQuery(req, reply, q.error);
+        const t = now();
+        const page = q.data.page ?? 1;
+        const { tickets, total } = ledger.search(toLedgerFilter(q.data, t), { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+        const names = rosterNames(core.repos.roster);
+        return { total, page, pageSize: PAGE_SIZE, tickets: tickets.map((x) => ticketJson(x, names, t)) };
+      });
+
+      d.get('/api/figures', async (req, reply) => {
+        const q = monthQuery.safeParse(req.query);
+        if (!q.success) return badQuery(req, reply, q.error);
+        const t = now();
+        return figuresView(core.figures.compute(chosenMonth(q.data.month, t).period, t));
+      });
+    },
+    { prefix: '/dashboard' },
+  );
+};

@@ -1,0 +1,75 @@
+import type { AuditRow } from '../db/tickets-repo.js';
+import { formatShortTime, formatTime } from '../tickets/format.js';
+import { URGENCY_NAMES, type Ticket } from '../tickets/model.js';
+import { describeAudit } from '../tickets/timeline.js';
+import { html, type Html, type HtmlValue } from './html.js';
+import { page } from './layout.js';
+import { deadlineCell, ticketTags } from './ledger-view.js';
+import type { Names } from './names.js';
+
+/** One ticket with its audit rows and the departments summoned to it. */
+export interface TicketPage {
+  ticket: Ticket;
+  timeline: AuditRow[];
+  summoned: { departmentId: string; summonedAt: number; checkedInAt: number | null; checkedInBy: string | null }[];
+  names: Names;
+  now: number;
+}
+
+const PLATFORM_NAMES: Record<string, string> = { wecom: '企业微信', dingtalk: '钉钉', playground: '本地试用' };
+
+const when = (ms: number | null): string => (ms === null ? '' : formatTime(ms));
+
+/** One ticket: its details, the departments summoned and the whole timeline from the audit log. */
+export function ticketPage(v: TicketPage): string {
+  const t = v.ticket;
+  const n = v.names;
+  const item = (label: string, value: HtmlValue): Html =>
+    value === '' || value === null || value === undefined ? html`` : html`<div><dt>${label}</dt><dd>${value}</dd></div>`;
+  const closeKind = t.closeKind === 'auto' ? '（超时未评价，自动销号）' : t.closeKind === 'confirmed' ? '（企业确认）' : '';
+  const details = html`<dl class="kv">
+  ${item('项目', html`<a href="/dashboard?project=${encodeURIComponent(t.projectCode)}">${t.projectCode} ${n.project(t.projectCode)}</a>`)}
+  ${item('类别', `${t.category} · ${URGENCY_NAMES[t.urgency]}`)}
+  ${item('报告人', t.reporterName)}
+  ${item('承办人', n.assignee(t))}
+  ${item('承办部门', n.ticketDepartment(t))}
+  ${item('当前时限', t.state === 'closed' || t.state === 'withdrawn' ? '' : deadlineCell(t, v.now))}
+  ${item('报告时间', when(t.createdAt))}
+  ${item('签收时限', when(t.claimDeadline))}
+  ${item('认领时间', when(t.claimedAt))}
+  ${item('办结时限', when(t.resolveDeadline))}
+  ${item('办结时间', when(t.resolvedAt))}
+  ${item('评价时限', t.state === 'resolved' || t.confirmDeadline !== null ? when(t.confirmDeadline) : '')}
+  ${item('销号时间', t.closedAt === null ? '' : `${formatTime(t.closedAt)}${closeKind}`)}
+  ${item('撤回时间', when(t.withdrawnAt))}
+  ${item('办理结果', t.resolution ?? '')}
+  ${item('评价', t.rating === null ? '' : `${t.rating}分${t.ratingComment ? `，${t.ratingComment}` : ''}`)}
+  ${item('重办次数', t.reopenCount > 0 ? String(t.reopenCount) : '')}
+  ${item('来源', PLATFORM_NAMES[t.sourcePlatform] ?? t.sourcePlatform)}
+</dl>`;
+  const summoned =
+    v.summoned.length === 0
+      ? html``
+      : html`<section class="panel"><div class="panel-head"><h2>协同部门（吹哨）</h2></div><div class="panel-body"><ul class="plain">${v.summoned.map(
+          (s) =>
+            html`<li>${n.department(s.departmentId)}：${formatShortTime(s.summonedAt)} 吹哨，${s.checkedInAt === null ? html`<span class="tag warn">未报到</span>` : html`<span class="tag ok">${formatShortTime(s.checkedInAt)} 已报到${s.checkedInBy ? `（${n.person(s.checkedInBy)}）` : ''}</span>`}</li>`,
+        )}</ul></div></section>`;
+  const timeline = html`<ol class="timeline" id="timeline">${v.timeline.map(
+    (row) => html`<li class="action-${row.action}" title="${formatTime(row.at)}">${describeAudit(row, n)}</li>`,
+  )}</ol>`;
+
+  const body = html`<p class="crumbs"><a href="/dashboard">← 返回台账</a></p>
+<section class="panel" aria-labelledby="ticket-title">
+  <div class="panel-head"><h2 id="ticket-title">工单 #${t.no}</h2><span class="tags">${ticketTags(t, v.now)}</span></div>
+  <div class="panel-body">
+    <blockquote class="description">${t.description}</blockquote>
+    ${details}
+  </div>
+</section>
+${summoned}
+<section class="panel" aria-labelledby="timeline-title">
+  <div class="panel-head"><h2 id="timeline-title">办理经过</h2><span class="sub">来自审计日志，共 ${v.timeline.length} 条；每一步都可倒查</span></div>
+  <div class="panel-body">${timeline}</div>
+</section>`;
+  return page({ title: `#${t.no}`, section: 'ledger', body });
+}

@@ -1,0 +1,105 @@
+import type { Db } from './open.js';
+import { CURRENT_DEADLINE_SQL, type TicketsRepo } from './tickets-repo.js';
+import type { Ticket, TicketState } from '../tickets/model.js';
+
+/** What the ledger page (台账) filters on; every field is optional and they combine with AND. */
+export interface LedgerFilter {
+  projectCode?: string;
+  /** a department id, or `:coordinators` (执法投诉 routed to 护企办) or `:none`, as the figures group them */
+  departmentKey?: string;
+  state?: TicketState;
+  category?: string;
+  /** only tickets past their current claim or resolve deadline at this instant */
+  overdueAt?: number;
+  supervised?: boolean;
+  /** only tickets received in [from, to) */
+  received?: { from: number; to: number };
+  /** matched against the description and the reporter's name, or the ticket number */
+  text?: string;
+}
+
+/** Tickets received in one week (Monday to Sunday, Beijing time), by their state now. */
+export interface WeekCount {
+  /** the Monday, as days since 1970-01-01 in Beijing time */
+  weekStartDay: number;
+  state: TicketState;
+  count: number;
+}
+
+// The same grouping key as the figures' per-department breakdown, so a department of the figures
+// page opens the matching ledger rows.
+const DEPARTMENT_KEY_SQL = "COALESCE(department_id, CASE routing WHEN 'coordinators' THEN ':coordinators' ELSE ':none' END)";
+
+const WHERE = `WHERE (@project IS NULL OR project_code = @project COLLATE NOCASE)
+  AND (@dept IS NULL OR ${DEPARTMENT_KEY_SQL} = @dept)
+  AND (@state IS NULL OR state = @state)
+  AND (@category IS NULL OR category = @category)
+  AND (@overdueAt IS NULL OR (state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @overdueAt))
+  AND (@supervised IS NULL OR supervised = @supervised)
+  AND (@from IS NULL OR (created_at >= @from AND created_at < @to))
+  AND (@like IS NULL OR description LIKE @like ESCAPE '\\' OR reporter_name LIKE @like ESCAPE '\\' OR no = @textNo)`;
+
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/**
+ * The ledger's read-only queries. Every filter is a parameter of one statement (a NULL parameter
+ * switches its condition off), so the statements are prepared once whatever the filter.
+ */
+export class LedgerRepo {
+  private readonly s;
+
+  constructor(
+    db: Db,
+    private readonly tickets: TicketsRepo,
+  ) {
+    this.s = {
+      count: db.prepare<[Record<string, unknown>], { n: number }>(`SELECT count(*) AS n FROM tickets ${WHERE}`),
+      page: db.prepare<[Record<string, unknown>], { no: number }>(`SELECT no FROM tickets ${WHERE} ORDER BY no DESC LIMIT @limit OFFSET @offset`),
+      weekly: db.prepare<[{ from: number; to: number; offset: number }], { week: number; state: TicketState; n: number }>(
+        `SELECT d - ((d + 3) % 7) AS week, state, count(*) AS n
+         FROM (SELECT CAST((created_at + @offset) / 86400000 AS INTEGER) AS d, state FROM tickets WHERE created_at >= @from AND created_at < @to)
+         GROUP BY week, state ORDER BY week, state`,
+      ),
+    };
+  }
+
+  /** One page of matching tickets, newest first, with the number matching in all. */
+  search(f: LedgerFilter, page: { limit: number; offset: number }): { tickets: Ticket[]; total: number } {
+    const params = toParams(f);
+    const total = this.s.count.get(params)?.n ?? 0;
+    const rows = this.s.page.all({ ...params, limit: page.limit, offset: page.offset });
+    return { tickets: this.load(rows), total };
+  }
+
+  /** Every matching ticket, newest first, for exports. */
+  all(f: LedgerFilter): Ticket[] {
+    return this.load(this.s.page.all({ ...toParams(f), limit: -1, offset: 0 }));
+  }
+
+  /** Tickets received in [from, to), counted per week and current state. */
+  weeklyByState(from: number, to: number): WeekCount[] {
+    return this.s.weekly.all({ from, to, offset: BEIJING_OFFSET_MS }).map((r) => ({ weekStartDay: r.week, state: r.state, count: r.n }));
+  }
+
+  private load(rows: { no: number }[]): Ticket[] {
+    // The tickets repository owns the row → Ticket mapping; a page is 50 primary-key look-ups.
+    return rows.map((r) => this.tickets.get(r.no)).filter((t): t is Ticket => t !== undefined);
+  }
+}
+
+function toParams(f: LedgerFilter): Record<string, unknown> {
+  const text = f.text?.trim() ?? '';
+  const no = /^#?\s*(\d{1,9})$/.exec(text);
+  return {
+    project: f.projectCode ?? null,
+    dept: f.departmentKey ?? null,
+    state: f.state ?? null,
+    category: f.category ?? null,
+    overdueAt: f.overdueAt ?? null,
+    supervised: f.supervised === undefined ? null : f.supervised ? 1 : 0,
+    from: f.received?.from ?? null,
+    to: f.received?.to ?? null,
+    like: text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null,
+    textNo: no ? Number(no[1]) : null,
+  };
+}

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harness } from '../helpers/harness.js';
+import { launchBrowser, serve } from './support.js';
+
+let h: ReturnType<typeof harness>;
+let app: FastifyInstance;
+let url: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  h = harness('2026-11-02T02:00:00Z', { RATE_SENDER_PER_MINUTE: '1000' });
+  ({ app, url } = await serve(h.core));
+  h.core.worker.start();
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await h?.core.worker.stop();
+});
+
+/** Types a command as whoever is picked and waits for the bot's answer that contains `expected`. */
+async function send(page: Page, text: string, expected: string): Promise<string> {
+  const before = await page.locator('#messages .msg-bot').count();
+  await page.fill('#input', text);
+  await page.click('#send');
+  const answer = page.locator('#messages .msg-bot').filter({ hasText: expected }).last();
+  await answer.waitFor({ timeout: 10_000 });
+  expect(await page.locator('#messages .msg-bot').count()).toBeGreaterThan(before);
+  return (await answer.textContent()) ?? '';
+}
+
+describe('the playground in a browser', () => {
+  it('reports, claims and resolves a ticket, showing every reply and outbound message', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${url}/playground`);
+      await page.locator('#person option[value="chen"]').waitFor({ state: 'attached' });
+      await page.selectOption('#person', 'chen');
+      await page.selectOption('#chat', 'XM001');
+
+      const created = await send(page, '报告 村民堵路阻工，车辆进不去', '已登记');
+      const no = Number(/#(\d+)/.exec(created)?.[1]);
+      expect(no).toBeGreaterThan(0);
+      expect(created).toContain('阻工');
+      expect(created).toContain('经开区新材料产业园');
+
+      await page.selectOption('#person', 'wang');
+      const claimed = await send(page, `认领 #${no}`, '已认领');
+      expect(claimed).toContain('王警官');
+
+      const resolved = await send(page, `办结 #${no} 已劝离，道路恢复通行`, '已办结');
+      expect(resolved).toContain('已劝离，道路恢复通行');
+
+      // What people typed shows in the chat too, as whoever typed it.
+      const typed = await page.locator('#messages .msg-user').allTextContents();
+      expect(typed.some((t) => t.includes('陈经理') && t.includes('报告 村民堵路阻工'))).toBe(true);
+      expect(typed.some((t) => t.includes('王警官') && t.includes(`认领 #${no}`))).toBe(true);
+
+      // Every message the bot sent appears in the outbox pane, replies and the rest alike.
+      const sent = () => (h.db.prepare("SELECT count(*) AS n FROM outbox WHERE platform = 'playground' AND status = 'sent'").get() as { n: number }).n;
+      await expect.poll(async () => (await page.locator('#outbox .out').count()) === sent() && sent() >= 3).toBe(true);
+      expect((await page.locator('#outbox').textContent()) ?? '').toContain(`#${no} 已办结`);
+
+      expect(h.core.repos.tickets.get(no)?.state).toBe('resolved');
+    } finally {
+      await page.close();
+    }
+  });
+});
