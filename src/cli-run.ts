@@ -10,6 +10,8 @@ import { formatTime } from './tickets/format.js';
 import { WorkCalendar } from './tickets/calendar.js';
 import { RosterRepo } from './db/roster-repo.js';
 import type { DoctorCheck } from './platforms/doctor.js';
+import { doctorDingtalk } from './platforms/dingtalk/index.js';
+import { doctorWecom } from './platforms/wecom/index.js';
 import pino from 'pino';
 import { createLogger } from './log.js';
 import { findJob, JOBS } from './jobs/index.js';
@@ -188,6 +190,8 @@ async function cmdDoctor(config: Config, out: Out): Promise<boolean> {
   if (!config.wecom && !config.dingtalk) {
     checks.push({ name: 'platforms', ok: true, detail: 'none configured: only the playground is available' });
   }
+  if (config.wecom) checks.push(...(await doctorWecom(config.wecom)));
+  if (config.dingtalk) checks.push(...(await doctorDingtalk(config.dingtalk)));
   for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`);
   return checks.every((c) => c.ok);
 }
