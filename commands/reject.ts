@@ -19,6 +19,8 @@ export const reject: Command = {
     const from = t.state;
     t.state = 'claimed';
     t.reopenCount += 1;
+    // No longer resolved: the figures count it as resolved again only when it is (the log keeps the old 办结).
+    t.resolvedAt = null;
     t.resolution = null;
     t.confirmDeadline = null;
     t.resolveDeadline = deadline(ctx, t, 'resolve', ctx.now);

@@ -37,6 +37,7 @@ export const meetingNotice: Job = {
     const key = (to: string) => `${NAME}:${ctx.runKey}:${kind}:${to}`;
     core.db.transaction(() => {
       for (const project of agenda) {
+        if (!project.code) continue; // the 综合议题 section is for the full agenda only
         core.notifier.project(project.code, render('meeting', { ...meeting, projects: [project], reminder }), key(project.code));
       }
       core.notifier.coordinators(render('meeting', { ...meeting, projects: agenda, reminder }), key('coordinators'));

@@ -63,7 +63,7 @@ export interface ProjectAgenda {
 export function buildAgenda(repos: Repos, meeting: Meeting, previous: Meeting, now: number, codes?: string[]): ProjectAgenda[] {
   const projects = repos.roster.projects().filter((p) => !codes || codes.includes(p.code));
   const items = repos.logs.agendaItems(previous.at, meeting.at + 1);
-  return projects.map((p) => {
+  const agenda = projects.map((p) => {
     const { tickets } = repos.tickets.list({ projectCode: p.code, states: ['open', 'claimed', 'resolved'], limit: 500 });
     const view = (t: Ticket): AgendaTicket => ({
       ref: `#${t.no}`,
@@ -82,10 +82,26 @@ export function buildAgenda(repos: Repos, meeting: Meeting, previous: Meeting, n
       overdue: tickets.filter(overdue).map(view),
       reopened: tickets.filter((t) => t.reopenCount > 0).map(view),
       supervised: tickets.filter((t) => t.supervised).map(view),
-      items: items.filter((i) => i.projectCode === p.code || i.projectCode === null).map((i) => ({ text: i.text, author: i.authorName })),
+      items: items.filter((i) => i.projectCode === p.code).map((i) => ({ text: i.text, author: i.authorName })),
       empty: false,
     };
     a.empty = a.open.length + a.overdue.length + a.reopened.length + a.supervised.length + a.items.length === 0;
     return a;
   });
+  // Items raised outside any project group (e.g. in the coordinators' group) belong to the
+  // meeting as a whole: listed once, in the full agenda only.
+  const general = items.filter((i) => i.projectCode === null);
+  if (!codes && general.length > 0) {
+    agenda.push({
+      code: '',
+      name: '综合议题',
+      open: [],
+      overdue: [],
+      reopened: [],
+      supervised: [],
+      items: general.map((i) => ({ text: i.text, author: i.authorName })),
+      empty: false,
+    });
+  }
+  return agenda;
 }

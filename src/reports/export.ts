@@ -110,7 +110,7 @@ export function ticketRows(db: Db, period: Period): Cell[][] {
   const roster = new RosterRepo(db);
   const rows = db
     .prepare(
-      `SELECT t.*, (SELECT min(at) FROM audit_log a WHERE a.ticket_no = t.no AND a.action = 'claim') AS first_claim
+      `SELECT t.*, (SELECT min(at) FROM audit_log a WHERE a.ticket_no = t.no AND a.from_state = 'open' AND a.to_state = 'claimed') AS first_claim
        FROM tickets t WHERE created_at >= ? AND created_at < ? ORDER BY no`,
     )
     .all(period.from, period.to) as TicketRow[];

@@ -89,7 +89,7 @@ const GROUP_SQL: Record<Breakdown, string> = {
 /**
  * Figures over the tickets received in a period (the cohort), and what has happened to them up to
  * `now`, computed in SQL from the tickets and the audit log:
- * - 签收及时: first 认领 no later than the claim deadline; 按时办结: last 办结 no later than the
+ * - 签收及时: first taken (认领, or 转办 to a person while unclaimed) no later than the claim deadline; 按时办结: last 办结 no later than the
  *   resolve deadline (both as they stand, so a granted 延期 counts);
  * - satisfied / dissatisfied: the 满意 and 不满意 answers given; unrated: closed automatically;
  *   满意率 = satisfied ÷ (satisfied + dissatisfied), the unrated not counted;
@@ -114,7 +114,7 @@ export class Figures {
           ),
           e AS (
             SELECT c.no,
-              (SELECT min(at) FROM audit_log a WHERE a.ticket_no = c.no AND a.action = 'claim') AS first_claim,
+              (SELECT min(at) FROM audit_log a WHERE a.ticket_no = c.no AND a.from_state = 'open' AND a.to_state = 'claimed') AS first_claim,
               (SELECT count(*) FROM audit_log a WHERE a.ticket_no = c.no AND a.action = 'accept') AS accepts,
               (SELECT count(*) FROM audit_log a WHERE a.ticket_no = c.no AND a.action = 'reject') AS rejects
             FROM c
@@ -133,7 +133,7 @@ export class Figures {
         medians: db.prepare(`
           WITH d AS (
             SELECT ${grp} AS grp,
-              (SELECT min(at) FROM audit_log a WHERE a.ticket_no = t.no AND a.action = 'claim') - created_at AS claim_ms,
+              (SELECT min(at) FROM audit_log a WHERE a.ticket_no = t.no AND a.from_state = 'open' AND a.to_state = 'claimed') - created_at AS claim_ms,
               resolved_at - created_at AS resolve_ms
             FROM tickets t WHERE created_at >= @from AND created_at < @to
           ),
