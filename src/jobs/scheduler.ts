@@ -27,6 +27,12 @@ export function missedRuns(job: Job, schedule: string, from: number, to: number)
   return [...byPeriod.values()];
 }
 
+/** When this database last saw a job start, by any process: the server was alive then. */
+function lastJobRunAt(core: Core): number | null {
+  const row = core.db.prepare('SELECT max(started_at) AS t FROM job_runs').get() as { t: number | null };
+  return row.t;
+}
+
 /**
  * Starts every job on its node-cron schedule (Asia/Shanghai), and makes up, once each, the
  * periods missed in the last 7 days while the server was down.
@@ -45,12 +51,16 @@ export function startScheduler(core: Core, jobs: readonly Job[], overrides: Reco
 
   const caughtUp = (async () => {
     const now = core.clock.now().getTime();
+    // Only what was missed while the server was down: from when it last ran a job (escalate runs
+    // every minute), and no further back than 7 days. A new database has missed nothing.
+    const lastAlive = lastJobRunAt(core);
+    const from = lastAlive === null ? now : Math.max(lastAlive, now - CATCH_UP_MS);
     for (const [job, schedule] of schedules(jobs, overrides)) {
       if (!job.catchUp) {
         await enqueue(job, new Date(now));
         continue;
       }
-      for (const at of missedRuns(job, schedule, now - CATCH_UP_MS, now)) {
+      for (const at of missedRuns(job, schedule, from, now)) {
         if (wasRun(core.db, job.name, job.periodKey(at))) continue;
         core.log.info({ job: job.name, at: at.toISOString() }, 'making up a run missed while the server was down');
         await enqueue(job, at);

@@ -80,8 +80,11 @@ describe('monthly-report', () => {
 
   it('is sent once when the server comes back after being down over the 1st', async () => {
     const h = october();
+    // The server was last up on 31 October (its escalation sweep ran then) …
+    h.clock.set(at('2026-10-31T18:00'));
+    expect((await runJob(h.core, findJob('escalate')!, h.clock.now())).status).toBe('done');
     const before = lastOutboxId(h);
-    // Down from 31 October to Wednesday 4 November 10:00: the firings of the 1st to the 4th were missed.
+    // … and down until Wednesday 4 November 10:00: the firings of the 1st to the 4th were missed.
     h.clock.set(at('2026-11-04T10:00'));
     const missed = missedRuns(monthlyReport, monthlyReport.schedule, at('2026-10-28T10:00').getTime(), h.clock.now().getTime());
     expect(missed).toEqual([at('2026-11-04T09:00')]); // one run for the one missed period
@@ -118,5 +121,17 @@ describe('monthly-report', () => {
       · 城东快速路二期工程：收到1，办结0，销号0，满意率—，超期1
       注：统计2026年10月收到的工单截至2026-11-02 09:00的办理情况；满意率＝满意÷（满意＋不满意），未评价（逾期自动销号）不计入；超期指截至2026-11-02 09:00已过签收或办结时限的在办工单（含以前月份收到的）。"
     `);
+  });
+});
+
+describe('catching up at start-up', () => {
+  it('makes up nothing on a database that has never run a job (a new installation)', async () => {
+    const h = october();
+    h.clock.set(at('2026-11-04T10:00'));
+    const before = lastOutboxId(h);
+    const scheduler = startScheduler(h.core, JOBS.filter((j) => j.catchUp), {});
+    await scheduler.caughtUp;
+    await scheduler.stop();
+    expect(queued(h, before)).toEqual([]);
   });
 });
