@@ -35,6 +35,8 @@ export const summon: Command = {
     ctx.audit(t, 'summon', t.state, { department: dept.id, note });
     const view = { ...ticketView(ctx, t), target: dept.name, note, by: ctx.sender.name };
     ctx.announce(t, 'summoned', view);
-    ctx.notify.department(dept.id, render('summon-request', view), ctx.key('summon'));
+    if (!ctx.notify.department(dept.id, render('summon-request', view), ctx.key('summon'))) {
+      ctx.reply('department-unreachable', { department: dept.name });
+    }
   },
 };

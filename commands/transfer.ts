@@ -62,6 +62,8 @@ export const transfer: Command = {
     ctx.announce(t, 'transferred', full);
     const notice = render('transfer-notice', full);
     if (person) ctx.notify.person(person.id, notice, ctx.key('transfer'));
-    else ctx.notify.department(dept!.id, notice, ctx.key('transfer'));
+    else if (!ctx.notify.department(dept!.id, notice, ctx.key('transfer'))) {
+      ctx.reply('department-unreachable', { department: dept!.name });
+    }
   },
 };

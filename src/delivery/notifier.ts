@@ -100,10 +100,13 @@ export class Notifier {
     }
   }
 
-  /** A department's group when it has one on a platform, else each of its people directly. */
-  department(departmentId: string, text: string, key: string): void {
+  /**
+   * A department's group when it has one on a platform, else each of its people directly.
+   * Returns false when the roster gives no way to reach the department at all.
+   */
+  department(departmentId: string, text: string, key: string): boolean {
     const dept = this.o.roster.department(departmentId);
-    if (!dept) return;
+    if (!dept) return false;
     let posted = false;
     const addresses: [Platform, string | null][] = [
       ['wecom', dept.wecomWebhookKey],
@@ -114,14 +117,16 @@ export class Notifier {
       this.queue({ platform, kind: 'group', to }, text, key);
       posted = true;
     }
-    if (posted) return;
-    for (const p of this.o.roster.peopleOfDepartment(departmentId)) this.person(p.id, text, key);
+    if (posted) return true;
+    let reached = false;
+    for (const p of this.o.roster.peopleOfDepartment(departmentId)) reached = this.person(p.id, text, key) || reached;
+    return reached;
   }
 
-  /** A direct message, on the first platform where the person has an account. */
-  person(personId: string, text: string, key: string): void {
+  /** A direct message, on the first platform where the person has an account; false when there is none. */
+  person(personId: string, text: string, key: string): boolean {
     const p = this.o.roster.person(personId);
-    if (!p) return;
+    if (!p) return false;
     const options: [Platform, string | null][] = [
       ['wecom', p.wecomUserId],
       ['dingtalk', p.dingtalkUserId],
@@ -130,8 +135,9 @@ export class Notifier {
     for (const [platform, to] of options) {
       if (!to || !this.enabled(platform)) continue;
       this.queue({ platform, kind: 'person', to }, text, key);
-      return;
+      return true;
     }
+    return false;
   }
 
   private coordinatorsAddress(platform: Platform): string | undefined {
