@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     pool: 'forks',
+    // Builds dist/ once, for the end-to-end suites that start the real server process.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

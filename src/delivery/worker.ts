@@ -38,16 +38,18 @@ export function retryDelay(attempt: number): number {
 }
 
 /**
- * Sends what the outbox holds: at once when woken, and by polling. A message is marked sent only
+ * Sends what the outbox holds: at once when woken, and by polling. Each lane (a group or a person
+ * on a platform) has at most one send under way, so its order is kept, while lanes go on
+ * independently: a platform that hangs holds up only its own lanes. A message is marked sent only
  * after the platform accepted it, so a crash mid-send means it is sent again after restart
  * (at-least-once), never dropped.
  */
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
   private started = false;
   private stopped = false;
+  /** The send under way in each lane. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   /** Send times per lane within the last minute, for the rate limit. */
   private readonly sentAt = new Map<string, number[]>();
   private readonly pollMs: number;
@@ -56,7 +58,7 @@ export class DeliveryWorker {
 
   constructor(private readonly o: WorkerOptions) {
     this.pollMs = o.pollMs ?? 1_000;
-    this.concurrency = o.concurrency ?? 8;
+    this.concurrency = o.concurrency ?? 16;
   }
 
   start(): void {
@@ -64,31 +66,23 @@ export class DeliveryWorker {
     this.wake();
   }
 
-  /** Lets the current sends finish, then stops. */
+  /** Lets the sends under way finish, then stops. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await Promise.all(this.inFlight.values());
   }
 
-  /** Called after a transaction queued messages. */
+  /** Called after a transaction queued messages, and by the poll timer. */
   wake(): void {
     if (!this.started || this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
+    this.pump();
     if (this.timer) clearTimeout(this.timer);
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.stopped) return;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else {
-        this.schedule();
-      }
-    });
+    const next = this.o.outbox.nextDueAt();
+    const now = this.o.clock.now().getTime();
+    const wait = next === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, next - now));
+    this.timer = setTimeout(() => this.wake(), Math.max(wait, 10));
+    this.timer.unref();
   }
 
   /** Observes each message once it is sent (the playground and tests use it). */
@@ -100,22 +94,28 @@ export class DeliveryWorker {
   /** Sends everything due now; resolves when nothing due is left (for the CLI and tests). */
   async drain(): Promise<void> {
     for (;;) {
-      const now = this.o.clock.now().getTime();
-      const due = this.o.outbox.due(now, 500).filter((m) => this.underLimit(m, now));
-      if (due.length === 0) return;
-      for (let i = 0; i < due.length; i += this.concurrency) {
-        await Promise.all(due.slice(i, i + this.concurrency).map((m) => this.sendOne(m)));
-      }
-      if (this.stopped) return;
+      this.pump();
+      if (this.inFlight.size === 0) return;
+      await Promise.race(this.inFlight.values());
     }
   }
 
-  private schedule(): void {
-    const next = this.o.outbox.nextDueAt();
+  /** Starts a send in every lane that has a message due, no send under way and room in its limit. */
+  private pump(): void {
+    if (this.stopped) return;
     const now = this.o.clock.now().getTime();
-    const wait = next === null ? this.pollMs : Math.max(0, Math.min(this.pollMs, next - now));
-    this.timer = setTimeout(() => this.wake(), Math.max(wait, 10));
-    this.timer.unref();
+    for (const m of this.o.outbox.due(now, 500)) {
+      if (this.inFlight.size >= this.concurrency) return;
+      if (this.inFlight.has(m.lane) || !this.underLimit(m, now)) continue;
+      const sending = this.sendOne(m)
+        .catch((err: unknown) => this.o.log.error({ err, outboxId: m.id }, 'delivery failed unexpectedly; the message stays queued'))
+        .finally(() => {
+        this.inFlight.delete(m.lane);
+        // The lane's next message, or another lane waiting for a free slot.
+        if (this.started) this.pump();
+      });
+      this.inFlight.set(m.lane, sending);
+    }
   }
 
   private underLimit(m: OutboxItem, now: number): boolean {

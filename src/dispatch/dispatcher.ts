@@ -54,10 +54,10 @@ export class Dispatcher {
     try {
       result = this.o.db.transaction(() => this.process(msg, log))();
     } catch (err) {
-      // Only a failure of the database itself gets here; the message id was not stored, so a
-      // platform retry will try again.
-      log.error({ err }, 'message could not be processed');
-      return 'error';
+      // Only a failure of the database itself gets here. The message id was not stored, so the
+      // caller answers the platform in a way that makes it retry.
+      log.error({ err }, 'message could not be stored');
+      throw err;
     }
     if (result !== 'duplicate') this.o.onQueued?.();
     log.info({ result }, 'message handled');

@@ -65,18 +65,21 @@ export const dingtalkRoutes: FastifyPluginAsync<DingtalkRoutesOptions> = async (
 
     const message = parsed.message;
     request.log.debug({ msgId: message.msgId, chatId: message.chatId, text: message.text }, 'robot message received');
-    void reply.code(200).send({});
-    setImmediate(() => handSafely(deps, message, request.log));
-    return reply;
+    // Stored before the 200 (one SQLite transaction), so a crash cannot lose a message DingTalk
+    // believes delivered; replies are sent afterwards by the outbox.
+    if (!handSafely(deps, message, request.log)) return reply.code(500).send({ error: 'not stored, please retry' });
+    return reply.code(200).send({});
   });
 };
 
-/** Calls the core; a throw here would otherwise take the process down from a timer callback. */
-export function handSafely(deps: InboundDeps, message: IncomingMessage, log: DingtalkLogger): void {
+/** Calls the core; false when the message could not be stored (the platform should retry). */
+export function handSafely(deps: InboundDeps, message: IncomingMessage, log: DingtalkLogger): boolean {
   try {
     deps.handle(message);
+    return true;
   } catch (err) {
-    log.error({ err, msgId: message.msgId }, 'the core failed on a DingTalk message');
+    log.error({ err, msgId: message.msgId }, 'the core could not store a DingTalk message');
+    return false;
   }
 }
 

@@ -92,7 +92,7 @@ export const playgroundRoutes: FastifyPluginAsync<{ core: Core }> = async (app, 
     const msgId = randomUUID();
     const sentAt = core.clock.now().getTime();
     // The reply comes through the outbox and the event stream, like a platform's.
-    setImmediate(() =>
+    try {
       core.dispatcher.handle({
         platform: 'playground',
         msgId,
@@ -101,8 +101,10 @@ export const playgroundRoutes: FastifyPluginAsync<{ core: Core }> = async (app, 
         senderId: personId === GUEST_ID ? `${GUEST_ID}-${chatId}` : personId,
         senderName: personId === GUEST_ID ? '访客' : undefined,
         text: text.trim(),
-      }),
-    );
+      });
+    } catch {
+      return reply.code(500).send({ error: '消息没有保存成功，请重试' });
+    }
     return reply.code(202).send({ msgId, sentAt });
   });
 

@@ -116,15 +116,14 @@ export const wecomRoutes: FastifyPluginAsync<WecomRoutesOptions> = async (app, o
     }
 
     request.log.debug({ msgId: message.msgId, chatId: message.chatId, text: message.text }, 'wecom message received');
-    // WeCom retries a callback not answered within 5 s, so the answer goes out before any work.
-    reply.code(200).send();
-    setImmediate(() => {
-      try {
-        deps.handle(message);
-      } catch (err) {
-        request.log.error({ err, msgId: message.msgId }, 'wecom message could not be handled');
-      }
-    });
-    return reply;
+    // The message is stored (one SQLite transaction, a few milliseconds) before the 200, so a crash
+    // cannot lose a message WeCom believes delivered; replies are sent afterwards by the outbox.
+    try {
+      deps.handle(message);
+    } catch (err) {
+      request.log.error({ err, msgId: message.msgId }, 'wecom message could not be stored; answering 500 so WeCom retries');
+      return reply.code(500).send();
+    }
+    return reply.code(200).send();
   });
 };

@@ -67,7 +67,7 @@ async function harness(dedupe = false): Promise<Harness> {
   return { app, handled, logs };
 }
 
-/** The core is called right after the answer; one turn of the event loop lets it run. */
+/** The core is called before the answer; kept as a turn of the event loop for tests written either way. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function post(h: Harness, body: string, headers: Record<string, string>) {
@@ -222,5 +222,26 @@ describe('POST /dingtalk/callback', () => {
     const withText = h.logs.filter((l) => JSON.stringify(l).includes('东门被堵'));
     expect(withText.length).toBeGreaterThan(0);
     expect(withText.every((l) => l.level === 20)).toBe(true);
+  });
+});
+
+describe('POST /dingtalk/callback when the message cannot be stored', () => {
+  it('stores before answering, and answers 500 so that DingTalk retries when it cannot', async () => {
+    const h = await harness();
+    const ok = await post(h, fixture('text-group.json'), signed(NOW));
+    // No settling: the message is already with the core when the answer arrives.
+    expect([ok.statusCode, h.handled.length]).toEqual([200, 1]);
+
+    const app = Fastify({ bodyLimit: 1048576, logger: false });
+    const failing: InboundDeps = {
+      clock: new FixedClock(NOW),
+      handle() {
+        throw new Error('SQLITE_FULL: database or disk is full');
+      },
+    };
+    await app.register(dingtalkRoutes, { config, deps: failing });
+    apps.push(app);
+    const res = await app.inject({ method: 'POST', url: '/dingtalk/callback', headers: signed(NOW), payload: fixture('text-group.json') });
+    expect(res.statusCode).toBe(500);
   });
 });

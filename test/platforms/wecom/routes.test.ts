@@ -157,7 +157,7 @@ describe('GET /wecom/callback (URL verification)', () => {
 });
 
 describe('POST /wecom/callback', () => {
-  it('accepts a 智能机器人 JSON callback: answers 200 empty at once, then hands the message over', async () => {
+  it('accepts a 智能机器人 JSON callback: stores the message, then answers 200 empty', async () => {
     const order: string[] = [];
     const h = await build({
       handle: (m) => order.push(`handled ${m.msgId}`),
@@ -167,7 +167,8 @@ describe('POST /wecom/callback', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('');
     await settle();
-    expect(order).toEqual(['answered 200', 'handled CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=']);
+    // Handed over before the answer, so a crash cannot lose a message WeCom believes delivered.
+    expect(order).toEqual(['handled CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=', 'answered 200']);
   });
 
   it('parses the 智能机器人 message: text without the bot mention, sender, chat, reply URL', async () => {
@@ -305,5 +306,17 @@ describe('POST /wecom/callback refuses bad input, handles nothing and logs the c
     expect(above).not.toContain(TOKEN);
     expect(above).not.toContain(AES_KEY);
     expect(above).not.toContain('东门');
+  });
+});
+
+describe('POST /wecom/callback when the message cannot be stored', () => {
+  it('answers 500 so that WeCom retries', async () => {
+    const h = await build({
+      handle: () => {
+        throw new Error('SQLITE_FULL: database or disk is full');
+      },
+    });
+    const res = await post(h.app, fixture('aibot-text-group.json'));
+    expect(res.statusCode).toBe(500);
   });
 });

@@ -1,0 +1,189 @@
+/**
+ * Platform callbacks as the platforms send them: WeCom's signed and encrypted envelopes (built with
+ * the protocol helpers of the adapter's own tests, written from WeCom's description) and DingTalk's
+ * HMAC-signed robot messages. Also the credentials and variables that configure the server for them.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { encryptMessage, sign } from '../platforms/wecom/protocol.js';
+
+/** The WeCom credentials the e2e servers are started with. */
+export const WECOM_TEST = {
+  token: 'e2eWecomToken',
+  // 43 characters from [A-Za-z0-9], as WeCom generates them.
+  encodingAesKey: 'e2eAesKey0123456789abcdefghijklmnopqrstuvwx',
+  corpId: 'wwe2e00000000001',
+  agentId: '1000002',
+  secret: 'e2e-wecom-app-secret',
+} as const;
+
+/** The DingTalk app the e2e servers are started with. */
+export const DINGTALK_TEST = {
+  appKey: 'dinge2eappkey',
+  appSecret: 'e2e-dingtalk-app-secret-0123456789abcdefghijklmnop',
+  robotCode: 'dinge2erobot',
+} as const;
+
+/** Variables that turn WeCom on, with every API call going to `apiBase`. */
+export function wecomEnv(apiBase: string): Record<string, string> {
+  return {
+    WECOM_TOKEN: WECOM_TEST.token,
+    WECOM_ENCODING_AES_KEY: WECOM_TEST.encodingAesKey,
+    WECOM_CORP_ID: WECOM_TEST.corpId,
+    WECOM_AGENT_ID: WECOM_TEST.agentId,
+    WECOM_SECRET: WECOM_TEST.secret,
+    WECOM_API_BASE: apiBase,
+  };
+}
+
+/** Variables that turn DingTalk on, with both of its hosts at `base`. */
+export function dingtalkEnv(base: string, mode: 'http' | 'stream' = 'http'): Record<string, string> {
+  return {
+    DINGTALK_APP_KEY: DINGTALK_TEST.appKey,
+    DINGTALK_APP_SECRET: DINGTALK_TEST.appSecret,
+    DINGTALK_ROBOT_CODE: DINGTALK_TEST.robotCode,
+    DINGTALK_MODE: mode,
+    DINGTALK_API_BASE: base,
+    DINGTALK_OAPI_BASE: base,
+  };
+}
+
+/** A ready-to-send HTTP callback; posting it again is what a platform retry does. */
+export interface Callback {
+  path: string;
+  /** query string, without `?` */
+  query: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A text message in a WeCom chat. */
+export interface WecomText {
+  msgId: string;
+  chatId: string;
+  userId: string;
+  text: string;
+  /** 智能机器人 JSON: the response_url; group-robot XML: the WebhookUrl */
+  replyUrl?: string;
+}
+
+function xmlEscapeCdata(s: string): string {
+  return s.replace(/]]>/g, ']]]]><![CDATA[>');
+}
+
+/** Encrypts and signs an inner message into the JSON (智能机器人) or XML (group robot) envelope. */
+function wecomEnvelope(inner: string, format: 'json' | 'xml'): Callback {
+  const encrypted = encryptMessage(WECOM_TEST.encodingAesKey, inner, '');
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(6).toString('hex');
+  const query = new URLSearchParams({ msg_signature: sign(WECOM_TEST.token, timestamp, nonce, encrypted), timestamp, nonce });
+  const body =
+    format === 'json'
+      ? JSON.stringify({ encrypt: encrypted })
+      : `<xml><ToUserName><![CDATA[e2e-robot]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>`;
+  return {
+    path: '/wecom/callback',
+    query: query.toString(),
+    headers: { 'content-type': format === 'json' ? 'application/json' : 'text/xml' },
+    body,
+  };
+}
+
+/** A 智能机器人 callback (JSON inside a JSON envelope), as WeCom posts a group message that @-mentions the bot. */
+export function wecomJsonCallback(m: WecomText): Callback {
+  const inner: Record<string, unknown> = {
+    msgid: m.msgId,
+    aibotid: 'AIBOTE2E',
+    chatid: m.chatId,
+    chattype: 'group',
+    from: { userid: m.userId },
+    msgtype: 'text',
+    // WeCom keeps the bot's mention at the start of the text; the adapter strips it.
+    text: { content: `@联保助手 ${m.text}` },
+  };
+  if (m.replyUrl) inner['response_url'] = m.replyUrl;
+  return wecomEnvelope(JSON.stringify(inner), 'json');
+}
+
+/** A group-robot callback (XML inside an XML envelope). */
+export function wecomXmlCallback(m: WecomText): Callback {
+  const inner = [
+    '<xml>',
+    m.replyUrl ? `<WebhookUrl><![CDATA[${m.replyUrl}]]></WebhookUrl>` : '',
+    `<MsgId>${m.msgId}</MsgId>`,
+    `<ChatId><![CDATA[${m.chatId}]]></ChatId>`,
+    '<ChatType>group</ChatType>',
+    `<From><UserId>${m.userId}</UserId></From>`,
+    '<MsgType>text</MsgType>',
+    `<Text><Content><![CDATA[@联保助手 ${xmlEscapeCdata(m.text)}]]></Content></Text>`,
+    '</xml>',
+  ].join('');
+  return wecomEnvelope(inner, 'xml');
+}
+
+/** A text message in a DingTalk chat. */
+export interface DingtalkText {
+  msgId: string;
+  conversationId: string;
+  staffId: string;
+  nick?: string;
+  text: string;
+  sessionWebhook?: string;
+}
+
+/** The robot message JSON: the body of an HTTP callback and the `data` of a Stream frame alike. */
+export function dingtalkRobotMessage(m: DingtalkText): Record<string, unknown> {
+  const now = Date.now();
+  const body: Record<string, unknown> = {
+    conversationId: m.conversationId,
+    atUsers: [{ dingtalkId: '$:LWCP_v1:$robot' }],
+    chatbotCorpId: 'ding-e2e-corp',
+    chatbotUserId: '$:LWCP_v1:$robot',
+    msgId: m.msgId,
+    senderNick: m.nick ?? m.staffId,
+    isAdmin: false,
+    senderStaffId: m.staffId,
+    createAt: now,
+    senderCorpId: 'ding-e2e-corp',
+    conversationType: '2',
+    senderId: `$:LWCP_v1:$${m.staffId}`,
+    conversationTitle: `${m.conversationId} 联保群`,
+    isInAtList: true,
+    // DingTalk removes the @robot but keeps the space around it.
+    text: { content: ` ${m.text} ` },
+    robotCode: DINGTALK_TEST.robotCode,
+    msgtype: 'text',
+  };
+  if (m.sessionWebhook) {
+    body['sessionWebhook'] = m.sessionWebhook;
+    body['sessionWebhookExpiredTime'] = now + 60 * 60 * 1000;
+  }
+  return body;
+}
+
+/** A DingTalk HTTP callback: sign = base64(HMAC-SHA256(app secret, timestamp + "\n" + app secret)). */
+export function dingtalkCallback(m: DingtalkText): Callback {
+  const timestamp = String(Date.now());
+  const signature = createHmac('sha256', DINGTALK_TEST.appSecret).update(`${timestamp}\n${DINGTALK_TEST.appSecret}`).digest('base64');
+  return {
+    path: '/dingtalk/callback',
+    query: '',
+    headers: { 'content-type': 'application/json; charset=utf-8', timestamp, sign: signature },
+    body: JSON.stringify(dingtalkRobotMessage(m)),
+  };
+}
+
+/** Posts a callback to the server at `base`; resolves with the HTTP status, or 0 when the connection failed. */
+export async function postCallback(base: string, cb: Callback, timeoutMs = 10_000): Promise<number> {
+  try {
+    const res = await fetch(`${base}${cb.path}${cb.query ? `?${cb.query}` : ''}`, {
+      method: 'POST',
+      headers: cb.headers,
+      body: cb.body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,486 @@
+/**
+ * One real local HTTP server (127.0.0.1, a free port) standing in for every platform host the
+ * server talks to: qyapi.weixin.qq.com (WECOM_API_BASE), api.dingtalk.com (DINGTALK_API_BASE,
+ * including the Stream gateway and its WebSocket) and oapi.dingtalk.com (DINGTALK_OAPI_BASE).
+ * The real paths of the three hosts do not overlap, so one origin serves them all, and the reply
+ * URLs it hands out (WeCom response_url, DingTalk sessionWebhook) are on that same origin, as the
+ * server requires before it follows them.
+ *
+ * It records every request, answers like the platform, and can be told to misbehave (HTTP 500,
+ * no answer, the platform's rate-limit errcode) for a number of message sends, then recover.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { waitFor } from './wait.js';
+
+export type DoublePlatform = 'wecom' | 'dingtalk';
+
+/** What the double did with a request. */
+export type Outcome = 'ok' | 'http500' | 'hang' | 'ratelimit' | 'refused' | 'not-found';
+
+/** One request the double received. */
+export interface RecordedRequest {
+  seq: number;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** parsed JSON, the raw text when it is not JSON, undefined when empty */
+  body: unknown;
+  /** Date.now() when it arrived */
+  at: number;
+  outcome: Outcome;
+  /** for a request left hanging: when its connection closed (the client gave up, or `recover()` cut it) */
+  closedAt?: number;
+}
+
+/** How a message reached the platform. */
+export type Via =
+  | 'wecom-response-url'
+  | 'wecom-webhook'
+  | 'wecom-app'
+  | 'dingtalk-session'
+  | 'dingtalk-group'
+  | 'dingtalk-batch';
+
+/** A message the double accepted: what people in a chat, or a person, would now see. */
+export interface DeliveredMessage {
+  platform: DoublePlatform;
+  via: Via;
+  /**
+   * Who sees it: for a reply URL, the chat it was handed out for (`chat:<chatId>`); for a WeCom group
+   * robot `key:<webhookKey>`; for a DingTalk group `cid:<openConversationId>`; for a person
+   * `user:<userId>` (several joined by `,` for a DingTalk batch).
+   */
+  to: string;
+  text: string;
+  /** user ids the platform would notify (DingTalk at.atUserIds; WeCom `<@userid>` in the text) */
+  mentions: string[];
+  at: number;
+  request: RecordedRequest;
+}
+
+/**
+ * A stretch of bad behaviour: the next `times` message sends of a platform get it (until `recover()`
+ * when omitted). With `match` or `via`, only sends whose text matches, or that travel that way, count
+ * and get it; others (a scheduled job's notice, say) pass as usual.
+ */
+export interface FaultPhase {
+  kind: 'http500' | 'hang' | 'ratelimit';
+  times?: number;
+  match?: (text: string) => boolean;
+  via?: Via[];
+}
+
+/** A Stream-mode frame the server sent back on the WebSocket (acknowledgements, pongs). */
+export interface StreamFrame {
+  code?: number;
+  headers?: { messageId?: string; [k: string]: unknown };
+  data?: string;
+  [k: string]: unknown;
+}
+
+/** The local stand-in for DingTalk's Stream gateway. */
+export interface StreamGateway {
+  /** WebSocket connections opened so far (a reconnect adds one). */
+  readonly connections: number;
+  /** Frames the server sent on the socket, in order. */
+  readonly frames: StreamFrame[];
+  waitForConnection(timeoutMs?: number): Promise<void>;
+  /** Pushes a robot message (the same JSON as an HTTP callback) and resolves with the server's acknowledgement. */
+  pushRobotMessage(body: object, timeoutMs?: number): Promise<StreamFrame>;
+}
+
+/** The double, as tests use it. */
+export interface PlatformDouble {
+  /** `http://127.0.0.1:<port>`: the value for WECOM_API_BASE, DINGTALK_API_BASE and DINGTALK_OAPI_BASE */
+  readonly base: string;
+  readonly requests: RecordedRequest[];
+  readonly delivered: DeliveredMessage[];
+  /** A fresh WeCom response_url on the double's origin, tied to `chatId`. */
+  wecomResponseUrl(chatId: string): string;
+  /** A fresh DingTalk sessionWebhook on the double's origin, tied to `conversationId`. */
+  dingtalkSessionWebhook(conversationId: string): string;
+  /** Queues bad behaviour for the platform's message sends (token requests are not affected). */
+  misbehave(platform: DoublePlatform, phases: FaultPhase[]): void;
+  /** Ends any bad behaviour at once and cuts the connections left hanging (they never count as delivered). */
+  recover(): void;
+  /** Makes every answer to a message send wait this long (0 = answer at once). */
+  setDelay(ms: number): void;
+  /** How many message sends got each kind of fault so far. */
+  faults(platform: DoublePlatform): Record<FaultPhase['kind'], number>;
+  /** Delivered messages that match, in the order they arrived. */
+  messages(filter?: (m: DeliveredMessage) => boolean): DeliveredMessage[];
+  /** Waits (polling, bounded) until at least `count` matching messages have arrived; returns them all. */
+  waitForMessages(count: number, filter?: (m: DeliveredMessage) => boolean, timeoutMs?: number): Promise<DeliveredMessage[]>;
+  /** Message sends currently left without an answer. */
+  readonly hanging: number;
+  readonly stream: StreamGateway;
+  close(): Promise<void>;
+}
+
+// `ws` (which dingtalk-stream brings along) has no type declarations installed; the few members used
+// here are typed at this boundary instead.
+interface WsSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  on(event: 'message', listener: (data: Buffer) => void): void;
+  terminate(): void;
+}
+interface WsServer {
+  on(event: 'connection', listener: (socket: WsSocket) => void): void;
+  readonly clients: Set<WsSocket>;
+  close(callback?: () => void): void;
+}
+type WsServerClass = new (options: { server: Server; path: string }) => WsServer;
+const { WebSocketServer } = createRequire(import.meta.url)('ws') as { WebSocketServer: WsServerClass };
+const WS_OPEN = 1;
+
+const WECOM_TOKEN = 'double-wecom-access-token';
+const DINGTALK_TOKEN = 'double-dingtalk-access-token';
+const STREAM_PATH = '/gateway/connect';
+const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function record(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** DingTalk's msgParam is a JSON string holding `{title, text}`. */
+function msgParamText(body: Record<string, unknown>): string {
+  try {
+    return str(record(JSON.parse(str(body['msgParam'])))['text']);
+  } catch {
+    return '';
+  }
+}
+
+/** The text of a message send, whatever the API. */
+function messageText(path: string, body: Record<string, unknown>): string {
+  if (path === '/v1.0/robot/groupMessages/send' || path === '/v1.0/robot/oToMessages/batchSend') return msgParamText(body);
+  return str(record(body['markdown'])['content']) || str(record(body['markdown'])['text']) || str(record(body['text'])['content']);
+}
+
+const VIA_BY_PATH: Record<string, Via> = {
+  '/cgi-bin/aibot/response': 'wecom-response-url',
+  '/cgi-bin/webhook/send': 'wecom-webhook',
+  '/cgi-bin/message/send': 'wecom-app',
+  '/robot/sendBySession': 'dingtalk-session',
+  '/v1.0/robot/groupMessages/send': 'dingtalk-group',
+  '/v1.0/robot/oToMessages/batchSend': 'dingtalk-batch',
+};
+
+/** How a message send travels, or undefined for token endpoints and unknown paths. */
+function viaOf(path: string): Via | undefined {
+  return VIA_BY_PATH[path];
+}
+
+function platformOf(via: Via): DoublePlatform {
+  return via.startsWith('wecom') ? 'wecom' : 'dingtalk';
+}
+
+function faultAnswer(kind: 'http500' | 'ratelimit', platform: DoublePlatform, path: string): Answer {
+  if (kind === 'http500') return { status: 500, body: { code: 'ServiceUnavailable', message: 'double: injected server error' } };
+  // https://developer.work.weixin.qq.com/document/path/90313 : 45009 接口调用超过限制
+  if (platform === 'wecom') return { status: 200, body: { errcode: 45009, errmsg: 'api freq out of limit' } };
+  // The robot webhook (oapi) says 130101 "send too fast"; the new API answers HTTP 403 with a QpsLimit code.
+  if (path === '/robot/sendBySession') return { status: 200, body: { errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' } };
+  return { status: 403, body: { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', message: 'double: too many requests' } };
+}
+
+export async function startPlatformDouble(): Promise<PlatformDouble> {
+  const requests: RecordedRequest[] = [];
+  const delivered: DeliveredMessage[] = [];
+  const replyUrls = new Map<string, string>();
+  const phases: Record<DoublePlatform, FaultPhase[]> = { wecom: [], dingtalk: [] };
+  const faultCounts: Record<DoublePlatform, Record<FaultPhase['kind'], number>> = {
+    wecom: { http500: 0, hang: 0, ratelimit: 0 },
+    dingtalk: { http500: 0, hang: 0, ratelimit: 0 },
+  };
+  const hung = new Set<ServerResponse>();
+  let delayMs = 0;
+  let seq = 0;
+  let base = '';
+
+  /** Takes the next fault for a platform's message send, if one is queued. */
+  function nextFault(via: Via, text: string): FaultPhase['kind'] | undefined {
+    const platform = platformOf(via);
+    const phase = phases[platform][0];
+    if (!phase || (phase.match && !phase.match(text)) || (phase.via && !phase.via.includes(via))) return undefined;
+    if (phase.times !== undefined) {
+      phase.times -= 1;
+      if (phase.times <= 0) phases[platform].shift();
+    }
+    faultCounts[platform][phase.kind] += 1;
+    return phase.kind;
+  }
+
+  function deliver(rec: RecordedRequest, platform: DoublePlatform, via: Via, to: string, text: string, mentions: string[]): void {
+    delivered.push({ platform, via, to, text, mentions, at: rec.at, request: rec });
+  }
+
+  /** The platform's answer to a well-behaved request; records what was delivered. */
+  function answer(rec: RecordedRequest): Answer {
+    const body = record(rec.body);
+    switch (rec.path) {
+      // ── WeCom ──────────────────────────────────────────────────────────
+      case '/cgi-bin/gettoken':
+        return { status: 200, body: { errcode: 0, errmsg: 'ok', access_token: WECOM_TOKEN, expires_in: 7200 } };
+      case '/cgi-bin/webhook/send': {
+        const key = rec.query.get('key') ?? '';
+        if (!key) return { status: 200, body: { errcode: 93000, errmsg: 'invalid webhook url' } };
+        const text = messageText(rec.path, body);
+        deliver(rec, 'wecom', 'wecom-webhook', `key:${key}`, text, wecomMentions(text));
+        return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
+      }
+      case '/cgi-bin/aibot/response': {
+        const chat = replyUrls.get(`wecom:${rec.query.get('response_code') ?? ''}`);
+        if (!chat) return { status: 200, body: { errcode: 40001, errmsg: 'invalid response_code' } };
+        const text = messageText(rec.path, body);
+        deliver(rec, 'wecom', 'wecom-response-url', `chat:${chat}`, text, wecomMentions(text));
+        return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
+      }
+      case '/cgi-bin/message/send': {
+        if (rec.query.get('access_token') !== WECOM_TOKEN) return { status: 200, body: { errcode: 40014, errmsg: 'invalid access_token' } };
+        const text = messageText(rec.path, body);
+        deliver(rec, 'wecom', 'wecom-app', `user:${str(body['touser'])}`, text, []);
+        return { status: 200, body: { errcode: 0, errmsg: 'ok', invaliduser: '' } };
+      }
+      // ── DingTalk api.dingtalk.com ──────────────────────────────────────
+      case '/v1.0/oauth2/accessToken':
+        return { status: 200, body: { accessToken: DINGTALK_TOKEN, expireIn: 7200 } };
+      case '/v1.0/gateway/connections/open':
+        return { status: 200, body: { endpoint: `${base.replace(/^http/, 'ws')}${STREAM_PATH}`, ticket: randomUUID() } };
+      case '/v1.0/robot/groupMessages/send': {
+        if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
+          return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
+        }
+        deliver(rec, 'dingtalk', 'dingtalk-group', `cid:${str(body['openConversationId'])}`, messageText(rec.path, body), []);
+        return { status: 200, body: { processQueryKey: randomUUID() } };
+      }
+      case '/v1.0/robot/oToMessages/batchSend': {
+        if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
+          return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
+        }
+        const ids = strings(body['userIds']);
+        deliver(rec, 'dingtalk', 'dingtalk-batch', `user:${ids.join(',')}`, messageText(rec.path, body), []);
+        return { status: 200, body: { processQueryKey: randomUUID(), invalidStaffIdList: [], flowControlledStaffIdList: [] } };
+      }
+      // ── DingTalk oapi.dingtalk.com ─────────────────────────────────────
+      case '/robot/sendBySession': {
+        const chat = replyUrls.get(`dingtalk:${rec.query.get('session') ?? ''}`);
+        // 300001: the session no longer exists.
+        if (!chat) return { status: 200, body: { errcode: 300001, errmsg: 'session not found' } };
+        deliver(rec, 'dingtalk', 'dingtalk-session', `chat:${chat}`, messageText(rec.path, body), strings(record(body['at'])['atUserIds']));
+        return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
+      }
+      default:
+        return { status: 404, body: { code: 'NotFound', message: `double: no route ${rec.method} ${rec.path}` } };
+    }
+  }
+
+  function send(res: ServerResponse, a: Answer): void {
+    if (res.destroyed) return;
+    res.writeHead(a.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(a.body));
+  }
+
+  const server = createServer((req, res) => {
+    void readBody(req).then(async (body) => {
+      const url = new URL(req.url ?? '/', 'http://double');
+      const rec: RecordedRequest = {
+        seq: ++seq,
+        method: req.method ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        at: Date.now(),
+        outcome: 'ok',
+      };
+      requests.push(rec);
+      const via = viaOf(rec.path);
+      const platform = via && platformOf(via);
+      const fault = via ? nextFault(via, messageText(rec.path, record(body))) : undefined;
+      if (fault === 'hang') {
+        rec.outcome = 'hang';
+        hung.add(res);
+        res.once('close', () => {
+          hung.delete(res);
+          rec.closedAt = Date.now();
+        });
+        return;
+      }
+      if (platform && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      if (fault && platform) {
+        rec.outcome = fault;
+        send(res, faultAnswer(fault, platform, rec.path));
+        return;
+      }
+      const a = answer(rec);
+      if (a.status === 404) rec.outcome = 'not-found';
+      else if (a.status >= 400 || (record(a.body)['errcode'] ?? 0) !== 0) rec.outcome = 'refused';
+      send(res, a);
+    });
+  });
+
+  // The Stream gateway's WebSocket shares the HTTP server, at the endpoint connections/open hands out.
+  const wss = new WebSocketServer({ server, path: STREAM_PATH });
+  const sockets: WsSocket[] = [];
+  const frames: StreamFrame[] = [];
+  const ackWaiters = new Map<string, (f: StreamFrame) => void>();
+  wss.on('connection', (socket) => {
+    sockets.push(socket);
+    socket.on('message', (data) => {
+      let frame: StreamFrame;
+      try {
+        frame = record(JSON.parse(data.toString('utf8'))) as StreamFrame;
+      } catch {
+        return;
+      }
+      frames.push(frame);
+      const id = frame.headers?.messageId;
+      if (typeof id === 'string') ackWaiters.get(id)?.(frame);
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  function recover(): void {
+    phases.wecom.length = 0;
+    phases.dingtalk.length = 0;
+    for (const res of hung) res.socket?.destroy();
+    hung.clear();
+  }
+
+  const messages = (filter: (m: DeliveredMessage) => boolean = () => true): DeliveredMessage[] => delivered.filter(filter);
+
+  const stream: StreamGateway = {
+    get connections() {
+      return sockets.length;
+    },
+    frames,
+    async waitForConnection(timeoutMs = 15_000) {
+      await waitFor('the Stream client to connect to the gateway', () => sockets.some((s) => s.readyState === WS_OPEN), { timeoutMs });
+    },
+    async pushRobotMessage(body, timeoutMs = 10_000) {
+      const socket = [...sockets].reverse().find((s) => s.readyState === WS_OPEN);
+      if (!socket) throw new Error('no open Stream connection to push on');
+      const messageId = randomUUID();
+      const ack = new Promise<StreamFrame>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          ackWaiters.delete(messageId);
+          reject(new Error(`no acknowledgement of Stream frame ${messageId} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        ackWaiters.set(messageId, (f) => {
+          clearTimeout(timer);
+          ackWaiters.delete(messageId);
+          resolve(f);
+        });
+      });
+      socket.send(
+        JSON.stringify({
+          specVersion: '1.0',
+          type: 'CALLBACK',
+          headers: {
+            appId: 'double-app',
+            connectionId: 'double-connection',
+            contentType: 'application/json',
+            messageId,
+            time: String(Date.now()),
+            topic: TOPIC_ROBOT,
+          },
+          data: JSON.stringify(body),
+        }),
+      );
+      return ack;
+    },
+  };
+
+  return {
+    base,
+    requests,
+    delivered,
+    wecomResponseUrl(chatId) {
+      const code = randomUUID().replace(/-/g, '');
+      replyUrls.set(`wecom:${code}`, chatId);
+      return `${base}/cgi-bin/aibot/response?response_code=${code}`;
+    },
+    dingtalkSessionWebhook(conversationId) {
+      const session = randomUUID().replace(/-/g, '');
+      replyUrls.set(`dingtalk:${session}`, conversationId);
+      return `${base}/robot/sendBySession?session=${session}`;
+    },
+    misbehave(platform, list) {
+      phases[platform].push(...list.map((p) => ({ ...p })));
+    },
+    recover,
+    setDelay(ms) {
+      delayMs = ms;
+    },
+    faults(platform) {
+      return { ...faultCounts[platform] };
+    },
+    messages,
+    async waitForMessages(count, filter = () => true, timeoutMs = 15_000) {
+      return waitFor(`${count} message(s) at the platform double`, () => {
+        const found = messages(filter);
+        return found.length >= count ? found : undefined;
+      }, {
+        timeoutMs,
+        detail: () => `got ${messages(filter).length}; all delivered:\n${delivered.map((m) => `  ${m.via} ${m.to}: ${m.text.split('\n')[0]}`).join('\n')}`,
+      });
+    },
+    get hanging() {
+      return hung.size;
+    },
+    stream,
+    async close() {
+      recover();
+      for (const s of wss.clients) s.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // fetch keeps connections alive; without this close() waits for them to time out.
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** WeCom group markdown mentions people with `<@userid>`. */
+function wecomMentions(text: string): string[] {
+  return [...text.matchAll(/<@([^>\s]+)>/g)].map((m) => m[1] ?? '');
+}
+
+/** The `#N` ticket numbers a message names, in order. */
+export function ticketNumbers(text: string): number[] {
+  return [...text.matchAll(/#(\d+)/g)].map((m) => Number(m[1]));
+}
