@@ -34,6 +34,6 @@ export const accept: Command = {
     t.updatedAt = ctx.now;
     ctx.repos.tickets.save(t);
     ctx.audit(t, 'accept', from, { rating, comment });
-    ctx.announce(t, 'closed', ticketView(ctx, t));
+    ctx.announce(t, 'closed', { ...ticketView(ctx, t), by: ctx.sender.name });
   },
 };

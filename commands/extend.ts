@@ -10,7 +10,7 @@ export const extend: Command = {
   roles: ['coordinator', 'leader'],
   usage: '延期 <#N> <时长> <原因>',
   example: '延期 #12 3wd 需等待国土部门出具意见',
-  summary: '把当前时限延后一段时间（如 4h、2d、3wd 个工作日）',
+  summary: '把当前时限延后一段时间（如 4h 即4小时、2d 即2天、3wd 即3个工作日）',
   run(ctx, args) {
     const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);

@@ -30,10 +30,16 @@ export const list: Command = {
     const key = TRADITIONAL[word] ?? word;
     const chosen = FILTERS[key];
     if (!chosen) refuse('bad_filter', `没有“${word}”这个筛选条件，可以用：待认领、办理中、待评价、超期、我的、全部`);
+    // In a project group everyone reads the answer: that project's tickets only, and no conduct
+    // complaints (the project's own officer is in the group). Elsewhere, all projects.
     const inProjectGroup = ctx.chat?.kind === 'project';
-    const seesAll = hasRole(ctx.sender, 'coordinator', 'leader') || !inProjectGroup;
-    const projectCode = inProjectGroup ? ctx.chat?.projectCode ?? undefined : seesAll ? undefined : ctx.project?.code;
-    const { tickets, total } = ctx.repos.tickets.list({ ...chosen.filter(ctx.sender.personId, ctx.now), projectCode, limit: SHOWN });
+    const projectCode = inProjectGroup ? (ctx.chat?.projectCode ?? undefined) : undefined;
+    const { tickets, total } = ctx.repos.tickets.list({
+      ...chosen.filter(ctx.sender.personId, ctx.now),
+      projectCode,
+      excludeConduct: inProjectGroup,
+      limit: SHOWN,
+    });
     const project = projectCode ? ctx.repos.roster.project(projectCode) : undefined;
     ctx.reply('ticket-list', {
       scope: project ? `${project.code} ${project.name}` : '全部项目',

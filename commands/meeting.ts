@@ -36,7 +36,8 @@ export const meeting: Command = {
     if (args.trim()) refuse('bad_args', `“会商”后面只能跟“议题 内容”，例如：${this.example}`);
     // An enterprise sees only its own project's agenda; a project group sees that project's.
     const codes = ctx.chat?.kind === 'project' || !isStaff(ctx.sender) ? (ctx.project ? [ctx.project.code] : []) : undefined;
-    const agenda = buildAgenda(ctx.repos, next, previousMeeting(next, settings, ctx.calendar), ctx.now, codes);
+    const forProjectGroup = ctx.chat?.kind === 'project' || !isStaff(ctx.sender);
+    const agenda = buildAgenda(ctx.repos, next, previousMeeting(next, settings, ctx.calendar), ctx.now, codes, { forProjectGroup });
     ctx.reply('meeting', { ...next, projects: agenda, reminder: false });
   },
 };

@@ -20,6 +20,10 @@ export const report: Command = {
       refuse('too_long', `描述有${length}字，超过了${MAX_REPORT_CHARS}字，请精简后再报告，详细情况可以之后用“补充”添加`);
     }
     const project = ctx.project;
+    const chatProject = ctx.chat?.kind === 'project' ? ctx.chat.projectCode : null;
+    if (project && chatProject && project.code !== chatProject) {
+      refuse('other_project_chat', `您是${project.code}项目的联系人，请在${project.code}的项目群里报告`);
+    }
     if (!project) refuse('no_project', '本群还没有绑定项目，请在项目群里报告，或请护企办发送“绑定 项目编号”');
     const c = classify(args);
     // A report of nothing but @-mentions says nothing about the problem.

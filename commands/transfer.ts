@@ -7,7 +7,7 @@ export const transfer: Command = {
   name: '转办',
   aliases: ['移交', 'transfer', '轉辦'],
   roles: ['officer', 'coordinator'],
-  usage: '转办 <#N> <@人|部门名> <原因>',
+  usage: '转办 <#N> <@人 或 部门名> <原因>',
   example: '转办 #12 交警大队 涉及货车通行，请交警处理',
   summary: '把工单交给另一位民警或另一个部门',
   run(ctx, args) {

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -87,6 +89,14 @@ function cmdOutbox(config: Config, args: string[], out: Out): void {
   });
 }
 
+/** An ISO-8601 time; written without an offset it is Beijing time, like everything lianbao shows. */
+export function parseBeijingTime(text: string): Date {
+  const t = text.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return new Date(`${t}T00:00:00+08:00`);
+  if (/(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(t)) return new Date(t);
+  return new Date(`${t}+08:00`);
+}
+
 async function cmdJobs(config: Config, args: string[], out: Out): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -97,7 +107,7 @@ async function cmdJobs(config: Config, args: string[], out: Out): Promise<number
   if (sub !== 'run' || !name) throw new UsageError('usage: lianbao jobs run <name> [--now <ISO-8601>] [--force]');
   const job = findJob(name);
   if (!job) throw new UsageError(`unknown job "${name}"; jobs: ${JOBS.map((j) => j.name).join(', ')}`);
-  const now = values.now === undefined ? systemClock.now() : new Date(values.now);
+  const now = values.now === undefined ? systemClock.now() : parseBeijingTime(values.now);
   if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${values.now}" is not an ISO-8601 time, e.g. 2026-11-02T09:00:00+08:00`);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
   // The CLI only queues messages; the running server's delivery worker sends them within a second.
@@ -151,6 +161,7 @@ async function cmdExport(config: Config, args: string[], out: Out): Promise<void
 function cmdBackup(config: Config, args: string[], out: Out): Promise<void> {
   const file = args[0];
   if (!file) throw new UsageError('backup needs a file: lianbao backup backups/lianbao-2026-11-01.db');
+  mkdirSync(dirname(resolve(file)), { recursive: true });
   const db = openDb(config.databasePath);
   return db
     .backup(file)
@@ -236,7 +247,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`lianbao: ${e.message}\n\n${USAGE}`);
+      err(`lianbao: ${e.message}\n(lianbao help lists every command)`);
       return 2;
     }
     if (e instanceof RosterError) {

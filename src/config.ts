@@ -26,7 +26,7 @@ const schema = z.object({
   PORT: port.default(3000),
   HOST: optionalString,
   DATABASE_PATH: z.string().min(1).default('./data/lianbao.db'),
-  ROSTER_FILE: z.string().default('roster.example.yaml'),
+  ROSTER_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKDAY_END: hhmm.default('18:00'),
   PLAYGROUND: flag.default('auto'),
@@ -161,7 +161,9 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     // The playground acts as anyone in the roster, so by default it only listens on loopback.
     host: e.HOST ?? (playgroundOn && e.PLAYGROUND_REMOTE !== '1' ? '127.0.0.1' : '0.0.0.0'),
     databasePath: e.DATABASE_PATH,
-    rosterFile: e.ROSTER_FILE,
+    // The example roster fills an empty database only for trying lianbao out (the playground);
+    // a real installation imports its own roster, and never gets the example people by accident.
+    rosterFile: e.ROSTER_FILE ?? (playgroundOn && !wecom && !dingtalk ? 'roster.example.yaml' : ''),
     logLevel: e.LOG_LEVEL,
     workdayEnd: { hour, minute },
     playground: { enabled: playgroundOn, remote: e.PLAYGROUND_REMOTE === '1' },

@@ -21,16 +21,23 @@ async function main(): Promise<void> {
   const core = startCore(config, log);
   const app = await buildApp(core);
   core.worker.start();
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`lianbao: port ${config.port} on ${config.host} is already in use: stop the other program or set PORT to a free port\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
   // DingTalk Stream mode: lianbao connects out, so no public URL is needed.
   const stream =
     config.dingtalk?.mode === 'stream'
       ? startDingtalkStream(config.dingtalk, { handle: (m) => void core.dispatcher.handle(m), clock: core.clock }, log.child({ platform: 'dingtalk' }))
       : undefined;
-  if (config.playground.enabled) {
-    const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-    log.info(`playground: http://${host}:${config.port}/playground`);
-  }
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  if (config.playground.enabled) log.info(`playground: http://${host}:${config.port}/playground`);
+  if (config.adminToken) log.info(`dashboard: http://${host}:${config.port}/dashboard`);
 
   const scheduler = startScheduler(core, JOBS, config.schedules);
 

@@ -25,7 +25,7 @@ function load(name: string): string {
 /** Fills `templates/<name>.md` from a plain view object. Lines left empty by empty sections are dropped. */
 export function render(name: string, view: object): string {
   const out = Mustache.render(load(name), view, (partial) => load(partial), { escape: escapeUserText });
-  return out.replace(/\n[ \t\u3000]*(?=\n)/g, '').trim();
+  return out.replace(/[ \t]+$/gm, '').replace(/\n[ \t\u3000]*(?=\n)/g, '').trim();
 }
 
 /** Escapes user text for use outside templates. */

@@ -12,6 +12,13 @@ describe('loadConfig', () => {
     expect(c.port).toBe(3000);
     expect(c.wecom).toBeUndefined();
     expect(c.dingtalk).toBeUndefined();
+    expect(c.rosterFile).toBe('roster.example.yaml');
+  });
+
+  it('never loads the example people into a real installation unless asked', () => {
+    const dt = { DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's' };
+    expect(loadConfig(dt).rosterFile).toBe('');
+    expect(loadConfig({ ...dt, ROSTER_FILE: '/etc/lianbao/roster.yaml' }).rosterFile).toBe('/etc/lianbao/roster.yaml');
   });
 
   it('accepts .env.example as it is', () => {

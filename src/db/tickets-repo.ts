@@ -105,6 +105,8 @@ export interface TicketFilter {
   assigneeId?: string;
   /** only tickets whose current deadline has passed at this instant */
   overdueAt?: number;
+  /** leave out conduct complaints (执法投诉), which are not shown where the project's officer reads */
+  excludeConduct?: boolean;
   limit?: number;
 }
 
@@ -244,6 +246,7 @@ export class TicketsRepo {
       where.push('assignee_id = @assigneeId');
       params.assigneeId = f.assigneeId;
     }
+    if (f.excludeConduct) where.push("routing != 'coordinators'");
     if (f.overdueAt !== undefined) {
       where.push(`state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @overdueAt`);
       params.overdueAt = f.overdueAt;

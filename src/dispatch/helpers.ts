@@ -64,7 +64,17 @@ export function loadTicket(ctx: CommandContext, no: number): Ticket {
   const t = ctx.repos.tickets.get(no);
   if (!t) refuse('unknown_ticket', `没有找到工单 #${no}，请核对编号，或发送“台账”查看工单列表`);
   if (!canSee(ctx.sender, t)) {
-    refuse('other_project', `#${no} 不是本项目的工单，您只能查看和办理本项目的工单`);
+    refuse('other_project', `#${no} 不是本项目的工单，您只能查看本项目的工单`);
+  }
+  // Everyone in a project group reads the answer: only that project's tickets are discussed there.
+  const chatProject = ctx.chat?.kind === 'project' ? ctx.chat.projectCode : null;
+  if (chatProject && t.projectCode !== chatProject) {
+    refuse('other_project_chat', `#${no} 不是本群项目（${chatProject}）的工单，请在该工单所属项目的群里或私聊中办理`);
+  }
+  // A conduct complaint is not discussed where the project's own officer reads along, except by
+  // the one who reported it there.
+  if (chatProject && t.routing === 'coordinators' && !isReporter(ctx.sender, t)) {
+    refuse('conduct_in_group', `#${no} 是执法投诉，请在护企办群或私聊中办理`);
   }
   return t;
 }

@@ -1,15 +1,16 @@
 import { mentionPerson } from '../delivery/notifier.js';
 import { render } from '../templates.js';
 import { dueTier, type Tier } from '../tickets/escalation.js';
-import { formatShortTime, formatSpan } from '../tickets/format.js';
+import { formatShortTime, formatSpan, formatTime } from '../tickets/format.js';
 import { DEADLINE_NAMES, STATE_NAMES, type Ticket } from '../tickets/model.js';
 import type { Core } from '../core.js';
 import type { Job } from './types.js';
 
 const SYSTEM = { actorId: null, actorName: '系统' };
 
+/** The minute in Beijing time, e.g. `2026-11-28 09:00`. */
 function minuteKey(now: Date): string {
-  return new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString().slice(0, 16);
+  return formatTime(now.getTime());
 }
 
 type Item = Record<string, unknown> & { projectCode: string };
@@ -61,6 +62,8 @@ export const escalate: Job = {
           reporter: t.reporterName,
           createdAt: formatShortTime(t.createdAt),
           state: STATE_NAMES[t.state],
+          // A conduct complaint is never posted where the project's own officer reads.
+          conduct: t.routing === 'coordinators',
         };
         if (t.state === 'resolved') {
           if (t.confirmDeadline !== null && t.confirmDeadline <= at) {
@@ -133,8 +136,12 @@ function byLeader(items: Item[]): Map<string, Item[]> {
 function send(core: Core, runKey: string, tiers: Record<Tier, Item[]>, closed: Item[]): void {
   const n = core.notifier;
   const key = (what: string) => `escalate:${runKey}:${what}`;
-  for (const [code, items] of byProject(tiers[1])) {
+  for (const [code, items] of byProject(tiers[1].filter((i) => !i.conduct))) {
     n.project(code, render('escalation-tier1', { projectName: items[0]!.projectName, items }), key(`tier1:${code}`));
+  }
+  const conduct = tiers[1].filter((i) => i.conduct);
+  if (conduct.length > 0) {
+    n.coordinators(render('escalation-tier1', { projectName: '执法投诉', items: conduct }), key('tier1:conduct'));
   }
   if (tiers[2].length > 0) {
     n.coordinators(render('escalation-tier2', { items: tiers[2] }), key('tier2:coordinators'));
@@ -144,5 +151,7 @@ function send(core: Core, runKey: string, tiers: Record<Tier, Item[]>, closed: I
     n.coordinators(render('escalation-tier3', { items: tiers[3] }), key('tier3:coordinators'));
     for (const [leader, items] of byLeader(tiers[3])) n.person(leader, render('escalation-tier3', { items }), key(`tier3:${leader}`));
   }
-  for (const [code, items] of byProject(closed)) n.project(code, render('auto-closed', { items }), key(`closed:${code}`));
+  for (const [code, items] of byProject(closed.filter((i) => !i.conduct))) n.project(code, render('auto-closed', { items }), key(`closed:${code}`));
+  const closedConduct = closed.filter((i) => i.conduct);
+  if (closedConduct.length > 0) n.coordinators(render('auto-closed', { items: closedConduct }), key('closed:conduct'));
 }

@@ -32,11 +32,14 @@ export const meetingNotice: Job = {
     if (core.clock.now().getTime() > meeting.at) {
       return `skipped: the meeting of ${meeting.date} ${meeting.time} is already over`;
     }
-    const agenda = buildAgenda(core.repos, meeting, previousMeeting(meeting, settings, cal), asOf(ctx));
+    const previous = previousMeeting(meeting, settings, cal);
+    // The coordinators see everything; each project group its own agenda without conduct complaints.
+    const agenda = buildAgenda(core.repos, meeting, previous, asOf(ctx));
+    const groupAgenda = buildAgenda(core.repos, meeting, previous, asOf(ctx), undefined, { forProjectGroup: true });
     const kind = reminder ? 'reminder' : 'notice';
     const key = (to: string) => `${NAME}:${ctx.runKey}:${kind}:${to}`;
     core.db.transaction(() => {
-      for (const project of agenda) {
+      for (const project of groupAgenda) {
         if (!project.code) continue; // the 综合议题 section is for the full agenda only
         core.notifier.project(project.code, render('meeting', { ...meeting, projects: [project], reminder }), key(project.code));
       }

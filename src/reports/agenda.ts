@@ -60,11 +60,24 @@ export interface ProjectAgenda {
  * The agenda of a meeting per project, from the data: open, overdue, reopened and supervised
  * tickets with their numbers and owners, and the items raised with `会商 议题` since the meeting before.
  */
-export function buildAgenda(repos: Repos, meeting: Meeting, previous: Meeting, now: number, codes?: string[]): ProjectAgenda[] {
+export function buildAgenda(
+  repos: Repos,
+  meeting: Meeting,
+  previous: Meeting,
+  now: number,
+  codes?: string[],
+  opts: { forProjectGroup?: boolean } = {},
+): ProjectAgenda[] {
   const projects = repos.roster.projects().filter((p) => !codes || codes.includes(p.code));
   const items = repos.logs.agendaItems(previous.at, meeting.at + 1);
   const agenda = projects.map((p) => {
-    const { tickets } = repos.tickets.list({ projectCode: p.code, states: ['open', 'claimed', 'resolved'], limit: 500 });
+    // A project group's agenda leaves out conduct complaints: the project's own officer reads it.
+    const { tickets } = repos.tickets.list({
+      projectCode: p.code,
+      states: ['open', 'claimed', 'resolved'],
+      excludeConduct: opts.forProjectGroup ?? false,
+      limit: 500,
+    });
     const view = (t: Ticket): AgendaTicket => ({
       ref: `#${t.no}`,
       category: t.category,

@@ -86,6 +86,10 @@ const GROUP_SQL: Record<Breakdown, string> = {
   project: 'project_code',
 };
 
+// The audit subqueries name their index: without statistics SQLite takes audit_action_at for
+// `action = 'accept'` just as readily, and then reads every 满意 ever given for each ticket of the
+// month (minutes on a million tickets) instead of the ticket's own few rows.
+
 /**
  * Figures over the tickets received in a period (the cohort), and what has happened to them up to
  * `now`, computed in SQL from the tickets and the audit log:
@@ -114,9 +118,9 @@ export class Figures {
           ),
           e AS (
             SELECT c.no,
-              (SELECT min(at) FROM audit_log a WHERE a.ticket_no = c.no AND a.from_state = 'open' AND a.to_state = 'claimed') AS first_claim,
-              (SELECT count(*) FROM audit_log a WHERE a.ticket_no = c.no AND a.action = 'accept') AS accepts,
-              (SELECT count(*) FROM audit_log a WHERE a.ticket_no = c.no AND a.action = 'reject') AS rejects
+              (SELECT min(at) FROM audit_log a INDEXED BY audit_ticket WHERE a.ticket_no = c.no AND a.from_state = 'open' AND a.to_state = 'claimed') AS first_claim,
+              (SELECT count(*) FROM audit_log a INDEXED BY audit_ticket WHERE a.ticket_no = c.no AND a.action = 'accept') AS accepts,
+              (SELECT count(*) FROM audit_log a INDEXED BY audit_ticket WHERE a.ticket_no = c.no AND a.action = 'reject') AS rejects
             FROM c
           )
           SELECT c.grp AS key, count(*) AS received,
@@ -133,7 +137,7 @@ export class Figures {
         medians: db.prepare(`
           WITH d AS (
             SELECT ${grp} AS grp,
-              (SELECT min(at) FROM audit_log a WHERE a.ticket_no = t.no AND a.from_state = 'open' AND a.to_state = 'claimed') - created_at AS claim_ms,
+              (SELECT min(at) FROM audit_log a INDEXED BY audit_ticket WHERE a.ticket_no = t.no AND a.from_state = 'open' AND a.to_state = 'claimed') - created_at AS claim_ms,
               resolved_at - created_at AS resolve_ms
             FROM tickets t WHERE created_at >= @from AND created_at < @to
           ),

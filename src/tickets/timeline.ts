@@ -5,7 +5,7 @@ import { DEADLINE_NAMES, STATE_NAMES, type DeadlineKind, type TicketState } from
 
 /** How each audit action reads in a timeline (责任倒查 from the log alone). */
 export const ACTION_NAMES: Record<string, string> = {
-  report: '报告（挂号）',
+  report: '报告挂号',
   claim: '认领',
   progress: '进展',
   note: '补充',
@@ -13,8 +13,8 @@ export const ACTION_NAMES: Record<string, string> = {
   summon: '吹哨',
   checkin: '报到',
   resolve: '办结',
-  accept: '满意（销号）',
-  reject: '不满意（重办）',
+  accept: '满意，销号',
+  reject: '不满意，退回重办',
   supervise: '督办',
   extend: '延期',
   withdraw: '撤回',

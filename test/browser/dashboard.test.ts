@@ -249,10 +249,10 @@ describe('the dashboard in a browser', () => {
       expect(await page.locator('#ticket-title').textContent()).toBe(`工单 #${no}`);
       const lines = await page.locator('#timeline li').allTextContents();
       expect(lines).toHaveLength(h.core.repos.tickets.timeline(no).length);
-      expect(lines[0]).toContain('马经理 报告（挂号）：拆迁补偿纠纷');
+      expect(lines[0]).toContain('马经理 报告挂号：拆迁补偿纠纷');
       expect(lines.some((l) => l.includes('孙警官 认领'))).toBe(true);
       expect(lines.some((l) => l.includes('钱警官 报到：经侦大队'))).toBe(true);
-      expect(lines.some((l) => l.includes('不满意（重办）'))).toBe(true);
+      expect(lines.some((l) => l.includes('不满意，退回重办'))).toBe(true);
       expect(await page.locator('main').textContent()).toContain('经侦大队');
     } finally {
       await context.close();

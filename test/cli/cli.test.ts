@@ -84,7 +84,7 @@ describe('lianbao backup, outbox and the rest', () => {
   it('refuses an unknown verb with the usage', async () => {
     const r = await cli(['frobnicate'], tempDb().env);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('Usage:');
+    expect(r.err).toContain('lianbao help');
   });
 
   it('stops on a bad variable, naming it', async () => {
@@ -128,3 +128,14 @@ describe('lianbao doctor', () => {
   });
 });
 
+
+describe('parseBeijingTime', () => {
+  it('reads a time without an offset as Beijing time', async () => {
+    const { parseBeijingTime } = await import('../../src/cli-run.js');
+    expect(parseBeijingTime('2026-11-28T09:00').toISOString()).toBe('2026-11-28T01:00:00.000Z');
+    expect(parseBeijingTime('2026-11-28').toISOString()).toBe('2026-11-27T16:00:00.000Z');
+    expect(parseBeijingTime('2026-11-28T09:00:00Z').toISOString()).toBe('2026-11-28T09:00:00.000Z');
+    expect(parseBeijingTime('2026-11-28T09:00:00+08:00').toISOString()).toBe('2026-11-28T01:00:00.000Z');
+    expect(Number.isNaN(parseBeijingTime('next friday').getTime())).toBe(true);
+  });
+});

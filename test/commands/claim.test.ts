@@ -36,9 +36,9 @@ describe('认领', () => {
   it('lets an officer of the department the ticket was transferred to claim it', () => {
     const h = setup();
     const no = ticketIn(h, 'open');
-    expectRefused(h, 'zhao', 'XM002', `认领 #${no}`, '治安大队', '转办');
+    expectRefused(h, 'zhao', 'XM001', `认领 #${no}`, '治安大队', '转办');
     ok(h, 'zhou', 'coordinators', `转办 #${no} 交警大队 涉及货车通行`);
-    ok(h, 'zhao', 'XM002', `认领 #${no}`);
+    ok(h, 'zhao', 'XM001', `认领 #${no}`);
     expect(ticket(h, no)).toMatchObject({ state: 'claimed', assigneeId: 'zhao', departmentId: 'jiaojing' });
   });
 
@@ -52,7 +52,7 @@ describe('认领', () => {
   it('refuses an officer of another department who is not the project officer', () => {
     const h = setup();
     const no = ticketIn(h, 'open');
-    expectRefused(h, 'sun', 'XM003', `认领 #${no}`, `#${no}`, '已分派给「治安大队」');
+    expectRefused(h, 'sun', 'XM001', `认领 #${no}`, `#${no}`, '已分派给「治安大队」');
   });
 
   it('refuses a ticket someone has already claimed, naming who', () => {

@@ -41,13 +41,13 @@ describe('command words', () => {
     ok(h, 'wang', 'XM001', `claim #${no}`);
     ok(h, 'wang', 'XM001', `progress #${no} 已到现场`);
     ok(h, 'wang', 'XM001', `summon #${no} 交警大队 查车牌`);
-    ok(h, 'zhao', 'XM002', `checkin #${no}`);
+    ok(h, 'zhao', 'XM001', `checkin #${no}`);
     ok(h, 'zhou', 'coordinators', `supervise #${no}`);
     ok(h, 'zhou', 'coordinators', `extend #${no} 1d 等待比对`);
     ok(h, 'wang', 'XM001', `transfer #${no} @孙警官 嫌疑人在辖区`);
-    ok(h, 'sun', 'XM003', `resolve #${no} 已抓获`);
+    ok(h, 'sun', 'XM001', `resolve #${no} 已抓获`);
     ok(h, 'chen', 'XM001', `reject #${no} 电缆没追回`);
-    ok(h, 'sun', 'XM003', `resolve #${no} 已追回`);
+    ok(h, 'sun', 'XM001', `resolve #${no} 已追回`);
     ok(h, 'chen', 'XM001', `accept #${no} 5 感谢`);
     expect(ticket(h, no)).toMatchObject({ state: 'closed', rating: 5, reopenCount: 1, assigneeId: 'sun', supervised: true });
     expect(h.core.repos.tickets.timeline(no).map((r) => r.action)).toEqual([

@@ -36,13 +36,13 @@ describe('进展', () => {
     ok(h, 'wang', 'XM001', `转办 #${no} @赵警官 涉及货车，请交警处理`);
     expect(ticket(h, no).assigneeId).toBe('zhao');
     ok(h, 'wang', 'XM001', `进展 #${no} 交警已到场`);
-    ok(h, 'zhao', 'XM002', `进展 #${no} 已疏导车辆`);
+    ok(h, 'zhao', 'XM001', `进展 #${no} 已疏导车辆`);
   });
 
   it('refuses an officer who neither handles the ticket nor is its project officer', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
-    expectRefused(h, 'zhao', 'XM002', `进展 #${no} 我来看看`, `#${no}`, '承办人', '项目警官', '护企办');
+    expectRefused(h, 'zhao', 'XM001', `进展 #${no} 我来看看`, `#${no}`, '承办人', '项目警官', '护企办');
   });
 
   it('refuses enterprise contacts and leaders', () => {
@@ -87,7 +87,7 @@ describe('补充', () => {
     ok(h, 'huang', 'XM001', `补充 #${no} 被偷的是三号楼的电缆`);
     const s = h.send({ senderId: 'stranger', senderName: '门卫老李', chatId: 'XM001', text: `补充 #${no} 凌晨两点听到动静` });
     expect(s.reply).toContain('门卫老李');
-    ok(h, 'zhao', 'XM002', `补充 #${no} 交警卡口有该车记录`);
+    ok(h, 'zhao', 'XM001', `补充 #${no} 交警卡口有该车记录`);
     ok(h, 'li', 'XM001', `补充 #${no} 请尽快处理`);
     expect(h.core.repos.tickets.timeline(no).filter((r) => r.action === 'note')).toHaveLength(4);
   });

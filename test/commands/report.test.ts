@@ -210,7 +210,7 @@ describe('报告: 执法投诉 (a complaint about officers’ conduct)', () => {
     const h = setup();
     const no = h.ticketNo(ok(h, 'chen', 'XM001', '报告 检查人员吃拿卡要'));
     expectRefused(h, 'wang', 'XM001', `认领 #${no}`, `#${no}`, '执法投诉', '护企办');
-    expectRefused(h, 'zhao', 'XM002', `认领 #${no}`, '执法投诉');
+    expectRefused(h, 'zhao', 'XM001', `认领 #${no}`, '执法投诉');
     const said = ok(h, 'zhou', 'coordinators', `认领 #${no}`);
     expect(said.reply).toContain(`#${no} 已认领`);
     expect(ticket(h, no)).toMatchObject({ state: 'claimed', assigneeId: 'zhou' });

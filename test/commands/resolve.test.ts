@@ -69,7 +69,7 @@ describe('办结', () => {
   it('refuses anyone but the assignee and the coordinators, even the project officer', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
-    expectRefused(h, 'zhao', 'XM002', `办结 #${no} 已处理`, `只有#${no}的承办人或护企办可以办结`);
+    expectRefused(h, 'zhao', 'XM001', `办结 #${no} 已处理`, `只有#${no}的承办人或护企办可以办结`);
     ok(h, 'wang', 'XM001', `转办 #${no} @孙警官 派出所处理`);
     expectRefused(h, 'wang', 'XM001', `办结 #${no} 已处理`, `只有#${no}的承办人或护企办可以办结`);
     expectRefused(h, 'chen', 'XM001', `办结 #${no} 自己解决了`, '“办结”只能由', '您的身份是企业');

@@ -46,7 +46,7 @@ describe('吹哨', () => {
   it('refuses anyone but the assignee and the coordinators', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
-    expectRefused(h, 'zhao', 'XM002', `吹哨 #${no} 人社局`, `只有#${no}的承办人或护企办可以吹哨`);
+    expectRefused(h, 'zhao', 'XM001', `吹哨 #${no} 人社局`, `只有#${no}的承办人或护企办可以吹哨`);
     expectRefused(h, 'chen', 'XM001', `吹哨 #${no} 人社局`, '“吹哨”只能由');
   });
 

@@ -52,7 +52,7 @@ describe('more messages, as people read them', () => {
 
   it('supervised and extended', () => {
     expect(ok(h, 'li', 'XM001', `督办 #${no} 本周内破案`).reply).toMatchInlineSnapshot(`
-      "**挂牌督办 #1**（经开区新材料产业园）李局长
+      "**挂牌督办 #1**（经开区新材料产业园） 督办人：李局长
       盗窃·一般：工地电缆被盗，损失约两万元
       当前状态：待认领，承办人：（未认领），签收时限：2026-11-02 14:30
       督办要求：本周内破案"

@@ -102,7 +102,7 @@ describe('转办 refusals', () => {
   it('refuses anyone but the assignee and the coordinators', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
-    expectRefused(h, 'zhao', 'XM002', `转办 #${no} 交警大队 我来接`, `只有#${no}的承办人或护企办可以转办`);
+    expectRefused(h, 'zhao', 'XM001', `转办 #${no} 交警大队 我来接`, `只有#${no}的承办人或护企办可以转办`);
     expectRefused(h, 'chen', 'XM001', `转办 #${no} 交警大队 换人`, '“转办”只能由', '您的身份是企业');
     expectRefused(h, 'li', 'XM001', `转办 #${no} 交警大队 换人`, '“转办”只能由');
   });
