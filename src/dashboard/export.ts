@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import type { Db } from '../db/open.js';
 import { currentDeadline } from '../dispatch/helpers.js';
 import { FIGURE_HEADERS, TICKET_HEADERS, figureRows, ticketRows, toCsv as csvText, type Cell } from '../reports/export.js';
@@ -64,7 +63,9 @@ function safeText(v: Cell): Cell {
 
 /** An xlsx workbook with one worksheet per sheet, the header row bold and frozen. */
 export async function toXlsx(sheets: Sheet[]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  // exceljs takes a few hundred milliseconds to load: loaded by the first xlsx export, not by every start.
+  const { default: excel } = await import('exceljs');
+  const wb = new excel.Workbook();
   wb.creator = 'lianbao';
   for (const s of sheets) {
     const ws = wb.addWorksheet(s.name, { views: [{ state: 'frozen', ySplit: 1 }] });

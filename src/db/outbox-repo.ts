@@ -81,13 +81,20 @@ export class OutboxRepo {
            @mentions, @now, @now)
          ON CONFLICT (dedupe_key) DO NOTHING`,
       ),
-      // The head of each lane, when it is due: later messages of a lane wait for the earlier ones.
-      due: db.prepare<{ now: number; limit: number }, Row>(
-        `SELECT o.* FROM outbox o
-         WHERE o.status = 'pending' AND o.next_attempt_at <= @now
-           AND o.id = (SELECT min(id) FROM outbox h WHERE h.status = 'pending' AND h.lane = o.lane)
-         ORDER BY o.id LIMIT @limit`,
+      // The first message of each lane: later messages of a lane wait for the earlier ones. The
+      // lanes are walked one by one through outbox_lane, so the cost grows with the number of
+      // lanes, not with the messages waiting in them (a group robot allows 20 a minute, so a busy
+      // group can have thousands queued, and this runs after every message and every send).
+      heads: db.prepare<[], { lane: string; id: number }>(
+        `WITH RECURSIVE lanes (lane) AS (
+           SELECT min(lane) FROM outbox WHERE status = 'pending'
+           UNION ALL
+           SELECT (SELECT min(lane) FROM outbox WHERE status = 'pending' AND lane > lanes.lane) FROM lanes WHERE lanes.lane IS NOT NULL
+         )
+         SELECT lane, (SELECT min(id) FROM outbox WHERE status = 'pending' AND lane = lanes.lane) AS id
+         FROM lanes WHERE lane IS NOT NULL`,
       ),
+      dueRow: db.prepare<[number, number], Row>("SELECT * FROM outbox WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?"),
       nextDue: db.prepare<[], { t: number | null }>(
         "SELECT min(next_attempt_at) AS t FROM outbox WHERE status = 'pending'",
       ),
@@ -123,8 +130,20 @@ export class OutboxRepo {
     return info.changes === 1;
   }
 
-  due(now: number, limit = 100): OutboxItem[] {
-    return this.s.due.all({ now, limit }).map(toItem);
+  /**
+   * The first message of each lane, when it is due, oldest first. Lanes `skip` has (those with a
+   * send under way) are passed over without reading their message.
+   */
+  due(now: number, limit = 100, skip?: { has(lane: string): boolean }): OutboxItem[] {
+    const heads = this.s.heads.all().filter((h) => !skip?.has(h.lane));
+    heads.sort((a, b) => a.id - b.id);
+    const out: OutboxItem[] = [];
+    for (const h of heads) {
+      if (out.length >= limit) break;
+      const r = this.s.dueRow.get(h.id, now);
+      if (r) out.push(toItem(r));
+    }
+    return out;
   }
 
   nextDueAt(): number | null {

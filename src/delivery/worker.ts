@@ -104,7 +104,7 @@ export class DeliveryWorker {
   private pump(): void {
     if (this.stopped) return;
     const now = this.o.clock.now().getTime();
-    for (const m of this.o.outbox.due(now, 500)) {
+    for (const m of this.o.outbox.due(now, 500, this.inFlight)) {
       if (this.inFlight.size >= this.concurrency) return;
       if (this.inFlight.has(m.lane) || !this.underLimit(m, now)) continue;
       const sending = this.sendOne(m)

@@ -33,6 +33,8 @@ export interface DispatcherOptions {
 export type HandleResult = InboundOutcome | 'duplicate';
 
 const MINUTE = 60_000;
+/** Senders remembered for the per-minute limit before the quiet ones are forgotten. */
+const SENDERS_KEPT = 10_000;
 
 /**
  * From a platform-neutral message to a command's effect. Each message is one transaction: its
@@ -42,6 +44,8 @@ const MINUTE = 60_000;
 export class Dispatcher {
   private readonly inbound: InboundRepo;
   private readonly recent = new Map<string, { times: number[]; warned: boolean }>();
+  /** The size of `recent` at which quiet senders are next forgotten. */
+  private sweepAt = SENDERS_KEPT;
 
   constructor(private readonly o: DispatcherOptions) {
     this.inbound = new InboundRepo(o.db);
@@ -213,8 +217,12 @@ export class Dispatcher {
   /** false: go on; 'warn': over the limit for the first time this minute; true: over, already told. */
   private throttle(senderKey: string, now: number): boolean | 'warn' {
     // Forget senders who have been quiet for a minute, so the map stays as small as the traffic.
-    if (this.recent.size > 10_000) {
+    // The sweep runs again only once the map has doubled since the last one: when more than 10,000
+    // people really did write within the minute, sweeping on every message would cost each message
+    // a walk over all of them.
+    if (this.recent.size > this.sweepAt) {
       for (const [k, v] of this.recent) if ((v.times.at(-1) ?? 0) <= now - MINUTE) this.recent.delete(k);
+      this.sweepAt = Math.max(SENDERS_KEPT, 2 * this.recent.size);
     }
     const entry = this.recent.get(senderKey) ?? { times: [], warned: false };
     entry.times = entry.times.filter((t) => t > now - MINUTE);

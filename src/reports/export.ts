@@ -1,4 +1,6 @@
-import ExcelJS from 'exceljs';
+// exceljs takes a few hundred milliseconds to load; only an xlsx export needs it, so it is
+// loaded then rather than with every server and CLI start.
+import type ExcelJS from 'exceljs';
 import type { Db } from '../db/open.js';
 import { RosterRepo } from '../db/roster-repo.js';
 import { formatTime } from '../tickets/format.js';
@@ -196,7 +198,8 @@ function addSheet(book: ExcelJS.Workbook, name: string, header: readonly string[
 
 /** The month as a workbook: a sheet 工单 and one sheet per breakdown of the figures. */
 export async function writeXlsx(file: string, data: MonthExport): Promise<void> {
-  const book = new ExcelJS.Workbook();
+  const { default: excel } = await import('exceljs');
+  const book: ExcelJS.Workbook = new excel.Workbook();
   book.creator = 'lianbao';
   book.title = `${data.period.label} 联保工单及统计`;
   addSheet(book, '工单', TICKET_HEADERS, data.tickets, true);

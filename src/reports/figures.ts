@@ -86,9 +86,24 @@ const GROUP_SQL: Record<Breakdown, string> = {
   project: 'project_code',
 };
 
-// The audit subqueries name their index: without statistics SQLite takes audit_action_at for
-// `action = 'accept'` just as readily, and then reads every 满意 ever given for each ticket of the
-// month (minutes on a million tickets) instead of the ticket's own few rows.
+const BREAKDOWNS: readonly Breakdown[] = ['overall', 'department', 'officer', 'project'];
+
+/** Each ticket's group under every breakdown, as columns k_overall, k_department, … */
+const KEYS_SQL = BREAKDOWNS.map((b) => `${GROUP_SQL[b]} AS k_${b}`).join(', ');
+
+/** One SELECT per breakdown over `from`, grouped by the breakdown's key, joined with UNION ALL. */
+function fourWays(columns: string, from: string): string {
+  return BREAKDOWNS.map((b) => `SELECT '${b}' AS breakdown, k_${b} AS key, ${columns} FROM ${from} GROUP BY k_${b}`).join('\nUNION ALL ');
+}
+
+const COUNTS = ['received', 'claimed', 'claimedOnTime', 'resolved', 'resolvedOnTime', 'closed', 'satisfied', 'dissatisfied', 'unrated', 'reopened'] as const;
+
+type CohortRow = Record<(typeof COUNTS)[number], number | null> & {
+  breakdown: Breakdown;
+  key: string;
+  medianClaimMs: number | null;
+  medianResolveMs: number | null;
+};
 
 /**
  * Figures over the tickets received in a period (the cohort), and what has happened to them up to
@@ -98,103 +113,78 @@ const GROUP_SQL: Record<Breakdown, string> = {
  * - satisfied / dissatisfied: the 满意 and 不满意 answers given; unrated: closed automatically;
  *   满意率 = satisfied ÷ (satisfied + dissatisfied), the unrated not counted;
  * - overdue: tickets of the group (of any period) past their current deadline at `now`.
+ *
+ * Each ticket's facts are worked out once and then grouped four ways (a month on a large
+ * installation is tens of thousands of tickets, and reading their audit rows is what takes the
+ * time). The subqueries name their index: without statistics SQLite may walk audit_action_at
+ * instead, reading every audit row of that action ever written for each ticket of the month.
  */
 export class Figures {
-  private readonly cohort: Record<Breakdown, ReturnType<Db['prepare']>>;
-  private readonly medians: Record<Breakdown, ReturnType<Db['prepare']>>;
-  private readonly overdue: Record<Breakdown, ReturnType<Db['prepare']>>;
+  private readonly cohort: ReturnType<Db['prepare']>;
+  private readonly overdue: ReturnType<Db['prepare']>;
 
   constructor(
     db: Db,
     private readonly roster: RosterRepo,
   ) {
-    const build = (b: Breakdown) => {
-      const grp = GROUP_SQL[b];
-      return {
-        cohort: db.prepare(`
-          WITH c AS (
-            SELECT no, ${grp} AS grp, claim_deadline, resolve_deadline, resolved_at, state, reopen_count, close_kind
-            FROM tickets WHERE created_at >= @from AND created_at < @to
-          ),
-          e AS (
-            SELECT c.no,
-              (SELECT min(at) FROM audit_log a INDEXED BY audit_ticket WHERE a.ticket_no = c.no AND a.from_state = 'open' AND a.to_state = 'claimed') AS first_claim,
-              (SELECT count(*) FROM audit_log a INDEXED BY audit_ticket WHERE a.ticket_no = c.no AND a.action = 'accept') AS accepts,
-              (SELECT count(*) FROM audit_log a INDEXED BY audit_ticket WHERE a.ticket_no = c.no AND a.action = 'reject') AS rejects
-            FROM c
-          )
-          SELECT c.grp AS key, count(*) AS received,
-            sum(e.first_claim IS NOT NULL) AS claimed,
-            sum(e.first_claim IS NOT NULL AND e.first_claim <= c.claim_deadline) AS claimedOnTime,
-            sum(c.resolved_at IS NOT NULL) AS resolved,
-            sum(c.resolved_at IS NOT NULL AND c.resolved_at <= c.resolve_deadline) AS resolvedOnTime,
-            sum(c.state = 'closed') AS closed,
-            sum(e.accepts) AS satisfied,
-            sum(e.rejects) AS dissatisfied,
-            sum(c.close_kind = 'auto') AS unrated,
-            sum(c.reopen_count > 0) AS reopened
-          FROM c JOIN e ON e.no = c.no GROUP BY c.grp`),
-        medians: db.prepare(`
-          WITH d AS (
-            SELECT ${grp} AS grp,
-              (SELECT min(at) FROM audit_log a INDEXED BY audit_ticket WHERE a.ticket_no = t.no AND a.from_state = 'open' AND a.to_state = 'claimed') - created_at AS claim_ms,
-              resolved_at - created_at AS resolve_ms
-            FROM tickets t WHERE created_at >= @from AND created_at < @to
-          ),
-          m AS (
-            SELECT grp, 'claim' AS kind, claim_ms AS v FROM d WHERE claim_ms IS NOT NULL
-            UNION ALL SELECT grp, 'resolve', resolve_ms FROM d WHERE resolve_ms IS NOT NULL
-          ),
-          r AS (
-            SELECT grp, kind, v, row_number() OVER (PARTITION BY grp, kind ORDER BY v) AS rn,
-              count(*) OVER (PARTITION BY grp, kind) AS n FROM m
-          )
-          SELECT grp AS key, kind, avg(v) AS median FROM r WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY grp, kind`),
-        overdue: db.prepare(`
-          SELECT ${grp} AS key, count(*) AS overdue FROM tickets
-          WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now GROUP BY key`),
-      };
-    };
-    const all = { overall: build('overall'), department: build('department'), officer: build('officer'), project: build('project') };
-    this.cohort = { overall: all.overall.cohort, department: all.department.cohort, officer: all.officer.cohort, project: all.project.cohort };
-    this.medians = { overall: all.overall.medians, department: all.department.medians, officer: all.officer.medians, project: all.project.medians };
-    this.overdue = { overall: all.overall.overdue, department: all.department.overdue, officer: all.officer.overdue, project: all.project.overdue };
+    this.cohort = db.prepare(`
+      WITH t AS MATERIALIZED (
+        SELECT ${KEYS_SQL}, created_at, claim_deadline, resolve_deadline, resolved_at, state, reopen_count, close_kind,
+          (SELECT min(at) FROM audit_log a INDEXED BY audit_ticket_action
+            WHERE a.ticket_no = tickets.no AND a.from_state = 'open' AND a.to_state = 'claimed') AS first_claim,
+          (SELECT count(*) FROM audit_log a INDEXED BY audit_ticket_action WHERE a.ticket_no = tickets.no AND a.action = 'accept') AS accepts,
+          (SELECT count(*) FROM audit_log a INDEXED BY audit_ticket_action WHERE a.ticket_no = tickets.no AND a.action = 'reject') AS rejects
+        FROM tickets WHERE created_at >= @from AND created_at < @to
+      )
+      ${fourWays(
+        `count(*) AS received,
+        sum(first_claim IS NOT NULL) AS claimed,
+        sum(first_claim IS NOT NULL AND first_claim <= claim_deadline) AS claimedOnTime,
+        sum(resolved_at IS NOT NULL) AS resolved,
+        sum(resolved_at IS NOT NULL AND resolved_at <= resolve_deadline) AS resolvedOnTime,
+        sum(state = 'closed') AS closed,
+        sum(accepts) AS satisfied,
+        sum(rejects) AS dissatisfied,
+        sum(close_kind = 'auto') AS unrated,
+        sum(reopen_count > 0) AS reopened,
+        median(first_claim - created_at) AS medianClaimMs,
+        median(resolved_at - created_at) AS medianResolveMs`,
+        't',
+      )}`);
+    this.overdue = db.prepare(`
+      WITH o AS MATERIALIZED (
+        SELECT ${KEYS_SQL} FROM tickets WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now
+      )
+      ${fourWays('count(*) AS overdue', 'o')}`);
   }
 
   compute(period: Period, now: number): FiguresReport {
-    return {
-      period,
-      overall: this.breakdown('overall', period, now)[0] ?? emptyRow('all', '合计'),
-      byDepartment: this.breakdown('department', period, now),
-      byOfficer: this.breakdown('officer', period, now),
-      byProject: this.breakdown('project', period, now),
-    };
-  }
-
-  private breakdown(b: Breakdown, period: Period, now: number): FigureRow[] {
-    const rows = new Map<string, FigureRow>();
-    const row = (key: string): FigureRow => {
-      let r = rows.get(key);
+    const rows = new Map<Breakdown, Map<string, FigureRow>>(BREAKDOWNS.map((b) => [b, new Map()]));
+    const row = (b: Breakdown, key: string): FigureRow => {
+      const group = rows.get(b)!;
+      let r = group.get(key);
       if (!r) {
         r = emptyRow(key, this.nameOf(b, key));
-        rows.set(key, r);
+        group.set(key, r);
       }
       return r;
     };
-    for (const c of this.cohort[b].all({ from: period.from, to: period.to }) as (Partial<FigureRow> & { key: string })[]) {
-      const r = row(c.key);
-      for (const k of ['received', 'claimed', 'claimedOnTime', 'resolved', 'resolvedOnTime', 'closed', 'satisfied', 'dissatisfied', 'unrated', 'reopened'] as const) {
-        r[k] = Number(c[k] ?? 0);
-      }
+    for (const c of this.cohort.all({ from: period.from, to: period.to }) as CohortRow[]) {
+      const r = row(c.breakdown, c.key);
+      for (const k of COUNTS) r[k] = Number(c[k] ?? 0);
+      r.medianClaimMs = c.medianClaimMs;
+      r.medianResolveMs = c.medianResolveMs;
     }
-    for (const m of this.medians[b].all({ from: period.from, to: period.to }) as { key: string; kind: string; median: number }[]) {
-      const r = row(m.key);
-      if (m.kind === 'claim') r.medianClaimMs = m.median;
-      else r.medianResolveMs = m.median;
-    }
-    for (const o of this.overdue[b].all({ now }) as { key: string; overdue: number }[]) row(o.key).overdue = o.overdue;
-    if (b === 'overall' && rows.size === 0) return [emptyRow('all', '合计')];
-    return [...rows.values()].sort((x, y) => y.received - x.received || x.key.localeCompare(y.key));
+    for (const o of this.overdue.all({ now }) as { breakdown: Breakdown; key: string; overdue: number }[]) row(o.breakdown, o.key).overdue = o.overdue;
+    const list = (b: Breakdown): FigureRow[] =>
+      [...rows.get(b)!.values()].sort((x, y) => y.received - x.received || x.key.localeCompare(y.key));
+    return {
+      period,
+      overall: list('overall')[0] ?? emptyRow('all', '合计'),
+      byDepartment: list('department'),
+      byOfficer: list('officer'),
+      byProject: list('project'),
+    };
   }
 
   private nameOf(b: Breakdown, key: string): string {
