@@ -197,7 +197,8 @@ export class Figures {
   }
 }
 
-function emptyRow(key: string, name: string): FigureRow {
+/** A row with every figure at zero, for a group with nothing in the period. */
+export function emptyRow(key: string, name: string): FigureRow {
   return {
     key,
     name,

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import type { FigureRow } from '../../src/reports/figures.js';
+import { emptyRow, type FigureRow } from '../../src/reports/figures.js';
 import { quarterlyReport, rankDepartments } from '../../src/jobs/quarterly-report.js';
 import { runJob, wasRun } from '../../src/jobs/runner.js';
 import { ok, setup, THEFT } from '../helpers/tickets.js';
@@ -8,24 +8,7 @@ import { destinations, lastOutboxId, queued, textFor } from './outbox.js';
 const at = (beijing: string) => new Date(`${beijing}+08:00`);
 
 function row(key: string, name: string, f: Partial<FigureRow>): FigureRow {
-  return {
-    key,
-    name,
-    received: 0,
-    claimed: 0,
-    claimedOnTime: 0,
-    resolved: 0,
-    resolvedOnTime: 0,
-    closed: 0,
-    satisfied: 0,
-    dissatisfied: 0,
-    unrated: 0,
-    reopened: 0,
-    overdue: 0,
-    medianClaimMs: null,
-    medianResolveMs: null,
-    ...f,
-  };
+  return { ...emptyRow(key, name), ...f };
 }
 
 describe('the ranking of departments', () => {
