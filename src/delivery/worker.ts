@@ -48,6 +48,7 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private started = false;
   private stopped = false;
+  private wakeScheduled = false;
   /** The send under way in each lane. */
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Send times per lane within the last minute, for the rate limit. */
@@ -73,15 +74,27 @@ export class DeliveryWorker {
     await Promise.all(this.inFlight.values());
   }
 
-  /** Called after a transaction queued messages, and by the poll timer. */
+  /**
+   * Called after a transaction queued messages, and by the poll timer. A burst of callbacks wakes
+   * the worker once: the outbox is looked at on the next turn of the event loop, not per message.
+   */
   wake(): void {
-    if (!this.started || this.stopped) return;
+    if (!this.started || this.stopped || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.run();
+    });
+  }
+
+  private run(): void {
+    if (this.stopped) return;
     this.pump();
     if (this.timer) clearTimeout(this.timer);
     const next = this.o.outbox.nextDueAt();
     const now = this.o.clock.now().getTime();
     const wait = next === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, next - now));
-    this.timer = setTimeout(() => this.wake(), Math.max(wait, 10));
+    this.timer = setTimeout(() => this.run(), Math.max(wait, 10));
     this.timer.unref();
   }
 
@@ -110,10 +123,10 @@ export class DeliveryWorker {
       const sending = this.sendOne(m)
         .catch((err: unknown) => this.o.log.error({ err, outboxId: m.id }, 'delivery failed unexpectedly; the message stays queued'))
         .finally(() => {
-        this.inFlight.delete(m.lane);
-        // The lane's next message, or another lane waiting for a free slot.
-        if (this.started) this.pump();
-      });
+          this.inFlight.delete(m.lane);
+          // The lane's next message, or another lane waiting for a free slot.
+          if (this.started) this.pump();
+        });
       this.inFlight.set(m.lane, sending);
     }
   }
