@@ -56,7 +56,7 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
     if (platform) metrics.callback(platform, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  const inbound: InboundDeps = { handle: (msg) => void core.dispatcher.handle(msg), clock: core.clock };
+  const inbound: InboundDeps = { handle: (msg) => core.dispatcher.submit(msg), clock: core.clock };
   if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
   if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
   if (core.config.playground.enabled) await app.register(playgroundRoutes, { core });

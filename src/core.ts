@@ -62,11 +62,14 @@ export function createCore(o: CoreOptions): Core {
 
   // The roster can be re-imported by the CLI while the server runs, so the calendar is rebuilt
   // whenever its overrides change (reading them is a handful of rows).
-  let cached: { key: string; cal: WorkCalendar } | undefined;
+  let cached: { key: string; overrides: object; cal: WorkCalendar } | undefined;
   const calendar = (): WorkCalendar => {
     const overrides = roster.calendarOverrides();
+    // Within a batch of messages the roster hands out the same object: nothing to compare.
+    if (cached?.overrides === overrides) return cached.cal;
     const key = JSON.stringify(overrides);
-    if (cached?.key !== key) cached = { key, cal: new WorkCalendar(overrides, o.config.workdayEnd) };
+    if (cached?.key !== key) cached = { key, overrides, cal: new WorkCalendar(overrides, o.config.workdayEnd) };
+    else cached.overrides = overrides;
     return cached.cal;
   };
   const sla = (): SlaConfig => roster.setting<SlaConfig>('sla') ?? {};

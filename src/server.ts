@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   // DingTalk Stream mode: lianbao connects out, so no public URL is needed.
   const stream =
     config.dingtalk?.mode === 'stream'
-      ? startDingtalkStream(config.dingtalk, { handle: (m) => void core.dispatcher.handle(m), clock: core.clock }, log.child({ platform: 'dingtalk' }))
+      ? startDingtalkStream(config.dingtalk, { handle: (m) => core.dispatcher.submit(m), clock: core.clock }, log.child({ platform: 'dingtalk' }))
       : undefined;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   if (config.playground.enabled) log.info(`playground: http://${host}:${config.port}/playground`);

@@ -89,6 +89,8 @@ function toChat(r: ChatRow): ChatBinding {
 /** People, departments, projects, chat bindings and settings: what the roster import writes. */
 export class RosterRepo {
   private readonly s;
+  /** Lookups already made in the current `within` call; null outside one. */
+  private memo: Map<string, unknown> | null = null;
 
   constructor(private readonly db: Db) {
     this.s = {
@@ -125,13 +127,44 @@ export class RosterRepo {
     };
   }
 
+  /**
+   * Runs `fn` with each lookup made at most once: a message asks for its project, chat and people
+   * several times, and a batch of messages mostly for the same ones. Only for code inside one
+   * transaction (the roster cannot change under it but through this repository, which forgets
+   * what it read when it writes). The objects returned are shared, so they must not be changed.
+   */
+  within<T>(fn: () => T): T {
+    if (this.memo) return fn();
+    this.memo = new Map();
+    try {
+      return fn();
+    } finally {
+      this.memo = null;
+    }
+  }
+
+  private cached<T>(key: string, load: () => T): T {
+    const memo = this.memo;
+    if (!memo) return load();
+    if (memo.has(key)) return memo.get(key) as T;
+    const value = load();
+    memo.set(key, value);
+    return value;
+  }
+
   person(id: string): Person | undefined {
-    const r = this.s.person.get(id);
-    return r && toPerson(r);
+    return this.cached(`person:${id}`, () => {
+      const r = this.s.person.get(id);
+      return r && toPerson(r);
+    });
   }
 
   /** The roster person behind a platform user id (the playground uses roster ids directly). */
   personByPlatformId(platform: Platform, userId: string): Person | undefined {
+    return this.cached(`user:${platform}:${userId}`, () => this.loadPersonByPlatformId(platform, userId));
+  }
+
+  private loadPersonByPlatformId(platform: Platform, userId: string): Person | undefined {
     const r =
       platform === 'wecom'
         ? this.s.personByWecom.get(userId)
@@ -154,6 +187,10 @@ export class RosterRepo {
   }
 
   project(code: string): Project | undefined {
+    return this.cached(`project:${code}`, () => this.loadProject(code));
+  }
+
+  private loadProject(code: string): Project | undefined {
     const r = this.s.project.get(code);
     if (!r) return undefined;
     return {
@@ -173,8 +210,10 @@ export class RosterRepo {
   }
 
   department(id: string): Department | undefined {
-    const r = this.s.department.get(id);
-    return r && toDepartment(r);
+    return this.cached(`department:${id}`, () => {
+      const r = this.s.department.get(id);
+      return r && toDepartment(r);
+    });
   }
 
   departmentByName(name: string): Department | undefined {
@@ -187,8 +226,10 @@ export class RosterRepo {
   }
 
   chat(platform: Platform, chatId: string): ChatBinding | undefined {
-    const r = this.s.chat.get(platform, chatId);
-    return r && toChat(r);
+    return this.cached(`chat:${platform}:${chatId}`, () => {
+      const r = this.s.chat.get(platform, chatId);
+      return r && toChat(r);
+    });
   }
 
   chatsOfProject(code: string): ChatBinding[] {
@@ -205,6 +246,7 @@ export class RosterRepo {
    * and group messages still go through the project's robot webhook key.
    */
   bindChat(b: { platform: Platform; chatId: string; projectCode: string; boundBy: string | null; at: number }): void {
+    this.memo?.clear();
     const project = this.s.project.get(b.projectCode);
     if (!project) throw new Error(`unknown project ${b.projectCode}`);
     const groupAddress =
@@ -223,8 +265,10 @@ export class RosterRepo {
   }
 
   setting<T>(key: string): T | undefined {
-    const r = this.s.setting.get(key);
-    return r ? (JSON.parse(r.value) as T) : undefined;
+    return this.cached(`setting:${key}`, () => {
+      const r = this.s.setting.get(key);
+      return r ? (JSON.parse(r.value) as T) : undefined;
+    });
   }
 
   meeting(): MeetingSettings {
@@ -236,11 +280,13 @@ export class RosterRepo {
   }
 
   calendarOverrides(): { holidays: string[]; workdays: string[] } {
-    const rows = this.s.calendar.all();
-    return {
-      holidays: rows.filter((r) => r.kind === 'holiday').map((r) => r.date),
-      workdays: rows.filter((r) => r.kind === 'workday').map((r) => r.date),
-    };
+    return this.cached('calendar', () => {
+      const rows = this.s.calendar.all();
+      return {
+        holidays: rows.filter((r) => r.kind === 'holiday').map((r) => r.date),
+        workdays: rows.filter((r) => r.kind === 'workday').map((r) => r.date),
+      };
+    });
   }
 
   isEmpty(): boolean {

@@ -35,6 +35,13 @@ export type HandleResult = InboundOutcome | 'duplicate';
 const MINUTE = 60_000;
 /** Senders remembered for the per-minute limit before the quiet ones are forgotten. */
 const SENDERS_KEPT = 10_000;
+/** Messages stored in one transaction at most; the rest wait for the next turn of the event loop. */
+const MAX_BATCH = 64;
+
+/** The fields that place a log line about a message. */
+function where(msg: IncomingMessage): { platform: string; chatId: string; msgId: string } {
+  return { platform: msg.platform, chatId: msg.chatId, msgId: msg.msgId };
+}
 
 /**
  * From a platform-neutral message to a command's effect. Each message is one transaction: its
@@ -47,28 +54,101 @@ export class Dispatcher {
   /** The size of `recent` at which quiet senders are next forgotten. */
   private sweepAt = SENDERS_KEPT;
 
+  /** A command in a savepoint of the message's transaction: a refusal rolls back its changes only. */
+  private readonly runCommand;
+  /** One message of a batch in its own savepoint. */
+  private readonly processOne;
+  /** The messages of a batch in one transaction. */
+  private readonly processAll;
+
   constructor(private readonly o: DispatcherOptions) {
     this.inbound = new InboundRepo(o.db);
+    // Prepared once: building a transaction function costs more than a short command.
+    this.runCommand = o.db.transaction((command: Command, ctx: CommandContext, args: string) => {
+      const { sender } = ctx;
+      if (!command.roles.some((r) => sender.roles.includes(r))) {
+        const who = command.roles.map((r) => ROLE_NAMES[r]).join('、');
+        const mine = sender.roles.map((r) => ROLE_NAMES[r]).join('、');
+        throw new UserError('forbidden', `“${command.name}”只能由${who}使用，您的身份是${mine}，发送“帮助”查看您可以使用的命令`);
+      }
+      command.run(ctx, args);
+    });
+    this.processOne = o.db.transaction((msg: IncomingMessage) => this.process(msg));
+    this.processAll = o.db.transaction((msgs: IncomingMessage[], results: HandleResult[], onEach: (msg: IncomingMessage) => void) =>
+      o.repos.roster.within(() => {
+        for (const msg of msgs) {
+          onEach(msg);
+          results.push(msgs.length === 1 ? this.process(msg) : this.processOne(msg));
+        }
+      }),
+    );
   }
 
+  /**
+   * Handles one message in its own transaction, synchronously. Throws only when the message could
+   * not be stored (the database failed), and then nothing of it was.
+   */
   handle(msg: IncomingMessage): HandleResult {
-    const log = this.o.log.child({ platform: msg.platform, chatId: msg.chatId, msgId: msg.msgId });
-    log.debug({ text: msg.text, sender: msg.senderId }, 'message received');
-    let result: HandleResult;
+    return this.commit([msg])[0]!;
+  }
+
+  /**
+   * Handles a message from a platform callback. The messages submitted within one turn of the
+   * event loop are stored in one transaction (each in its own savepoint), so a burst of callbacks
+   * shares its commits; the promise settles once the message's transaction has committed, which is
+   * when the platform may be answered. Rejects only when the message could not be stored.
+   */
+  submit(msg: IncomingMessage): Promise<HandleResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ msg, resolve, reject });
+      if (this.pending.length === 1) setImmediate(this.flush);
+    });
+  }
+
+  private readonly pending: { msg: IncomingMessage; resolve: (r: HandleResult) => void; reject: (err: unknown) => void }[] = [];
+
+  private readonly flush = (): void => {
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (this.pending.length > 0) setImmediate(this.flush);
+    let results: HandleResult[];
     try {
-      result = this.o.db.transaction(() => this.process(msg, log))();
+      results = this.commit(batch.map((b) => b.msg));
+    } catch {
+      // One message's failure must not fail the others: each is tried again on its own.
+      for (const b of batch) {
+        try {
+          b.resolve(this.handle(b.msg));
+        } catch (err) {
+          b.reject(err);
+        }
+      }
+      return;
+    }
+    batch.forEach((b, i) => b.resolve(results[i]!));
+  };
+
+  /** Stores the messages in one transaction, reading the roster once for all of them. */
+  private commit(msgs: IncomingMessage[]): HandleResult[] {
+    const { log } = this.o;
+    const results: HandleResult[] = [];
+    let current: IncomingMessage | undefined;
+    try {
+      this.processAll(msgs, results, (msg) => {
+        current = msg;
+        if (log.isLevelEnabled('debug')) log.debug({ ...where(msg), text: msg.text, sender: msg.senderId }, 'message received');
+      });
     } catch (err) {
-      // Only a failure of the database itself gets here. The message id was not stored, so the
-      // caller answers the platform in a way that makes it retry.
-      log.error({ err }, 'message could not be stored');
+      // Only a failure of the database itself gets here. No message id of the transaction was
+      // stored, so the caller answers the platform in a way that makes it retry.
+      if (msgs.length === 1 && current) log.error({ err, ...where(current) }, 'message could not be stored');
       throw err;
     }
-    if (result !== 'duplicate') this.o.onQueued?.();
-    log.info({ result }, 'message handled');
-    return result;
+    msgs.forEach((msg, i) => log.info({ ...where(msg), result: results[i] }, 'message handled'));
+    if (results.some((r) => r !== 'duplicate')) this.o.onQueued?.();
+    return results;
   }
 
-  private process(msg: IncomingMessage, log: Logger): HandleResult {
+  private process(msg: IncomingMessage): HandleResult {
     const now = this.o.clock.now().getTime();
     if (!this.inbound.claim(msg.platform, msg.msgId, msg.senderId, now)) return 'duplicate';
     const { roster } = this.o.repos;
@@ -103,24 +183,17 @@ export class Dispatcher {
       return finish(null, 'refused');
     }
     const { command, args } = parsed;
-    const ctx = this.context(msg, sender, chat, now, log, key);
+    const ctx = this.context(msg, sender, chat, now, key);
     try {
-      this.o.db.transaction(() => {
-        if (!command.roles.some((r) => sender.roles.includes(r))) {
-          const who = command.roles.map((r) => ROLE_NAMES[r]).join('、');
-          const mine = sender.roles.map((r) => ROLE_NAMES[r]).join('、');
-          throw new UserError('forbidden', `“${command.name}”只能由${who}使用，您的身份是${mine}，发送“帮助”查看您可以使用的命令`);
-        }
-        command.run(ctx, args);
-      })();
+      this.runCommand(command, ctx, args);
       return finish(command.name, 'done');
     } catch (err) {
       if (err instanceof UserError) {
-        log.info({ command: command.name, code: err.code }, 'command refused');
+        this.o.log.info({ ...where(msg), command: command.name, code: err.code }, 'command refused');
         replyText(render('refusal', { reason: err.message }));
         return finish(command.name, 'refused');
       }
-      log.error({ err, command: command.name }, 'command failed');
+      this.o.log.error({ ...where(msg), err, command: command.name }, 'command failed');
       replyText(render('error', {}));
       return finish(command.name, 'error');
     }
@@ -157,10 +230,11 @@ export class Dispatcher {
     sender: Sender,
     chat: ChatBinding | null,
     now: number,
-    log: Logger,
     key: (what: string) => string,
   ): CommandContext {
     const { repos, notify } = this.o;
+    const parentLog = this.o.log;
+    let childLog: Logger | undefined;
     const onlyEnterprise = sender.roles.every((r) => r === 'enterprise');
     const code = onlyEnterprise ? (sender.projectCode ?? chat?.projectCode) : (chat?.projectCode ?? sender.projectCode);
     const project: Project | null = (code && repos.roster.project(code)) || null;
@@ -175,7 +249,9 @@ export class Dispatcher {
       calendar: this.o.calendar(),
       sla: this.o.sla(),
       figures: this.o.figures,
-      log,
+      get log() {
+        return (childLog ??= parentLog.child(where(msg)));
+      },
       now,
       commands: this.o.commands,
       reply: (template, view) => notify.reply(msg, render(template, view), key('reply')),

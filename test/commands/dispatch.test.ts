@@ -109,3 +109,53 @@ describe('people outside the roster', () => {
     expect(h.send({ senderId: 'stranger', chatId: 'XM001', text: `认领 #${mine}` }).reply).toContain('您的身份是企业');
   });
 });
+
+describe('callbacks arriving together', () => {
+  const msg = (msgId: string, senderId: string, chatId: string, text: string) =>
+    ({ platform: 'playground', msgId, chatId, chatType: 'group', senderId, text }) as const;
+
+  it('are each stored with its own effect, and a repeat among them counts once', async () => {
+    const h = harness();
+    const before = h.db.prepare('SELECT count(*) AS n FROM tickets').get() as { n: number };
+    const results = await Promise.all([
+      h.core.dispatcher.submit(msg('b1', 'chen', 'XM001', '报告 村民堵路阻工，车辆进不去')),
+      h.core.dispatcher.submit(msg('b2', 'liu', 'XM002', '报告 工地钢筋被盗')),
+      h.core.dispatcher.submit(msg('b1', 'chen', 'XM001', '报告 村民堵路阻工，车辆进不去')),
+      h.core.dispatcher.submit(msg('b3', 'chen', 'XM001', '不存在的命令')),
+    ]);
+    expect(results).toEqual(['done', 'done', 'duplicate', 'refused']);
+    const after = h.db.prepare('SELECT count(*) AS n FROM tickets').get() as { n: number };
+    expect(after.n - before.n).toBe(2);
+    const replies = h.db.prepare("SELECT body FROM outbox WHERE kind = 'reply' ORDER BY id").all() as { body: string }[];
+    expect(replies).toHaveLength(3);
+    expect(replies[2]!.body).toContain('没有“不存在的命令”这个命令');
+  });
+
+  it('see what an earlier one in the same batch changed: a group bound by one is a project group for the next', async () => {
+    const h = harness();
+    const [bound, reported] = await Promise.all([
+      h.core.dispatcher.submit(msg('c1', 'zhou', 'new-group', '绑定 XM002')),
+      h.core.dispatcher.submit(msg('c2', 'stranger', 'new-group', '报告 有人阻挠施工')),
+    ]);
+    expect([bound, reported]).toEqual(['done', 'done']);
+    const t = h.db.prepare('SELECT project_code FROM tickets ORDER BY no DESC LIMIT 1').get() as { project_code: string };
+    expect(t.project_code).toBe('XM002');
+  });
+
+  it('do not fail together: when one cannot be stored, the others are, and only its caller hears of it', async () => {
+    const h = harness();
+    // A trigger standing in for a database failure that hits one message only.
+    h.db.exec(`CREATE TRIGGER fail_one BEFORE INSERT ON inbound_messages WHEN NEW.msg_id = 'd2'
+               BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    const settled = await Promise.allSettled([
+      h.core.dispatcher.submit(msg('d1', 'chen', 'XM001', '报告 村民堵路阻工')),
+      h.core.dispatcher.submit(msg('d2', 'chen', 'XM001', '报告 工地围挡被推倒')),
+      h.core.dispatcher.submit(msg('d3', 'liu', 'XM002', '报告 工地钢筋被盗')),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const ids = h.db.prepare('SELECT msg_id FROM inbound_messages ORDER BY msg_id').all() as { msg_id: string }[];
+    expect(ids.map((r) => r.msg_id)).toEqual(['d1', 'd3']);
+    const descriptions = h.db.prepare('SELECT description FROM tickets ORDER BY no').all() as { description: string }[];
+    expect(descriptions.map((d) => d.description)).toEqual(['村民堵路阻工', '工地钢筋被盗']);
+  });
+});

@@ -67,15 +67,15 @@ export const dingtalkRoutes: FastifyPluginAsync<DingtalkRoutesOptions> = async (
     request.log.debug({ msgId: message.msgId, chatId: message.chatId, text: message.text }, 'robot message received');
     // Stored before the 200 (one SQLite transaction), so a crash cannot lose a message DingTalk
     // believes delivered; replies are sent afterwards by the outbox.
-    if (!handSafely(deps, message, request.log)) return reply.code(500).send({ error: 'not stored, please retry' });
+    if (!(await handSafely(deps, message, request.log))) return reply.code(500).send({ error: 'not stored, please retry' });
     return reply.code(200).send({});
   });
 };
 
 /** Calls the core; false when the message could not be stored (the platform should retry). */
-export function handSafely(deps: InboundDeps, message: IncomingMessage, log: DingtalkLogger): boolean {
+export async function handSafely(deps: InboundDeps, message: IncomingMessage, log: DingtalkLogger): Promise<boolean> {
   try {
-    deps.handle(message);
+    await deps.handle(message);
     return true;
   } catch (err) {
     log.error({ err, msgId: message.msgId }, 'the core could not store a DingTalk message');

@@ -158,25 +158,32 @@ export function startDingtalkStream(
   let connecting: Promise<void> | undefined;
 
   client.registerCallbackListener(TOPIC_ROBOT, (downstream) => {
-    client.socketCallBackResponse(downstream.headers.messageId, 'OK');
+    const ack = (): void => client.socketCallBackResponse(downstream.headers.messageId, 'OK');
     let body: unknown;
     try {
       body = JSON.parse(downstream.data);
     } catch {
       log.warn({ check: 'body' }, 'DingTalk stream robot message is not JSON; acknowledged and ignored');
+      ack();
       return;
     }
     const parsed = parseRobotMessage(body);
     if (parsed.kind === 'invalid') {
       log.warn({ check: 'payload', reason: parsed.reason }, `DingTalk stream robot message lacks a needed field (${parsed.reason})`);
+      ack();
       return;
     }
     if (parsed.kind === 'ignored') {
       log.debug({ msgtype: parsed.msgtype }, 'robot message type not handled; ignored');
+      ack();
       return;
     }
     log.debug({ msgId: parsed.message.msgId, chatId: parsed.message.chatId, text: parsed.message.text }, 'robot message received');
-    handSafely(deps, parsed.message, log);
+    // Acknowledged once stored: a message that could not be stored is left unacknowledged, so
+    // that the gateway delivers it again.
+    void handSafely(deps, parsed.message, log).then((stored) => {
+      if (stored) ack();
+    });
   });
 
   const scheduleReconnect = (reason: string): void => {

@@ -119,7 +119,7 @@ export const wecomRoutes: FastifyPluginAsync<WecomRoutesOptions> = async (app, o
     // The message is stored (one SQLite transaction, a few milliseconds) before the 200, so a crash
     // cannot lose a message WeCom believes delivered; replies are sent afterwards by the outbox.
     try {
-      deps.handle(message);
+      await deps.handle(message);
     } catch (err) {
       request.log.error({ err, msgId: message.msgId }, 'wecom message could not be stored; answering 500 so WeCom retries');
       return reply.code(500).send();
