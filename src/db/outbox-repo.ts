@@ -109,6 +109,9 @@ export class OutboxRepo {
       recent: db.prepare<[string, number], Row>('SELECT * FROM outbox WHERE platform = ? ORDER BY id DESC LIMIT ?'),
       counts: db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM outbox GROUP BY status'),
     };
+    this.markAll = db.transaction((sent: readonly { id: number; at: number }[]) => {
+      for (const m of sent) this.s.sent.run(m.at, m.id);
+    });
   }
 
   /** Queues a message; false when a message with this dedupe key was queued before. */
@@ -153,6 +156,11 @@ export class OutboxRepo {
   markSent(id: number, now: number): void {
     this.s.sent.run(now, id);
   }
+
+  /** Marks several messages sent in one transaction. */
+  readonly markSentMany = (sent: readonly { id: number; at: number }[]): void => this.markAll(sent);
+
+  private readonly markAll;
 
   scheduleRetry(id: number, at: number, error: string): void {
     this.s.retry.run(at, error, id);

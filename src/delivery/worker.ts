@@ -56,6 +56,9 @@ export class DeliveryWorker {
   private readonly pollMs: number;
   private readonly concurrency: number;
   private readonly listeners = new Set<(item: OutboxItem) => void>();
+  /** Messages sent but not yet marked so: marked together, once per turn of the event loop. */
+  private readonly toMark: { id: number; at: number; done: () => void }[] = [];
+  private pumpScheduled = false;
 
   constructor(private readonly o: WorkerOptions) {
     this.pollMs = o.pollMs ?? 1_000;
@@ -125,24 +128,60 @@ export class DeliveryWorker {
         .finally(() => {
           this.inFlight.delete(m.lane);
           // The lane's next message, or another lane waiting for a free slot.
-          if (this.started) this.pump();
+          if (this.started) this.pumpSoon();
         });
       this.inFlight.set(m.lane, sending);
     }
   }
 
+  /** Sends that end in the same turn of the event loop look at the outbox once between them. */
+  private pumpSoon(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /**
+   * Resolves once the message is marked sent. The lane stays busy until then, so its message is
+   * never picked again in between; a crash before the mark means it is sent again after restart.
+   */
+  private markSent(id: number, at: number): Promise<void> {
+    return new Promise((done) => {
+      this.toMark.push({ id, at, done });
+      if (this.toMark.length === 1) setImmediate(this.flushMarks);
+    });
+  }
+
+  private readonly flushMarks = (): void => {
+    const batch = this.toMark.splice(0);
+    try {
+      this.o.outbox.markSentMany(batch);
+    } catch (err) {
+      this.o.log.error({ err, outboxIds: batch.map((b) => b.id) }, 'sent messages could not be marked sent; they will be sent again');
+    }
+    for (const b of batch) b.done();
+  };
+
   private underLimit(m: OutboxItem, now: number): boolean {
     // The playground page is not a platform with limits; holding its replies back only confuses.
     if (m.platform === 'playground') return true;
     const limit = m.kind === 'person' ? this.o.rates.personPerMinute : this.o.rates.groupPerMinute;
-    const times = (this.sentAt.get(m.lane) ?? []).filter((t) => t > now - MINUTE);
-    this.sentAt.set(m.lane, times);
+    const times = this.sentAt.get(m.lane);
+    if (!times) return true;
+    // Oldest first: drop the sends that have left the minute.
+    let gone = 0;
+    while (gone < times.length && times[gone]! <= now - MINUTE) gone += 1;
+    if (gone > 0) times.splice(0, gone);
     return times.length < limit;
   }
 
   private async sendOne(m: OutboxItem): Promise<void> {
     const shown = loggable(m);
-    const log = this.o.log.child({ outboxId: m.id, platform: m.platform, kind: m.kind, lane: shown.lane });
+    const where = { outboxId: m.id, platform: m.platform, kind: m.kind, lane: shown.lane };
+    const { log } = this.o;
     const adapter = this.o.adapters[m.platform];
     const started = this.o.clock.now().getTime();
     let result: Awaited<ReturnType<PlatformAdapter['send']>>;
@@ -156,10 +195,12 @@ export class DeliveryWorker {
       }
     }
     const now = this.o.clock.now().getTime();
-    this.sentAt.get(m.lane)?.push(now) ?? this.sentAt.set(m.lane, [now]);
+    const times = this.sentAt.get(m.lane);
+    if (times) times.push(now);
+    else this.sentAt.set(m.lane, [now]);
     if (result.ok) {
-      this.o.outbox.markSent(m.id, now);
-      log.debug({ ms: now - started }, 'message sent');
+      await this.markSent(m.id, now);
+      if (log.isLevelEnabled('debug')) log.debug({ ...where, ms: now - started }, 'message sent');
       for (const fn of this.listeners) fn({ ...m, status: 'sent', sentAt: now });
       return;
     }
@@ -167,10 +208,10 @@ export class DeliveryWorker {
     if (result.retryable && now - m.createdAt < GIVE_UP_AFTER_MS) {
       const at = now + retryDelay(attempt);
       this.o.outbox.scheduleRetry(m.id, at, result.error);
-      log.warn({ attempt, retryAt: new Date(at).toISOString(), error: result.error }, 'send failed, will retry');
+      log.warn({ ...where, attempt, retryAt: new Date(at).toISOString(), error: result.error }, 'send failed, will retry');
     } else {
       this.o.outbox.markFailed(m.id, result.error);
-      log.error({ attempt, destination: shown.destination, error: result.error }, 'send failed for good; see `lianbao outbox`');
+      log.error({ ...where, attempt, destination: shown.destination, error: result.error }, 'send failed for good; see `lianbao outbox`');
     }
   }
 }

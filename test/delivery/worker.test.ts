@@ -38,6 +38,19 @@ describe('delivery worker', () => {
     expect(s.outbox.counts()).toEqual({ pending: 0, sent: 5, failed: 0 });
   });
 
+  it('running, sends a burst over many lanes once each, in order, and marks every one sent', async () => {
+    const s = setup(() => ({ ok: true }), { groupPerMinute: 1000, personPerMinute: 1000 });
+    const lanes = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't'];
+    for (let i = 0; i < 30; i++) for (const l of lanes) s.queue(l, `${l}${i}`);
+    s.worker.start();
+    await expect.poll(() => s.outbox.counts().sent, { timeout: 10_000 }).toBe(600);
+    await s.worker.stop();
+    expect(s.sent).toHaveLength(600);
+    for (const l of lanes) {
+      expect(s.sent.filter((m) => m.to === l).map((m) => m.text)).toEqual(Array.from({ length: 30 }, (_, i) => `${l}${i}`));
+    }
+  });
+
   it('never queues the same dedupe key twice', () => {
     const s = setup(() => ({ ok: true }));
     const m = { dedupeKey: 'escalate:#1:tier1', platform: 'wecom' as const, kind: 'group' as const, to: 'a', title: 't', text: 't', mentions: [] };

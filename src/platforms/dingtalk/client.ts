@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { renderMentions, type OutboundMessage, type PlatformAdapter, type SendResult } from '../types.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';
+import { send, TransportError } from '../http.js';
 
 /**
  * Longest text one DingTalk message carries, in UTF-8 bytes. The group API caps `msgParam` (the JSON
@@ -49,27 +50,27 @@ export type TokenResult =
   | { ok: false; retryable: boolean; error: string };
 
 async function postJson(url: string, payload: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer | { networkError: string }> {
-  let res: Response;
+  let answer: { status: number; text: string };
   try {
-    res = await fetch(url, {
+    answer = await send(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
       body: JSON.stringify(payload),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      timeoutMs: REQUEST_TIMEOUT_MS,
     });
   } catch (err) {
-    return { networkError: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    if (err instanceof TransportError) return { networkError: err.code === 'timeout' ? err.message : `connection failed (${err.code}): ${err.message}` };
+    throw err;
   }
   let body: Json | undefined;
   try {
-    const text = await res.text();
-    const value: unknown = text ? JSON.parse(text) : undefined;
+    const value: unknown = answer.text ? JSON.parse(answer.text) : undefined;
     body = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-  } catch (err) {
-    // A body cut off mid-read is a transport failure; one that is not JSON is judged by its status below.
-    if (err instanceof Error && err.name !== 'SyntaxError') return { networkError: `${err.name}: ${err.message}` };
+  } catch {
+    // Not JSON: judged by its status below.
+    body = undefined;
   }
-  return { status: res.status, body };
+  return { status: answer.status, body };
 }
 
 function errcodeOf(body: Json | undefined): number | undefined {

@@ -2,6 +2,7 @@ import type { BaseLogger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { renderMentions, type OutboundMessage, type PlatformAdapter, type SendResult } from '../types.js';
+import { send, TransportError } from '../http.js';
 
 /** The WeCom part of the configuration (present when WECOM_TOKEN and WECOM_ENCODING_AES_KEY are set). */
 export type WecomConfig = NonNullable<Config['wecom']>;
@@ -31,28 +32,20 @@ type Call =
   | { kind: 'transport'; error: string }
   | { kind: 'http'; status: number; body: Record<string, unknown> | undefined };
 
-/** Why a request never got an answer, without the URL (it carries the webhook key or the token). */
-function transportError(err: unknown): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${TIMEOUT_MS / 1000} s`;
-  const cause = err instanceof Error ? err.cause : undefined;
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined;
-  return `connection failed (${code ?? (cause instanceof Error ? cause.message : 'fetch failed')})`;
-}
-
 async function call(url: string, init: { method: 'GET' } | { method: 'POST'; json: unknown }): Promise<Call> {
   let status: number;
   let text: string;
   try {
-    const res = await fetch(url, {
+    ({ status, text } = await send(url, {
       method: init.method,
       headers: init.method === 'POST' ? { 'content-type': 'application/json' } : undefined,
       body: init.method === 'POST' ? JSON.stringify(init.json) : undefined,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    status = res.status;
-    text = await res.text();
+      timeoutMs: TIMEOUT_MS,
+    }));
   } catch (err) {
-    return { kind: 'transport', error: transportError(err) };
+    // Why the request never got an answer, without the URL (it carries the webhook key or the token).
+    if (err instanceof TransportError) return { kind: 'transport', error: err.code === 'timeout' ? err.message : `connection failed (${err.code})` };
+    throw err;
   }
   let body: Record<string, unknown> | undefined;
   try {
