@@ -5,7 +5,7 @@
 //   node bench/profile.mjs [wecom|dingtalk] [seconds]
 import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATA_DIR, say } from './lib/common.mjs';
+import { DATA_DIR, removeDb, say } from './lib/common.mjs';
 import { DINGTALK, WECOM, dingtalkPool, fire, wecomPool } from './lib/callbacks.mjs';
 import { startHelper, startServer } from './lib/processes.mjs';
 import { CACHE_DB, ensureData } from './generate.mjs';
@@ -48,7 +48,7 @@ export function summarize(file, top = 30) {
 async function main() {
   await ensureData();
   const work = join(DATA_DIR, 'profile.db');
-  for (const f of [work, `${work}-wal`, `${work}-shm`]) rmSync(f, { force: true });
+  removeDb(work);
   copyFileSync(CACHE_DB, work);
   const double = await startHelper('double.mjs');
   const profDir = join(DATA_DIR, 'profiles');

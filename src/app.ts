@@ -1,9 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Core } from './core.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { createMetrics } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
 import type { InboundDeps } from './platforms/inbound.js';
+import type { IncomingMessage } from './platforms/types.js';
 import { playgroundRoutes } from './platforms/playground/index.js';
 import { wecomRoutes } from './platforms/wecom/index.js';
 
@@ -14,11 +15,36 @@ export const BODY_LIMIT = 1024 * 1024;
  * Builds the HTTP app around a core. It never listens: `server.ts` owns start-up and shutdown,
  * and tests call `app.inject()`.
  */
-export async function buildApp(core: Core): Promise<FastifyInstance> {
+export interface AppOptions {
+  /**
+   * Takes a verified platform message and settles once it is stored. By default the core handles
+   * it in this thread before the platform is answered; the server stores it in the inbox instead,
+   * for the processor thread (src/inbox/).
+   */
+  accept?: (msg: IncomingMessage) => Promise<unknown>;
+  /** Further reasons for /readyz to say the server is not ready. */
+  problems?: () => (string | undefined)[];
+  /** Messages stored and not yet handled, for /metrics. */
+  waiting?: () => number;
+}
+
+export async function buildApp(core: Core, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: core.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
+    // One line per request, written below when it is answered, instead of Fastify's two (each of
+    // which serialises the whole request through the redaction paths).
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    // The path only: callback query strings carry signatures, and the dashboard's its filters.
+    const q = req.url.indexOf('?');
+    req.log.info(
+      { method: req.method, path: q < 0 ? req.url : req.url.slice(0, q), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request answered',
+    );
   });
 
   // One funnel for unexpected errors: logged in full, answered without details.
@@ -42,11 +68,12 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
       problems.push(`database not writable: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (core.platforms.length === 0) problems.push('no platform configured and the playground is off');
+    for (const p of opts.problems?.() ?? []) if (p) problems.push(p);
     if (problems.length > 0) return reply.code(503).send({ ok: false, problems });
     return { ok: true, platforms: core.platforms };
   });
 
-  const metrics = createMetrics(core);
+  const metrics = createMetrics(core, opts.waiting);
   app.get('/metrics', async (_req, reply) => {
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -56,7 +83,7 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
     if (platform) metrics.callback(platform, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  const inbound: InboundDeps = { handle: (msg) => core.dispatcher.submit(msg), clock: core.clock };
+  const inbound: InboundDeps = { handle: opts.accept ?? ((msg) => core.dispatcher.submit(msg)), clock: core.clock };
   if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
   if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
   if (core.config.playground.enabled) await app.register(playgroundRoutes, { core });

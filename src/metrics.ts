@@ -6,8 +6,18 @@ import { CURRENT_DEADLINE_SQL } from './db/tickets-repo.js';
  * Prometheus metrics (SPEC §10). Ticket and outbox figures are read from the database when
  * scraped, so they are right even when another process (the CLI) changed the data.
  */
-export function createMetrics(core: Core) {
+export function createMetrics(core: Core, waiting?: () => number) {
   const registry = new Registry();
+  if (waiting) {
+    new Gauge({
+      name: 'lianbao_inbox_waiting',
+      help: 'Platform messages acknowledged and stored, not yet handled',
+      registers: [registry],
+      collect() {
+        this.set(waiting());
+      },
+    });
+  }
   const ticketsByState = core.db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM tickets GROUP BY state');
   const overdue = core.db.prepare<{ now: number }, { n: number }>(
     `SELECT count(*) AS n FROM tickets WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now`,

@@ -1,5 +1,8 @@
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, readEnv, type Config } from './config.js';
+import { Inbox, inboxPathFor } from './inbox/inbox.js';
+import { Processor } from './inbox/processor.js';
+import type { IncomingMessage } from './platforms/types.js';
 import { createLogger } from './log.js';
 import { startDingtalkStream } from './platforms/dingtalk/index.js';
 import { startCore } from './startup.js';
@@ -8,8 +11,9 @@ import { startScheduler } from './jobs/scheduler.js';
 
 async function main(): Promise<void> {
   let config: Config;
+  const env = readEnv();
   try {
-    config = loadConfig();
+    config = loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`lianbao: ${err.message}\n`);
@@ -19,7 +23,19 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const core = startCore(config, log);
-  const app = await buildApp(core);
+  // Platform messages are stored in the inbox and answered at once; the processor thread handles
+  // them on another core. An in-memory database cannot be shared with a thread: there the server
+  // handles each message itself before answering.
+  let processor: Processor | undefined;
+  let inbox: Inbox | undefined;
+  if (config.databasePath !== ':memory:') {
+    const inboxPath = inboxPathFor(config.databasePath);
+    inbox = new Inbox(inboxPath, () => processor?.wake());
+    processor = new Processor({ env, inboxPath, inbox, log, onProgress: () => core.worker.wake() });
+    processor.start();
+  }
+  const accept = inbox ? (m: IncomingMessage) => inbox.accept(m) : (m: IncomingMessage) => core.dispatcher.submit(m);
+  const app = await buildApp(core, { accept, problems: () => [processor?.problem()], waiting: processor && (() => processor.waiting()) });
   core.worker.start();
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -33,7 +49,7 @@ async function main(): Promise<void> {
   // DingTalk Stream mode: lianbao connects out, so no public URL is needed.
   const stream =
     config.dingtalk?.mode === 'stream'
-      ? startDingtalkStream(config.dingtalk, { handle: (m) => core.dispatcher.submit(m), clock: core.clock }, log.child({ platform: 'dingtalk' }))
+      ? startDingtalkStream(config.dingtalk, { handle: accept, clock: core.clock }, log.child({ platform: 'dingtalk' }))
       : undefined;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   if (config.playground.enabled) log.info(`playground: http://${host}:${config.port}/playground`);
@@ -45,12 +61,15 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: finishing callbacks in flight and the current send');
-    // Stop taking callbacks and finish those in flight (their work runs on the next tick).
+    log.info({ signal }, 'shutting down: finishing callbacks in flight, the messages stored and the current send');
+    // Stop taking callbacks and finish those in flight (their work runs on the next tick), let the
+    // processor handle what is stored, then send what that queued (as far as the limits allow).
     await scheduler.stop();
     await stream?.stop();
     await app.close();
     await new Promise((r) => setImmediate(r));
+    await processor?.stop();
+    inbox?.close();
     await core.worker.stop();
     core.db.close();
     log.info('stopped');

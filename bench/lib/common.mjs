@@ -1,6 +1,6 @@
 // Shared paths and small helpers for the benchmarks. The benchmarks run the compiled code in
 // dist/ (the same files `npm start` runs), so `tsc` must have run first.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -68,4 +68,10 @@ export function fmt(n, digits = 0) {
 /** A logger for progress lines on stderr, so stdout carries only the table. */
 export function say(...parts) {
   process.stderr.write(`[bench] ${parts.join(' ')}\n`);
+}
+
+/** Removes a database file with its WAL, and the server's inbox beside it (`x.db` → `x.inbox.db`). */
+export function removeDb(path) {
+  const inbox = path.endsWith('.db') ? `${path.slice(0, -3)}.inbox.db` : `${path}.inbox`;
+  for (const f of [path, inbox]) for (const g of [f, `${f}-wal`, `${f}-shm`]) rmSync(g, { force: true });
 }

@@ -72,8 +72,16 @@ export function rssMiB(pid) {
   return kb / 1024;
 }
 
+/** The node options `npm start` runs the server with (package.json), so the bench measures the same. */
+export function startNodeArgs() {
+  const script = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const m = /node((?:\s+--\S+)*)\s+dist\/src\/server\.js/.exec(script);
+  if (!m) throw new Error(`cannot find \`node … dist/src/server.js\` in the start script: ${script}`);
+  return m[1].trim().split(/\s+/).filter(Boolean);
+}
+
 /**
- * Starts `node dist/src/server.js` with exactly this environment (nothing inherited but PATH and
+ * Starts `node dist/src/server.js`, with the node options of `npm start`, with exactly this environment (nothing inherited but PATH and
  * HOME) in bench/.data, so a developer's .env is not read. Its logs go to `logName` there.
  * Resolves when /readyz answers 200, with the milliseconds from spawn to that answer.
  */
@@ -81,7 +89,7 @@ export async function startServer(env, logName, { timeoutMs = 30_000, nodeArgs =
   const port = await freePort();
   const fd = openSync(join(DATA_DIR, logName), 'w');
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...nodeArgs, join(DIST, 'src', 'server.js')], {
+  const proc = spawn(process.execPath, [...startNodeArgs(), ...nodeArgs, join(DIST, 'src', 'server.js')], {
     cwd: DATA_DIR,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', fd, fd],

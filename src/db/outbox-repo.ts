@@ -77,8 +77,7 @@ export class OutboxRepo {
       insert: db.prepare(
         `INSERT INTO outbox (dedupe_key, platform, kind, lane, destination, reply_url, reply_expires_at, chat_id, title, body,
            mentions, next_attempt_at, created_at)
-         VALUES (@dedupeKey, @platform, @kind, @lane, @to, @replyUrl, @replyExpiresAt, @chatId, @title, @text,
-           @mentions, @now, @now)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dedupe_key) DO NOTHING`,
       ),
       // The first message of each lane: later messages of a lane wait for the earlier ones. The
@@ -116,20 +115,22 @@ export class OutboxRepo {
 
   /** Queues a message; false when a message with this dedupe key was queued before. */
   enqueue(m: NewOutboxItem, now: number): boolean {
-    const info = this.s.insert.run({
-      dedupeKey: m.dedupeKey,
-      platform: m.platform,
-      kind: m.kind,
-      lane: laneOf(m),
-      to: m.to,
-      replyUrl: m.replyUrl ?? null,
-      replyExpiresAt: m.replyExpiresAt ?? null,
-      chatId: m.chatId ?? null,
-      title: m.title,
-      text: m.text,
-      mentions: JSON.stringify(m.mentions),
+    // Positional: binding from an object costs several times more in better-sqlite3.
+    const info = this.s.insert.run(
+      m.dedupeKey,
+      m.platform,
+      m.kind,
+      laneOf(m),
+      m.to,
+      m.replyUrl ?? null,
+      m.replyExpiresAt ?? null,
+      m.chatId ?? null,
+      m.title,
+      m.text,
+      JSON.stringify(m.mentions),
       now,
-    });
+      now,
+    );
     return info.changes === 1;
   }
 

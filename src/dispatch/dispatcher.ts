@@ -74,7 +74,7 @@ export class Dispatcher {
       command.run(ctx, args);
     });
     this.processOne = o.db.transaction((msg: IncomingMessage) => this.process(msg));
-    this.processAll = o.db.transaction((msgs: IncomingMessage[], results: HandleResult[], onEach: (msg: IncomingMessage) => void) =>
+    this.processAll = o.db.transaction((msgs: readonly IncomingMessage[], results: HandleResult[], onEach: (msg: IncomingMessage) => void) =>
       o.repos.roster.within(() => {
         for (const msg of msgs) {
           onEach(msg);
@@ -90,6 +90,14 @@ export class Dispatcher {
    */
   handle(msg: IncomingMessage): HandleResult {
     return this.commit([msg])[0]!;
+  }
+
+  /**
+   * Handles messages in order in one transaction (each in its own savepoint), reading the roster
+   * once for all of them. Throws when the transaction failed, and then none of them was stored.
+   */
+  handleAll(msgs: readonly IncomingMessage[]): HandleResult[] {
+    return this.commit(msgs);
   }
 
   /**
@@ -128,7 +136,7 @@ export class Dispatcher {
   };
 
   /** Stores the messages in one transaction, reading the roster once for all of them. */
-  private commit(msgs: IncomingMessage[]): HandleResult[] {
+  private commit(msgs: readonly IncomingMessage[]): HandleResult[] {
     const { log } = this.o;
     const results: HandleResult[] = [];
     let current: IncomingMessage | undefined;

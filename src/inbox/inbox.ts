@@ -1,0 +1,123 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { IncomingMessage } from '../platforms/types.js';
+
+/** Where the inbox of a database lives: beside it, `lianbao.db` → `lianbao.inbox.db`. */
+export function inboxPathFor(databasePath: string): string {
+  return databasePath.endsWith('.db') ? `${databasePath.slice(0, -3)}.inbox.db` : `${databasePath}.inbox`;
+}
+
+/** Messages stored in one transaction at most; the rest wait for the next turn of the event loop. */
+const MAX_BATCH = 256;
+
+export interface InboxRow {
+  id: number;
+  message: IncomingMessage;
+}
+
+/**
+ * Verified platform messages waiting to be processed, in a SQLite file of their own. A callback is
+ * answered once its message is committed here (a crash after that loses nothing: the processor
+ * takes it up after restart); the processor thread reads the file and handles the messages in
+ * order, in the main database. Only this class writes the file, so taking a callback never waits
+ * for the processor's transactions. A message processed twice (after a crash, or a platform's
+ * retry) is recognised by its id in the main database and has no second effect.
+ */
+export class Inbox {
+  private readonly db: Database.Database;
+  private readonly s;
+  private readonly pending: { message: IncomingMessage; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private readonly insertAll;
+
+  /** `onStored` is called after each commit, so the processor can be woken. */
+  constructor(
+    readonly path: string,
+    private readonly onStored: () => void = () => {},
+  ) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = openInbox(path);
+    this.s = {
+      insert: this.db.prepare('INSERT INTO inbox (received_at, message) VALUES (?, ?)'),
+      prune: this.db.prepare('DELETE FROM inbox WHERE id <= ?'),
+      countAfter: this.db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM inbox WHERE id > ?'),
+    };
+    this.insertAll = this.db.transaction((batch: readonly { message: IncomingMessage }[]) => {
+      const now = Date.now();
+      for (const b of batch) this.s.insert.run(now, JSON.stringify(b.message));
+    });
+  }
+
+  /**
+   * Stores a verified message; resolves once it is committed, which is when the platform may be
+   * answered. The messages accepted within one turn of the event loop share a commit.
+   */
+  accept(message: IncomingMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ message, resolve, reject });
+      if (this.pending.length === 1) setImmediate(this.flush);
+    });
+  }
+
+  private readonly flush = (): void => {
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (this.pending.length > 0) setImmediate(this.flush);
+    try {
+      this.insertAll(batch);
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    for (const b of batch) b.resolve();
+    this.onStored();
+  };
+
+  /** Forgets the messages the processor has handled, up to and including `id`. */
+  prune(id: number): void {
+    this.s.prune.run(id);
+  }
+
+  /** Messages stored after `id`. */
+  countAfter(id: number): number {
+    return this.s.countAfter.get(id)!.n;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Opens (creating if needed) an inbox file; the processor opens the same file to read it. */
+export function openInbox(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  // AUTOINCREMENT: ids must never be used again once handled messages are pruned, since the
+  // processor takes the messages after the last id it handled.
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, message TEXT NOT NULL) STRICT',
+  );
+  return db;
+}
+
+/** The processor's view of an inbox file: the messages after the last one it handled, in order. */
+export class InboxReader {
+  private readonly db: Database.Database;
+  private readonly next;
+
+  constructor(path: string) {
+    this.db = openInbox(path);
+    this.next = this.db.prepare<[number, number], { id: number; message: string }>(
+      'SELECT id, message FROM inbox WHERE id > ? ORDER BY id LIMIT ?',
+    );
+  }
+
+  after(id: number, limit: number): InboxRow[] {
+    return this.next.all(id, limit).map((r) => ({ id: r.id, message: JSON.parse(r.message) as IncomingMessage }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

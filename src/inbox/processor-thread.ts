@@ -1,0 +1,87 @@
+// The processor: a worker thread that handles the messages of the inbox, in order, in the main
+// database, so that taking callbacks never waits for commands to run (see ./processor.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { startCore } from '../startup.js';
+import { InboxReader } from './inbox.js';
+import type { ProcessorData, ToMain, ToProcessor } from './processor.js';
+
+/** Messages handled in one transaction: small, so that the server's own writes rarely wait. */
+const BATCH = 16;
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
+
+const data = workerData as ProcessorData;
+const port = parentPort!;
+const config = loadConfig(data.env);
+const log = createLogger(config.logLevel).child({ component: 'processor' });
+const core = startCore(config, log, undefined, { loadRoster: false });
+const inbox = new InboxReader(data.inboxPath);
+
+const post = (m: ToMain): void => port.postMessage(m);
+let last = 0;
+let scheduled = false;
+let retryTimer: NodeJS.Timeout | undefined;
+let retryMs = FIRST_RETRY_MS;
+let stopping = false;
+
+function schedule(): void {
+  if (scheduled || retryTimer) return;
+  scheduled = true;
+  setImmediate(run);
+}
+
+/** Handles the next batch; one message at a time when the batch as a whole failed. */
+function run(): void {
+  scheduled = false;
+  const rows = inbox.after(last, BATCH);
+  if (rows.length === 0) {
+    if (stopping) finish();
+    return;
+  }
+  let done = rows.length;
+  try {
+    core.dispatcher.handleAll(rows.map((r) => r.message));
+  } catch {
+    done = 0;
+    for (const r of rows) {
+      try {
+        core.dispatcher.handle(r.message);
+        done += 1;
+      } catch {
+        // Logged by the dispatcher. The database itself failed: the message stays first in line.
+        break;
+      }
+    }
+  }
+  if (done > 0) {
+    last = rows[done - 1]!.id;
+    retryMs = FIRST_RETRY_MS;
+    post({ kind: 'progress', upTo: last });
+  }
+  if (done < rows.length) {
+    log.error({ retryInMs: retryMs }, 'the inbox could not be processed; trying again');
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      schedule();
+    }, retryMs);
+    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+    return;
+  }
+  schedule();
+}
+
+function finish(): void {
+  inbox.close();
+  core.db.close();
+  post({ kind: 'stopped', upTo: last });
+  port.close();
+}
+
+port.on('message', (m: ToProcessor) => {
+  if (m === 'stop') stopping = true;
+  schedule();
+});
+post({ kind: 'ready' });
+schedule();

@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import { Worker } from 'node:worker_threads';
+import type { Inbox } from './inbox.js';
+
+/** What the processor thread is started with. */
+export interface ProcessorData {
+  /** the environment the server's configuration was read from */
+  env: Record<string, string | undefined>;
+  inboxPath: string;
+}
+
+export type ToProcessor = 'wake' | 'stop';
+
+export type ToMain =
+  | { kind: 'ready' }
+  /** every message up to this inbox id is handled (committed in the main database) */
+  | { kind: 'progress'; upTo: number }
+  | { kind: 'stopped'; upTo: number };
+
+export interface ProcessorOptions extends ProcessorData {
+  inbox: Inbox;
+  log: Logger;
+  /** called when handled messages may have queued replies, to wake the delivery worker */
+  onProgress: () => void;
+  /** how long `stop` waits for the inbox to be worked off */
+  stopTimeoutMs?: number;
+}
+
+const RESTART_MS = 1_000;
+/** The inbox is pruned of handled messages at most this often. */
+const PRUNE_MS = 200;
+
+/**
+ * Runs the processor thread (./processor-thread.ts) beside the HTTP server: the server stores each
+ * verified message in the inbox and answers the platform, the processor handles the messages in
+ * order on another core, and the replies they queue are sent by the delivery worker here. Its own
+ * SQLite connection commits batches of messages; a thread that dies is started again, and takes
+ * up the inbox where it stands.
+ */
+export class Processor {
+  private worker: Worker | undefined;
+  private ready = false;
+  private stopping = false;
+  private wakeScheduled = false;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  /** The last inbox id handled, as reported by the thread. */
+  private handled = 0;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: ProcessorOptions) {}
+
+  start(): void {
+    this.spawn();
+  }
+
+  /** Tells the thread that messages are waiting; once per turn of the event loop. */
+  wake(): void {
+    if (this.wakeScheduled || !this.worker) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.worker?.postMessage('wake' satisfies ToProcessor);
+    });
+  }
+
+  /** Why callbacks would not be handled now, for /readyz; undefined when all is well. */
+  problem(): string | undefined {
+    return this.ready ? undefined : 'the message processor is not running';
+  }
+
+  /** Messages stored but not yet handled. */
+  waiting(): number {
+    return this.o.inbox.countAfter(this.handled);
+  }
+
+  /** Lets the thread work off the inbox (up to `stopTimeoutMs`), then stops it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const worker = this.worker;
+    if (!worker) return;
+    worker.postMessage('stop' satisfies ToProcessor);
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.stopTimeoutMs ?? 10_000).unref());
+    if ((await Promise.race([this.exited, timeout])) === 'timeout') {
+      this.o.log.warn('the message processor did not finish the inbox in time; the rest is handled at the next start');
+      await worker.terminate();
+    }
+    if (this.pruneTimer) clearTimeout(this.pruneTimer);
+    this.prune();
+  }
+
+  private spawn(): void {
+    const data: ProcessorData = { env: this.o.env, inboxPath: this.o.inboxPath };
+    const worker = new Worker(new URL('./processor-thread.js', import.meta.url), {
+      workerData: data,
+      // Its garbage is short-lived (one message's objects); a small young generation keeps the
+      // process small without collecting more often than is cheap.
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    });
+    this.worker = worker;
+    this.exited = new Promise((resolve) => {
+      worker.once('exit', (code) => {
+        this.ready = false;
+        this.worker = undefined;
+        resolve();
+        if (this.stopping) return;
+        this.o.log.error({ code, restartInMs: RESTART_MS }, 'the message processor stopped unexpectedly; starting it again');
+        setTimeout(() => {
+          if (!this.stopping) this.spawn();
+        }, RESTART_MS).unref();
+      });
+    });
+    worker.on('error', (err) => this.o.log.error({ err }, 'the message processor failed'));
+    worker.on('message', (m: ToMain) => {
+      if (m.kind === 'ready') {
+        this.ready = true;
+        return;
+      }
+      this.handled = Math.max(this.handled, m.upTo);
+      this.o.onProgress();
+      this.pruneSoon();
+    });
+  }
+
+  private pruneSoon(): void {
+    if (this.pruneTimer) return;
+    this.pruneTimer = setTimeout(() => {
+      this.pruneTimer = undefined;
+      this.prune();
+    }, PRUNE_MS);
+    this.pruneTimer.unref();
+  }
+
+  private prune(): void {
+    if (this.handled === 0) return;
+    try {
+      this.o.inbox.prune(this.handled);
+    } catch (err) {
+      // Nothing is lost: handled messages left in the inbox are recognised and skipped.
+      this.o.log.warn({ err }, 'handled messages could not be removed from the inbox; trying again later');
+    }
+  }
+}
