@@ -72,12 +72,16 @@ export function rssMiB(pid) {
   return kb / 1024;
 }
 
-/** The node options `npm start` runs the server with (package.json), so the bench measures the same. */
-export function startNodeArgs() {
+/**
+ * The variables and node options `npm start` runs the server with (package.json's start script,
+ * `… && VAR=value node --option dist/src/server.js`), so the bench measures the same.
+ */
+export function startCommand() {
   const script = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
-  const m = /node((?:\s+--\S+)*)\s+dist\/src\/server\.js/.exec(script);
+  const m = /((?:[A-Z_]+=\S+\s+)*)node((?:\s+--\S+)*)\s+dist\/src\/server\.js/.exec(script);
   if (!m) throw new Error(`cannot find \`node … dist/src/server.js\` in the start script: ${script}`);
-  return m[1].trim().split(/\s+/).filter(Boolean);
+  const env = Object.fromEntries(m[1].trim().split(/\s+/).filter(Boolean).map((a) => a.split('=')));
+  return { env, nodeArgs: m[2].trim().split(/\s+/).filter(Boolean) };
 }
 
 /**
@@ -89,9 +93,10 @@ export async function startServer(env, logName, { timeoutMs = 30_000, nodeArgs =
   const port = await freePort();
   const fd = openSync(join(DATA_DIR, logName), 'w');
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...startNodeArgs(), ...nodeArgs, join(DIST, 'src', 'server.js')], {
+  const start = startCommand();
+  const proc = spawn(process.execPath, [...start.nodeArgs, ...nodeArgs, join(DIST, 'src', 'server.js')], {
     cwd: DATA_DIR,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...start.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);

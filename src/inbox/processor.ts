@@ -27,6 +27,8 @@ export interface ProcessorOptions extends ProcessorData {
 }
 
 const RESTART_MS = 1_000;
+/** How long a starting thread may take before /readyz counts it as not running. */
+const STARTUP_GRACE_MS = 10_000;
 /** The inbox is pruned of handled messages at most this often. */
 const PRUNE_MS = 200;
 
@@ -40,6 +42,7 @@ const PRUNE_MS = 200;
 export class Processor {
   private worker: Worker | undefined;
   private ready = false;
+  private spawnedAt = 0;
   private stopping = false;
   private wakeScheduled = false;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -63,9 +66,13 @@ export class Processor {
     });
   }
 
-  /** Why callbacks would not be handled now, for /readyz; undefined when all is well. */
+  /**
+   * Why stored messages would not be handled, for /readyz; undefined when all is well. A thread
+   * still starting is no reason: callbacks are stored meanwhile, and handled a moment later.
+   */
   problem(): string | undefined {
-    return this.ready ? undefined : 'the message processor is not running';
+    if (this.ready || (this.worker && Date.now() - this.spawnedAt < STARTUP_GRACE_MS)) return undefined;
+    return 'the message processor is not running';
   }
 
   /** Messages stored but not yet handled. */
@@ -90,11 +97,12 @@ export class Processor {
 
   private spawn(): void {
     const data: ProcessorData = { env: this.o.env, inboxPath: this.o.inboxPath };
+    this.spawnedAt = Date.now();
     const worker = new Worker(new URL('./processor-thread.js', import.meta.url), {
       workerData: data,
       // Its garbage is short-lived (one message's objects); a small young generation keeps the
       // process small without collecting more often than is cheap.
-      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 },
     });
     this.worker = worker;
     this.exited = new Promise((resolve) => {
