@@ -65,8 +65,8 @@ export const dingtalkRoutes: FastifyPluginAsync<DingtalkRoutesOptions> = async (
 
     const message = parsed.message;
     request.log.debug({ msgId: message.msgId, chatId: message.chatId, text: message.text }, 'robot message received');
-    // Stored before the 200 (one SQLite transaction), so a crash cannot lose a message DingTalk
-    // believes delivered; replies are sent afterwards by the outbox.
+    // Stored before the 200 (in the inbox, or handled, depending on the server), so a crash cannot
+    // lose a message DingTalk believes delivered; replies are sent afterwards by the outbox.
     if (!(await handSafely(deps, message, request.log))) return reply.code(500).send({ error: 'not stored, please retry' });
     return reply.code(200).send({});
   });

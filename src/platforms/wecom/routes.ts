@@ -116,8 +116,8 @@ export const wecomRoutes: FastifyPluginAsync<WecomRoutesOptions> = async (app, o
     }
 
     request.log.debug({ msgId: message.msgId, chatId: message.chatId, text: message.text }, 'wecom message received');
-    // The message is stored (one SQLite transaction, a few milliseconds) before the 200, so a crash
-    // cannot lose a message WeCom believes delivered; replies are sent afterwards by the outbox.
+    // The message is stored (in the inbox, or handled, depending on the server) before the 200, so a
+    // crash cannot lose a message WeCom believes delivered; replies are sent afterwards by the outbox.
     try {
       await deps.handle(message);
     } catch (err) {
