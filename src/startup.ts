@@ -25,7 +25,12 @@ export function createAdapters(config: Config, log: Logger, clock: Clock): Parti
  * database the roster file (the example one by default) is loaded, so that `npm start` works
  * with no configuration at all.
  */
-export function startCore(config: Config, log: Logger, clock: Clock = systemClock, opts: { loadRoster?: boolean } = {}): Core {
+export function startCore(
+  config: Config,
+  log: Logger,
+  clock: Clock = systemClock,
+  opts: { loadRoster?: boolean; warnings?: boolean } = {},
+): Core {
   const db = openDb(config.databasePath);
   if ((opts.loadRoster ?? true) && rosterIsEmpty(db) && config.rosterFile && existsSync(config.rosterFile)) {
     const summary = importRoster(db, readRosterFile(config.rosterFile), clock.now().getTime());
@@ -33,7 +38,7 @@ export function startCore(config: Config, log: Logger, clock: Clock = systemCloc
   }
   const core = createCore({ config, db, clock, log, adapters: createAdapters(config, log, clock) });
   const missing = core.calendar().missingYears(clock.now());
-  if (missing.length > 0) {
+  if (missing.length > 0 && (opts.warnings ?? true)) {
     log.warn(
       { years: missing },
       `no holiday data for ${missing.join(', ')}: weekdays count as working days; add the year's holidays and make-up days to the roster's calendar section`,

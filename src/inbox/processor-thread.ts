@@ -16,7 +16,8 @@ const data = workerData as ProcessorData;
 const port = parentPort!;
 const config = loadConfig(data.env);
 const log = createLogger(config.logLevel).child({ component: 'processor' });
-const core = startCore(config, log, undefined, { loadRoster: false });
+// The server itself has said what there is to say about the roster and the calendar.
+const core = startCore(config, log, undefined, { loadRoster: false, warnings: false });
 const inbox = new InboxReader(data.inboxPath);
 
 const post = (m: ToMain): void => port.postMessage(m);
