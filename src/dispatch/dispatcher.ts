@@ -74,13 +74,15 @@ export class Dispatcher {
       command.run(ctx, args);
     });
     this.processOne = o.db.transaction((msg: IncomingMessage) => this.process(msg));
-    this.processAll = o.db.transaction((msgs: readonly IncomingMessage[], results: HandleResult[], onEach: (msg: IncomingMessage) => void) =>
-      o.repos.roster.within(() => {
-        for (const msg of msgs) {
-          onEach(msg);
-          results.push(msgs.length === 1 ? this.process(msg) : this.processOne(msg));
-        }
-      }),
+    this.processAll = o.db.transaction(
+      (msgs: readonly IncomingMessage[], results: HandleResult[], onEach: (msg: IncomingMessage) => void, until: number) =>
+        o.repos.roster.within(() => {
+          for (const msg of msgs) {
+            onEach(msg);
+            results.push(msgs.length === 1 ? this.process(msg) : this.processOne(msg));
+            if (performance.now() > until) break;
+          }
+        }),
     );
   }
 
@@ -95,9 +97,11 @@ export class Dispatcher {
   /**
    * Handles messages in order in one transaction (each in its own savepoint), reading the roster
    * once for all of them. Throws when the transaction failed, and then none of them was stored.
+   * Once `budgetMs` has passed it commits what it has handled (at least one message) and returns
+   * fewer results than messages: slow commands must not hold the database's write lock for long.
    */
-  handleAll(msgs: readonly IncomingMessage[]): HandleResult[] {
-    return this.commit(msgs);
+  handleAll(msgs: readonly IncomingMessage[], budgetMs = Infinity): HandleResult[] {
+    return this.commit(msgs, budgetMs);
   }
 
   /**
@@ -136,22 +140,23 @@ export class Dispatcher {
   };
 
   /** Stores the messages in one transaction, reading the roster once for all of them. */
-  private commit(msgs: readonly IncomingMessage[]): HandleResult[] {
+  private commit(msgs: readonly IncomingMessage[], budgetMs = Infinity): HandleResult[] {
     const { log } = this.o;
     const results: HandleResult[] = [];
     let current: IncomingMessage | undefined;
     try {
-      this.processAll(msgs, results, (msg) => {
+      const onEach = (msg: IncomingMessage): void => {
         current = msg;
         if (log.isLevelEnabled('debug')) log.debug({ ...where(msg), text: msg.text, sender: msg.senderId }, 'message received');
-      });
+      };
+      this.processAll(msgs, results, onEach, performance.now() + budgetMs);
     } catch (err) {
       // Only a failure of the database itself gets here. No message id of the transaction was
       // stored, so the caller answers the platform in a way that makes it retry.
       if (msgs.length === 1 && current) log.error({ err, ...where(current) }, 'message could not be stored');
       throw err;
     }
-    msgs.forEach((msg, i) => log.info({ ...where(msg), result: results[i] }, 'message handled'));
+    results.forEach((result, i) => log.info({ ...where(msgs[i]!), result }, 'message handled'));
     if (results.some((r) => r !== 'duplicate')) this.o.onQueued?.();
     return results;
   }

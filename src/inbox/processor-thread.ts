@@ -9,6 +9,8 @@ import type { ProcessorData, ToMain, ToProcessor } from './processor.js';
 
 /** Messages handled in one transaction: small, so that the server's own writes rarely wait. */
 const BATCH = 16;
+/** A transaction is committed after this long even if its batch is not through (slow commands). */
+const BATCH_MS = 50;
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
 
@@ -41,9 +43,9 @@ function run(): void {
     if (stopping) finish();
     return;
   }
-  let done = rows.length;
+  let done: number;
   try {
-    core.dispatcher.handleAll(rows.map((r) => r.message));
+    done = core.dispatcher.handleAll(rows.map((r) => r.message), BATCH_MS).length;
   } catch {
     done = 0;
     for (const r of rows) {
@@ -61,7 +63,7 @@ function run(): void {
     retryMs = FIRST_RETRY_MS;
     post({ kind: 'progress', upTo: last });
   }
-  if (done < rows.length) {
+  if (done === 0) {
     log.error({ retryInMs: retryMs }, 'the inbox could not be processed; trying again');
     retryTimer = setTimeout(() => {
       retryTimer = undefined;

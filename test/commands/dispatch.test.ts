@@ -159,3 +159,15 @@ describe('callbacks arriving together', () => {
     expect(descriptions.map((d) => d.description)).toEqual(['村民堵路阻工', '工地钢筋被盗']);
   });
 });
+
+describe('a batch with a time budget', () => {
+  it('commits what it handled once the budget is spent, at least one message, and leaves the rest untouched', () => {
+    const h = harness();
+    const msgs = ['e1', 'e2', 'e3'].map((msgId) => ({ platform: 'playground', msgId, chatId: 'XM001', chatType: 'group', senderId: 'chen', text: `报告 ${msgId} 工地围挡被推倒` }) as const);
+    expect(h.core.dispatcher.handleAll(msgs, 0)).toEqual(['done']);
+    const stored = h.db.prepare('SELECT msg_id FROM inbound_messages ORDER BY msg_id').all() as { msg_id: string }[];
+    expect(stored.map((r) => r.msg_id)).toEqual(['e1']);
+    // Without a budget the rest go through together.
+    expect(h.core.dispatcher.handleAll(msgs.slice(1))).toEqual(['done', 'done']);
+  });
+});
