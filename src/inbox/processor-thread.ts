@@ -59,6 +59,7 @@ function run(): void {
     }
   }
   if (done > 0) {
+    inbox.checkpoint();
     last = rows[done - 1]!.id;
     retryMs = FIRST_RETRY_MS;
     post({ kind: 'progress', upTo: last });

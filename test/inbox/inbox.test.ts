@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -62,5 +62,23 @@ describe('the inbox', () => {
     const reader = new InboxReader(path);
     expect(reader.after(0, 10).map((r) => r.message.msgId)).toEqual(['kept']);
     reader.close();
+  });
+
+  it('is copied from its WAL into its file by the processor, so the server thread does not wait for that', async () => {
+    const path = files();
+    const inbox = new Inbox(path);
+    const reader = new InboxReader(path);
+    const fileSize = () => statSync(path).size;
+    const before = fileSize();
+    for (let batch = 0; batch < 16; batch++) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => inbox.accept(msg(`m${batch}-${i}`))));
+    }
+    // 320 messages written, and the writer has not copied them into the file itself.
+    expect(fileSize()).toBe(before);
+    for (let i = 0; i < 16; i++) reader.checkpoint();
+    expect(fileSize()).toBeGreaterThan(before + 320 * 100);
+    expect(reader.after(0, 1000)).toHaveLength(320);
+    reader.close();
+    inbox.close();
   });
 });
