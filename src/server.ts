@@ -33,6 +33,9 @@ async function main(): Promise<void> {
     inbox = new Inbox(inboxPath, () => processor?.wake());
     processor = new Processor({ env, inboxPath, inbox, log, onProgress: () => core.worker.wake() });
     processor.start();
+    // The processor writes most, so its commits copy the WAL back into the database (with an
+    // fsync); this thread, which answers callbacks, does it only if the WAL has grown far.
+    core.db.pragma('wal_autocheckpoint = 10000');
   }
   const accept = inbox ? (m: IncomingMessage) => inbox.accept(m) : (m: IncomingMessage) => core.dispatcher.submit(m);
   const app = await buildApp(core, { accept, problems: () => [processor?.problem()], waiting: processor && (() => processor.waiting()) });
