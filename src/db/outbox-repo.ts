@@ -159,7 +159,9 @@ export class OutboxRepo {
   }
 
   /** Marks several messages sent in one transaction. */
-  readonly markSentMany = (sent: readonly { id: number; at: number }[]): void => this.markAll(sent);
+  markSentMany(sent: readonly { id: number; at: number }[]): void {
+    this.markAll(sent);
+  }
 
   private readonly markAll;
 

@@ -35,9 +35,6 @@ export type HandleResult = InboundOutcome | 'duplicate';
 const MINUTE = 60_000;
 /** Senders remembered for the per-minute limit before the quiet ones are forgotten. */
 const SENDERS_KEPT = 10_000;
-/** Messages stored in one transaction at most; the rest wait for the next turn of the event loop. */
-const MAX_BATCH = 64;
-
 /** The fields that place a log line about a message. */
 function where(msg: IncomingMessage): { platform: string; chatId: string; msgId: string } {
   return { platform: msg.platform, chatId: msg.chatId, msgId: msg.msgId };
@@ -105,39 +102,17 @@ export class Dispatcher {
   }
 
   /**
-   * Handles a message from a platform callback. The messages submitted within one turn of the
-   * event loop are stored in one transaction (each in its own savepoint), so a burst of callbacks
-   * shares its commits; the promise settles once the message's transaction has committed, which is
-   * when the platform may be answered. Rejects only when the message could not be stored.
+   * Handles a message from a platform callback in its own transaction, as an answer the route can
+   * wait for. The server stores callbacks in the inbox for the processor thread (src/inbox/); this
+   * is for an app without one (an in-memory database). Rejects when the message could not be stored.
    */
   submit(msg: IncomingMessage): Promise<HandleResult> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ msg, resolve, reject });
-      if (this.pending.length === 1) setImmediate(this.flush);
-    });
-  }
-
-  private readonly pending: { msg: IncomingMessage; resolve: (r: HandleResult) => void; reject: (err: unknown) => void }[] = [];
-
-  private readonly flush = (): void => {
-    const batch = this.pending.splice(0, MAX_BATCH);
-    if (this.pending.length > 0) setImmediate(this.flush);
-    let results: HandleResult[];
     try {
-      results = this.commit(batch.map((b) => b.msg));
-    } catch {
-      // One message's failure must not fail the others: each is tried again on its own.
-      for (const b of batch) {
-        try {
-          b.resolve(this.handle(b.msg));
-        } catch (err) {
-          b.reject(err);
-        }
-      }
-      return;
+      return Promise.resolve(this.handle(msg));
+    } catch (err) {
+      return Promise.reject(err);
     }
-    batch.forEach((b, i) => b.resolve(results[i]!));
-  };
+  }
 
   /** Stores the messages in one transaction, reading the roster once for all of them. */
   private commit(msgs: readonly IncomingMessage[], budgetMs = Infinity): HandleResult[] {

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { TicketState } from '../../src/tickets/model.js';
+import type { Db } from '../../src/db/open.js';
 import { harness, type Said } from './harness.js';
 
 export type Harness = ReturnType<typeof harness>;
@@ -12,9 +13,9 @@ export function setup(start = '2026-11-02T02:00:00Z'): Harness {
   return harness(start, { RATE_SENDER_PER_MINUTE: '1000' });
 }
 
-/** Everything a chat command may change, to show that a refused one changed nothing. */
-export function stored(h: Harness): Record<string, unknown[]> {
-  const all = (sql: string) => h.db.prepare(sql).all();
+/** Everything a chat command may change, row by row, to show that a refused one changed nothing. */
+export function snapshotRows(db: Db): Record<string, unknown[]> {
+  const all = (sql: string) => db.prepare(sql).all();
   return {
     tickets: all('SELECT * FROM tickets ORDER BY no'),
     audit: all('SELECT * FROM audit_log ORDER BY id'),
@@ -23,6 +24,11 @@ export function stored(h: Harness): Record<string, unknown[]> {
     agenda: all('SELECT * FROM agenda_items ORDER BY id'),
     chats: all('SELECT * FROM chats ORDER BY platform, chat_id'),
   };
+}
+
+/** The same for a harness. */
+export function stored(h: Harness): Record<string, unknown[]> {
+  return snapshotRows(h.db);
 }
 
 /** The id of the last message the bot received, as the audit log records it. */

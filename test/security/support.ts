@@ -197,18 +197,7 @@ export function snapshotCounts(db: Db): Counts {
   };
 }
 
-/** Everything a chat command may change, row by row, to show that a refused one changed nothing. */
-export function snapshotRows(db: Db): Record<string, unknown[]> {
-  const all = (sql: string) => db.prepare(sql).all();
-  return {
-    tickets: all('SELECT * FROM tickets ORDER BY no'),
-    audit: all('SELECT * FROM audit_log ORDER BY id'),
-    summoned: all('SELECT * FROM ticket_departments ORDER BY ticket_no, department_id'),
-    visits: all('SELECT * FROM visits ORDER BY id'),
-    agenda: all('SELECT * FROM agenda_items ORDER BY id'),
-    chats: all('SELECT * FROM chats ORDER BY platform, chat_id'),
-  };
-}
+export { snapshotRows } from '../helpers/tickets.js';
 
 /**
  * Lets the work an accepted callback schedules after its answer run (the route hands the message
