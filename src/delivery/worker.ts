@@ -92,11 +92,16 @@ export class DeliveryWorker {
 
   private run(): void {
     if (this.stopped) return;
-    this.pump();
+    const roomAt = this.pump();
     if (this.timer) clearTimeout(this.timer);
     const next = this.o.outbox.nextDueAt();
     const now = this.o.clock.now().getTime();
-    const wait = next === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, next - now));
+    // Messages due now are either being sent (each send's end looks again) or held back by a rate
+    // limit: then the next look is when the first such lane has room, not a busy poll meanwhile.
+    let wait: number;
+    if (next === null) wait = this.pollMs;
+    else if (next > now) wait = Math.min(this.pollMs, next - now);
+    else wait = roomAt === undefined ? this.pollMs : Math.min(this.pollMs, roomAt - now);
     this.timer = setTimeout(() => this.run(), Math.max(wait, 10));
     this.timer.unref();
   }
@@ -116,13 +121,22 @@ export class DeliveryWorker {
     }
   }
 
-  /** Starts a send in every lane that has a message due, no send under way and room in its limit. */
-  private pump(): void {
-    if (this.stopped) return;
+  /**
+   * Starts a send in every lane that has a message due, no send under way and room in its limit.
+   * Returns when the first lane held back by its rate limit will have room again, if any was.
+   */
+  private pump(): number | undefined {
+    if (this.stopped) return undefined;
     const now = this.o.clock.now().getTime();
+    let roomAt: number | undefined;
     for (const m of this.o.outbox.due(now, 500, this.inFlight)) {
-      if (this.inFlight.size >= this.concurrency) return;
-      if (this.inFlight.has(m.lane) || !this.underLimit(m, now)) continue;
+      if (this.inFlight.size >= this.concurrency) break;
+      if (this.inFlight.has(m.lane)) continue;
+      const room = this.roomAt(m, now);
+      if (room > now) {
+        roomAt = Math.min(roomAt ?? room, room);
+        continue;
+      }
       const sending = this.sendOne(m)
         .catch((err: unknown) => this.o.log.error({ err, outboxId: m.id }, 'delivery failed unexpectedly; the message stays queued'))
         .finally(() => {
@@ -132,6 +146,7 @@ export class DeliveryWorker {
         });
       this.inFlight.set(m.lane, sending);
     }
+    return roomAt;
   }
 
   /** Sends that end in the same turn of the event loop look at the outbox once between them. */
@@ -165,17 +180,19 @@ export class DeliveryWorker {
     for (const b of batch) b.done();
   };
 
-  private underLimit(m: OutboxItem, now: number): boolean {
+  /** When the message's lane has room in its rate limit: `now` or earlier if it has room now. */
+  private roomAt(m: OutboxItem, now: number): number {
     // The playground page is not a platform with limits; holding its replies back only confuses.
-    if (m.platform === 'playground') return true;
+    if (m.platform === 'playground') return now;
     const limit = m.kind === 'person' ? this.o.rates.personPerMinute : this.o.rates.groupPerMinute;
     const times = this.sentAt.get(m.lane);
-    if (!times) return true;
+    if (!times) return now;
     // Oldest first: drop the sends that have left the minute.
     let gone = 0;
     while (gone < times.length && times[gone]! <= now - MINUTE) gone += 1;
     if (gone > 0) times.splice(0, gone);
-    return times.length < limit;
+    // Room comes back when the send that fills the limit leaves the minute.
+    return times.length < limit ? now : times[times.length - limit]! + MINUTE;
   }
 
   private async sendOne(m: OutboxItem): Promise<void> {

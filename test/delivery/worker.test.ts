@@ -7,7 +7,7 @@ import { splitText } from '../../src/delivery/split.js';
 import { createLogger } from '../../src/log.js';
 import type { OutboundMessage, PlatformAdapter, SendResult } from '../../src/platforms/types.js';
 
-function setup(results: (m: OutboundMessage) => SendResult, rates = { groupPerMinute: 20, personPerMinute: 30 }) {
+function setup(results: (m: OutboundMessage) => SendResult, rates = { groupPerMinute: 20, personPerMinute: 30 }, pollMs?: number) {
   const db = openDb(':memory:');
   const outbox = new OutboxRepo(db);
   const clock = new FixedClock('2026-11-02T02:00:00Z');
@@ -21,7 +21,7 @@ function setup(results: (m: OutboundMessage) => SendResult, rates = { groupPerMi
       return r;
     },
   };
-  const worker = new DeliveryWorker({ outbox, adapters: { wecom: adapter }, clock, log: createLogger('silent'), rates });
+  const worker = new DeliveryWorker({ outbox, adapters: { wecom: adapter }, clock, log: createLogger('silent'), rates, pollMs });
   let n = 0;
   const queue = (to: string, text: string, kind: OutboundMessage['kind'] = 'group') =>
     outbox.enqueue({ dedupeKey: `k${++n}`, platform: 'wecom', kind, to, title: text, text, mentions: [] }, clock.now().getTime());
@@ -104,6 +104,23 @@ describe('delivery worker', () => {
     s.clock.advance(60_001);
     await s.worker.drain();
     expect(s.sent.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+
+  it('running, waits for a full lane to have room instead of looking at the outbox again and again', async () => {
+    const s = setup(() => ({ ok: true }), { groupPerMinute: 3, personPerMinute: 30 }, 200);
+    for (let i = 0; i < 5; i++) s.queue('g', `m${i}`);
+    let looks = 0;
+    const due = s.outbox.due.bind(s.outbox);
+    s.outbox.due = (...args) => ((looks += 1), due(...args));
+    s.worker.start();
+    await expect.poll(() => s.sent.length).toBe(3);
+    const before = looks;
+    await new Promise((r) => setTimeout(r, 600));
+    // One look per poll interval at most (it was one every 10 ms).
+    expect(looks - before).toBeLessThanOrEqual(4);
+    s.clock.advance(60_001);
+    await expect.poll(() => s.sent.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    await s.worker.stop();
   });
 
   it('sends what a previous process left pending (restart)', async () => {
