@@ -39,22 +39,16 @@ function sameSignature(expected: string, given: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
 /**
  * Decrypts with @wecom/crypto, then proves the plaintext was well formed: the library trusts the
  * padding byte and the length field, so garbage can come out as a "message" with an empty id.
- * Encrypting its output again with the same random prefix must give back exactly the input.
+ * Encrypting its output again with the same random prefix must give back exactly the input; the
+ * library writes canonical base64, so this also refuses anything that was not base64.
  */
 function decryptStrict(encodingAesKey: string, encrypted: string): { message: string; id: string } | undefined {
-  if (!BASE64.test(encrypted)) return undefined;
-  const raw = Buffer.from(encrypted, 'base64');
-  // WeCom pads to multiples of 32 bytes (PKCS#7 with a 32-byte block).
-  if (raw.length === 0 || raw.length % 32 !== 0) return undefined;
   try {
     const out = decrypt(encodingAesKey, encrypted);
-    const again = Buffer.from(encrypt(encodingAesKey, out.message, out.id, out.random), 'base64');
-    return again.equals(raw) ? { message: out.message, id: out.id } : undefined;
+    return encrypt(encodingAesKey, out.message, out.id, out.random) === encrypted ? { message: out.message, id: out.id } : undefined;
   } catch {
     return undefined;
   }
