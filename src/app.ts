@@ -38,10 +38,15 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     logController: new LogController({ disableRequestLogging: true }),
   });
 
+  const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk' };
   app.addHook('onResponse', async (req, reply) => {
+    // A callback taken is logged by the line that says how its message was handled, and timed in
+    // /metrics; its answer is logged at debug. Refusals have their own warning line as well.
+    const level = reply.statusCode < 300 && CALLBACKS[req.routeOptions.url ?? ''] ? 'debug' : 'info';
+    if (!core.log.isLevelEnabled(level)) return;
     // The path only: callback query strings carry signatures, and the dashboard's its filters.
     const q = req.url.indexOf('?');
-    req.log.info(
+    req.log[level](
       { method: req.method, path: q < 0 ? req.url : req.url.slice(0, q), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'request answered',
     );
@@ -77,7 +82,6 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
   app.get('/metrics', async (_req, reply) => {
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk' };
   app.addHook('onResponse', async (req, reply) => {
     const platform = CALLBACKS[req.routeOptions.url ?? ''];
     if (platform) metrics.callback(platform, reply.statusCode, reply.elapsedTime / 1000);
