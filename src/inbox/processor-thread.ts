@@ -1,5 +1,6 @@
 // The processor: a worker thread that handles the messages of the inbox, in order, in the main
 // database, so that taking callbacks never waits for commands to run (see ./processor.ts).
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
@@ -14,7 +15,16 @@ const BATCH_MS = 50;
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
 
+/**
+ * The thread's nice value (Linux): lowest. The thread that answers the platforms comes first, as a
+ * late answer makes a duplicate (they retry after 5 s); this thread has a core to itself unless
+ * callbacks arrive faster than it can handle them, and catches up when they slow down.
+ */
+const NICE = 19;
+
 const data = workerData as ProcessorData;
+// Only on Linux is the nice value a thread's own; elsewhere it would slow the whole server down.
+if (process.platform === 'linux') setPriority(NICE);
 const port = parentPort!;
 const config = loadConfig(data.env);
 const log = createLogger(config.logLevel).child({ component: 'processor' });

@@ -104,6 +104,14 @@ describe('WeCom: report → claim → supervise → resolve → accept over real
     expect(queryDb(server.databasePath, "SELECT no FROM tickets WHERE description LIKE '%重复推送测试%'")).toHaveLength(1);
   }, 30_000);
 
+  it.runIf(process.platform === 'linux')('handles messages at the lowest priority, so that answering WeCom comes first', async () => {
+    const [main, ...others] = server.threadNiceValues();
+    expect(main).toBe(0);
+    // The processor thread; the others (V8's and libuv's) keep the process's priority.
+    expect(others.filter((n) => n === 19)).toHaveLength(1);
+    expect(others.filter((n) => n !== 19 && n !== 0)).toEqual([]);
+  });
+
   it('refuses a callback with a bad signature: 401, nothing stored', async () => {
     const cb = wecomJsonCallback({ msgId: `wecom-forged-${++seq}`, chatId: CHAT, userId: CHEN, text: '报告 伪造的消息' });
     const forged = { ...cb, query: cb.query.replace(/msg_signature=[0-9a-f]+/, `msg_signature=${'0'.repeat(40)}`) };

@@ -5,7 +5,7 @@
  * SIGKILL and started again on the same database.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -138,6 +138,17 @@ export class ServerProcess {
 
   get stderr(): string {
     return this.stderrText;
+  }
+
+  /** The nice value of each of the process's threads (Linux), the main thread's first. */
+  threadNiceValues(): number[] {
+    const pid = this.child.pid!;
+    const tids = readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => (a === pid ? -1 : b === pid ? 1 : a - b));
+    return tids.map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state is field 3, nice field 19.
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
   }
 
   get alive(): boolean {
