@@ -48,6 +48,27 @@ export function migrate(db: Db, migrations = loadMigrations()): void {
   }
 }
 
+/** How long a write waits for another connection's write lock before failing (SQLITE_BUSY). */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Runs `write` (a transaction) without waiting for the write lock: false, with nothing written, when
+ * another connection holds it. For the server's thread, which must not sleep in SQLite's busy
+ * handler while the processor thread commits a batch: every callback would wait with it.
+ */
+export function writeIfFree(db: Db, write: () => void): boolean {
+  db.pragma('busy_timeout = 0');
+  try {
+    write();
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+    throw err;
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
 /** Page cache per connection to the main database, in KiB. */
 const MAIN_CACHE_KIB = 4000;
 
@@ -57,7 +78,7 @@ export function openDb(path: string): Db {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('synchronous = NORMAL');
   // SQLite as built here keeps up to 16 MB of pages per connection, and the server holds several
   // connections; the hot pages (index tops, the newest rows) fit in far less, so each keeps 4 MB.

@@ -1,4 +1,4 @@
-import type { Db } from './open.js';
+import { type Db, writeIfFree } from './open.js';
 import type { OutboundMessage, Platform } from '../platforms/types.js';
 
 export interface OutboxItem extends OutboundMessage {
@@ -72,7 +72,7 @@ export function laneOf(m: OutboundMessage): string {
 export class OutboxRepo {
   private readonly s;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.s = {
       insert: db.prepare(
         `INSERT INTO outbox (dedupe_key, platform, kind, lane, destination, reply_url, reply_expires_at, chat_id, title, body,
@@ -161,6 +161,14 @@ export class OutboxRepo {
   /** Marks several messages sent in one transaction. */
   markSentMany(sent: readonly { id: number; at: number }[]): void {
     this.markAll(sent);
+  }
+
+  /**
+   * Marks several messages sent in one transaction if the write lock is free; false, with nothing
+   * marked, when another connection holds it.
+   */
+  tryMarkSentMany(sent: readonly { id: number; at: number }[]): boolean {
+    return writeIfFree(this.db, () => this.markAll(sent));
   }
 
   private readonly markAll;

@@ -20,6 +20,10 @@ const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 5 * 60_000;
 const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 const MINUTE = 60_000;
+/** Marks that found the write lock taken are tried again after this long. */
+const MARK_RETRY_MS = 3;
+/** Marks blocked this long are worth a line in the log. */
+const MARKS_BLOCKED_WARN_MS = 5_000;
 
 /**
  * A message's lane and destination as logs show them. A WeCom group is addressed by its robot's
@@ -59,6 +63,9 @@ export class DeliveryWorker {
   /** Messages sent but not yet marked so: marked together, once per turn of the event loop. */
   private readonly toMark: { id: number; at: number; done: () => void }[] = [];
   private pumpScheduled = false;
+  /** Since when the marks have found the write lock taken (performance.now()), and whether that was logged. */
+  private marksBlockedSince: number | undefined;
+  private marksBlockedWarned = false;
 
   constructor(private readonly o: WorkerOptions) {
     this.pollMs = o.pollMs ?? 1_000;
@@ -170,13 +177,33 @@ export class DeliveryWorker {
     });
   }
 
+  /**
+   * Marks the messages sent since the last turn. The processor thread holds the database's write
+   * lock while it commits a batch (up to 50 ms); waiting for it here would hold up the whole
+   * server thread, callbacks included, so when the lock is taken the marks wait instead and are
+   * tried again a few milliseconds later, their lanes still busy.
+   */
   private readonly flushMarks = (): void => {
     const batch = this.toMark.splice(0);
     try {
-      this.o.outbox.markSentMany(batch);
+      if (!this.o.outbox.tryMarkSentMany(batch)) {
+        this.toMark.unshift(...batch);
+        this.marksBlockedSince ??= performance.now();
+        if (!this.marksBlockedWarned && performance.now() - this.marksBlockedSince > MARKS_BLOCKED_WARN_MS) {
+          this.marksBlockedWarned = true;
+          this.o.log.warn(
+            { waiting: this.toMark.length },
+            'sent messages cannot be marked sent: another connection has held the database write lock for seconds',
+          );
+        }
+        setTimeout(this.flushMarks, MARK_RETRY_MS);
+        return;
+      }
     } catch (err) {
       this.o.log.error({ err, outboxIds: batch.map((b) => b.id) }, 'sent messages could not be marked sent; they will be sent again');
     }
+    this.marksBlockedSince = undefined;
+    this.marksBlockedWarned = false;
     for (const b of batch) b.done();
   };
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/clock.js';
 import { openDb } from '../../src/db/open.js';
@@ -121,6 +124,45 @@ describe('delivery worker', () => {
     s.clock.advance(60_001);
     await expect.poll(() => s.sent.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
     await s.worker.stop();
+  });
+
+  it('while another connection holds the write lock, keeps serving and marks the sent message once the lock is free, sending it once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lianbao-lock-'));
+    try {
+      const db = openDb(join(dir, 'lianbao.db'));
+      // The processor thread's connection, in the middle of committing a batch of messages.
+      const processor = openDb(join(dir, 'lianbao.db'));
+      const outbox = new OutboxRepo(db);
+      const clock = new FixedClock('2026-11-02T02:00:00Z');
+      const sent: OutboundMessage[] = [];
+      const adapter: PlatformAdapter = { platform: 'wecom', maxBytes: 4096, send: async (m) => (sent.push(m), { ok: true }) };
+      const worker = new DeliveryWorker({
+        outbox,
+        adapters: { wecom: adapter },
+        clock,
+        log: createLogger('silent'),
+        rates: { groupPerMinute: 20, personPerMinute: 30 },
+        pollMs: 10,
+      });
+      outbox.enqueue({ dedupeKey: 'k1', platform: 'wecom', kind: 'group', to: 'a', title: '回执', text: '回执', mentions: [] }, clock.now().getTime());
+      processor.exec('BEGIN IMMEDIATE');
+      worker.start();
+      await expect.poll(() => sent.length).toBe(1);
+      // The server's thread goes on (timers fire) while the mark waits, and polls do not send again.
+      let ticks = 0;
+      await new Promise<void>((resolve) => {
+        const t = setInterval(() => ++ticks === 10 && (clearInterval(t), resolve()), 5);
+      });
+      expect(outbox.counts()).toEqual({ pending: 1, sent: 0, failed: 0 });
+      processor.exec('COMMIT');
+      await expect.poll(() => outbox.counts().sent).toBe(1);
+      await worker.stop();
+      expect(sent.map((m) => m.text)).toEqual(['回执']);
+      processor.close();
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('sends what a previous process left pending (restart)', async () => {
