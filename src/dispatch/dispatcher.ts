@@ -11,6 +11,7 @@ import type { WorkCalendar } from '../tickets/calendar.js';
 import { ROLE_NAMES, type Project } from '../tickets/model.js';
 import type { SlaConfig } from '../tickets/sla.js';
 import { firstWord, parseCommand } from './parse.js';
+import { SenderLimit } from './sender-limit.js';
 import { UserError, type Command, type CommandContext, type Repos, type Sender } from './types.js';
 
 export interface DispatcherOptions {
@@ -32,9 +33,6 @@ export interface DispatcherOptions {
 
 export type HandleResult = InboundOutcome | 'duplicate';
 
-const MINUTE = 60_000;
-/** Senders remembered for the per-minute limit before the quiet ones are forgotten. */
-const SENDERS_KEPT = 10_000;
 /** The fields that place a log line about a message. */
 function where(msg: IncomingMessage): { platform: string; chatId: string; msgId: string } {
   return { platform: msg.platform, chatId: msg.chatId, msgId: msg.msgId };
@@ -47,9 +45,7 @@ function where(msg: IncomingMessage): { platform: string; chatId: string; msgId:
  */
 export class Dispatcher {
   private readonly inbound: InboundRepo;
-  private readonly recent = new Map<string, { times: number[]; warned: boolean }>();
-  /** The size of `recent` at which quiet senders are next forgotten. */
-  private sweepAt = SENDERS_KEPT;
+  private readonly limit: SenderLimit;
 
   /** A command in a savepoint of the message's transaction: a refusal rolls back its changes only. */
   private readonly runCommand;
@@ -60,6 +56,7 @@ export class Dispatcher {
 
   constructor(private readonly o: DispatcherOptions) {
     this.inbound = new InboundRepo(o.db);
+    this.limit = new SenderLimit(o.senderPerMinute);
     // Prepared once: building a transaction function costs more than a short command.
     this.runCommand = o.db.transaction((command: Command, ctx: CommandContext, args: string) => {
       const { sender } = ctx;
@@ -148,7 +145,7 @@ export class Dispatcher {
       return outcome;
     };
 
-    const throttled = this.throttle(`${msg.platform}:${msg.senderId}`, now);
+    const throttled = this.limit.check(`${msg.platform}:${msg.senderId}`, now);
     if (throttled === 'warn') replyText(render('slow-down', { limit: this.o.senderPerMinute }));
     if (throttled) return finish(null, 'throttled');
 
@@ -276,28 +273,5 @@ export class Dispatcher {
         }),
     };
     return ctx;
-  }
-
-  /** false: go on; 'warn': over the limit for the first time this minute; true: over, already told. */
-  private throttle(senderKey: string, now: number): boolean | 'warn' {
-    // Forget senders who have been quiet for a minute, so the map stays as small as the traffic.
-    // The sweep runs again only once the map has doubled since the last one: when more than 10,000
-    // people really did write within the minute, sweeping on every message would cost each message
-    // a walk over all of them.
-    if (this.recent.size > this.sweepAt) {
-      for (const [k, v] of this.recent) if ((v.times.at(-1) ?? 0) <= now - MINUTE) this.recent.delete(k);
-      this.sweepAt = Math.max(SENDERS_KEPT, 2 * this.recent.size);
-    }
-    const entry = this.recent.get(senderKey) ?? { times: [], warned: false };
-    entry.times = entry.times.filter((t) => t > now - MINUTE);
-    if (entry.times.length === 0) entry.warned = false;
-    this.recent.set(senderKey, entry);
-    if (entry.times.length >= this.o.senderPerMinute) {
-      if (entry.warned) return true;
-      entry.warned = true;
-      return 'warn';
-    }
-    entry.times.push(now);
-    return false;
   }
 }
