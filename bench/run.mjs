@@ -54,19 +54,23 @@ async function inboxWaiting(base) {
   return m ? Number(m[1]) : null;
 }
 
-/** Callbacks are acknowledged before they are processed: waits until the processed count stops growing. */
-async function settle(db, platform, since) {
+/**
+ * Callbacks are acknowledged before they are processed: waits until the server has nothing left in
+ * its inbox and the processed count has stopped growing. (The count alone can pause for seconds
+ * while the processor thread is started again, so it is not enough.)
+ */
+async function settle(db, platform, since, base) {
   const count = db.prepare('SELECT count(*) AS n FROM inbound_messages WHERE platform = ? AND received_at >= ?');
   let last = -1;
-  let stableAt = performance.now();
+  let changedAt = performance.now();
   const t0 = performance.now();
   for (;;) {
     const n = count.get(platform, since).n;
     if (n !== last) {
       last = n;
-      stableAt = performance.now();
-    } else if (performance.now() - stableAt > 1500) {
-      return { processed: n, ms: stableAt - t0 };
+      changedAt = performance.now();
+    } else if ((await inboxWaiting(base)) === 0) {
+      return { processed: n, ms: changedAt - t0 };
     }
     await sleep(200);
   }
@@ -97,8 +101,9 @@ async function callbackRun({ platform, env, core, bare, double }) {
   say(`${platform}: p50 ${fmt(steady.p50, 1)} ms, p99 ${fmt(steady.p99, 1)} ms; warming up flat out …`);
   const warmPool = makePool({ size: 30_000, tag: `${tag}w`, doubleBase: double.base });
   const warm = await fire({ base: server.base, pool: warmPool, connections: CONNECTIONS, duration: WARMUP_S });
-  // The pool holds one distinct request per expected request, with room to spare.
-  const size = Math.min(800_000, Math.ceil(warm.result.requests.average * DURATION * 1.6) + 10_000);
+  // The pool holds one distinct request per expected request, with room to spare (the warm-up can
+  // be half as fast as the run, while the code is still being compiled).
+  const size = Math.min(800_000, Math.ceil(warm.result.requests.average * DURATION * 3) + 20_000);
   say(`${platform}: warm-up ${fmt(warm.result.requests.average)} req/s; building ${fmt(size)} signed requests …`);
   const t = performance.now();
   const pool = makePool({ size, tag: `${tag}m`, doubleBase: double.base });
@@ -120,7 +125,7 @@ async function callbackRun({ platform, env, core, bare, double }) {
   const handledRps = (handledCount.get(platform, since).n - handled0) / DURATION;
   const waitingAtEnd = await inboxWaiting(server.base);
   say(`${platform}: callbacks ${fmt(cb.result.requests.average)} req/s; waiting for the queue to settle …`);
-  const settled = await settle(db, platform, since);
+  const settled = await settle(db, platform, since, server.base);
   const rss = rssMiB(server.proc.pid);
 
   // Every 200 must have made its ticket: the message id is stored with the ticket, in one transaction.
@@ -154,6 +159,8 @@ async function callbackRun({ platform, env, core, bare, double }) {
   const outbox = db.prepare('SELECT status, count(*) AS n FROM outbox WHERE created_at >= ? GROUP BY status').all(since);
   const doubleStats = await (await fetch(`${double.base}/__stats`)).json();
   await server.stop();
+  // A processor thread that died (and was started again) is worth knowing about.
+  const processorRestarts = readFileSync(join(DATA_DIR, `server-${platform}.log`), 'utf8').split('the message processor stopped unexpectedly').length - 1;
 
   const r = cb.result;
   return {
@@ -183,6 +190,7 @@ async function callbackRun({ platform, env, core, bare, double }) {
     created,
     outcomes: Object.fromEntries(outcomes.map((o) => [o.outcome, o.n])),
     settleMs: settled.ms,
+    processorRestarts,
     handledRps,
     waitingAtEnd,
     rss,
@@ -247,7 +255,7 @@ function resultsMarkdown(m, meta, res) {
     lines.push(
       `- ${c.platform}: ${fmt(c.total)} requests, statuses ${JSON.stringify(c.statuses)}, errors ${c.errors}, timeouts ${c.timeouts}, max latency ${fmt(c.max)} ms; ` +
         `pool of ${fmt(c.poolSize)} distinct requests (${fmt(c.repeats)} repeats); ${fmt(c.created)} tickets created in all: ${fmt(c.ok)} for the 200s of the steady, warm-up and main runs, ${fmt(c.created - c.ok)} for requests still in flight when a run ended; ` +
-        `outcomes ${JSON.stringify(c.outcomes)}; queue settled ${fmt(c.settleMs)} ms after the run; outbox rows queued ${JSON.stringify(c.outbox)}; sends seen by the double ${JSON.stringify(c.doubleStats)}.`,
+        `outcomes ${JSON.stringify(c.outcomes)}; queue settled ${fmt(c.settleMs)} ms after the run; processor restarts ${c.processorRestarts}; outbox rows queued ${JSON.stringify(c.outbox)}; sends seen by the double ${JSON.stringify(c.doubleStats)}.`,
     );
     if (c.missing.length) lines.push(`  - 200 without a ticket, e.g. ${JSON.stringify(c.missing)}`);
   }
