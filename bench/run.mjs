@@ -89,6 +89,9 @@ async function callbackRun({ platform, env, core, bare, double }) {
   const tag = Date.now().toString(36);
   const maxNoBefore = db.prepare('SELECT coalesce(max(no), 0) AS n FROM tickets').get().n;
   const since = Date.now() - 1000;
+  // Messages queued before (by the catch-up, or for the other platform in the previous run) are
+  // set aside: this server would only log that it cannot send them.
+  db.prepare("UPDATE outbox SET status = 'failed', last_error = 'set aside by the benchmark' WHERE status = 'pending'").run();
 
   const server = await startServer(env, `server-${platform}.log`);
   // The steady rate first, as a server in normal use would see it (a server that has just been
@@ -101,15 +104,16 @@ async function callbackRun({ platform, env, core, bare, double }) {
   say(`${platform}: p50 ${fmt(steady.p50, 1)} ms, p99 ${fmt(steady.p99, 1)} ms; warming up flat out …`);
   const warmPool = makePool({ size: 30_000, tag: `${tag}w`, doubleBase: double.base });
   const warm = await fire({ base: server.base, pool: warmPool, connections: CONNECTIONS, duration: WARMUP_S });
-  // The pool holds one distinct request per expected request, with room to spare (the warm-up can
-  // be half as fast as the run, while the code is still being compiled).
-  const size = Math.min(800_000, Math.ceil(warm.result.requests.average * DURATION * 3) + 20_000);
+  // The pool holds one distinct request per request the run can make, with room to spare: the
+  // warm-up, while the code is still being compiled, has been a quarter as fast as the run, so its
+  // rate is not trusted below 16,000 a second (a request repeated is a duplicate, cheaper to answer).
+  const size = Math.min(800_000, Math.ceil(Math.max(warm.result.requests.average * 3, 16_000) * DURATION) + 20_000);
   say(`${platform}: warm-up ${fmt(warm.result.requests.average)} req/s; building ${fmt(size)} signed requests …`);
   const t = performance.now();
   const pool = makePool({ size, tag: `${tag}m`, doubleBase: double.base });
   say(`${platform}: built in ${fmt(performance.now() - t)} ms; bare route ${DURATION} s …`);
   await fire({ base: bare.base, pool, path: '/bare', connections: CONNECTIONS, duration: WARMUP_S });
-  // CPU time per request is measured too: unlike requests/s it hardly moves when other processes
+  // CPU time per request is measured too: it moves less than requests/s when other processes
   // compete for the machine.
   let cpu0 = cpuMs(bare.proc.pid);
   const bareRun = await fire({ base: bare.base, pool, path: '/bare', connections: CONNECTIONS, duration: DURATION });
@@ -223,7 +227,9 @@ function resultsMarkdown(m, meta, res) {
   for (const c of res.callbacks) {
     const name = c.platform === 'wecom' ? 'WeCom' : 'DingTalk';
     lines.push(`| ${name} 报告 callbacks, ${CONNECTIONS} connections, ${DURATION} s | ${fmt(c.rps)} req/s (bare route ${fmt(c.bareRps)} req/s) | | |`);
-    lines.push(`| ${name}: callback ÷ bare | **${fmt(c.ratio * 100)} %** | ≥ 30 % (aim 50 %) | ${verdict(c.ratio >= TARGETS.ratio)} |`);
+    // A run that repeated requests measured duplicates too: its figures do not count.
+    const clean = c.repeats === 0 ? '' : `**not clean: ${fmt(c.repeats)} requests repeated**`;
+    lines.push(`| ${name}: callback ÷ bare | **${fmt(c.ratio * 100)} %** | ≥ 30 % (aim 50 %) | ${clean || verdict(c.ratio >= TARGETS.ratio)} |`);
     lines.push(`| ${name}: messages handled (tickets made) during that run | ${fmt(c.handledRps)} a second; ${fmt(c.waitingAtEnd)} stored and waiting at its end, all handled ${fmt(c.settleMs / 1000, 1)} s later | | |`);
     lines.push(`| ${name}: latency p50 / p99, ${CONNECTIONS} connections flat out | ${fmt(c.p50, 1)} / **${fmt(c.p99, 1)} ms** (bare ${fmt(c.bareP50, 1)} / ${fmt(c.bareP99, 1)} ms) | p99 < 20 ms | ${verdict(c.p99 < TARGETS.p99)} |`);
     lines.push(`| ${name}: latency p50 / p99 at a steady ${STEADY_RATE} callbacks/s | ${fmt(c.steadyP50, 1)} / **${fmt(c.steadyP99, 1)} ms** | p99 < 20 ms | ${verdict(c.steadyP99 < TARGETS.p99)} |`);
@@ -280,7 +286,7 @@ function printTable(res) {
   const rows = [];
   for (const c of res.callbacks) {
     rows.push([`${c.platform} callbacks`, `${fmt(c.rps)} req/s`, `bare ${fmt(c.bareRps)} req/s`]);
-    rows.push([`${c.platform} callback ÷ bare`, `${fmt(c.ratio * 100)} %`, '≥ 30 %']);
+    rows.push([`${c.platform} callback ÷ bare`, `${fmt(c.ratio * 100)} %`, c.repeats === 0 ? '≥ 30 %' : `NOT CLEAN: ${fmt(c.repeats)} repeated`]);
     rows.push([`${c.platform} handled during the run`, `${fmt(c.handledRps)}/s`, `${fmt(c.waitingAtEnd)} waiting at the end`]);
     rows.push([`${c.platform} p50 / p99 at ${STEADY_RATE}/s`, `${fmt(c.steadyP50, 1)} / ${fmt(c.steadyP99, 1)} ms`, '']);
     rows.push([`${c.platform} server CPU/request`, `${fmt(c.cpuUs)} µs`, `bare ${fmt(c.bareCpuUs)} µs`]);
