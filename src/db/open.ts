@@ -49,7 +49,7 @@ export function migrate(db: Db, migrations = loadMigrations()): void {
 }
 
 /** How long a write waits for another connection's write lock before failing (SQLITE_BUSY). */
-const BUSY_TIMEOUT_MS = 5000;
+export const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Runs `write` (a transaction) without waiting for the write lock: false, with nothing written, when

@@ -154,15 +154,6 @@ export class OutboxRepo {
     return this.s.nextDue.get()?.t ?? null;
   }
 
-  markSent(id: number, now: number): void {
-    this.s.sent.run(now, id);
-  }
-
-  /** Marks several messages sent in one transaction. */
-  markSentMany(sent: readonly { id: number; at: number }[]): void {
-    this.markAll(sent);
-  }
-
   /**
    * Marks several messages sent in one transaction if the write lock is free; false, with nothing
    * marked, when another connection holds it.

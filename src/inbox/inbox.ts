@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { BUSY_TIMEOUT_MS } from '../db/open.js';
 import type { IncomingMessage } from '../platforms/types.js';
 
 /** Where the inbox of a database lives: beside it, `lianbao.db` → `lianbao.inbox.db`. */
@@ -103,7 +104,7 @@ export function openInbox(path: string): Database.Database {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // The inbox is written at its end and read just behind it: 1 MB of page cache is plenty.
   db.pragma(`cache_size = -${INBOX_CACHE_KIB}`);
   // AUTOINCREMENT: ids must never be used again once handled messages are pruned, since the
