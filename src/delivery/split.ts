@@ -1,42 +1,53 @@
-const encoder = new TextEncoder();
-
-function bytes(s: string): number {
-  return encoder.encode(s).length;
+/** UTF-8 bytes of one code point. */
+function width(cp: number): number {
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
 /**
  * Splits a message into parts of at most `maxBytes` UTF-8 bytes, at line breaks where it can,
  * so that nothing is cut off (SPEC §8: split, never truncate). A single line longer than the
- * limit is cut between characters.
+ * limit is cut between characters. Linear in the text's length: each line's size is counted
+ * once, and a long line is walked once (SPEC §9).
  */
 export function splitText(text: string, maxBytes: number): string[] {
-  if (bytes(text) <= maxBytes) return [text];
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return [text];
   const parts: string[] = [];
   let current = '';
+  let currentBytes = 0;
   const push = () => {
     if (current.trim() !== '') parts.push(current.replace(/\n+$/, ''));
     current = '';
+    currentBytes = 0;
   };
   for (const line of text.split('\n')) {
-    const candidate = current === '' ? line : `${current}\n${line}`;
-    if (bytes(candidate) <= maxBytes) {
-      current = candidate;
+    const lineBytes = Buffer.byteLength(line, 'utf8');
+    const joined = current === '' ? lineBytes : currentBytes + 1 + lineBytes;
+    if (joined <= maxBytes) {
+      current = current === '' ? line : `${current}\n${line}`;
+      currentBytes = joined;
       continue;
     }
     push();
-    if (bytes(line) <= maxBytes) {
+    if (lineBytes <= maxBytes) {
       current = line;
+      currentBytes = lineBytes;
       continue;
     }
-    let chunk = '';
-    for (const ch of line) {
-      if (bytes(chunk + ch) > maxBytes) {
-        parts.push(chunk);
-        chunk = '';
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < line.length; ) {
+      const cp = line.codePointAt(i)!;
+      const w = width(cp);
+      if (bytes + w > maxBytes) {
+        parts.push(line.slice(start, i));
+        start = i;
+        bytes = 0;
       }
-      chunk += ch;
+      bytes += w;
+      i += cp > 0xffff ? 2 : 1;
     }
-    current = chunk;
+    current = line.slice(start);
+    currentBytes = bytes;
   }
   push();
   return parts;

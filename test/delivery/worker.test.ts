@@ -6,7 +6,6 @@ import { FixedClock } from '../../src/clock.js';
 import { openDb } from '../../src/db/open.js';
 import { OutboxRepo } from '../../src/db/outbox-repo.js';
 import { DeliveryWorker, retryDelay } from '../../src/delivery/worker.js';
-import { splitText } from '../../src/delivery/split.js';
 import { createLogger } from '../../src/log.js';
 import type { OutboundMessage, PlatformAdapter, SendResult } from '../../src/platforms/types.js';
 
@@ -165,6 +164,42 @@ describe('delivery worker', () => {
     }
   });
 
+  // SPEC §9: nothing is sent twice because the database cannot be written. `query_only` makes the
+  // connection refuse writes the way a database file restored read-only (owned by root) does.
+  it('when a send cannot be recorded, sends nothing more (not even that message again) until it can, and says why', async () => {
+    const s = setup(() => ({ ok: true }), undefined, 10);
+    s.queue('a', 'a1');
+    s.queue('a', 'a2');
+    s.queue('b', 'b1');
+    s.db.pragma('query_only = 1');
+    s.worker.start();
+    await expect.poll(() => s.sent.length).toBeGreaterThan(0);
+    await expect.poll(() => s.worker.problem()).toMatch(/sending is paused.*readonly/);
+    // Polls go on meanwhile; nothing goes out again, and a2 waits behind the unrecorded a1.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.sent.map((m) => m.text).sort()).toEqual(['a1', 'b1']);
+    s.db.pragma('query_only = 0');
+    await expect.poll(() => s.outbox.counts(), { timeout: 5_000 }).toEqual({ pending: 0, sent: 3, failed: 0 });
+    expect(s.worker.problem()).toBeUndefined();
+    expect(s.sent.map((m) => m.text).sort()).toEqual(['a1', 'a2', 'b1']);
+    await s.worker.stop();
+  });
+
+  it('when a failed send cannot be scheduled for a retry, does not send it again at once', async () => {
+    let calls = 0;
+    const s = setup(() => (calls++, { ok: false, retryable: true, error: 'HTTP 500' }), undefined, 10);
+    s.queue('a', 'a1');
+    s.db.pragma('query_only = 1');
+    s.worker.start();
+    await expect.poll(() => s.worker.problem()).toMatch(/sending is paused/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(calls).toBe(1);
+    s.db.pragma('query_only = 0');
+    await expect.poll(() => s.outbox.list('pending')[0]?.attempts).toBe(1);
+    expect(s.worker.problem()).toBeUndefined();
+    await s.worker.stop();
+  });
+
   it('sends what a previous process left pending (restart)', async () => {
     const s = setup(() => ({ ok: true }));
     s.queue('a', 'left over');
@@ -177,21 +212,5 @@ describe('delivery worker', () => {
     });
     await again.drain();
     expect(s.sent.map((m) => m.text)).toEqual(['left over']);
-  });
-});
-
-describe('splitText', () => {
-  it('splits at line breaks within the byte limit, losing nothing', () => {
-    const lines = Array.from({ length: 300 }, (_, i) => `#${i} 村民堵路阻工，车辆进不去`);
-    const parts = splitText(lines.join('\n'), 4096);
-    expect(parts.length).toBeGreaterThan(1);
-    for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(4096);
-    expect(parts.join('\n')).toBe(lines.join('\n'));
-  });
-
-  it('cuts a single over-long line between characters', () => {
-    const parts = splitText('阻'.repeat(3000), 4096);
-    expect(parts.join('')).toBe('阻'.repeat(3000));
-    for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(4096);
   });
 });
