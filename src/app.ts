@@ -3,7 +3,7 @@ import type { Core } from './core.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { createMetrics } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
-import type { InboundDeps } from './platforms/inbound.js';
+import { boundMessage, type InboundDeps } from './platforms/inbound.js';
 import type { IncomingMessage } from './platforms/types.js';
 import { playgroundRoutes } from './platforms/playground/index.js';
 import { wecomRoutes } from './platforms/wecom/index.js';
@@ -24,8 +24,8 @@ export interface AppOptions {
   accept?: (msg: IncomingMessage) => Promise<unknown>;
   /** Further reasons for /readyz to say the server is not ready. */
   problems?: () => (string | undefined)[];
-  /** Messages stored and not yet handled, for /metrics. */
-  waiting?: () => number;
+  /** The inbox's figures for /metrics: messages stored and not yet handled, and those set aside. */
+  inbox?: { waiting(): number; setAside(): number };
 }
 
 export async function buildApp(core: Core, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -73,12 +73,14 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
       problems.push(`database not writable: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (core.platforms.length === 0) problems.push('no platform configured and the playground is off');
+    const sending = core.worker.problem();
+    if (sending) problems.push(sending);
     for (const p of opts.problems?.() ?? []) if (p) problems.push(p);
     if (problems.length > 0) return reply.code(503).send({ ok: false, problems });
     return { ok: true, platforms: core.platforms };
   });
 
-  const metrics = createMetrics(core, opts.waiting);
+  const metrics = createMetrics(core, opts.inbox);
   app.get('/metrics', async (_req, reply) => {
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -87,7 +89,8 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     if (platform) metrics.callback(platform, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  const inbound: InboundDeps = { handle: opts.accept ?? ((msg) => core.dispatcher.submit(msg)), clock: core.clock };
+  const accept = opts.accept ?? ((msg: IncomingMessage) => core.dispatcher.submit(msg));
+  const inbound: InboundDeps = { handle: (msg) => accept(boundMessage(msg)), clock: core.clock };
   if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
   if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
   if (core.config.playground.enabled) await app.register(playgroundRoutes, { core });

@@ -22,6 +22,9 @@ const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 const MINUTE = 60_000;
 /** Marks that found the write lock taken are tried again after this long. */
 const MARK_RETRY_MS = 3;
+/** Records that failed for another reason (a read-only or full database) are tried again after this long, doubling. */
+const RECORD_RETRY_FIRST_MS = 1_000;
+const RECORD_RETRY_MAX_MS = 30_000;
 /** Marks blocked this long are worth a line in the log. */
 const MARKS_BLOCKED_WARN_MS = 5_000;
 
@@ -66,6 +69,14 @@ export class DeliveryWorker {
   /** Since when the marks have found the write lock taken (performance.now()), and whether that was logged. */
   private marksBlockedSince: number | undefined;
   private marksBlockedWarned = false;
+  /**
+   * Set while the outcome of sends cannot be written to the database (read-only, full, broken):
+   * no new send starts, since a message sent and not recorded would be sent again and again.
+   */
+  private unrecorded: { since: number; error: string; retryMs: number } | undefined;
+  /** Outcomes other than "sent" (a retry, a failure) waiting to be written. */
+  private readonly toRecord: { write: () => void; done: () => void }[] = [];
+  private recordTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: WorkerOptions) {
     this.pollMs = o.pollMs ?? 1_000;
@@ -81,6 +92,9 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // Sends whose outcome cannot be written would keep their lanes busy for ever: they are left
+    // as they are, pending in the table (at-least-once: they go out again after the restart).
+    if (this.unrecorded) return;
     await Promise.all(this.inFlight.values());
   }
 
@@ -99,9 +113,19 @@ export class DeliveryWorker {
 
   private run(): void {
     if (this.stopped) return;
-    const roomAt = this.pump();
     if (this.timer) clearTimeout(this.timer);
-    const next = this.o.outbox.nextDueAt();
+    let roomAt: number | undefined;
+    let next: number | null;
+    try {
+      roomAt = this.pump();
+      next = this.o.outbox.nextDueAt();
+    } catch (err) {
+      // The outbox cannot be read: nothing is lost (it is all in the table); look again later.
+      this.o.log.error({ err }, 'the outbox cannot be read; trying again in a moment');
+      this.timer = setTimeout(() => this.run(), this.pollMs);
+      this.timer.unref();
+      return;
+    }
     const now = this.o.clock.now().getTime();
     // Messages due now are either being sent (each send's end looks again) or held back by a rate
     // limit: then the next look is when the first such lane has room, not a busy poll meanwhile.
@@ -123,6 +147,8 @@ export class DeliveryWorker {
   async drain(): Promise<void> {
     for (;;) {
       this.pump();
+      // Sends whose outcome cannot be written keep their lanes busy: there is nothing to wait for.
+      if (this.unrecorded) throw new Error(`sent messages cannot be recorded: ${this.unrecorded.error}`);
       if (this.inFlight.size === 0) return;
       await Promise.race(this.inFlight.values());
     }
@@ -133,7 +159,7 @@ export class DeliveryWorker {
    * Returns when the first lane held back by its rate limit will have room again, if any was.
    */
   private pump(): number | undefined {
-    if (this.stopped) return undefined;
+    if (this.stopped || this.unrecorded) return undefined;
     const now = this.o.clock.now().getTime();
     let roomAt: number | undefined;
     for (const m of this.o.outbox.due(now, 500, this.inFlight)) {
@@ -200,12 +226,82 @@ export class DeliveryWorker {
         return;
       }
     } catch (err) {
-      this.o.log.error({ err, outboxIds: batch.map((b) => b.id) }, 'sent messages could not be marked sent; they will be sent again');
+      // Not a lock held for a moment: the database refuses the write. The messages went out, so
+      // they must not go out again: their lanes stay busy and nothing else is sent until the
+      // marks are written (SPEC §9).
+      this.toMark.unshift(...batch);
+      this.cannotRecord(err, batch.map((b) => b.id));
+      return;
     }
     this.marksBlockedSince = undefined;
     this.marksBlockedWarned = false;
+    this.recorded();
     for (const b of batch) b.done();
   };
+
+  /**
+   * Why sending is paused, for /readyz; undefined while sends are recorded as they should be.
+   */
+  problem(): string | undefined {
+    if (!this.unrecorded) return undefined;
+    return `sending is paused: sent messages cannot be recorded in the database (${this.unrecorded.error}); check that the database file and its folder are writable by the server's user and the disk is not full`;
+  }
+
+  /** Enters (or stays in) the paused state and tries the waiting writes again later, backing off. */
+  private cannotRecord(err: unknown, outboxIds: number[]): void {
+    const error = err instanceof Error ? err.message : String(err);
+    if (!this.unrecorded) {
+      this.unrecorded = { since: this.o.clock.now().getTime(), error, retryMs: RECORD_RETRY_FIRST_MS };
+      this.o.log.error(
+        { err, outboxIds },
+        'sent messages cannot be recorded in the database: sending is paused so that nothing goes out twice; check the database file',
+      );
+    } else {
+      this.unrecorded.error = error;
+      this.unrecorded.retryMs = Math.min(this.unrecorded.retryMs * 2, RECORD_RETRY_MAX_MS);
+    }
+    if (this.recordTimer) return;
+    this.recordTimer = setTimeout(() => {
+      this.recordTimer = undefined;
+      if (this.toMark.length > 0) this.flushMarks();
+      this.flushRecords();
+    }, this.unrecorded.retryMs);
+    this.recordTimer.unref();
+  }
+
+  /** Leaves the paused state once every waiting write has gone through. */
+  private recorded(): void {
+    if (!this.unrecorded || this.toMark.length > 0 || this.toRecord.length > 0) return;
+    this.o.log.info({ pausedMs: this.o.clock.now().getTime() - this.unrecorded.since }, 'sent messages are recorded again: sending resumes');
+    this.unrecorded = undefined;
+    if (this.started) this.pumpSoon();
+  }
+
+  /**
+   * Writes a send's outcome other than "sent" (a retry later, a failure for good); resolves once
+   * it is written, the message's lane busy until then, so it is never sent again in between.
+   */
+  private record(write: () => void): Promise<void> {
+    return new Promise((done) => {
+      this.toRecord.push({ write, done });
+      if (this.toRecord.length === 1 && !this.recordTimer) this.flushRecords();
+    });
+  }
+
+  private flushRecords(): void {
+    while (this.toRecord.length > 0) {
+      const r = this.toRecord[0]!;
+      try {
+        r.write();
+      } catch (err) {
+        this.cannotRecord(err, []);
+        return;
+      }
+      this.toRecord.shift();
+      r.done();
+    }
+    this.recorded();
+  }
 
   /** When the message's lane has room in its rate limit: `now` or earlier if it has room now. */
   private roomAt(m: OutboxItem, now: number): number {
@@ -251,10 +347,10 @@ export class DeliveryWorker {
     const attempt = m.attempts + 1;
     if (result.retryable && now - m.createdAt < GIVE_UP_AFTER_MS) {
       const at = now + retryDelay(attempt);
-      this.o.outbox.scheduleRetry(m.id, at, result.error);
+      await this.record(() => this.o.outbox.scheduleRetry(m.id, at, result.error));
       log.warn({ ...where, attempt, retryAt: new Date(at).toISOString(), error: result.error }, 'send failed, will retry');
     } else {
-      this.o.outbox.markFailed(m.id, result.error);
+      await this.record(() => this.o.outbox.markFailed(m.id, result.error));
       log.error({ ...where, attempt, destination: shown.destination, error: result.error }, 'send failed for good; see `lianbao outbox`');
     }
   }
