@@ -3,6 +3,7 @@ import type { OutboxRepo } from '../db/outbox-repo.js';
 import type { RosterRepo } from '../db/roster-repo.js';
 import type { Person } from '../tickets/model.js';
 import { MENTION_RE, type IncomingMessage, type OutboundMessage, type Platform } from '../platforms/types.js';
+import { escapeUserText } from '../templates.js';
 import { splitText } from './split.js';
 
 /**
@@ -12,11 +13,26 @@ import { splitText } from './split.js';
  * `@名字` where that person has no account on it.
  */
 export function mentionPerson(p: Pick<Person, 'id' | 'name'>): string {
-  return `<@p:${p.id}|${p.name}>`;
+  return `<@p:${tokenId(p.id)}|${tokenName(p.name)}>`;
 }
 
 export function mentionUser(platform: string, userId: string, name: string): string {
-  return `<@${platform}:${userId}|${name}>`;
+  // An id that could not be part of a token is nobody the platform knows: the name is shown instead.
+  if (!/^[^<>|@\s]+$/.test(userId)) return `@${escapeUserText(tokenName(name))}`;
+  return `<@${platform}:${userId}|${tokenName(name)}>`;
+}
+
+/**
+ * The parts of a mention token: without the characters that end or split a token, so that a name
+ * (a platform's display name is whatever its owner typed) cannot close the token early and open
+ * another one, a mention of somebody else.
+ */
+function tokenName(s: string): string {
+  return s.replace(/[<>|\s]+/g, ' ').trim() || '?';
+}
+
+function tokenId(s: string): string {
+  return s.replace(/[<>|@\s]+/g, '') || '?';
 }
 
 export interface NotifierOptions {
@@ -182,9 +198,11 @@ export class Notifier {
       } else if (scope === platform) {
         userId = id;
       }
-      if (!userId) return `@${display}`;
+      // The name is shown as text: whatever it holds, it is not markup.
+      const shown = escapeUserText(display);
+      if (!userId) return `@${shown}`;
       if (!mentions.includes(userId)) mentions.push(userId);
-      return `<@${userId}|${display}>`;
+      return `<@${userId}|${shown}>`;
     });
     return { text: out, mentions };
   }

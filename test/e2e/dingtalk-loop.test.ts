@@ -74,7 +74,7 @@ describe('DingTalk HTTP callbacks', () => {
   };
 
   it('runs report → claim → resolve → accept, replying through each sessionWebhook', async () => {
-    await closedLoop(overHttp, server.databasePath, '[HTTP]');
+    await closedLoop(overHttp, server.databasePath, '【HTTP】');
   }, 45_000);
 
   it('sends to the group through the robot API when the sessionWebhook is not on DINGTALK_OAPI_BASE', async () => {
@@ -85,7 +85,7 @@ describe('DingTalk HTTP callbacks', () => {
       text: '报告 [外部地址] 工地电缆被偷',
       sessionWebhook: 'http://198.51.100.7/robot/sendBySession?session=elsewhere',
     });
-    const [sent] = await double.waitForMessages(1, (m) => m.text.includes('[外部地址]'));
+    const [sent] = await double.waitForMessages(1, (m) => m.text.includes('［外部地址］'));
     expect(sent).toMatchObject({ via: 'dingtalk-group', to: `cid:${CID}` });
     const call = sent!.request;
     expect(call.headers['x-acs-dingtalk-access-token']).toBe('double-dingtalk-access-token');
@@ -117,7 +117,7 @@ describe('DingTalk Stream mode', () => {
     const open = double.requests.filter((r) => r.path === '/v1.0/gateway/connections/open');
     expect(open.length).toBeGreaterThan(0);
     expect(open[0]!.body).toMatchObject({ clientId: 'dinge2eappkey', clientSecret: 'e2e-dingtalk-app-secret-0123456789abcdefghijklmnop' });
-    await closedLoop(overStream, server.databasePath, '[STREAM]');
+    await closedLoop(overStream, server.databasePath, '【STREAM】');
   }, 45_000);
 
   it('processes a redelivered message (same msgId) once', async () => {
@@ -129,10 +129,10 @@ describe('DingTalk Stream mode', () => {
       sessionWebhook: double.dingtalkSessionWebhook(CID),
     };
     await overStream(m);
-    await double.waitForMessages(1, (d) => d.text.includes('[重投]'));
+    await double.waitForMessages(1, (d) => d.text.includes('［重投］'));
     await overStream(m);
     await server.waitForLogs('the redelivery handled', (l) => l.msgId === m.msgId && l.result === 'duplicate');
-    expect(double.messages((d) => d.text.includes('[重投]'))).toHaveLength(1);
+    expect(double.messages((d) => d.text.includes('［重投］'))).toHaveLength(1);
     expect(queryDb(server.databasePath, "SELECT no FROM tickets WHERE description LIKE '%[重投]%'")).toHaveLength(1);
   }, 30_000);
 

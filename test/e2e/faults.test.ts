@@ -106,20 +106,21 @@ function inProjectGroups(m: DeliveredMessage): boolean {
 
 /** The markers of the delivered messages that carry one starting with `prefix`, in order of arrival. */
 function markersIn(messages: DeliveredMessage[], prefix: string): string[] {
-  return messages.flatMap((m) => [...m.text.matchAll(new RegExp(`\\[(${prefix}[^\\]]*)\\]`, 'g'))].map((x) => x[1] ?? ''));
+  // The marker is user text: the bot shows its brackets full-width (［…］), as it does all markup.
+  return messages.flatMap((m) => [...m.text.matchAll(new RegExp(`［(${prefix}[^］]*)］`, 'g'))].map((x) => x[1] ?? ''));
 }
 
 /** Waits until the outbox holds nothing unsent for the tagged messages: after that, nothing more can arrive. */
 async function settled(prefix: string): Promise<void> {
   await waitFor(`every [${prefix}…] message sent`, () => {
-    const left = queryDb(server.databasePath, "SELECT id FROM outbox WHERE status != 'sent' AND body LIKE ?", `%[${prefix}%`);
+    const left = queryDb(server.databasePath, "SELECT id FROM outbox WHERE status != 'sent' AND body LIKE ?", `%［${prefix}%`);
     return left.length === 0;
   }, { timeoutMs: 30_000 });
 }
 
 /** The tagged markers each group of XM00<project> received, in order of arrival. */
 function received(platform: 'wecom' | 'dingtalk', project: 1 | 2, prefix: string): string[] {
-  return markersIn(double.messages((m) => inGroup(platform, project)(m) && m.text.includes(`[${prefix}`)), prefix);
+  return markersIn(double.messages((m) => inGroup(platform, project)(m) && m.text.includes(`［${prefix}`)), prefix);
 }
 
 function tickets(marker: string): number {
@@ -128,7 +129,7 @@ function tickets(marker: string): number {
 
 describe('delivery through platform failures', () => {
   it('sends every message once and in order per group after 500s, a timeout and rate limits', async () => {
-    const isTest = (text: string) => text.includes('[F-');
+    const isTest = (text: string) => text.includes('［F-');
     double.misbehave('wecom', [
       { kind: 'http500', times: 1, match: isTest },
       { kind: 'hang', times: 1, match: isTest },
@@ -166,13 +167,13 @@ describe('delivery through platform failures', () => {
   }, 60_000);
 
   it("a send hanging at one platform does not hold up the other platform's messages", async () => {
-    double.misbehave('dingtalk', [{ kind: 'hang', match: (t) => t.includes('[H-1]'), via: ['dingtalk-session'] }]);
+    double.misbehave('dingtalk', [{ kind: 'hang', match: (t) => t.includes('［H-1］'), via: ['dingtalk-session'] }]);
     await report({ marker: 'H-1', platform: 'dingtalk', sender: 'staff-chen' });
     const hung = await waitFor('the DingTalk reply to hang', () =>
-      double.requests.find((r) => r.outcome === 'hang' && JSON.stringify(r.body ?? '').includes('[H-1]')),
+      double.requests.find((r) => r.outcome === 'hang' && JSON.stringify(r.body ?? '').includes('［H-1］')),
     );
     await report({ marker: 'H-2', platform: 'wecom', sender: 'chenjl' });
-    const [reply] = await double.waitForMessages(1, (m) => m.platform === 'wecom' && m.text.includes('[H-2]'), 20_000);
+    const [reply] = await double.waitForMessages(1, (m) => m.platform === 'wecom' && m.text.includes('［H-2］'), 20_000);
     // The WeCom reply has nothing to wait for: it must arrive while the DingTalk send still hangs.
     expect(hung.closedAt === undefined || reply!.at < hung.closedAt).toBe(true);
   }, 30_000);
@@ -180,7 +181,7 @@ describe('delivery through platform failures', () => {
 
 describe('crashes and restarts on the same database', () => {
   it('sends what was pending when the process was killed, once each, after the restart', async () => {
-    const isTest = (text: string) => text.includes('[K-');
+    const isTest = (text: string) => text.includes('［K-');
     // The platforms stop answering: sends hang and the outbox fills.
     double.misbehave('wecom', [{ kind: 'hang', match: isTest }]);
     double.misbehave('dingtalk', [{ kind: 'hang', match: isTest }]);
@@ -279,7 +280,7 @@ describe('crashes and restarts on the same database', () => {
     const statuses = await Promise.all(all.map(({ cb }) => postCallback(server.base, cb, 30_000)));
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
 
-    await double.waitForMessages(200, (m) => m.via === 'wecom-response-url' && m.text.includes('[C-'), 55_000);
+    await double.waitForMessages(200, (m) => m.via === 'wecom-response-url' && m.text.includes('［C-'), 55_000);
     await settled('C-');
     const replies = markersIn(double.messages((m) => m.via === 'wecom-response-url'), 'C-');
     expect(replies).toHaveLength(200);
@@ -300,7 +301,7 @@ describe('crashes and restarts on the same database', () => {
     double.setDelay(300);
     const markers = ['T-1', 'T-2', 'T-3', 'T-4'];
     for (const marker of markers) await report({ marker, platform: 'wecom', sender: 'chenjl' });
-    await waitFor('a send in flight', () => double.requests.some((r) => JSON.stringify(r.body ?? '').includes('[T-')));
+    await waitFor('a send in flight', () => double.requests.some((r) => JSON.stringify(r.body ?? '').includes('［T-')));
 
     const stopped = server;
     const exit = await stopped.stop('SIGTERM');
@@ -309,7 +310,7 @@ describe('crashes and restarts on the same database', () => {
     expect(stopped.logs.filter((l) => l.msg === 'stopped')).toHaveLength(1);
 
     server = await stopped.restart();
-    await double.waitForMessages(8, (m) => inProjectGroups(m) && m.text.includes('[T-'), 30_000);
+    await double.waitForMessages(8, (m) => inProjectGroups(m) && m.text.includes('［T-'), 30_000);
     await settled('T-');
     expect(received('wecom', 1, 'T-')).toEqual(markers);
     expect(received('dingtalk', 1, 'T-')).toEqual(markers);

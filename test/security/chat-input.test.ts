@@ -114,7 +114,7 @@ describe('a forged mention in user text never becomes a real mention', () => {
     expect(mentioned).not.toContain('lij');
     expect(mentioned).not.toContain('staff-li');
     // The user's words arrive, shown as text.
-    expect(sent.some((b) => b.includes('＜@p:li|李局长>'))).toBe(true);
+    expect(sent.some((b) => b.includes('＜@p:li｜李局长＞'))).toBe(true);
     // The control: the project officer the reply asks to claim is mentioned for real.
     expect(sent.some((b) => b.includes('<@wangjg>'))).toBe(true);
     expect(mentioned).toContain('staff-wang');
