@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDb, type Db } from './db/open.js';
 import { OutboxRepo } from './db/outbox-repo.js';
+import { inboxPathFor, openInbox } from './inbox/inbox.js';
+import { SetAside } from './inbox/set-aside.js';
 import { RosterError } from './roster/parse.js';
 import { importRosterCommand } from './roster/import.js';
 import { systemClock } from './clock.js';
@@ -35,6 +37,10 @@ Usage:
                                         export a month: csv (default) = one row per ticket received
                                         that month, or the figures with --figures, to stdout or FILE;
                                         xlsx (needs --out) = a sheet of tickets and one per breakdown
+  lianbao inbox [list|show <id>|retry <id>|drop <id>]
+                                        messages set aside because handling them failed again
+                                        and again: list them, show one, put one back in the
+                                        queue, or forget it
   lianbao backup <file>                 online backup of the SQLite database
   lianbao doctor                        check the configuration and reach each platform
 
@@ -87,6 +93,48 @@ function cmdOutbox(config: Config, args: string[], out: Out): void {
       out(`#${m.id}\t${status}\t${m.platform} ${m.kind} → ${m.to || m.chatId || ''}\tattempts ${m.attempts}\t${formatTime(m.createdAt)}\t${m.lastError ?? ''}\t${first}`);
     }
   });
+}
+
+/** `lianbao inbox`: the messages set aside (SPEC §9). */
+function cmdInbox(config: Config, args: string[], out: Out): void {
+  const [sub = 'list', idText, ...extra] = args;
+  if (!['list', 'show', 'retry', 'drop'].includes(sub) || extra.length > 0 || (sub === 'list') !== (idText === undefined)) {
+    throw new UsageError('usage: lianbao inbox [list | show <id> | retry <id> | drop <id>]');
+  }
+  if (config.databasePath === ':memory:') throw new UsageError('an in-memory database (DATABASE_PATH=:memory:) has no inbox');
+  const db = openInbox(inboxPathFor(config.databasePath));
+  try {
+    const setAside = new SetAside(db);
+    if (sub === 'list') {
+      const rows = setAside.list();
+      out(rows.length === 0 ? '没有搁置的消息' : `搁置的消息 ${setAside.count()} 条（lianbao inbox show <id> 查看，retry <id> 重新处理，drop <id> 删除）：`);
+      for (const r of rows) {
+        const m = r.message;
+        const text = m ? [...m.text.replace(/\s+/g, ' ')].slice(0, 40).join('') : '（无法读取）';
+        out(`${r.id}\t${formatTime(r.setAsideAt)}\t${m ? `${m.platform} ${m.chatId} ${m.senderId}` : ''}\t尝试${r.tries}次\t${r.reason}\t${text}`);
+      }
+      return;
+    }
+    const id = Number(idText);
+    if (!Number.isInteger(id) || id <= 0) throw new UsageError(`"${idText}" is not a message id: lianbao inbox lists them`);
+    const row = setAside.get(id);
+    if (!row) throw new UsageError(`没有编号为 ${id} 的搁置消息（lianbao inbox 列出全部）`);
+    if (sub === 'show') {
+      out(`编号 ${row.id}，收到 ${formatTime(row.receivedAt)}，搁置 ${formatTime(row.setAsideAt)}，尝试 ${row.tries} 次`);
+      out(`原因：${row.reason}`);
+      out(row.message ? JSON.stringify(row.message, null, 2) : row.raw);
+      return;
+    }
+    if (sub === 'retry') {
+      setAside.retry(id, systemClock.now().getTime());
+      out(`消息 ${id} 已放回队列末尾，运行中的服务器会在几秒内处理它（已处理过的消息不会重复生效）`);
+      return;
+    }
+    setAside.drop(id);
+    out(`消息 ${id} 已删除`);
+  } finally {
+    db.close();
+  }
 }
 
 /** An ISO-8601 time; written without an offset it is Beijing time, like everything lianbao shows. */
@@ -231,6 +279,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         return 0;
       case 'outbox':
         cmdOutbox(config, rest, out);
+        return 0;
+      case 'inbox':
+        cmdInbox(config, rest, out);
         return 0;
       case 'jobs':
         return await cmdJobs(config, rest, out);

@@ -6,15 +6,23 @@ import { CURRENT_DEADLINE_SQL } from './db/tickets-repo.js';
  * Prometheus metrics (SPEC §10). Ticket and outbox figures are read from the database when
  * scraped, so they are right even when another process (the CLI) changed the data.
  */
-export function createMetrics(core: Core, waiting?: () => number) {
+export function createMetrics(core: Core, inbox?: { waiting(): number; setAside(): number }) {
   const registry = new Registry();
-  if (waiting) {
+  if (inbox) {
     new Gauge({
       name: 'lianbao_inbox_waiting',
       help: 'Platform messages acknowledged and stored, not yet handled',
       registers: [registry],
       collect() {
-        this.set(waiting());
+        this.set(inbox.waiting());
+      },
+    });
+    new Gauge({
+      name: 'lianbao_inbox_set_aside',
+      help: 'Platform messages set aside because handling them failed again and again (see `lianbao inbox`)',
+      registers: [registry],
+      collect() {
+        this.set(inbox.setAside());
       },
     });
   }

@@ -2,7 +2,9 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BUSY_TIMEOUT_MS } from '../db/open.js';
+import { boundMessage } from '../platforms/inbound.js';
 import type { IncomingMessage } from '../platforms/types.js';
+import { SET_ASIDE_SCHEMA, SetAside } from './set-aside.js';
 
 /** Where the inbox of a database lives: beside it, `lianbao.db` → `lianbao.inbox.db`. */
 export function inboxPathFor(databasePath: string): string {
@@ -18,7 +20,8 @@ const CHECKPOINT_EVERY = 16;
 
 export interface InboxRow {
   id: number;
-  message: IncomingMessage;
+  /** undefined when the stored text is not a message (a damaged row): it is set aside unread */
+  message: IncomingMessage | undefined;
 }
 
 /**
@@ -91,6 +94,13 @@ export class Inbox {
     return this.s.countAfter.get(id)!.n;
   }
 
+  /** Messages set aside because they could not be handled (`lianbao inbox`). */
+  setAsideCount(): number {
+    return (this.setAside ??= new SetAside(this.db)).count();
+  }
+
+  private setAside: SetAside | undefined;
+
   close(): void {
     this.db.close();
   }
@@ -112,23 +122,56 @@ export function openInbox(path: string): Database.Database {
   db.exec(
     'CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, message TEXT NOT NULL) STRICT',
   );
+  db.exec(SET_ASIDE_SCHEMA);
   return db;
 }
 
 /** The processor's view of an inbox file: the messages after the last one it handled, in order. */
 export class InboxReader {
   private readonly db: Database.Database;
-  private readonly next;
+  private readonly s;
+  /** The batch note and the messages set aside (./set-aside.ts). */
+  readonly setAside: SetAside;
 
   constructor(path: string) {
     this.db = openInbox(path);
-    this.next = this.db.prepare<[number, number], { id: number; message: string }>(
-      'SELECT id, message FROM inbox WHERE id > ? ORDER BY id LIMIT ?',
-    );
+    this.s = {
+      // length() is counted by SQLite, without the text ever reaching this thread's heap.
+      next: this.db.prepare<[number, number], { id: number; size: number }>(
+        'SELECT id, length(message) AS size FROM inbox WHERE id > ? ORDER BY id LIMIT ?',
+      ),
+      read: this.db.prepare<[number, number], { id: number; message: string }>('SELECT id, message FROM inbox WHERE id BETWEEN ? AND ? ORDER BY id'),
+    };
+    this.setAside = new SetAside(this.db);
   }
 
+  /**
+   * The ids of the next messages after `id`: at most `limit`, and no more than `maxChars` of
+   * stored text in all (but always the first), so that a batch's messages fit in memory.
+   */
+  idsAfter(id: number, limit: number, maxChars = Infinity): number[] {
+    const ids: number[] = [];
+    let chars = 0;
+    for (const r of this.s.next.all(id, limit)) {
+      if (ids.length > 0 && chars + r.size > maxChars) break;
+      ids.push(r.id);
+      chars += r.size;
+    }
+    return ids;
+  }
+
+  /**
+   * The messages with ids from `from` to `to`, in order. Each is bounded as it would be at the
+   * door (`boundMessage`), whichever version of the server stored it.
+   */
+  read(from: number, to: number): InboxRow[] {
+    return this.s.read.all(from, to).map((r) => ({ id: r.id, message: readMessage(r.message) }));
+  }
+
+  /** Up to `limit` messages stored after `id`, in order. */
   after(id: number, limit: number): InboxRow[] {
-    return this.next.all(id, limit).map((r) => ({ id: r.id, message: JSON.parse(r.message) as IncomingMessage }));
+    const ids = this.idsAfter(id, limit);
+    return ids.length === 0 ? [] : this.read(ids[0]!, ids[ids.length - 1]!);
   }
 
   /**
@@ -144,5 +187,15 @@ export class InboxReader {
 
   close(): void {
     this.db.close();
+  }
+}
+
+function readMessage(raw: string): IncomingMessage | undefined {
+  try {
+    const m: unknown = JSON.parse(raw);
+    if (typeof m !== 'object' || m === null || typeof (m as IncomingMessage).text !== 'string') return undefined;
+    return boundMessage(m as IncomingMessage);
+  } catch {
+    return undefined;
   }
 }

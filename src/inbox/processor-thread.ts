@@ -5,14 +5,20 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { startCore } from '../startup.js';
+import type { IncomingMessage } from '../platforms/types.js';
 import { InboxReader } from './inbox.js';
+import { MAX_TRIES } from './set-aside.js';
 import type { ProcessorData, ToMain, ToProcessor } from './processor.js';
 
 /** Messages handled in one transaction: small, so that the server's own writes rarely wait. */
 const BATCH = 16;
+/** Stored text read for one batch at most (a message is at most a few thousand characters). */
+const BATCH_CHARS = 256 * 1024;
 /** A transaction is committed after this long even if its batch is not through (slow commands). */
 const BATCH_MS = 50;
 const FIRST_RETRY_MS = 1_000;
+/** How often the inbox is looked at without being woken. */
+const POLL_MS = 2_000;
 const MAX_RETRY_MS = 30_000;
 
 /**
@@ -33,11 +39,19 @@ const core = startCore(config, log, undefined, { loadRoster: false, warnings: fa
 const inbox = new InboxReader(data.inboxPath);
 
 const post = (m: ToMain): void => port.postMessage(m);
-let last = 0;
+const marks = inbox.setAside;
+/** The last inbox id handled: the thread starts where the server knows the last one ended. */
+let last = data.startAfter;
 let scheduled = false;
 let retryTimer: NodeJS.Timeout | undefined;
 let retryMs = FIRST_RETRY_MS;
 let stopping = false;
+let finished = false;
+/** Messages that threw while the database took writes, by inbox id: how many times. */
+const failures = new Map<number, number>();
+const probe = core.db.prepare(
+  "INSERT INTO settings (key, value) VALUES ('processor-probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+);
 
 function schedule(): void {
   if (scheduled || retryTimer) return;
@@ -45,48 +59,108 @@ function schedule(): void {
   setImmediate(run);
 }
 
-/** Handles the next batch; one message at a time when the batch as a whole failed. */
+/** Whether the main database takes a write: if not, a failing message is not to blame. */
+function databaseWritable(): boolean {
+  try {
+    probe.run(String(Date.now()));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function setAside(id: number, m: IncomingMessage | undefined, tries: number, reason: string): void {
+  marks.setAside(id, tries, reason, Date.now());
+  failures.delete(id);
+  log.error(
+    { inboxId: id, platform: m?.platform, chatId: m?.chatId, msgId: m?.msgId, tries, reason },
+    'message set aside: it could not be handled, and the messages behind it go on (see `lianbao inbox`)',
+  );
+}
+
+function retryLater(): void {
+  log.error({ retryInMs: retryMs }, 'the inbox could not be processed; trying again');
+  retryTimer = setTimeout(() => {
+    retryTimer = undefined;
+    schedule();
+  }, retryMs);
+  retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+}
+
+/**
+ * Handles the next batch. A batch that was started before and never finished (the thread, or the
+ * whole process, died in it: out of memory, a crash) is gone through one message at a time, and a
+ * message started MAX_TRIES times without finishing is set aside, as is one that keeps throwing
+ * while the database is fine. Everything behind it goes on (SPEC §9).
+ */
 function run(): void {
   scheduled = false;
-  const rows = inbox.after(last, BATCH);
-  if (rows.length === 0) {
+  if (finished) return;
+  // Ids first, text later: the note of what is being handled is written before any message is
+  // read, since reading one (an enormous row left by an earlier version) may be what fails.
+  const ids = inbox.idsAfter(last, BATCH, BATCH_CHARS);
+  if (ids.length === 0) {
     if (stopping) finish();
     return;
   }
+  const first = ids[0]!;
+  const mark = marks.mark();
+  // Ids up to suspectTo were in a batch that never finished.
+  const suspectTo = mark ? Math.max(mark.suspectTo, first <= mark.to ? mark.to : 0) : 0;
+  const careful = first <= suspectTo;
+  const to = careful ? first : ids[ids.length - 1]!;
+  const tries = marks.begin(first, to, suspectTo);
+  if (careful && tries > MAX_TRIES) {
+    setAside(first, undefined, tries - 1, `handling it stopped the message processor ${tries - 1} times (out of memory or a crash)`);
+    return schedule();
+  }
+  const rows = inbox.read(first, to);
+  // Taken out of the queue meanwhile (`lianbao inbox`): look again.
+  if (rows.length === 0) return schedule();
+  const unreadable = rows.findIndex((r) => !r.message);
+  if (unreadable === 0) {
+    setAside(rows[0]!.id, undefined, 0, 'the stored message cannot be read');
+    return schedule();
+  }
+  const batch = unreadable < 0 ? rows : rows.slice(0, unreadable);
+  const messages = batch.map((r) => r.message!);
   let done: number;
   try {
-    done = core.dispatcher.handleAll(rows.map((r) => r.message), BATCH_MS).length;
+    done = core.dispatcher.handleAll(messages, BATCH_MS).length;
   } catch {
     done = 0;
-    for (const r of rows) {
+    for (const r of batch) {
       try {
-        core.dispatcher.handle(r.message);
+        core.dispatcher.handle(r.message!);
         done += 1;
-      } catch {
-        // Logged by the dispatcher. The database itself failed: the message stays first in line.
+      } catch (err) {
+        // Logged by the dispatcher. A database that takes no writes is no fault of the message: it
+        // waits, first in line. Otherwise the message is to blame, and is set aside after a few tries.
+        if (!databaseWritable()) break;
+        const n = (failures.get(r.id) ?? 0) + 1;
+        failures.set(r.id, n);
+        if (n >= MAX_TRIES) {
+          setAside(r.id, r.message, n, `handling it failed ${n} times: ${err instanceof Error ? err.message : String(err)}`);
+          return schedule();
+        }
         break;
       }
     }
   }
   if (done > 0) {
     inbox.checkpoint();
-    last = rows[done - 1]!.id;
+    last = batch[done - 1]!.id;
+    for (const r of batch.slice(0, done)) failures.delete(r.id);
     retryMs = FIRST_RETRY_MS;
     post({ kind: 'progress', upTo: last });
   }
-  if (done === 0) {
-    log.error({ retryInMs: retryMs }, 'the inbox could not be processed; trying again');
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      schedule();
-    }, retryMs);
-    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-    return;
-  }
+  if (done === 0) return retryLater();
   schedule();
 }
 
 function finish(): void {
+  finished = true;
+  clearInterval(poll);
   inbox.close();
   core.db.close();
   post({ kind: 'stopped', upTo: last });
@@ -97,5 +171,8 @@ port.on('message', (m: ToProcessor) => {
   if (m === 'stop') stopping = true;
   schedule();
 });
+// Messages another process puts in the inbox (`lianbao inbox retry`) are found without a wake.
+const poll = setInterval(schedule, POLL_MS);
+poll.unref();
 post({ kind: 'ready' });
 schedule();

@@ -7,6 +7,8 @@ export interface ProcessorData {
   /** the environment the server's configuration was read from */
   env: Record<string, string | undefined>;
   inboxPath: string;
+  /** the last inbox id known to be handled: the thread starts after it */
+  startAfter: number;
 }
 
 export type ToProcessor = 'wake' | 'stop';
@@ -17,7 +19,7 @@ export type ToMain =
   | { kind: 'progress'; upTo: number }
   | { kind: 'stopped'; upTo: number };
 
-export interface ProcessorOptions extends ProcessorData {
+export interface ProcessorOptions extends Omit<ProcessorData, 'startAfter'> {
   inbox: Inbox;
   log: Logger;
   /** called when handled messages may have queued replies, to wake the delivery worker */
@@ -96,7 +98,7 @@ export class Processor {
   }
 
   private spawn(): void {
-    const data: ProcessorData = { env: this.o.env, inboxPath: this.o.inboxPath };
+    const data: ProcessorData = { env: this.o.env, inboxPath: this.o.inboxPath, startAfter: this.handled };
     this.spawnedAt = Date.now();
     const worker = new Worker(new URL('./processor-thread.js', import.meta.url), {
       workerData: data,
