@@ -1,5 +1,5 @@
 import type { Command } from '../src/dispatch/types.js';
-import { isStaff, refuse } from '../src/dispatch/helpers.js';
+import { isStaff, limitText, refuse } from '../src/dispatch/helpers.js';
 import { buildAgenda, nextMeeting, previousMeeting } from '../src/reports/agenda.js';
 
 export const meeting: Command = {
@@ -21,6 +21,7 @@ export const meeting: Command = {
       if (!isStaff(ctx.sender)) refuse('forbidden', '会商议题由民警或护企办添加，企业可以把问题用“报告”反映');
       const text = m[1]!.trim();
       if (!text) refuse('missing_text', `请写明议题内容，例如：${this.example}`);
+      limitText(text, '议题');
       ctx.repos.logs.addAgendaItem({
         projectCode: ctx.project?.code ?? null,
         personId: ctx.sender.personId,

@@ -1,10 +1,8 @@
 import { classify } from '../src/tickets/classify.js';
-import { deadline, refuse, ticketView } from '../src/dispatch/helpers.js';
+import { deadline, limitText, refuse, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
 import { render } from '../src/templates.js';
 
-/** Longest report accepted; longer texts are refused rather than cut, so nothing is silently lost. */
-export const MAX_REPORT_CHARS = 2000;
 
 export const report: Command = {
   name: '报告',
@@ -15,10 +13,8 @@ export const report: Command = {
   summary: '登记（挂号）一个问题，自动识别类别和紧急程度',
   run(ctx, args) {
     if (!args) refuse('missing_text', `请写明遇到的问题，例如：${this.example}`);
-    const length = [...args].length;
-    if (length > MAX_REPORT_CHARS) {
-      refuse('too_long', `描述有${length}字，超过了${MAX_REPORT_CHARS}字，请精简后再报告，详细情况可以之后用“补充”添加`);
-    }
+    // Longer texts are refused rather than cut, so nothing is silently lost.
+    limitText(args, '描述');
     const project = ctx.project;
     const chatProject = ctx.chat?.kind === 'project' ? ctx.chat.projectCode : null;
     if (project && chatProject && project.code !== chatProject) {

@@ -3,6 +3,11 @@ import type { Command } from '../src/dispatch/types.js';
 import { formatShortTime } from '../src/tickets/format.js';
 import { describeAudit } from '../src/tickets/timeline.js';
 
+/** Entries of the timeline a 查询 shows, the latest; the dashboard shows them all. */
+const TIMELINE_SHOWN = 15;
+/** Characters of each entry's words shown (a note, a reason); the rest is replaced by `…`. */
+const TIMELINE_TEXT_CHARS = 100;
+
 export const status: Command = {
   name: '查询',
   aliases: ['status', '详情', '查詢', '詳情'],
@@ -22,11 +27,14 @@ export const status: Command = {
       department: names.department(s.departmentId),
       checkedIn: s.checkedInAt !== null ? `${formatShortTime(s.checkedInAt)}已报到` : '未报到',
     }));
+    // A long history is shown by its latest entries: the answer stays one message, whatever was added.
+    const timeline = tickets.latestTimeline(t.no, TIMELINE_SHOWN);
     ctx.reply('ticket-detail', {
       ...ticketView(ctx, t),
       summoned,
       hasSummoned: summoned.length > 0,
-      timeline: tickets.timeline(t.no).map((row) => ({ line: describeAudit(row, names) })),
+      timeline: timeline.rows.map((row) => ({ line: describeAudit(row, names, TIMELINE_TEXT_CHARS) })),
+      earlier: timeline.total - timeline.rows.length,
     });
   },
 };

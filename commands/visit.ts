@@ -1,5 +1,5 @@
 import type { Command } from '../src/dispatch/types.js';
-import { refuse } from '../src/dispatch/helpers.js';
+import { limitText, refuse } from '../src/dispatch/helpers.js';
 import { formatTime } from '../src/tickets/format.js';
 
 export const visit: Command = {
@@ -17,6 +17,7 @@ export const visit: Command = {
     if (!project) refuse('unknown_project', `没有编号为“${code}”的项目，请核对后重发，例如：${this.example}`);
     const text = words.join(' ').trim();
     if (!text) refuse('missing_text', `请写明走访记录，例如：${this.example}`);
+    limitText(text, '走访记录');
     ctx.repos.logs.addVisit({
       projectCode: project.code,
       personId: ctx.sender.personId!,

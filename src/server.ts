@@ -4,6 +4,7 @@ import { Inbox, inboxPathFor } from './inbox/inbox.js';
 import { Processor } from './inbox/processor.js';
 import type { IncomingMessage } from './platforms/types.js';
 import { createLogger } from './log.js';
+import { boundMessage } from './platforms/inbound.js';
 import { startDingtalkStream } from './platforms/dingtalk/index.js';
 import { startCore } from './startup.js';
 import { JOBS } from './jobs/index.js';
@@ -37,8 +38,14 @@ async function main(): Promise<void> {
     // fsync); this thread, which answers callbacks, does it only if the WAL has grown far.
     core.db.pragma('wal_autocheckpoint = 10000');
   }
-  const accept = inbox ? (m: IncomingMessage) => inbox.accept(m) : (m: IncomingMessage) => core.dispatcher.submit(m);
-  const app = await buildApp(core, { accept, problems: () => [processor?.problem()], waiting: processor && (() => processor.waiting()) });
+  const store = inbox ? (m: IncomingMessage) => inbox.accept(m) : (m: IncomingMessage) => core.dispatcher.submit(m);
+  // Every way in (the HTTP routes through buildApp, DingTalk Stream here) keeps at most so much text.
+  const accept = (m: IncomingMessage) => store(boundMessage(m));
+  const app = await buildApp(core, {
+    accept,
+    problems: () => [processor?.problem()],
+    inbox: processor && inbox && { waiting: () => processor.waiting(), setAside: () => inbox.setAsideCount() },
+  });
   core.worker.start();
   try {
     await app.listen({ port: config.port, host: config.host });

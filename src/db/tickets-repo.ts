@@ -154,6 +154,10 @@ export class TicketsRepo {
       timeline: db.prepare<[number], Record<string, unknown>>(
         'SELECT * FROM audit_log WHERE ticket_no = ? ORDER BY id',
       ),
+      latest: db.prepare<[number, number], Record<string, unknown>>(
+        'SELECT * FROM (SELECT * FROM audit_log WHERE ticket_no = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+      ),
+      timelineCount: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM audit_log WHERE ticket_no = ?'),
       summoned: db.prepare<[number], { department_id: string; summoned_at: number; checked_in_at: number | null; checked_in_by: string | null }>(
         'SELECT department_id, summoned_at, checked_in_at, checked_in_by FROM ticket_departments WHERE ticket_no = ? ORDER BY summoned_at',
       ),
@@ -203,19 +207,12 @@ export class TicketsRepo {
   }
 
   timeline(no: number): AuditRow[] {
-    return this.s.timeline.all(no).map((r) => ({
-      id: r.id as number,
-      ticketNo: r.ticket_no as number,
-      at: r.at as number,
-      actorId: r.actor_id as string | null,
-      actorName: r.actor_name as string,
-      action: r.action as string,
-      fromState: r.from_state as TicketState | null,
-      toState: r.to_state as TicketState | null,
-      detail: r.detail ? (JSON.parse(r.detail as string) as Record<string, unknown>) : {},
-      msgPlatform: r.msg_platform as string | null,
-      msgId: r.msg_id as string | null,
-    }));
+    return this.s.timeline.all(no).map(toAuditRow);
+  }
+
+  /** The newest `limit` rows of a ticket's log, oldest first, and how many rows it has in all. */
+  latestTimeline(no: number, limit: number): { rows: AuditRow[]; total: number } {
+    return { rows: this.s.latest.all(no, limit).map(toAuditRow), total: this.s.timelineCount.get(no)?.n ?? 0 };
   }
 
   summonedDepartments(no: number): { departmentId: string; summonedAt: number; checkedInAt: number | null; checkedInBy: string | null }[] {
@@ -263,4 +260,20 @@ export class TicketsRepo {
     const rows = this.db.prepare(`SELECT * FROM tickets ${clause} ORDER BY no DESC LIMIT @limit`).all({ ...params, limit: f.limit ?? 50 });
     return { tickets: (rows as TicketRow[]).map(toTicket), total };
   }
+}
+
+function toAuditRow(r: Record<string, unknown>): AuditRow {
+  return {
+    id: r.id as number,
+    ticketNo: r.ticket_no as number,
+    at: r.at as number,
+    actorId: r.actor_id as string | null,
+    actorName: r.actor_name as string,
+    action: r.action as string,
+    fromState: r.from_state as TicketState | null,
+    toState: r.to_state as TicketState | null,
+    detail: r.detail ? (JSON.parse(r.detail as string) as Record<string, unknown>) : {},
+    msgPlatform: r.msg_platform as string | null,
+    msgId: r.msg_id as string | null,
+  };
 }

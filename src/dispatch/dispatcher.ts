@@ -10,6 +10,7 @@ import { render } from '../templates.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 import { ROLE_NAMES, type Project } from '../tickets/model.js';
 import type { SlaConfig } from '../tickets/sla.js';
+import { MAX_TEXT_CHARS } from './helpers.js';
 import { firstWord, parseCommand } from './parse.js';
 import { SenderLimit } from './sender-limit.js';
 import { UserError, type Command, type CommandContext, type Repos, type Sender } from './types.js';
@@ -32,6 +33,22 @@ export interface DispatcherOptions {
 }
 
 export type HandleResult = InboundOutcome | 'duplicate';
+
+/** Characters a command word and a ticket number add to its free text (`补充 #123456 …`). */
+const COMMAND_ALLOWANCE = 40;
+/** The longest display name kept for someone outside the roster. */
+const MAX_NAME_CHARS = 32;
+
+/**
+ * A display name from a platform, as it is stored and shown: on one line, without invisible or
+ * control characters, at most `MAX_NAME_CHARS` characters (its owner typed it, so it is data).
+ */
+function displayName(name: string | undefined): string {
+  if (!name) return '';
+  // C0 and C1 controls, zero-width and bidirectional marks, line and paragraph separators.
+  const clean = name.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]+/g, ' ').trim();
+  return [...clean].slice(0, MAX_NAME_CHARS).join('').trim();
+}
 
 /** The fields that place a log line about a message. */
 function where(msg: IncomingMessage): { platform: string; chatId: string; msgId: string } {
@@ -156,6 +173,15 @@ export class Dispatcher {
       return finish(null, 'ignored');
     }
     const parsed = parseCommand(msg.text, this.o.commands);
+    // Far longer than any command takes (cut at the door, or a command that takes no text at
+    // all): refused whatever it is, saying how long it was.
+    const length = msg.oversize ?? (msg.text.length > MAX_TEXT_CHARS ? [...msg.text].length : 0);
+    if (length > MAX_TEXT_CHARS + COMMAND_ALLOWANCE) {
+      const words = parsed ? length - ([...msg.text].length - [...parsed.args].length) : length;
+      const what = parsed ? (parsed.command.name === '报告' ? '描述' : '内容') : '这条消息';
+      replyText(render('refusal', { reason: `${what}有${words}字，超过了${MAX_TEXT_CHARS}字，请精简后再发，较长的情况可以分几次“补充”` }));
+      return finish(parsed?.command.name ?? null, 'refused');
+    }
     if (!parsed) {
       const word = firstWord(msg.text);
       replyText(
@@ -201,7 +227,7 @@ export class Dispatcher {
     if (chat?.kind !== 'project' || !chat.projectCode) return null;
     return {
       personId: null,
-      name: msg.senderName?.trim() || '企业联系人',
+      name: displayName(msg.senderName) || '企业联系人',
       roles: ['enterprise'],
       projectCode: chat.projectCode,
       departmentId: null,

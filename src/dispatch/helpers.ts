@@ -2,6 +2,7 @@ import { mentionPerson, mentionUser } from '../delivery/notifier.js';
 import { addDuration } from '../tickets/duration.js';
 import { slaFor } from '../tickets/sla.js';
 import { formatTime, formatShortTime } from '../tickets/format.js';
+import { clip } from '../tickets/timeline.js';
 import {
   DEADLINE_NAMES,
   STATE_NAMES,
@@ -18,13 +19,32 @@ export function refuse(code: string, message: string): never {
   throw new UserError(code, message);
 }
 
-/** `#12 文字`, `12 文字`, `#12文字`: the ticket number and the rest; `example` shows how in a refusal. */
+/**
+ * The longest free text a command takes (a report, a note, a reason, a comment, a visit record, an
+ * agenda item). Everything a message makes the bot store is sent again somewhere (the group, a
+ * timeline, an agenda), so nothing from chat may be long enough to jam a group or the processor.
+ */
+export const MAX_TEXT_CHARS = 2000;
+
+/** Refuses a free text over `MAX_TEXT_CHARS`, saying how long it is; `what` names it (描述, 补充内容 …). */
+export function limitText(text: string, what: string): string {
+  const length = [...text].length;
+  if (length > MAX_TEXT_CHARS) {
+    refuse('too_long', `${what}有${length}字，超过了${MAX_TEXT_CHARS}字，请精简后再发，较长的情况可以分几次“补充”`);
+  }
+  return text;
+}
+
+/**
+ * `#12 文字`, `12 文字`, `#12文字`: the ticket number and the rest, refused when the rest is
+ * longer than `MAX_TEXT_CHARS`; `example` shows how in a refusal.
+ */
 export function parseTicketArg(args: string, example: string): { no: number; rest: string } {
   const m = /^#?\s*(\d{1,9})(?!\d)\s*([\s\S]*)$/.exec(args.trim());
   if (!m) {
-    refuse('missing_ticket', args.trim() === '' ? `请写明工单号，例如：${example}` : `没有看懂工单号“${args.trim().slice(0, 20)}”，请这样写：${example}`);
+    refuse('missing_ticket', args.trim() === '' ? `请写明工单号，例如：${example}` : `没有看懂工单号“${[...args.trim()].slice(0, 20).join('')}”，请这样写：${example}`);
   }
-  return { no: Number(m[1]), rest: m[2]!.trim() };
+  return { no: Number(m[1]), rest: limitText(m[2]!.trim(), '内容') };
 }
 
 export function hasRole(s: Sender, ...roles: Sender['roles']): boolean {
@@ -158,7 +178,9 @@ export function ticketView(ctx: CommandContext, t: Ticket): Record<string, unkno
     category: t.category,
     urgent: t.urgency === 'urgent',
     urgency: URGENCY_NAMES[t.urgency],
-    description: t.description,
+    // Texts are at most MAX_TEXT_CHARS since every command refuses longer ones; tickets of an earlier
+    // version may hold more, and nothing the bot sends may be longer than that.
+    description: clip(t.description, MAX_TEXT_CHARS),
     state: STATE_NAMES[t.state],
     reporter: t.reporterName,
     reporterMention: reporterMention(t),
@@ -175,9 +197,9 @@ export function ticketView(ctx: CommandContext, t: Ticket): Record<string, unkno
     deadline: dl ? formatTime(dl.at) : '',
     overdue: dl !== null && dl.at < ctx.now,
     createdAt: formatShortTime(t.createdAt),
-    resolution: t.resolution ?? '',
+    resolution: clip(t.resolution ?? '', MAX_TEXT_CHARS),
     rating: t.rating ?? '',
-    ratingComment: t.ratingComment ?? '',
+    ratingComment: clip(t.ratingComment ?? '', MAX_TEXT_CHARS),
     conduct: t.routing === 'coordinators',
   };
 }

@@ -11,3 +11,32 @@ export interface InboundDeps {
   handle(msg: IncomingMessage): unknown;
   clock: Clock;
 }
+
+/**
+ * The most characters of a message's text that are kept: more than any command takes (2,000 for a
+ * report or a note, plus the command word and the ticket number), far less than a callback may carry
+ * (1 MiB). A longer message is refused by the dispatcher with its real length; keeping all of it
+ * would only let one message fill the inbox and the processor's memory.
+ */
+export const MAX_MESSAGE_CHARS = 4000;
+
+/** The message as the core keeps it: its text cut to `MAX_MESSAGE_CHARS`, its real length noted. */
+export function boundMessage(msg: IncomingMessage): IncomingMessage {
+  const { text } = msg;
+  // A string of at most MAX_MESSAGE_CHARS UTF-16 units has at most as many characters.
+  if (text.length <= MAX_MESSAGE_CHARS) return msg;
+  // One pass over the code units, no array of characters: the text may be a megabyte.
+  let chars = 0;
+  let cut = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
+      const prev = text.charCodeAt(i - 1);
+      if (prev >= 0xd800 && prev <= 0xdbff) continue; // the second half of a pair
+    }
+    chars += 1;
+    if (chars === MAX_MESSAGE_CHARS + 1) cut = i;
+  }
+  if (cut < 0) return msg;
+  return { ...msg, text: text.slice(0, cut), oversize: msg.oversize ?? chars };
+}

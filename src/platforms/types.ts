@@ -28,6 +28,11 @@ export interface IncomingMessage {
   senderName?: string;
   /** The text with the bot's @-mention removed and white space trimmed. */
   text: string;
+  /**
+   * Set when the text was longer than any command takes: its length in characters as it arrived.
+   * `text` then holds only its start (`boundMessage`), and the message is refused.
+   */
+  oversize?: number;
   replyHandle?: ReplyHandle;
 }
 

@@ -27,10 +27,13 @@ export interface TimelineNames {
   department(id: string): string;
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-
-/** One line per audit row: when, who, what, and the words they wrote. */
-export function describeAudit(row: AuditRow, names: TimelineNames): string {
+/**
+ * One line per audit row: when, who, what, and the words they wrote — all of them, or, with
+ * `maxTextChars`, their first characters and `…` (a chat message shows a summary; the dashboard
+ * shows everything).
+ */
+export function describeAudit(row: AuditRow, names: TimelineNames, maxTextChars = Infinity): string {
+  const str = (v: unknown): string => (typeof v === 'string' ? clip(v, maxTextChars) : '');
   const d = row.detail;
   const what = ACTION_NAMES[row.action] ?? row.action;
   let text = '';
@@ -73,4 +76,11 @@ export function describeAudit(row: AuditRow, names: TimelineNames): string {
       ? `（${STATE_NAMES[row.fromState as TicketState]}→${STATE_NAMES[row.toState as TicketState]}）`
       : '';
   return `${formatShortTime(row.at)} ${row.actorName} ${what}${move}${text ? `：${text}` : ''}`;
+}
+
+/** The first `max` characters of a text, with `…` when there were more. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max).join('')}…`;
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { MAX_REPORT_CHARS } from '../../commands/report.js';
+import { MAX_TEXT_CHARS as MAX_REPORT_CHARS } from '../../src/dispatch/helpers.js';
 import { expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, stored, textTo, ticket, ticketCount } from '../helpers/tickets.js';
 
 describe('报告: category and urgency', () => {
