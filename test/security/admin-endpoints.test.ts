@@ -26,7 +26,7 @@ describe('admin endpoints', () => {
   });
 
   it('with ADMIN_TOKEN, show nothing of the data to a request without it or with a wrong one', async () => {
-    const r = await start({ ADMIN_TOKEN: 'adminTokenS3cr3tM1nT' });
+    const r = await start({ ADMIN_TOKEN: 'adminTokenS3cr3tM1nTq8Zp' });
     const words = '项目东门被村民围堵车辆进不去';
     await say(r, 'wecom', 'chen', 'XM001', `报告 ${words}`);
     const urls = ['/dashboard', '/dashboard/export?month=2026-11&format=csv', '/dashboard/export?month=2026-11&format=xlsx'];
@@ -39,7 +39,7 @@ describe('admin endpoints', () => {
         expect(res.headers['content-disposition'] ?? '').not.toMatch(/attachment/);
       }
     }
-    expect(r.raw.join('\n')).not.toContain('adminTokenS3cr3tM1nT');
+    expect(r.raw.join('\n')).not.toContain('adminTokenS3cr3tM1nTq8Zp');
   });
 
   // Decision: /metrics stays open (SPEC §10 names no token for it, and Prometheus scrapers are
