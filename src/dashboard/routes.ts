@@ -24,6 +24,13 @@ import { ticketPage } from './ticket-view.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
+/** What Fastify's refusals mean to someone using the dashboard. */
+const REFUSALS: Record<number, string> = {
+  400: '请求格式不正确，请回到页面重新操作。',
+  413: '提交的内容太长。',
+  415: '不支持这种提交方式，请使用页面上的表单。',
+};
+
 const loginBody = z.object({ token: z.string().max(1000), next: z.string().max(2000).optional() });
 
 /** Only a path of the dashboard itself may follow a sign-in, so the form cannot send anyone elsewhere. */
@@ -124,9 +131,24 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
         return deny(req, reply);
       });
 
+      // Fastify's own refusals (a body that is not a form, too large, a bad content type) in the
+      // operators' words; the app's funnel would answer them in English.
+      d.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
+        const status = err.statusCode ?? 500;
+        if (status >= 500) req.log.error({ err }, 'dashboard request failed');
+        else req.log.warn({ check: 'request', status, reason: err.message }, 'dashboard request refused');
+        const message = status >= 500 ? '服务器内部出错，请稍后再试；如果一再出现，请联系管理员查看日志。' : (REFUSALS[status] ?? '请求不正确，请回到台账重新操作。');
+        reply.code(status);
+        if (isData(pathOf(req))) return reply.send({ error: message });
+        if (pathOf(req) === '/dashboard/login') return reply.type('text/html; charset=utf-8').send(loginPage({ next: '/dashboard', error: message }));
+        return reply.type('text/html; charset=utf-8').send(problemPage(status >= 500 ? '服务器出错' : '请求不正确', message));
+      });
+
       d.setNotFoundHandler(async (req, reply) => {
         if (!signedIn(req)) return deny(req, reply);
-        return reply.code(404).type('text/html; charset=utf-8').send(problemPage('页面不存在', `没有“${pathOf(req)}”这个页面。`));
+        reply.code(404);
+        if (isData(pathOf(req))) return reply.send({ error: `没有“${pathOf(req)}”这个接口或导出。` });
+        return reply.type('text/html; charset=utf-8').send(problemPage('页面不存在', `没有“${pathOf(req)}”这个页面。`));
       });
 
       const badQuery = (req: FastifyRequest, reply: FastifyReply, err: z.ZodError) => {
