@@ -33,6 +33,11 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     loggerInstance: core.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
+    // Behind a reverse proxy, req.ip is the client's address only if the proxy's X-Forwarded-For
+    // is believed, and only from the proxy's own addresses (TRUST_PROXY): the dashboard's sign-in
+    // throttle is keyed by it. Without TRUST_PROXY the header is ignored, so no client can pick
+    // its own address. https://fastify.dev/docs/latest/Reference/Server/#trustproxy
+    trustProxy: core.config.trustProxy ? [...core.config.trustProxy] : false,
     // One line per request, written below when it is answered, instead of Fastify's two (each of
     // which serialises the whole request through the redaction paths).
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { compile as compileTrust } from '@fastify/proxy-addr';
 import cron from 'node-cron';
 import { z } from 'zod';
 
@@ -22,6 +23,41 @@ const url = z
 const flag = z.enum(['0', '1', 'auto', 'true', 'false']).transform((v) => (v === 'true' ? '1' : v === 'false' ? '0' : v));
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 
+/** The shortest ADMIN_TOKEN accepted: long enough that guessing it, even unthrottled, is hopeless. */
+export const ADMIN_TOKEN_MIN = 24;
+
+/**
+ * TRUST_PROXY: off (unset, `0`, `false`), or the addresses of the reverse proxies in front of the
+ * server, comma-separated: addresses, CIDR ranges, or the names `loopback`, `linklocal`,
+ * `uniquelocal`. `true` and hop counts are refused: `true` makes the client's address the left-most
+ * X-Forwarded-For entry, which the client writes itself (nginx's `$proxy_add_x_forwarded_for`
+ * appends to it), and a hop count believes a client that reaches the server directly — either
+ * would let a guesser pick a fresh address for every try. Fastify 5 ignores a number anyway.
+ */
+function trustProxyList(value: string | undefined): string[] | undefined {
+  if (value === undefined || value === '0' || value.toLowerCase() === 'false') return undefined;
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function trustProxyProblem(value: string | undefined): string | undefined {
+  const list = trustProxyList(value);
+  if (!list) return undefined;
+  if (value !== undefined && /^(true|\d+)$/i.test(value)) {
+    return `"${value}" would believe an X-Forwarded-For header that any client can write; give the proxy's own address instead, e.g. 127.0.0.1 (a proxy on this machine) or 172.16.0.0/12 (a Docker network)`;
+  }
+  if (list.length === 0) return 'expected the addresses or CIDR ranges of the reverse proxies, comma-separated';
+  try {
+    // The same parser Fastify compiles trustProxy with, so what passes here starts there.
+    compileTrust(list);
+  } catch (err) {
+    return `${err instanceof Error ? err.message : String(err)}: expected addresses or CIDR ranges of the reverse proxies, comma-separated, e.g. 127.0.0.1,10.0.0.0/8`;
+  }
+  return undefined;
+}
+
 const schema = z.object({
   PORT: port.default(3000),
   HOST: optionalString,
@@ -31,7 +67,13 @@ const schema = z.object({
   WORKDAY_END: hhmm.default('18:00'),
   PLAYGROUND: flag.default('auto'),
   PLAYGROUND_REMOTE: flag.default('0'),
-  ADMIN_TOKEN: optionalString,
+  ADMIN_TOKEN: optionalString.refine((v) => v === undefined || [...v].length >= ADMIN_TOKEN_MIN, {
+    message: `must be at least ${ADMIN_TOKEN_MIN} characters; make one with: openssl rand -base64 32`,
+  }),
+  TRUST_PROXY: optionalString.superRefine((v, ctx) => {
+    const problem = trustProxyProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
 
   WECOM_TOKEN: optionalString,
   WECOM_ENCODING_AES_KEY: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9]{43}$/.test(v), {
@@ -66,6 +108,8 @@ export interface Config {
   workdayEnd: { hour: number; minute: number };
   playground: { enabled: boolean; remote: boolean };
   adminToken?: string;
+  /** the reverse proxies whose X-Forwarded-For is believed (Fastify's trustProxy); undefined: none */
+  trustProxy?: readonly string[];
   wecom?: {
     token: string;
     encodingAesKey: string;
@@ -168,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     workdayEnd: { hour, minute },
     playground: { enabled: playgroundOn, remote: e.PLAYGROUND_REMOTE === '1' },
     adminToken: e.ADMIN_TOKEN,
+    trustProxy: trustProxyList(e.TRUST_PROXY),
     wecom,
     wecomApiBase: e.WECOM_API_BASE,
     dingtalk,

@@ -36,6 +36,11 @@ describe('loadConfig', () => {
     ['WECOM_API_BASE', 'not a url'],
     ['RATE_GROUP_PER_MINUTE', '0'],
     ['SCHEDULE_DAILY_DIGEST', 'every morning'],
+    ['ADMIN_TOKEN', 'short-admin-token'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '1'],
+    ['TRUST_PROXY', 'nginx.internal'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
   ])('refuses a bad %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
@@ -63,5 +68,20 @@ describe('loadConfig', () => {
 
   it('strips a trailing slash from API bases', () => {
     expect(loadConfig({ WECOM_API_BASE: 'http://127.0.0.1:9999/' }).wecomApiBase).toBe('http://127.0.0.1:9999');
+  });
+
+  it('refuses an ADMIN_TOKEN under 24 characters, saying how to make one, and takes one of 24', () => {
+    expect(() => loadConfig({ ADMIN_TOKEN: 'x'.repeat(23) })).toThrow(/ADMIN_TOKEN: must be at least 24 characters.*openssl rand -base64 32/);
+    expect(loadConfig({ ADMIN_TOKEN: 'x'.repeat(24) }).adminToken).toBe('x'.repeat(24));
+    // Characters, not bytes: 24 Chinese characters are 24.
+    expect(loadConfig({ ADMIN_TOKEN: '联'.repeat(24) }).adminToken).toBe('联'.repeat(24));
+  });
+
+  it('believes no proxy unless TRUST_PROXY names the proxies’ addresses', () => {
+    for (const off of [undefined, '', '0', 'false']) expect(loadConfig({ TRUST_PROXY: off }).trustProxy, String(off)).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    expect(loadConfig({ TRUST_PROXY: 'loopback,uniquelocal' }).trustProxy).toEqual(['loopback', 'uniquelocal']);
+    // "Trust all" and hop counts would take the client's own X-Forwarded-For: refused with the way out.
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: .*give the proxy's own address/);
   });
 });

@@ -1,4 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+import type { SessionsRepo } from '../db/sessions-repo.js';
 
 /** The cookie that keeps a signed-in browser signed in. */
 export const COOKIE_NAME = 'lianbao_admin';
@@ -12,25 +14,56 @@ export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function mac(token: string, issuedAt: number): string {
-  return createHmac('sha256', token).update(`${COOKIE_NAME}:${issuedAt}`).digest('base64url');
+/** A session id as the cookie carries it: 256 random bits, base64url. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** What the sessions table keeps of an id: its SHA-256, so the table cannot be used to sign in. */
+export function sessionIdHash(id: string): string {
+  return createHash('sha256').update(id, 'utf8').digest('hex');
 }
 
 /**
- * The cookie's value: when it was issued and an HMAC keyed by the admin token. The token itself
- * never leaves the server, and changing ADMIN_TOKEN signs every browser out.
+ * Which ADMIN_TOKEN issued a session: an HMAC keyed by the token (the token itself is never
+ * stored), so that changing the token ends every session issued under the old one.
  */
-export function sessionValue(token: string, issuedAt: number): string {
-  return `${issuedAt}.${mac(token, issuedAt)}`;
+export function tokenGeneration(token: string): string {
+  return createHmac('sha256', token).update(`${COOKIE_NAME}:generation`).digest('base64url');
 }
 
-/** Whether a cookie value was issued with this token and has not expired at `now`. */
-export function validSession(value: string | undefined, token: string, now: number): boolean {
-  const m = value ? /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(value) : null;
-  if (!m) return false;
-  const issuedAt = Number(m[1]);
-  const ok = sameSecret(m[2]!, mac(token, issuedAt));
-  return ok && issuedAt <= now + 60_000 && now - issuedAt < SESSION_MS;
+/**
+ * The ADMIN_TOKEN sign-ins, kept on the server: the cookie carries only a random id, so ending
+ * a session (退出) makes every copy of its cookie worthless.
+ */
+export class AdminSessions {
+  private readonly generation: string;
+
+  constructor(
+    private readonly repo: SessionsRepo,
+    token: string,
+  ) {
+    this.generation = tokenGeneration(token);
+  }
+
+  /** Starts a session at `now` and returns the id for the cookie. Writes: see `writeSoon`. */
+  open(now: number): string {
+    const id = randomBytes(32).toString('base64url');
+    // Expired rows go here, at the rare moment a session is made, so the table stays small.
+    this.repo.deleteExpired(now);
+    this.repo.create({ idHash: sessionIdHash(id), generation: this.generation, personId: null, createdAt: now, expiresAt: now + SESSION_MS });
+    return id;
+  }
+
+  /** Whether a cookie value is a session in force at `now`, issued under the current token. */
+  valid(id: string | undefined, now: number): boolean {
+    if (!id || !SESSION_ID.test(id)) return false;
+    const s = this.repo.get(sessionIdHash(id));
+    return s !== undefined && s.personId === null && s.revokedAt === null && now < s.expiresAt && sameSecret(s.generation, this.generation);
+  }
+
+  /** Ends the session a cookie value names, if it is one. */
+  end(id: string | undefined, now: number): void {
+    if (id && SESSION_ID.test(id)) this.repo.revoke(sessionIdHash(id), now);
+  }
 }
 
 /** The value of one cookie from a `Cookie` header. */
@@ -54,19 +87,45 @@ export function clearedCookie(secure: boolean): string {
 }
 
 /**
- * Counts wrong tokens per client address, so the token cannot be guessed at network speed:
- * after `max` failures within `windowMs` further attempts are refused until the window passes.
+ * Whose attempts count together: an IPv4 address, or an IPv6 /64 — one subscriber usually holds a
+ * whole /64, and could otherwise take a fresh address for every guess.
+ */
+export function clientKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  // process() turns an IPv4-mapped IPv6 address (::ffff:10.0.0.5) back into IPv4.
+  const a = ipaddr.process(ip);
+  if (a.kind() === 'ipv4') return a.toString();
+  return `${(a as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(':')}::/64`;
+}
+
+/** Most clients remembered at once; quiet ones are forgotten first. */
+const MAX_CLIENTS = 10_000;
+
+/**
+ * Slows down guessing the admin token, per client address (`clientKey`), without ever locking
+ * the right token out: after `max` wrong tokens within `windowMs`, a client's attempts are checked
+ * at most once every `spacingMs`; an attempt in between is refused without looking at the token.
+ * An attempt that is checked and right signs in (and clears the client's failures), so an admin
+ * who mistyped ten times waits at most `spacingMs`, while a guesser gets two tries a minute.
  */
 export class LoginThrottle {
+  /** client → times of its latest wrong tokens, oldest first, at most `max` of them */
   private readonly failures = new Map<string, number[]>();
 
   constructor(
     private readonly max = 10,
     private readonly windowMs = 15 * 60_000,
+    readonly spacingMs = 30_000,
   ) {}
 
-  blocked(client: string, now: number): boolean {
-    return this.recent(client, now).length >= this.max;
+  /** How long (ms) the client must wait before an attempt is checked; 0 means check it now. */
+  wait(client: string, now: number): number {
+    const list = this.recent(client, now);
+    if (list.length < this.max) return 0;
+    return Math.max(0, list[list.length - 1]! + this.spacingMs - now);
   }
 
   /** A right token clears the client's failures. */
@@ -77,10 +136,18 @@ export class LoginThrottle {
   fail(client: string, now: number): void {
     const list = this.recent(client, now);
     list.push(now);
+    if (list.length > this.max) list.shift();
+    // Re-inserted, so the map's order runs from the quietest client to the latest.
+    this.failures.delete(client);
     this.failures.set(client, list);
-    // Forget quiet clients so the map cannot grow without bound.
-    if (this.failures.size > 10_000) {
-      for (const [k, v] of this.failures) if (v.every((t) => now - t >= this.windowMs)) this.failures.delete(k);
+    if (this.failures.size > MAX_CLIENTS) this.forget(now);
+  }
+
+  private forget(now: number): void {
+    for (const [k, v] of this.failures) if (now - v[v.length - 1]! >= this.windowMs) this.failures.delete(k);
+    for (const k of this.failures.keys()) {
+      if (this.failures.size <= MAX_CLIENTS) break;
+      this.failures.delete(k);
     }
   }
 

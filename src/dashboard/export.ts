@@ -56,12 +56,11 @@ export function toCsv(sheet: Sheet): Buffer {
   return Buffer.from(csvText(sheet.header, sheet.rows), 'utf8');
 }
 
-// A cell a spreadsheet would read as a formula is written as text: reports come from outside.
-function safeText(v: Cell): Cell {
-  return typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-}
-
-/** An xlsx workbook with one worksheet per sheet, the header row bold and frozen. */
+/**
+ * An xlsx workbook with one worksheet per sheet, the header row bold and frozen. Text is written
+ * as it is: an xlsx cell is typed, and a string cell is shown, never run, even when it starts
+ * with `=` (only CSV, which has no types, needs the apostrophe `toCsv` adds).
+ */
 export async function toXlsx(sheets: Sheet[]): Promise<Buffer> {
   // exceljs takes a few hundred milliseconds to load: loaded by the first xlsx export, not by every start.
   const { default: excel } = await import('exceljs');
@@ -70,7 +69,7 @@ export async function toXlsx(sheets: Sheet[]): Promise<Buffer> {
   for (const s of sheets) {
     const ws = wb.addWorksheet(s.name, { views: [{ state: 'frozen', ySplit: 1 }] });
     ws.addRow([...s.header]).font = { bold: true };
-    for (const r of s.rows) ws.addRow(r.map(safeText));
+    for (const r of s.rows) ws.addRow(r);
     s.header.forEach((h, i) => {
       const longest = Math.max(width(h), ...s.rows.map((r) => width(String(r[i] ?? ''))));
       ws.getColumn(i + 1).width = Math.min(60, Math.max(6, longest + 2));

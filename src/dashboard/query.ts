@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { LedgerFilter } from '../db/ledger-repo.js';
 import { monthOf, monthPeriod, type Period } from '../reports/figures.js';
-import { CATEGORIES, type TicketState } from '../tickets/model.js';
+import { CATEGORIES, STATE_NAMES, type TicketState } from '../tickets/model.js';
 
 const STATES = ['open', 'claimed', 'resolved', 'closed', 'withdrawn'] as const satisfies readonly TicketState[];
 
@@ -65,10 +65,27 @@ export function queryString(values: Record<string, string | number | undefined>)
   return s ? `?${s}` : '';
 }
 
+/**
+ * Each query field in the operators' words: its name on the page and what it may hold. A problem
+ * is told with these rather than the schema library's English, whatever was wrong with the value
+ * (unknown, too long, given twice).
+ */
+const FIELDS: Record<string, { name: string; rule: string }> = {
+  project: { name: '项目', rule: '应为项目编号，最长 64 个字符' },
+  dept: { name: '部门', rule: '应为部门编号，最长 64 个字符' },
+  state: { name: '状态', rule: `可选值为 ${STATES.map((s) => `${STATE_NAMES[s]}（${s}）`).join('、')}` },
+  category: { name: '类别', rule: `可选值为 ${CATEGORIES.join('、')}` },
+  overdue: { name: '只看超期', rule: '只能为 1 或留空' },
+  supervised: { name: '只看督办', rule: '只能为 1 或留空' },
+  month: { name: '月份', rule: '应写成 年-月，例如 2026-11' },
+  q: { name: '搜索', rule: '最长 100 个字' },
+  page: { name: '页码', rule: '应为 1 到 1000000 之间的整数' },
+};
+
 /** The first problem of a query that did not validate, in words. */
 export function queryProblem(err: z.ZodError): string {
   const issue = err.issues[0];
-  if (!issue) return '查询条件不正确';
-  const field = issue.path.join('.');
-  return `查询条件“${field}”不正确：${issue.message}`;
+  const field = issue ? FIELDS[String(issue.path[0])] : undefined;
+  if (!field) return '查询条件不正确，请从台账页面重新筛选。';
+  return `查询条件“${field.name}”不正确：${field.rule}。`;
 }

@@ -4,22 +4,15 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Core } from '../core.js';
 import { LedgerRepo } from '../db/ledger-repo.js';
+import { writeIfFree, type Db } from '../db/open.js';
+import { SessionsRepo } from '../db/sessions-repo.js';
 import { currentDeadline } from '../dispatch/helpers.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { buildAgenda, nextMeeting, previousMeeting } from '../reports/agenda.js';
 import { figuresView } from '../reports/view.js';
 import { formatDate } from '../tickets/format.js';
 import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
-import {
-  COOKIE_NAME,
-  LoginThrottle,
-  clearedCookie,
-  readCookie,
-  sameSecret,
-  sessionCookie,
-  sessionValue,
-  validSession,
-} from './auth.js';
+import { AdminSessions, COOKIE_NAME, LoginThrottle, clearedCookie, clientKey, readCookie, sameSecret, sessionCookie } from './auth.js';
 import { figureSheets, figureTable, isOverdue, ticketSheet, toCsv, toXlsx, type Sheet } from './export.js';
 import { figuresPage } from './figures-view.js';
 import { loginPage, problemPage } from './layout.js';
@@ -31,12 +24,32 @@ import { ticketPage } from './ticket-view.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
+/** What Fastify's refusals mean to someone using the dashboard. */
+const REFUSALS: Record<number, string> = {
+  400: '请求格式不正确，请回到页面重新操作。',
+  413: '提交的内容太长。',
+  415: '不支持这种提交方式，请使用页面上的表单。',
+};
+
 const loginBody = z.object({ token: z.string().max(1000), next: z.string().max(2000).optional() });
 
 /** Only a path of the dashboard itself may follow a sign-in, so the form cannot send anyone elsewhere. */
 export function safeNext(next: string | undefined): string {
   if (!next || !/^\/dashboard(?:[/?]|$)/.test(next) || /[\\\s]/.test(next) || next.startsWith('/dashboard/login')) return '/dashboard';
   return next;
+}
+
+/**
+ * Runs a small write from the thread that answers callbacks without sleeping in SQLite's busy
+ * handler while another connection commits: tried again a little later, for up to about a second.
+ * False when the database stayed busy.
+ */
+async function writeSoon(db: Db, write: () => void): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (writeIfFree(db, write)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return false;
 }
 
 const pathOf = (req: FastifyRequest): string => req.url.split('?')[0] ?? req.url;
@@ -78,6 +91,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
   if (!token) throw new Error('the dashboard needs ADMIN_TOKEN');
   const ledger = new LedgerRepo(core.db, core.repos.tickets);
   const throttle = new LoginThrottle();
+  const sessions = new AdminSessions(new SessionsRepo(core.db), token);
   const now = (): number => core.clock.now().getTime();
 
   // The playground serves the shared stylesheet when it is on; the dashboard must not depend on it.
@@ -98,7 +112,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
         if (isData(pathOf(req))) return reply.send({ error: '需要登录：请先在 /dashboard/login 输入管理口令' });
         return reply.type('text/html; charset=utf-8').send(loginPage({ next: safeNext(req.method === 'GET' ? req.url : undefined) }));
       };
-      const signedIn = (req: FastifyRequest): boolean => validSession(readCookie(req.headers.cookie, COOKIE_NAME), token, now());
+      const signedIn = (req: FastifyRequest): boolean => sessions.valid(readCookie(req.headers.cookie, COOKIE_NAME), now());
 
       d.addHook('onRequest', async (req, reply) => {
         reply.headers({
@@ -112,14 +126,29 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
         if (pathOf(req) === '/dashboard/login') return;
         if (signedIn(req)) return;
         if (readCookie(req.headers.cookie, COOKIE_NAME) !== undefined) {
-          req.log.warn({ check: 'admin-token', reason: 'cookie invalid or expired' }, 'dashboard refused: sign in again');
+          req.log.warn({ check: 'admin-token', reason: 'session unknown, ended or expired' }, 'dashboard refused: sign in again');
         }
         return deny(req, reply);
       });
 
+      // Fastify's own refusals (a body that is not a form, too large, a bad content type) in the
+      // operators' words; the app's funnel would answer them in English.
+      d.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
+        const status = err.statusCode ?? 500;
+        if (status >= 500) req.log.error({ err }, 'dashboard request failed');
+        else req.log.warn({ check: 'request', status, reason: err.message }, 'dashboard request refused');
+        const message = status >= 500 ? '服务器内部出错，请稍后再试；如果一再出现，请联系管理员查看日志。' : (REFUSALS[status] ?? '请求不正确，请回到台账重新操作。');
+        reply.code(status);
+        if (isData(pathOf(req))) return reply.send({ error: message });
+        if (pathOf(req) === '/dashboard/login') return reply.type('text/html; charset=utf-8').send(loginPage({ next: '/dashboard', error: message }));
+        return reply.type('text/html; charset=utf-8').send(problemPage(status >= 500 ? '服务器出错' : '请求不正确', message));
+      });
+
       d.setNotFoundHandler(async (req, reply) => {
         if (!signedIn(req)) return deny(req, reply);
-        return reply.code(404).type('text/html; charset=utf-8').send(problemPage('页面不存在', `没有“${pathOf(req)}”这个页面。`));
+        reply.code(404);
+        if (isData(pathOf(req))) return reply.send({ error: `没有“${pathOf(req)}”这个接口或导出。` });
+        return reply.type('text/html; charset=utf-8').send(problemPage('页面不存在', `没有“${pathOf(req)}”这个页面。`));
       });
 
       const badQuery = (req: FastifyRequest, reply: FastifyReply, err: z.ZodError) => {
@@ -139,21 +168,39 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
         const body = loginBody.safeParse(req.body);
         const next = safeNext(body.success ? body.data.next : undefined);
         const html = (status: number, error: string) => reply.code(status).type('text/html; charset=utf-8').send(loginPage({ next, error }));
-        if (throttle.blocked(req.ip, now())) {
-          req.log.warn({ check: 'admin-token', remote: req.ip, reason: 'too many wrong tokens' }, 'dashboard sign-in refused');
-          return html(429, '口令错误次数过多，请 15 分钟后再试。');
+        // req.ip is the client's own address only behind a proxy named in TRUST_PROXY (app.ts).
+        const client = clientKey(req.ip);
+        const wait = throttle.wait(client, now());
+        if (wait > 0) {
+          // Not even looked at: a guesser gets one checked try per spacing, the right token included.
+          const seconds = Math.ceil(wait / 1000);
+          req.log.warn({ check: 'admin-token', remote: req.ip, reason: 'too many wrong tokens' }, 'dashboard sign-in refused: try again later');
+          reply.header('retry-after', String(seconds));
+          return html(429, `口令错误次数过多：此地址每 ${throttle.spacingMs / 1000} 秒只能再试一次，请 ${seconds} 秒后再试。`);
         }
         if (!body.success || !sameSecret(body.data.token, token)) {
-          throttle.fail(req.ip, now());
+          throttle.fail(client, now());
           req.log.warn({ check: 'admin-token', remote: req.ip }, 'dashboard sign-in with a wrong token: check ADMIN_TOKEN');
           return html(401, '口令不正确，请核对服务器设置的 ADMIN_TOKEN。');
         }
-        throttle.succeed(req.ip);
-        reply.header('set-cookie', sessionCookie(sessionValue(token, now()), overHttps(req)));
+        throttle.succeed(client);
+        let id = '';
+        const open = core.db.transaction(() => sessions.open(now()));
+        if (!(await writeSoon(core.db, () => (id = open())))) {
+          req.log.warn({ check: 'database-busy' }, 'dashboard sign-in not recorded: the database stayed busy');
+          return html(503, '数据库正忙，登录没有完成，请稍后再试。');
+        }
+        reply.header('set-cookie', sessionCookie(id, overHttps(req)));
         return reply.redirect(next, 303);
       });
 
       d.post('/logout', async (req, reply) => {
+        const id = readCookie(req.headers.cookie, COOKIE_NAME);
+        if (!(await writeSoon(core.db, () => sessions.end(id, now())))) {
+          req.log.warn({ check: 'database-busy' }, 'dashboard sign-out not recorded: the database stayed busy');
+          // The cookie stays, so that the next 退出 ends the session on the server too.
+          return reply.code(503).type('text/html; charset=utf-8').send(problemPage('退出没有完成', '数据库正忙，请再点一次“退出”。'));
+        }
         reply.header('set-cookie', clearedCookie(overHttps(req)));
         return reply.redirect('/dashboard/login', 303);
       });

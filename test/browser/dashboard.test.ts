@@ -158,7 +158,7 @@ describe('the dashboard without a sign-in', () => {
 });
 
 describe('the dashboard on its own', () => {
-  it('serves the stylesheet with the playground off, and stops guessing after ten wrong tokens', async () => {
+  it('serves the stylesheet with the playground off, slows guessing after ten wrong tokens, and still takes the right one', async () => {
     const solo = harness('2026-11-02T02:00:00Z', { ADMIN_TOKEN: TOKEN, PLAYGROUND: '0' });
     const server = await serve(solo.core);
     try {
@@ -172,6 +172,12 @@ describe('the dashboard on its own', () => {
       const blocked = await attempt(TOKEN);
       expect(blocked.status).toBe(429);
       expect(blocked.headers.get('set-cookie')).toBeNull();
+      expect(await blocked.text()).toContain('口令错误次数过多');
+      // Once the address may try again, the right token signs in.
+      solo.clock.advance(Number(blocked.headers.get('retry-after')) * 1000);
+      const admitted = await attempt(TOKEN);
+      expect(admitted.status).toBe(303);
+      expect(admitted.headers.get('set-cookie')).toMatch(/^lianbao_admin=/);
     } finally {
       await server.app.close();
     }
@@ -325,13 +331,17 @@ describe('the dashboard in a browser', () => {
     }
   });
 
-  it('signs out', async () => {
+  it('signs out, and the cookie it had is refused afterwards', async () => {
     const context = await browser.newContext();
     try {
       const page = await signIn(context);
+      const [before] = await context.cookies();
       await Promise.all([page.waitForURL(`${url}/dashboard/login`), page.click('form[action="/dashboard/logout"] button')]);
       const res = await page.goto(`${url}/dashboard`);
       expect(res?.status()).toBe(401);
+      // A copy of the cookie taken before 退出 (from another machine, say) no longer opens anything.
+      const copied = await fetch(`${url}/dashboard/api/tickets`, { headers: { cookie: `${before!.name}=${before!.value}` } });
+      expect(copied.status).toBe(401);
     } finally {
       await context.close();
     }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/paths.js';
 import { launchBrowser, seeded, serve } from './support.js';
 
-const TOKEN = 'screenshot-token';
+const TOKEN = 'screenshot-token-7Hq2Lw9xK';
 const OUT = join(ROOT, 'docs', 'screenshots');
 
 // Regenerates the README's pictures from the seeded data: `SCREENSHOTS=1 npx vitest run test/browser/screenshots.test.ts`.

@@ -26,7 +26,7 @@ describe('admin endpoints', () => {
   });
 
   it('with ADMIN_TOKEN, show nothing of the data to a request without it or with a wrong one', async () => {
-    const r = await start({ ADMIN_TOKEN: 'adminTokenS3cr3tM1nT' });
+    const r = await start({ ADMIN_TOKEN: 'adminTokenS3cr3tM1nTq8Zp' });
     const words = '项目东门被村民围堵车辆进不去';
     await say(r, 'wecom', 'chen', 'XM001', `报告 ${words}`);
     const urls = ['/dashboard', '/dashboard/export?month=2026-11&format=csv', '/dashboard/export?month=2026-11&format=xlsx'];
@@ -39,7 +39,7 @@ describe('admin endpoints', () => {
         expect(res.headers['content-disposition'] ?? '').not.toMatch(/attachment/);
       }
     }
-    expect(r.raw.join('\n')).not.toContain('adminTokenS3cr3tM1nT');
+    expect(r.raw.join('\n')).not.toContain('adminTokenS3cr3tM1nTq8Zp');
   });
 
   // Decision: /metrics stays open (SPEC §10 names no token for it, and Prometheus scrapers are
@@ -128,5 +128,63 @@ describe('the playground', () => {
   it('serves a remote client when PLAYGROUND_REMOTE=1 (the control for the case above)', async () => {
     const r = await start({ PLAYGROUND: '1', PLAYGROUND_REMOTE: '1' });
     expect((await r.app.inject({ method: 'GET', url: '/playground/api/state', remoteAddress: REMOTE })).statusCode).toBe(200);
+  });
+
+  // DNS rebinding: a page on evil.example that resolves its name to 127.0.0.1 reaches the
+  // playground from this machine's own browser, but the browser sends its own name as Host.
+  it('refuses a request whose Host is not this machine, even from loopback, unless PLAYGROUND_REMOTE=1', async () => {
+    const r = await start({ PLAYGROUND: '1' });
+    const before = snapshotCounts(r.db);
+    for (const host of ['evil.example', 'evil.example:3000', '127.0.0.1.nip.io:3000', '10.0.0.5:3000', 'localhost.evil.example']) {
+      const headers = { host };
+      const page = await r.app.inject({ method: 'GET', url: '/playground', remoteAddress: '127.0.0.1', headers });
+      expect(page.statusCode, host).toBe(403);
+      const state = await r.app.inject({ method: 'GET', url: '/playground/api/state', remoteAddress: '127.0.0.1', headers });
+      expect(state.statusCode, host).toBe(403);
+      expect(state.body).not.toContain('陈经理');
+      const send = await r.app.inject({
+        method: 'POST',
+        url: '/playground/api/send',
+        remoteAddress: '127.0.0.1',
+        headers,
+        payload: { personId: 'zhou', chatId: 'XM001', text: '督办 #1' },
+      });
+      expect(send.statusCode, host).toBe(403);
+    }
+    await settle(r);
+    expect(snapshotCounts(r.db)).toEqual(before);
+    expect(r.logs.filter((l) => l.level >= 40 && l.check === 'playground-host').length).toBeGreaterThan(0);
+    // The control: every loopback name, with or without a port.
+    for (const host of ['127.0.0.1:3000', 'localhost:3000', 'LOCALHOST', '[::1]:3000', '127.0.0.1']) {
+      const ok = await r.app.inject({ method: 'GET', url: '/playground/api/state', remoteAddress: '127.0.0.1', headers: { host } });
+      expect(ok.statusCode, host).toBe(200);
+    }
+    await r.close();
+    rig = undefined;
+    const remote = await start({ PLAYGROUND: '1', PLAYGROUND_REMOTE: '1' });
+    const res = await remote.app.inject({ method: 'GET', url: '/playground/api/state', remoteAddress: REMOTE, headers: { host: 'lianbao.example.gov.cn' } });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('refuses a POST whose Origin is another page, and takes one from its own page', async () => {
+    const r = await start({ PLAYGROUND: '1' });
+    const post = (origin: string | undefined) =>
+      r.app.inject({
+        method: 'POST',
+        url: '/playground/api/send',
+        remoteAddress: '127.0.0.1',
+        headers: { host: '127.0.0.1:3000', ...(origin === undefined ? {} : { origin }) },
+        payload: { personId: 'chen', chatId: 'XM001', text: '帮助' },
+      });
+    const before = snapshotCounts(r.db);
+    for (const origin of ['https://evil.example', 'http://localhost:8080', 'http://127.0.0.1:3001', 'null']) {
+      expect((await post(origin)).statusCode, origin).toBe(403);
+    }
+    await settle(r);
+    expect(snapshotCounts(r.db)).toEqual(before);
+    expect(r.logs.filter((l) => l.level >= 40 && l.check === 'playground-origin').length).toBe(4);
+    // Its own page (the browser sends Origin on a POST), and a client that sends none (curl).
+    expect((await post('http://127.0.0.1:3000')).statusCode).toBe(202);
+    expect((await post(undefined)).statusCode).toBe(202);
   });
 });

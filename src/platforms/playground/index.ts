@@ -30,6 +30,27 @@ function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
+/** A Host header naming this machine: 127.0.0.1, localhost or [::1], with any port. */
+const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
+
+/**
+ * Why a request must be refused even though it comes from this machine, or undefined. A web page
+ * on another site can make the browser send requests here, by a form or by a name it resolves to
+ * 127.0.0.1 (DNS rebinding); the browser then names that site in Host, and in Origin on a POST.
+ */
+function foreignPage(req: FastifyRequest): { check: string; reason: string; error: string } | undefined {
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (!LOOPBACK_HOST.test(host)) {
+    return { check: 'playground-host', reason: `Host ${JSON.stringify(host.slice(0, 100))} is not this machine`, error: '本地试用页只能通过 127.0.0.1 或 localhost 打开' };
+  }
+  const origin = req.headers.origin;
+  // Same origin only: the page this server serves, at the address the browser asked for.
+  if (req.method === 'POST' && origin !== undefined && ![`http://${host}`, `https://${host}`].includes(origin.toLowerCase())) {
+    return { check: 'playground-origin', reason: `Origin ${JSON.stringify(origin.slice(0, 100))} is not this page's`, error: '本地试用页只接受它自己页面发来的消息' };
+  }
+  return undefined;
+}
+
 /** `GET /playground` and its small JSON + Server-Sent Events API. */
 export const playgroundRoutes: FastifyPluginAsync<{ core: Core }> = async (app, { core }) => {
   const { roster } = core.repos;
@@ -39,6 +60,12 @@ export const playgroundRoutes: FastifyPluginAsync<{ core: Core }> = async (app, 
     if (!core.config.playground.remote && !isLoopback(req.socket.remoteAddress)) {
       req.log.warn({ check: 'playground-loopback', remote: req.socket.remoteAddress }, 'playground refused a remote client: set PLAYGROUND_REMOTE=1 to allow');
       return reply.code(403).send({ error: '本地试用页只对本机开放' });
+    }
+    const foreign = core.config.playground.remote ? undefined : foreignPage(req);
+    if (foreign) {
+      const { error, ...line } = foreign;
+      req.log.warn(line, 'playground refused a request made for another site: open it as http://127.0.0.1 or http://localhost, or set PLAYGROUND_REMOTE=1');
+      return reply.code(403).send({ error });
     }
   });
 
