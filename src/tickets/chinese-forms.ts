@@ -12,17 +12,21 @@ export const toSimplified: (text: string) => string = Converter({ from: 't', to:
 /**
  * Every written form of each Simplified character that has a Traditional one, from OpenCC's own
  * character table (`TSCharacters`, "傳 传|…"): 发 → 发發髮, 里 → 里裏裡. Regional variants the
- * table knows (裡, 綫, 爲) are in it too.
+ * table knows (裡, 綫, 爲) are in it too. Built on first use: only the ledger's search needs it.
  */
-const FORMS = (() => {
-  const forms = new Map<string, string>();
-  for (const pair of TS_CHARACTERS.split('|')) {
-    const [traditional, simplified] = pair.split(' ');
-    if (!traditional || !simplified || traditional === simplified) continue;
-    forms.set(simplified, (forms.get(simplified) ?? simplified) + traditional);
+let forms: Map<string, string> | undefined;
+
+function allForms(): Map<string, string> {
+  if (!forms) {
+    forms = new Map();
+    for (const pair of TS_CHARACTERS.split('|')) {
+      const [traditional, simplified] = pair.split(' ');
+      if (!traditional || !simplified || traditional === simplified) continue;
+      forms.set(simplified, (forms.get(simplified) ?? simplified) + traditional);
+    }
   }
   return forms;
-})();
+}
 
 /**
  * The forms a character may be written in, Simplified first (`電` → `电電`); a character
@@ -30,5 +34,5 @@ const FORMS = (() => {
  */
 export function formsOf(char: string): string {
   const simplified = toSimplified(char);
-  return FORMS.get(simplified) ?? (simplified === char ? char : simplified + char);
+  return allForms().get(simplified) ?? (simplified === char ? char : simplified + char);
 }
