@@ -1,5 +1,6 @@
 import type { Db } from './open.js';
 import { CURRENT_DEADLINE_SQL, type TicketsRepo } from './tickets-repo.js';
+import { formsOf } from '../tickets/chinese-forms.js';
 import type { Ticket, TicketState } from '../tickets/model.js';
 
 /** What the ledger page (台账) filters on; every field is optional and they combine with AND. */
@@ -14,7 +15,7 @@ export interface LedgerFilter {
   supervised?: boolean;
   /** only tickets received in [from, to) */
   received?: { from: number; to: number };
-  /** matched against the description and the reporter's name, or the ticket number */
+  /** matched against the description and the reporter's name (in Simplified or Traditional characters), or the ticket number */
   text?: string;
 }
 
@@ -37,7 +38,8 @@ const WHERE = `WHERE (@project IS NULL OR project_code = @project COLLATE NOCASE
   AND (@overdueAt IS NULL OR (state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @overdueAt))
   AND (@supervised IS NULL OR supervised = @supervised)
   AND (@from IS NULL OR (created_at >= @from AND created_at < @to))
-  AND (@like IS NULL OR description LIKE @like ESCAPE '\\' OR reporter_name LIKE @like ESCAPE '\\' OR no = @textNo)`;
+  AND (@like IS NULL OR description LIKE @like ESCAPE '\\' OR reporter_name LIKE @like ESCAPE '\\'
+    OR description GLOB @forms OR reporter_name GLOB @forms OR no = @textNo)`;
 
 const BEIJING_OFFSET_MS = 8 * 3_600_000;
 
@@ -100,6 +102,31 @@ function toParams(f: LedgerFilter): Record<string, unknown> {
     from: f.received?.from ?? null,
     to: f.received?.to ?? null,
     like: text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null,
+    forms: text ? eitherScript(text) : null,
     textNo: no ? Number(no[1]) : null,
   };
+}
+
+/**
+ * A GLOB pattern that finds the text however its Chinese characters were written: each
+ * character that has Traditional forms stands for all of them (电缆 → `*[电電][缆纜]*`, 后门 →
+ * `*[后後][门門]*`), so a search in either script finds reports typed in either, or in a mix.
+ * Null when no character has another form: the LIKE then finds all there is.
+ */
+function eitherScript(text: string): string | null {
+  let other = false;
+  let pattern = '*';
+  for (const ch of text) {
+    const forms = formsOf(ch);
+    if ([...forms].length > 1) {
+      other = true;
+      pattern += `[${forms}]`;
+    } else if (/[a-z]/i.test(ch)) {
+      // GLOB is case-sensitive where LIKE is not.
+      pattern += `[${ch.toLowerCase()}${ch.toUpperCase()}]`;
+    } else {
+      pattern += '*?['.includes(ch) ? `[${ch}]` : ch;
+    }
+  }
+  return other ? `${pattern}*` : null;
 }

@@ -68,7 +68,7 @@ describe('quarterly-report', () => {
     expect(ranking).toEqual(['1. 治安大队', '2. 交警大队', '3. 开发区派出所']);
     const overdue = text.slice(text.indexOf('三、超期工单'), text.indexOf('四、挂牌督办工单'));
     expect(overdue).toContain('共2件');
-    expect(overdue).toContain(`#${unclaimed} XM001 经开区新材料产业园 其他，签收时限08-03 14:00，已超`);
+    expect(overdue).toContain(`#${unclaimed} XM001 经开区新材料产业园 盗窃，签收时限08-03 14:00，已超`);
     expect(overdue).toContain(`#${stuck} XM003 高铁新城安置小区 盗窃，办结时限08-10 18:00，已超`);
     expect(overdue).toContain('承办：孙警官（督办）');
     expect(overdue).not.toContain(`#${late} `);
@@ -90,7 +90,7 @@ describe('quarterly-report', () => {
       · 城东快速路二期工程：收到1，签收及时率100.0%，办结1，按时办结率0.0%，销号0，满意率—，当前超期0
       · 高铁新城安置小区：收到1，签收及时率100.0%，办结0，按时办结率—，销号0，满意率—，当前超期1
       **三、超期工单**（截至2026-10-08 09:00，共2件）
-      · #2 XM001 经开区新材料产业园 其他，签收时限08-03 14:00，已超65天19小时，承办：未认领（治安大队）
+      · #2 XM001 经开区新材料产业园 盗窃，签收时限08-03 14:00，已超65天19小时，承办：未认领（治安大队）
       · #4 XM003 高铁新城安置小区 盗窃，办结时限08-10 18:00，已超58天15小时，承办：孙警官（督办）
       **四、挂牌督办工单**（共1件）
       · #4 XM003 高铁新城安置小区 盗窃 办理中，承办：孙警官，办结时限08-10 18:00（已超58天15小时）
