@@ -1,4 +1,4 @@
-import { hasRole, nameOf, refuse } from '../src/dispatch/helpers.js';
+import { hasRole, mayKnowConduct, nameOf, refuse } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
 import type { TicketFilter } from '../src/db/tickets-repo.js';
 import { normalizeWidth } from '../src/dispatch/parse.js';
@@ -31,13 +31,14 @@ export const list: Command = {
     const chosen = FILTERS[key];
     if (!chosen) refuse('bad_filter', `没有“${word}”这个筛选条件，可以用：待认领、办理中、待评价、超期、我的、全部`);
     // In a project group everyone reads the answer: that project's tickets only, and no conduct
-    // complaints (the project's own officer is in the group). Elsewhere, all projects.
+    // complaints (the project's own officer is in the group). Elsewhere, all projects; conduct
+    // complaints only for coordinators and leaders (an officer may be the one complained about).
     const inProjectGroup = ctx.chat?.kind === 'project';
     const projectCode = inProjectGroup ? (ctx.chat?.projectCode ?? undefined) : undefined;
     const { tickets, total } = ctx.repos.tickets.list({
       ...chosen.filter(ctx.sender.personId, ctx.now),
       projectCode,
-      excludeConduct: inProjectGroup,
+      excludeConduct: inProjectGroup || !mayKnowConduct(ctx.sender),
       limit: SHOWN,
     });
     const project = projectCode ? ctx.repos.roster.project(projectCode) : undefined;

@@ -1,5 +1,5 @@
 import type { Command } from '../src/dispatch/types.js';
-import { isStaff, limitText, refuse } from '../src/dispatch/helpers.js';
+import { isStaff, limitText, mayKnowConduct, refuse } from '../src/dispatch/helpers.js';
 import { buildAgenda, nextMeeting, previousMeeting } from '../src/reports/agenda.js';
 
 export const meeting: Command = {
@@ -37,7 +37,8 @@ export const meeting: Command = {
     if (args.trim()) refuse('bad_args', `“会商”后面只能跟“议题 内容”，例如：${this.example}`);
     // An enterprise sees only its own project's agenda; a project group sees that project's.
     const codes = ctx.chat?.kind === 'project' || !isStaff(ctx.sender) ? (ctx.project ? [ctx.project.code] : []) : undefined;
-    const forProjectGroup = ctx.chat?.kind === 'project' || !isStaff(ctx.sender);
+    // Conduct complaints are left out where a project's officer reads, and for officers themselves.
+    const forProjectGroup = ctx.chat?.kind === 'project' || !mayKnowConduct(ctx.sender);
     const agenda = buildAgenda(ctx.repos, next, previousMeeting(next, settings, ctx.calendar), ctx.now, codes, { forProjectGroup });
     ctx.reply('meeting', { ...next, projects: agenda, reminder: false });
   },

@@ -73,8 +73,19 @@ export function isProjectOfficer(ctx: CommandContext, t: Ticket): boolean {
   return ctx.sender.personId !== null && ctx.repos.roster.project(t.projectCode)?.officerId === ctx.sender.personId;
 }
 
-/** Enterprise contacts see only their own project's tickets; everyone else in the roster sees all. */
+/**
+ * Who may know of conduct complaints (执法投诉) at all: coordinators and leaders (SPEC §9). An
+ * officer may be the one complained about, so no officer sees them, learns who reported them, or
+ * adds to them — only their reporter and those people.
+ */
+export const mayKnowConduct = (s: Sender): boolean => hasRole(s, 'coordinator', 'leader');
+
+/**
+ * Enterprise contacts see only their own project's tickets; officers, coordinators and leaders see
+ * all — but a conduct complaint only its reporter, coordinators and leaders.
+ */
 export function canSee(s: Sender, t: Ticket): boolean {
+  if (t.routing === 'coordinators') return isReporter(s, t) || mayKnowConduct(s);
   if (isStaff(s)) return true;
   return isReporter(s, t) || isEnterpriseOf(s, t);
 }
@@ -84,6 +95,8 @@ export function loadTicket(ctx: CommandContext, no: number): Ticket {
   const t = ctx.repos.tickets.get(no);
   if (!t) refuse('unknown_ticket', `没有找到工单 #${no}，请核对编号，或发送“台账”查看工单列表`);
   if (!canSee(ctx.sender, t)) {
+    // Said the same way whatever the ticket is about: a refusal must not tell an officer what it is.
+    if (isStaff(ctx.sender)) refuse('not_yours', `#${no} 不在您的办理范围内，如有需要请联系护企办`);
     refuse('other_project', `#${no} 不是本项目的工单，您只能查看本项目的工单`);
   }
   // Everyone in a project group reads the answer: only that project's tickets are discussed there.

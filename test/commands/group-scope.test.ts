@@ -33,7 +33,8 @@ describe('what a project group may read', () => {
     expect(list).not.toContain(`#${conduct} `);
     expect(ok(h, 'zhou', 'coordinators', '台账 全部').reply).toContain(`#${conduct} `);
 
-    expectRefused(h, 'zhao', 'XM002', `查询 #${conduct}`, '执法投诉');
+    expectRefused(h, 'zhao', 'XM002', `查询 #${conduct}`, '不在您的办理范围内');
+    expectRefused(h, 'zhou', 'XM002', `查询 #${conduct}`, '执法投诉'); // a coordinator knows, but not in the group
     expect(ok(h, 'liu', 'XM002', `查询 #${conduct}`).reply).toContain('吃拿卡要'); // the reporter, where they reported it
 
     expect(ok(h, 'zhao', 'XM002', '会商').reply).not.toContain(`#${conduct}（`);

@@ -209,8 +209,9 @@ describe('报告: 执法投诉 (a complaint about officers’ conduct)', () => {
   it('cannot be claimed by the project’s own officer, nor by another officer; a coordinator claims it', () => {
     const h = setup();
     const no = h.ticketNo(ok(h, 'chen', 'XM001', '报告 检查人员吃拿卡要'));
-    expectRefused(h, 'wang', 'XM001', `认领 #${no}`, `#${no}`, '执法投诉', '护企办');
-    expectRefused(h, 'zhao', 'XM001', `认领 #${no}`, '执法投诉');
+    // Officers are not told what the ticket is (SPEC §9): only that it is not theirs.
+    expectRefused(h, 'wang', 'XM001', `认领 #${no}`, `#${no}`, '不在您的办理范围内', '护企办');
+    expectRefused(h, 'zhao', 'XM001', `认领 #${no}`, '不在您的办理范围内');
     const said = ok(h, 'zhou', 'coordinators', `认领 #${no}`);
     expect(said.reply).toContain(`#${no} 已认领`);
     expect(ticket(h, no)).toMatchObject({ state: 'claimed', assigneeId: 'zhou' });
@@ -220,7 +221,7 @@ describe('报告: 执法投诉 (a complaint about officers’ conduct)', () => {
     const h = setup();
     const no = h.ticketNo(ok(h, 'chen', 'XM001', '报告 检查人员乱收费'));
     ok(h, 'zhou', 'coordinators', `认领 #${no}`);
-    expectRefused(h, 'wang', 'XM001', `进展 #${no} 我来解释一下`, `#${no} 是执法投诉`, '护企办');
+    expectRefused(h, 'wang', 'XM001', `进展 #${no} 我来解释一下`, `#${no} 不在您的办理范围内`, '护企办');
     expectRefused(h, 'wang', 'XM001', `办结 #${no} 没有这回事`, `#${no}`);
     expectRefused(h, 'wang', 'XM001', `转办 #${no} @王警官 我来办`, `#${no}`);
   });
