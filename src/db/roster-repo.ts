@@ -95,11 +95,13 @@ export class RosterRepo {
   constructor(private readonly db: Db) {
     this.s = {
       person: db.prepare<[string], PersonRow>('SELECT * FROM people WHERE id = ?'),
-      personByWecom: db.prepare<[string], PersonRow>('SELECT * FROM people WHERE wecom_userid = ?'),
-      personByDingtalk: db.prepare<[string], PersonRow>('SELECT * FROM people WHERE dingtalk_userid = ?'),
-      personByName: db.prepare<[string], PersonRow>('SELECT * FROM people WHERE name = ? ORDER BY id'),
+      // People the roster file no longer lists keep their row (the log refers to them) with no
+      // roles: a message from them is a stranger's, and they are nobody's to name or notify.
+      personByWecom: db.prepare<[string], PersonRow>(`SELECT * FROM people WHERE wecom_userid = ? AND roles <> '[]'`),
+      personByDingtalk: db.prepare<[string], PersonRow>(`SELECT * FROM people WHERE dingtalk_userid = ? AND roles <> '[]'`),
+      personByName: db.prepare<[string], PersonRow>(`SELECT * FROM people WHERE name = ? AND roles <> '[]' ORDER BY id`),
       people: db.prepare<[], PersonRow>('SELECT * FROM people ORDER BY id'),
-      peopleOfDepartment: db.prepare<[string], PersonRow>('SELECT * FROM people WHERE department_id = ? ORDER BY id'),
+      peopleOfDepartment: db.prepare<[string], PersonRow>(`SELECT * FROM people WHERE department_id = ? AND roles <> '[]' ORDER BY id`),
       project: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE code = ? COLLATE NOCASE'),
       projects: db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY code'),
       leaders: db.prepare<[string], { person_id: string }>(
@@ -171,7 +173,8 @@ export class RosterRepo {
         : platform === 'dingtalk'
           ? this.s.personByDingtalk.get(userId)
           : this.s.person.get(userId);
-    return r && toPerson(r);
+    const p = r && toPerson(r);
+    return p && p.roles.length > 0 ? p : undefined;
   }
 
   peopleNamed(name: string): Person[] {

@@ -8,6 +8,8 @@ export interface ImportSummary {
   people: number;
   projects: number;
   chats: number;
+  /** people who had roles and are no longer in the file: they lost them with this import */
+  revoked: { id: string; name: string }[];
 }
 
 interface ChatRow {
@@ -92,10 +94,17 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
       'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
     clearCalendar: db.prepare('DELETE FROM calendar_overrides'),
+    // Someone the file no longer lists loses every role (SPEC §9: the roster is the authority);
+    // the row stays, since tickets and the log refer to it.
+    listed: db.prepare<[string], { id: string; name: string }>(
+      `SELECT id, name FROM people WHERE roles <> '[]' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id`,
+    ),
+    revoke: db.prepare<[string]>(`UPDATE people SET roles = '[]' WHERE id = ?`),
     calendarDay: db.prepare<[string, string]>('INSERT INTO calendar_overrides (date, kind) VALUES (?, ?)'),
   };
 
   const chats = rosterChats(roster);
+  let revoked: { id: string; name: string }[] = [];
   // Foreign keys: people refer to departments and projects, leaders to people; a project's
   // officer is not a foreign key (people and projects refer to each other), so this order works.
   db.transaction(() => {
@@ -132,6 +141,8 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
         dingtalk: p.dingtalk ?? null,
       });
     }
+    revoked = s.listed.all(JSON.stringify(roster.people.map((p) => p.id)));
+    for (const p of revoked) s.revoke.run(p.id);
     for (const p of roster.projects) {
       s.clearLeaders.run(p.code);
       for (const leader of p.leaders) s.leader.run(p.code, leader);
@@ -150,6 +161,7 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
     people: roster.people.length,
     projects: roster.projects.length,
     chats: chats.length,
+    revoked,
   };
 }
 
@@ -168,9 +180,10 @@ export function rosterIsEmpty(db: Db): boolean {
  */
 export function importRosterCommand(db: Db, path: string, now: number): string {
   const summary = importRoster(db, readRosterFile(path), now);
-  const { departments, people, projects, chats } = summary;
+  const { departments, people, projects, chats, revoked } = summary;
+  const lost = revoked.length > 0 ? `\n名册中已没有以下 ${revoked.length} 人，其权限已取消（历史记录保留）：${revoked.map((p) => `${p.name}（${p.id}）`).join('、')}` : '';
   return (
     `名册已导入 ${basename(path)}：部门 ${departments} 个，人员 ${people} 人，项目 ${projects} 个，群 ${chats} 个` +
-    ` (roster imported: ${departments} departments, ${people} people, ${projects} projects, ${chats} chats)`
+    ` (roster imported: ${departments} departments, ${people} people, ${projects} projects, ${chats} chats)${lost}`
   );
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/open.js';
+import { RosterRepo } from '../../src/db/roster-repo.js';
 import { importRoster, importRosterCommand, rosterIsEmpty } from '../../src/roster/import.js';
 import { parseRoster, readRosterFile, RosterError } from '../../src/roster/parse.js';
 import { ROOT } from '../../src/paths.js';
@@ -45,7 +46,7 @@ describe('importRoster', () => {
     const summary = importRoster(db, readRosterFile(VALID_PATH), T0);
 
     // Chats: XM001 on WeCom, DingTalk and the playground; coordinators on DingTalk and the playground.
-    expect(summary).toEqual({ departments: 2, people: 4, projects: 1, chats: 5 });
+    expect(summary).toEqual({ departments: 2, people: 4, projects: 1, chats: 5, revoked: [] });
     expect(rosterIsEmpty(db)).toBe(false);
     expect(db.prepare('SELECT * FROM people WHERE id = ?').get('wang')).toEqual({
       id: 'wang',
@@ -143,6 +144,25 @@ describe('importRoster', () => {
     expect(rows(db, 'SELECT id FROM people ORDER BY id')).toEqual([{ id: 'chen' }, { id: 'li' }, { id: 'wang' }, { id: 'zhou' }]);
     expect(rows(db, 'SELECT code FROM projects')).toEqual([{ code: 'XM001' }]);
     expect(rows(db, 'SELECT id FROM departments ORDER BY id')).toEqual([{ id: 'jiaojing' }, { id: 'zhian' }]);
+  });
+
+  // SPEC §9: the roster is the authority. Someone removed from the file keeps their past in the log
+  // and their tickets, and loses every role: a message from them is a stranger's.
+  it('takes their roles from people the new file no longer lists, and says who', () => {
+    const db = freshDb();
+    importRoster(db, parseRoster(VALID), T0);
+    addTicket(db, 'chen', 'wang');
+    const smaller = 'departments:\n  - { id: zhian, name: 治安大队 }\npeople:\n  - { id: zhou, name: 周协调, roles: [coordinator] }\n';
+    const summary = importRoster(db, parseRoster(smaller), T0 + 1000);
+    expect(summary.revoked.map((p) => p.id)).toEqual(['chen', 'li', 'wang']);
+    expect(rows(db, "SELECT id FROM people WHERE roles <> '[]'")).toEqual([{ id: 'zhou' }]);
+    const roster = new RosterRepo(db);
+    expect(roster.personByPlatformId('wecom', 'wangjg')).toBeUndefined();
+    expect(roster.person('wang')?.name).toBe('王警官'); // still named in the timeline
+    expect(rows(db, 'SELECT count(*) AS n FROM tickets')).toEqual([{ n: 1 }]);
+    // Listed again, they are back.
+    expect(importRoster(db, parseRoster(VALID), T0 + 2000).revoked).toEqual([]);
+    expect(roster.personByPlatformId('wecom', 'wangjg')?.roles).toEqual(['officer']);
   });
 
   it("replaces a project's leaders and the calendar overrides with the file's", () => {
