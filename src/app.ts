@@ -3,7 +3,8 @@ import type { Core } from './core.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { createMetrics } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
-import type { InboundDeps } from './platforms/inbound.js';
+import { SignatureMemory } from './platforms/dingtalk/signatures.js';
+import type { Accepted, InboundDeps, OneUseSignature } from './platforms/inbound.js';
 import type { IncomingMessage } from './platforms/types.js';
 import { playgroundRoutes } from './platforms/playground/index.js';
 import { wecomRoutes } from './platforms/wecom/index.js';
@@ -17,15 +18,37 @@ export const BODY_LIMIT = 1024 * 1024;
  */
 export interface AppOptions {
   /**
-   * Takes a verified platform message and settles once it is stored. By default the core handles
-   * it in this thread before the platform is answered; the server stores it in the inbox instead,
-   * for the processor thread (src/inbox/).
+   * Takes a verified platform message (and the one-use signature it came with: InboundDeps.handle)
+   * and settles once it is stored. By default `acceptInMemory`; the server stores it in the inbox
+   * instead, for the processor thread (src/inbox/).
    */
-  accept?: (msg: IncomingMessage) => Promise<unknown>;
+  accept?: (msg: IncomingMessage | undefined, signature?: OneUseSignature) => Promise<Accepted>;
   /** Further reasons for /readyz to say the server is not ready. */
   problems?: () => (string | undefined)[];
   /** Messages stored and not yet handled, for /metrics. */
   waiting?: () => number;
+}
+
+/**
+ * How an app without an inbox (an in-memory database) takes a callback: the core handles the
+ * message in this thread before the platform is answered, and spent signatures are kept in memory.
+ */
+export function acceptInMemory(core: Core): NonNullable<AppOptions['accept']> {
+  const signatures = new SignatureMemory();
+  return async (msg, signature) => {
+    if (signature) {
+      const taken = signatures.spend(signature, core.clock.now().getTime());
+      if (taken !== 'stored') return taken;
+    }
+    try {
+      if (msg) await core.dispatcher.submit(msg);
+    } catch (err) {
+      // Not stored, so the platform will retry: its signature must still be good then.
+      if (signature) signatures.release(signature);
+      throw err;
+    }
+    return 'stored';
+  };
 }
 
 export async function buildApp(core: Core, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -87,7 +110,7 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     if (platform) metrics.callback(platform, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  const inbound: InboundDeps = { handle: opts.accept ?? ((msg) => core.dispatcher.submit(msg)), clock: core.clock };
+  const inbound: InboundDeps = { handle: opts.accept ?? acceptInMemory(core), clock: core.clock };
   if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
   if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
   if (core.config.playground.enabled) await app.register(playgroundRoutes, { core });

@@ -1,7 +1,8 @@
-import { buildApp } from './app.js';
+import { acceptInMemory, buildApp } from './app.js';
 import { ConfigError, loadConfig, readEnv, type Config } from './config.js';
 import { Inbox, inboxPathFor } from './inbox/inbox.js';
 import { Processor } from './inbox/processor.js';
+import type { OneUseSignature } from './platforms/inbound.js';
 import type { IncomingMessage } from './platforms/types.js';
 import { createLogger } from './log.js';
 import { startDingtalkStream } from './platforms/dingtalk/index.js';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     // fsync); this thread, which answers callbacks, does it only if the WAL has grown far.
     core.db.pragma('wal_autocheckpoint = 10000');
   }
-  const accept = inbox ? (m: IncomingMessage) => inbox.accept(m) : (m: IncomingMessage) => core.dispatcher.submit(m);
+  const accept = inbox ? (m: IncomingMessage | undefined, s?: OneUseSignature) => inbox.accept(m, s) : acceptInMemory(core);
   const app = await buildApp(core, { accept, problems: () => [processor?.problem()], waiting: processor && (() => processor.waiting()) });
   core.worker.start();
   try {

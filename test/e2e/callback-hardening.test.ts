@@ -1,0 +1,68 @@
+/**
+ * SPEC §9 against the real server process (inbox, processor thread, real sockets): a DingTalk
+ * signature, once spent on a message, stays spent across a restart; and sockets that trickle a
+ * request are closed by the server while it keeps answering everyone else.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dingtalkCallback,
+  dingtalkEnv,
+  dingtalkRobotMessage,
+  postCallback,
+  wecomEnv,
+  type Callback,
+  type DingtalkText,
+} from '../support/callbacks.js';
+import { startPlatformDouble, type PlatformDouble } from '../support/platform-double.js';
+import { cleanupServers, queryDb, ServerProcess, type LogLine } from '../support/server-process.js';
+
+let double: PlatformDouble;
+/** The server of the moment: the restart test leaves a new process behind. */
+let server: ServerProcess;
+
+beforeAll(async () => {
+  double = await startPlatformDouble();
+  server = await ServerProcess.start({ env: { ...wecomEnv(double.base), ...dingtalkEnv(double.base, 'http') } });
+}, 30_000);
+
+afterAll(async () => {
+  await cleanupServers();
+  await double?.close();
+});
+
+const handled = (msgId: string) => (l: LogLine) => l.msgId === msgId && typeof l.result === 'string';
+const tickets = (marker: string): number =>
+  queryDb<{ n: number }>(server.databasePath, 'SELECT count(*) AS n FROM tickets WHERE description LIKE ?', `%[${marker}]%`)[0]!.n;
+
+// DingTalk's sign covers only the timestamp (https://open.dingtalk.com/document/orgapp/receive-message),
+// so anyone who saw one callback could sign any body for an hour; SPEC §9 makes a sign good for one message.
+describe('DingTalk: a spent signature stays spent', () => {
+  it('refuses a captured sign with another body (401, nothing stored), also after a restart, and answers the retry of its own message 200 without handling it again', async () => {
+    const real: DingtalkText = { msgId: 'harden-real-1', conversationId: 'cidXM001', staffId: 'staff-chen', text: '报告 [H-REAL] 工地围挡被推倒' };
+    const cb = dingtalkCallback(real);
+    expect(await postCallback(server.base, cb)).toBe(200);
+    await server.waitForLogs('the real message handled', handled(real.msgId));
+
+    // The captured headers with a body of the attacker's choosing.
+    const forgedBody = dingtalkRobotMessage({ msgId: 'harden-forged-1', conversationId: 'cidXM001', staffId: 'staff-chen', text: '报告 [H-FORGED] 项目经理卷款跑路' });
+    const forged: Callback = { ...cb, body: JSON.stringify(forgedBody) };
+    expect(await postCallback(server.base, forged)).toBe(401);
+    await server.waitForLogs('the refusal naming its check', (l) => l.check === 'sign-reused');
+
+    await server.stop('SIGTERM');
+    server = await server.restart();
+    expect(await postCallback(server.base, forged)).toBe(401);
+    await server.waitForLogs('the refusal after the restart', (l) => l.check === 'sign-reused');
+    // DingTalk retrying the real message with its own headers: answered, not handled again.
+    expect(await postCallback(server.base, cb)).toBe(200);
+
+    // A later message is handled after anything stored before it: by then a second handling would show.
+    const later = dingtalkCallback({ msgId: 'harden-later-1', conversationId: 'cidXM001', staffId: 'staff-chen', text: '报告 [H-LATER] 夜间有人翻墙' });
+    expect(await postCallback(server.base, later)).toBe(200);
+    await server.waitForLogs('the later message handled', handled('harden-later-1'));
+    expect(server.logs.filter(handled(real.msgId))).toEqual([]);
+    expect(server.logs.filter(handled('harden-forged-1'))).toEqual([]);
+    expect([tickets('H-REAL'), tickets('H-FORGED'), tickets('H-LATER')]).toEqual([1, 0, 1]);
+    expect(double.messages((m) => m.text.includes('H-FORGED'))).toEqual([]);
+  }, 60_000);
+});
