@@ -13,6 +13,27 @@ import { wecomRoutes } from './platforms/wecom/index.js';
 export const BODY_LIMIT = 1024 * 1024;
 
 /**
+ * Slow or hostile clients cannot hold the server (SPEC §9). A platform sends a callback's headers
+ * and its few KiB of body at once, so these bounds are far above anything a callback takes; a
+ * socket that trickles its headers or body is closed (with 408) when they pass, and a kept-alive
+ * socket that stays idle is closed too. Fastify leaves the request deadline and the socket's idle
+ * timeout off unless set (https://fastify.dev/docs/latest/Reference/Server/#requesttimeout); Node
+ * checks the header and request deadlines every `checkEveryMs`, 30 s unless set
+ * (https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener).
+ */
+export const HTTP_TIMEOUTS = {
+  /** from a request's first byte to the end of its headers */
+  headersMs: 10_000,
+  /** from a request's first byte to the end of its body */
+  requestMs: 15_000,
+  /** a kept-alive socket between requests; a reverse proxy should drop idle upstream sockets sooner */
+  keepAliveMs: 10_000,
+  /** no byte either way while a request is handled; above the playground's 25 s event-stream ping */
+  idleMs: 60_000,
+  checkEveryMs: 1_000,
+} as const;
+
+/**
  * Builds the HTTP app around a core. It never listens: `server.ts` owns start-up and shutdown,
  * and tests call `app.inject()`.
  */
@@ -55,6 +76,10 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
   const app = Fastify({
     loggerInstance: core.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
+    connectionTimeout: HTTP_TIMEOUTS.idleMs,
+    requestTimeout: HTTP_TIMEOUTS.requestMs,
+    keepAliveTimeout: HTTP_TIMEOUTS.keepAliveMs,
+    http: { headersTimeout: HTTP_TIMEOUTS.headersMs, connectionsCheckingInterval: HTTP_TIMEOUTS.checkEveryMs },
     requestIdHeader: false,
     // One line per request, written below when it is answered, instead of Fastify's two (each of
     // which serialises the whole request through the redaction paths).

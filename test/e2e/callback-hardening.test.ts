@@ -3,6 +3,7 @@
  * signature, once spent on a message, stays spent across a restart; and sockets that trickle a
  * request are closed by the server while it keeps answering everyone else.
  */
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dingtalkCallback,
@@ -10,11 +11,13 @@ import {
   dingtalkRobotMessage,
   postCallback,
   wecomEnv,
+  wecomJsonCallback,
   type Callback,
   type DingtalkText,
 } from '../support/callbacks.js';
 import { startPlatformDouble, type PlatformDouble } from '../support/platform-double.js';
 import { cleanupServers, queryDb, ServerProcess, type LogLine } from '../support/server-process.js';
+import { waitFor } from '../support/wait.js';
 
 let double: PlatformDouble;
 /** The server of the moment: the restart test leaves a new process behind. */
@@ -65,4 +68,57 @@ describe('DingTalk: a spent signature stays spent', () => {
     expect([tickets('H-REAL'), tickets('H-FORGED'), tickets('H-LATER')]).toEqual([1, 0, 1]);
     expect(double.messages((m) => m.text.includes('H-FORGED'))).toEqual([]);
   }, 60_000);
+});
+
+/** Opens a socket to the server that sends the start of a request and then one byte at a time. */
+function slowSocket(port: number, kind: 'headers' | 'body'): { socket: Socket; closed: Promise<void> } {
+  const socket = connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  // The server ends these connections; a reset or a 408 it writes is how that looks from here.
+  socket.on('error', () => undefined);
+  socket.on('data', () => undefined);
+  const start =
+    kind === 'headers'
+      ? 'POST /dingtalk/callback HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '
+      : 'POST /dingtalk/callback HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ntimestamp: 1\r\nsign: x\r\ncontent-length: 100000\r\n\r\n{';
+  socket.write(start);
+  return { socket, closed: new Promise((resolve) => socket.once('close', () => resolve())) };
+}
+
+describe('slow clients cannot hold the server', () => {
+  it('closes sockets that trickle their headers or body, and answers a health check and a signed callback while they hang', async () => {
+    const SOCKETS = 300;
+    const slow = Array.from({ length: SOCKETS }, (_, i) => slowSocket(server.port, i % 2 === 0 ? 'headers' : 'body'));
+    let closed = 0;
+    for (const s of slow) void s.closed.then(() => (closed += 1));
+    // One byte per socket every 200 ms: never idle, never done.
+    const trickle = setInterval(() => {
+      for (const { socket } of slow) if (!socket.destroyed) socket.write('a');
+    }, 200);
+    try {
+      await waitFor('every slow socket connected', () => slow.every((s) => !s.socket.connecting));
+
+      // While they hang, everyone else is answered.
+      const health = await fetch(`${server.base}/healthz`, { signal: AbortSignal.timeout(10_000) });
+      expect(health.status).toBe(200);
+      await health.arrayBuffer();
+      const report = wecomJsonCallback({ msgId: 'harden-during-slow-1', chatId: 'wrXM001', userId: 'chenjl', text: '报告 [H-SLOW] 工地门口有人堵路' });
+      expect(await postCallback(server.base, report)).toBe(200);
+      await server.waitForLogs('the callback sent during the trickle handled', handled('harden-during-slow-1'));
+      expect(closed, 'the slow sockets are still open while the others are answered').toBeLessThan(SOCKETS);
+
+      // The server, not this test, ends every one of them.
+      await waitFor(`all ${SOCKETS} slow sockets closed by the server`, () => closed === SOCKETS, {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        detail: () => `${closed} of ${SOCKETS} closed`,
+      });
+    } finally {
+      clearInterval(trickle);
+      for (const { socket } of slow) socket.destroy();
+    }
+    expect(server.alive).toBe(true);
+    const after = await fetch(`${server.base}/healthz`, { signal: AbortSignal.timeout(10_000) });
+    expect(after.status).toBe(200);
+  }, 90_000);
 });
