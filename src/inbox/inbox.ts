@@ -57,20 +57,21 @@ export class Inbox {
       insert: this.db.prepare('INSERT INTO inbox (received_at, message) VALUES (?, ?)'),
       prune: this.db.prepare('DELETE FROM inbox WHERE id <= ?'),
       countAfter: this.db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM inbox WHERE id > ?'),
-      signedFor: this.db.prepare<[string], { msg_id: string }>('SELECT msg_id FROM signatures WHERE sign = ?'),
-      sign: this.db.prepare('INSERT INTO signatures (sign, msg_id, good_until) VALUES (?, ?, ?)'),
-      forgetSignatures: this.db.prepare('DELETE FROM signatures WHERE good_until < ?'),
+      signedFor: this.db.prepare<[number], { msg_id: string }>('SELECT msg_id FROM signatures WHERE signed_at = ?'),
+      sign: this.db.prepare('INSERT INTO signatures (signed_at, msg_id) VALUES (?, ?)'),
+      forgetSignatures: this.db.prepare('DELETE FROM signatures WHERE signed_at < ?'),
     };
     // A signature is checked and recorded in the transaction that stores its message, so the two
     // cannot disagree: a crash loses both or neither.
     this.insertAll = this.db.transaction((batch: readonly Entry[]): Accepted[] => {
       const now = Date.now();
-      this.s.forgetSignatures.run(now);
+      const keepMs = batch.find((b) => b.signature)?.signature?.keepMs;
+      if (keepMs !== undefined) this.s.forgetSignatures.run(now - keepMs);
       return batch.map(({ message, signature }): Accepted => {
         if (signature) {
-          const seen = this.s.signedFor.get(signature.sign);
+          const seen = this.s.signedFor.get(signature.signedAtMs);
           if (seen) return seen.msg_id === signature.msgId ? 'repeat' : 'reused';
-          this.s.sign.run(signature.sign, signature.msgId, signature.goodUntilMs);
+          this.s.sign.run(signature.signedAtMs, signature.msgId);
         }
         if (message) this.s.insert.run(now, JSON.stringify(message));
         return 'stored';
@@ -135,12 +136,10 @@ export function openInbox(path: string): Database.Database {
   db.exec(
     'CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, message TEXT NOT NULL) STRICT',
   );
-  // DingTalk signatures already spent, each with the message id it came with (OneUseSignature),
-  // kept until the platform would refuse them anyway.
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS signatures (sign TEXT PRIMARY KEY, msg_id TEXT NOT NULL, good_until INTEGER NOT NULL) STRICT, WITHOUT ROWID;' +
-      'CREATE INDEX IF NOT EXISTS signatures_good_until ON signatures (good_until)',
-  );
+  // DingTalk signatures already spent, by signed timestamp, each with the message id it came with
+  // (OneUseSignature), kept until the platform would refuse them anyway. The timestamps grow, so
+  // a new one goes at the end of the table and the old ones are pruned from its start.
+  db.exec('CREATE TABLE IF NOT EXISTS signatures (signed_at INTEGER PRIMARY KEY, msg_id TEXT NOT NULL) STRICT');
   return db;
 }
 

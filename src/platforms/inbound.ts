@@ -7,11 +7,16 @@ import type { IncomingMessage } from './types.js';
  * the store records each signature with the message id it first came with.
  */
 export interface OneUseSignature {
-  sign: string;
+  /**
+   * The signed timestamp (ms), which names the signature: DingTalk's sign is an HMAC of the
+   * timestamp alone, so one timestamp has one sign. Stores key on it, since a number that grows
+   * with time is cheap to index where the sign, random text, is not.
+   */
+  signedAtMs: number;
   /** the message id it came with */
   msgId: string;
-  /** until when it must be remembered (ms): the platform's timestamp window closes on it then */
-  goodUntilMs: number;
+  /** how long after `signedAtMs` it must be remembered: until the platform's window has closed on it */
+  keepMs: number;
 }
 
 /**

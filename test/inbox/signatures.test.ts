@@ -21,7 +21,8 @@ function inboxPath(): string {
 
 const msg = (msgId: string): IncomingMessage => ({ platform: 'dingtalk', msgId, chatId: 'cidXM001', chatType: 'group', senderId: 'staff-chen', text: `报告 ${msgId}` });
 const HOUR = 3600_000;
-const sig = (sign: string, msgId: string, goodUntilMs = Date.now() + HOUR): OneUseSignature => ({ sign, msgId, goodUntilMs });
+/** A signature made `ago` ms before now (DingTalk's are named by their signed timestamp). */
+const sig = (ago: number, msgId: string, keepMs = HOUR): OneUseSignature => ({ signedAtMs: Date.now() - ago, msgId, keepMs });
 const stored = (path: string): string[] => {
   const reader = new InboxReader(path);
   try {
@@ -35,14 +36,15 @@ describe('the inbox spends a DingTalk signature in the transaction that stores i
   it('stores the first message of a sign, refuses another message with it, and takes a retry of the first without storing it again, in one commit or across commits', async () => {
     const path = inboxPath();
     const inbox = new Inbox(path);
+    const s1 = sig(1_000, 'a');
     // Three in one turn of the event loop: one transaction.
-    expect(await Promise.all([inbox.accept(msg('a'), sig('S1', 'a')), inbox.accept(msg('forged'), sig('S1', 'forged')), inbox.accept(msg('a'), sig('S1', 'a'))])).toEqual([
+    expect(await Promise.all([inbox.accept(msg('a'), s1), inbox.accept(msg('forged'), { ...s1, msgId: 'forged' }), inbox.accept(msg('a'), s1)])).toEqual([
       'stored',
       'reused',
       'repeat',
     ]);
-    expect(await inbox.accept(msg('forged-2'), sig('S1', 'forged-2'))).toBe('reused');
-    expect(await inbox.accept(msg('b'), sig('S2', 'b'))).toBe('stored');
+    expect(await inbox.accept(msg('forged-2'), { ...s1, msgId: 'forged-2' })).toBe('reused');
+    expect(await inbox.accept(msg('b'), { ...s1, signedAtMs: s1.signedAtMs + 1, msgId: 'b' })).toBe('stored');
     // A message without a signature (WeCom, Stream mode) is stored as before.
     expect(await inbox.accept(msg('c'))).toBe('stored');
     expect(stored(path)).toEqual(['a', 'b', 'c']);
@@ -52,8 +54,9 @@ describe('the inbox spends a DingTalk signature in the transaction that stores i
   it('spends the sign of a callback it does not store (a type the bot ignores)', async () => {
     const path = inboxPath();
     const inbox = new Inbox(path);
-    expect(await inbox.accept(undefined, sig('S3', 'picture-1'))).toBe('stored');
-    expect(await inbox.accept(msg('forged'), sig('S3', 'forged'))).toBe('reused');
+    const s3 = sig(1_000, 'picture-1');
+    expect(await inbox.accept(undefined, s3)).toBe('stored');
+    expect(await inbox.accept(msg('forged'), { ...s3, msgId: 'forged' })).toBe('reused');
     expect(stored(path)).toEqual([]);
     inbox.close();
   });
@@ -61,21 +64,24 @@ describe('the inbox spends a DingTalk signature in the transaction that stores i
   it('remembers a spent sign when opened again (after a restart or a crash)', async () => {
     const path = inboxPath();
     const before = new Inbox(path);
-    await before.accept(msg('a'), sig('S4', 'a'));
+    const s4 = sig(1_000, 'a');
+    await before.accept(msg('a'), s4);
     before.close();
     const after = new Inbox(path);
-    expect(await after.accept(msg('forged'), sig('S4', 'forged'))).toBe('reused');
-    expect(await after.accept(msg('a'), sig('S4', 'a'))).toBe('repeat');
+    expect(await after.accept(msg('forged'), { ...s4, msgId: 'forged' })).toBe('reused');
+    expect(await after.accept(msg('a'), s4)).toBe('repeat');
     after.close();
   });
 
   it('forgets a sign once the platform would refuse it anyway, so the table stays small', async () => {
     const path = inboxPath();
     const inbox = new Inbox(path);
-    await inbox.accept(msg('old'), sig('S5', 'old', Date.now() - 1));
-    await inbox.accept(msg('new'), sig('S6', 'new'));
+    const old = sig(2 * HOUR, 'old');
+    const recent = sig(1_000, 'new');
+    await inbox.accept(msg('old'), old);
+    await inbox.accept(msg('new'), recent);
     const db = new Database(path, { readonly: true });
-    expect(db.prepare('SELECT sign FROM signatures ORDER BY sign').pluck().all()).toEqual(['S6']);
+    expect(db.prepare('SELECT msg_id FROM signatures ORDER BY signed_at').pluck().all()).toEqual(['new']);
     db.close();
     inbox.close();
   });
@@ -85,14 +91,15 @@ describe('the in-memory equivalent (an app without an inbox)', () => {
   it('answers like the inbox, forgets expired signs, and gives a sign back when its message could not be stored', () => {
     const now = Date.parse('2026-11-02T02:00:00Z');
     const memory = new SignatureMemory();
-    expect(memory.spend(sig('S1', 'a', now + HOUR), now)).toBe('stored');
-    expect(memory.spend(sig('S1', 'forged', now + HOUR), now)).toBe('reused');
-    expect(memory.spend(sig('S1', 'a', now + HOUR), now)).toBe('repeat');
-    expect(memory.spend(sig('S2', 'b', now + HOUR), now)).toBe('stored');
-    memory.release(sig('S2', 'b'));
-    expect(memory.spend(sig('S2', 'b', now + HOUR), now)).toBe('stored');
+    const at = (ms: number, msgId: string): OneUseSignature => ({ signedAtMs: ms, msgId, keepMs: HOUR });
+    expect(memory.spend(at(now, 'a'), now)).toBe('stored');
+    expect(memory.spend(at(now, 'forged'), now)).toBe('reused');
+    expect(memory.spend(at(now, 'a'), now)).toBe('repeat');
+    expect(memory.spend(at(now + 1, 'b'), now)).toBe('stored');
+    memory.release(at(now + 1, 'b'));
+    expect(memory.spend(at(now + 1, 'b'), now)).toBe('stored');
     expect(memory.size).toBe(2);
-    expect(memory.spend(sig('S3', 'c', now + 3 * HOUR), now + 2 * HOUR)).toBe('stored');
+    expect(memory.spend(at(now + 2 * HOUR, 'c'), now + 2 * HOUR)).toBe('stored');
     expect(memory.size).toBe(1);
   });
 });

@@ -69,9 +69,9 @@ export const dingtalkRoutes: FastifyPluginAsync<DingtalkRoutesOptions> = async (
     // transaction that stores the message (or, for a type the bot ignores, on its own), so that a
     // captured one cannot carry another body (SPEC §9). A retry of the same message is a repeat.
     const signature: OneUseSignature = {
-      sign,
+      signedAtMs: Number(timestamp),
       msgId: parsed.kind === 'message' ? parsed.message.msgId : parsed.msgId,
-      goodUntilMs: Number(timestamp) + DINGTALK_TIMESTAMP_WINDOW_MS + SIGNATURE_MARGIN_MS,
+      keepMs: DINGTALK_TIMESTAMP_WINDOW_MS + SIGNATURE_MARGIN_MS,
     };
     // Stored before the 200 (in the inbox, or handled, depending on the server), so a crash cannot
     // lose a message DingTalk believes delivered; replies are sent afterwards by the outbox.

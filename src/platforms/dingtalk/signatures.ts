@@ -9,7 +9,7 @@ const MAX_REMEMBERED = 200_000;
  * transaction that stores the message (src/inbox/inbox.ts); this is the same rule in memory.
  */
 export class SignatureMemory {
-  private readonly used = new Map<string, { msgId: string; goodUntilMs: number }>();
+  private readonly used = new Map<number, { msgId: string; forgetAtMs: number }>();
 
   /**
    * Spends `signature` for its message: `stored` the first time, `repeat` when it came with this
@@ -18,15 +18,15 @@ export class SignatureMemory {
    */
   spend(signature: OneUseSignature, nowMs: number): Accepted {
     this.forgetBefore(nowMs);
-    const seen = this.used.get(signature.sign);
+    const seen = this.used.get(signature.signedAtMs);
     if (seen) return seen.msgId === signature.msgId ? 'repeat' : 'reused';
-    this.used.set(signature.sign, { msgId: signature.msgId, goodUntilMs: signature.goodUntilMs });
+    this.used.set(signature.signedAtMs, { msgId: signature.msgId, forgetAtMs: signature.signedAtMs + signature.keepMs });
     if (this.used.size > MAX_REMEMBERED) this.used.delete(this.used.keys().next().value!);
     return 'stored';
   }
 
   release(signature: OneUseSignature): void {
-    if (this.used.get(signature.sign)?.msgId === signature.msgId) this.used.delete(signature.sign);
+    if (this.used.get(signature.signedAtMs)?.msgId === signature.msgId) this.used.delete(signature.signedAtMs);
   }
 
   get size(): number {
@@ -35,9 +35,9 @@ export class SignatureMemory {
 
   /** Signatures arrive roughly in timestamp order, so the expired ones are at the front. */
   private forgetBefore(ms: number): void {
-    for (const [sign, entry] of this.used) {
-      if (entry.goodUntilMs >= ms) break;
-      this.used.delete(sign);
+    for (const [signedAt, entry] of this.used) {
+      if (entry.forgetAtMs >= ms) break;
+      this.used.delete(signedAt);
     }
   }
 }

@@ -216,16 +216,15 @@ describe('POST /dingtalk/callback', () => {
     expect(res.json()).toEqual({});
     await settle();
     expect(h.handled).toEqual([]);
-    expect(h.spent.map((s) => [s.sign, s.msgId])).toEqual([[headers.sign, (JSON.parse(fixture('picture.json')) as { msgId: string }).msgId]]);
+    expect(h.spent.map((s) => [s.signedAtMs, s.msgId])).toEqual([[NOW, (JSON.parse(fixture('picture.json')) as { msgId: string }).msgId]]);
   });
 
   // DingTalk signs only the timestamp (https://open.dingtalk.com/document/orgapp/receive-message), so
   // the route hands the store each sign with the message id it came with, to be spent once.
-  it('spends the signature on the message id it came with, remembered until the one-hour window has closed on it', async () => {
+  it('spends the signature (named by its signed timestamp) on the message id it came with, remembered until the one-hour window has closed on it', async () => {
     const h = await harness();
-    const headers = signed(NOW - 10 * 60_000);
-    expect((await post(h, fixture('text-group.json'), headers)).statusCode).toBe(200);
-    expect(h.spent).toEqual([{ sign: headers.sign, msgId: 'msgA1b2C3==', goodUntilMs: NOW - 10 * 60_000 + 3600_000 + 5 * 60_000 }]);
+    expect((await post(h, fixture('text-group.json'), signed(NOW - 10 * 60_000))).statusCode).toBe(200);
+    expect(h.spent).toEqual([{ signedAtMs: NOW - 10 * 60_000, msgId: 'msgA1b2C3==', keepMs: 3600_000 + 5 * 60_000 }]);
   });
 
   it('answers 401 naming sign-reused when the store says the signature came with another message, and 200 for a repeat', async () => {
