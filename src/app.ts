@@ -86,6 +86,16 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     logController: new LogController({ disableRequestLogging: true }),
   });
 
+  // Fastify answers a request that timed out with 408 and logs it only at trace level: a slow
+  // client is worth a warning that names the check, like any other refused request.
+  app.server.on('clientError', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return;
+    core.log.warn(
+      { check: 'timeout' },
+      `request not received in time (headers within ${HTTP_TIMEOUTS.headersMs / 1000} s, all of it within ${HTTP_TIMEOUTS.requestMs / 1000} s): connection closed`,
+    );
+  });
+
   const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk' };
   app.addHook('onResponse', async (req, reply) => {
     // A callback taken is logged by the line that says how its message was handled, and timed in
