@@ -265,7 +265,7 @@ function toSendResult(verdict: Verdict): SendResult {
  * robot's `/robot/send?access_token=…` above all — posts with someone else's credential to wherever they
  * chose, so a callback cannot name it.
  */
-export const SESSION_WEBHOOK_PATH = '/robot/sendBySession';
+const SESSION_WEBHOOK_PATH = '/robot/sendBySession';
 
 /** Why a reply URL may not be used, or undefined when it may. */
 function sessionWebhookProblem(msg: OutboundMessage, oapi: URL, nowMs: number): string | undefined {
