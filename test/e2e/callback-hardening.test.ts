@@ -120,9 +120,9 @@ describe('slow clients cannot hold the server', () => {
       clearInterval(trickle);
       for (const { socket } of slow) socket.destroy();
     }
-    // Each is refused with a line naming why, whichever part it was trickling.
-    const timeouts = server.logs.filter((l) => l.level === 40 && (l.check === 'timeout' || l.check === 'body'));
-    expect(timeouts.length).toBeGreaterThanOrEqual(SOCKETS);
+    // Each is refused with a warning naming the check, whichever part it was trickling. The
+    // server's log reaches this process a little after the sockets close.
+    await server.waitForLogs(`${SOCKETS} refusals naming the timeout`, (l) => l.level === 40 && l.check === 'timeout', SOCKETS);
     expect(server.logs.filter((l) => typeof l.level === 'number' && l.level >= 50)).toEqual([]);
     expect(server.alive).toBe(true);
     const after = await fetch(`${server.base}/healthz`, { signal: AbortSignal.timeout(10_000) });
