@@ -3,7 +3,8 @@ import type { Core } from './core.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { createMetrics } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
-import { boundMessage, type InboundDeps } from './platforms/inbound.js';
+import { SignatureMemory } from './platforms/dingtalk/signatures.js';
+import { boundMessage, type Accepted, type InboundDeps, type OneUseSignature } from './platforms/inbound.js';
 import type { IncomingMessage } from './platforms/types.js';
 import { playgroundRoutes } from './platforms/playground/index.js';
 import { wecomRoutes } from './platforms/wecom/index.js';
@@ -12,26 +13,73 @@ import { wecomRoutes } from './platforms/wecom/index.js';
 export const BODY_LIMIT = 1024 * 1024;
 
 /**
+ * Slow or hostile clients cannot hold the server (SPEC §9). A platform sends a callback's headers
+ * and its few KiB of body at once, so these bounds are far above anything a callback takes; a
+ * socket that trickles its headers or body is closed (with 408) when they pass, and a kept-alive
+ * socket that stays idle is closed too. Fastify leaves the request deadline and the socket's idle
+ * timeout off unless set (https://fastify.dev/docs/latest/Reference/Server/#requesttimeout); Node
+ * checks the header and request deadlines every `checkEveryMs`, 30 s unless set
+ * (https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener).
+ */
+export const HTTP_TIMEOUTS = {
+  /** from a request's first byte to the end of its headers */
+  headersMs: 10_000,
+  /** from a request's first byte to the end of its body */
+  requestMs: 15_000,
+  /** a kept-alive socket between requests; a reverse proxy should drop idle upstream sockets sooner */
+  keepAliveMs: 10_000,
+  /** no byte either way while a request is handled; above the playground's 25 s event-stream ping */
+  idleMs: 60_000,
+  checkEveryMs: 1_000,
+} as const;
+
+/**
  * Builds the HTTP app around a core. It never listens: `server.ts` owns start-up and shutdown,
  * and tests call `app.inject()`.
  */
 export interface AppOptions {
   /**
-   * Takes a verified platform message and settles once it is stored. By default the core handles
-   * it in this thread before the platform is answered; the server stores it in the inbox instead,
-   * for the processor thread (src/inbox/).
+   * Takes a verified platform message (and the one-use signature it came with: InboundDeps.handle)
+   * and settles once it is stored. By default `acceptInMemory`; the server stores it in the inbox
+   * instead, for the processor thread (src/inbox/).
    */
-  accept?: (msg: IncomingMessage) => Promise<unknown>;
+  accept?: (msg: IncomingMessage | undefined, signature?: OneUseSignature) => Promise<Accepted>;
   /** Further reasons for /readyz to say the server is not ready. */
   problems?: () => (string | undefined)[];
   /** The inbox's figures for /metrics: messages stored and not yet handled, and those set aside. */
   inbox?: { waiting(): number; setAside(): number };
 }
 
+/**
+ * How an app without an inbox (an in-memory database) takes a callback: the core handles the
+ * message in this thread before the platform is answered, and spent signatures are kept in memory.
+ */
+export function acceptInMemory(core: Core): NonNullable<AppOptions['accept']> {
+  const signatures = new SignatureMemory();
+  return async (msg, signature) => {
+    if (signature) {
+      const taken = signatures.spend(signature, core.clock.now().getTime());
+      if (taken !== 'stored') return taken;
+    }
+    try {
+      if (msg) await core.dispatcher.submit(msg);
+    } catch (err) {
+      // Not stored, so the platform will retry: its signature must still be good then.
+      if (signature) signatures.release(signature);
+      throw err;
+    }
+    return 'stored';
+  };
+}
+
 export async function buildApp(core: Core, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: core.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
+    connectionTimeout: HTTP_TIMEOUTS.idleMs,
+    requestTimeout: HTTP_TIMEOUTS.requestMs,
+    keepAliveTimeout: HTTP_TIMEOUTS.keepAliveMs,
+    http: { headersTimeout: HTTP_TIMEOUTS.headersMs, connectionsCheckingInterval: HTTP_TIMEOUTS.checkEveryMs },
     requestIdHeader: false,
     // Behind a reverse proxy, req.ip is the client's address only if the proxy's X-Forwarded-For
     // is believed, and only from the proxy's own addresses (TRUST_PROXY): the dashboard's sign-in
@@ -41,6 +89,16 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     // One line per request, written below when it is answered, instead of Fastify's two (each of
     // which serialises the whole request through the redaction paths).
     logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  // Fastify answers a request that timed out with 408 and logs it only at trace level: a slow
+  // client is worth a warning that names the check, like any other refused request.
+  app.server.on('clientError', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return;
+    core.log.warn(
+      { check: 'timeout' },
+      `request not received in time (headers within ${HTTP_TIMEOUTS.headersMs / 1000} s, all of it within ${HTTP_TIMEOUTS.requestMs / 1000} s): connection closed`,
+    );
   });
 
   const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk' };
@@ -94,8 +152,9 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     if (platform) metrics.callback(platform, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  const accept = opts.accept ?? ((msg: IncomingMessage) => core.dispatcher.submit(msg));
-  const inbound: InboundDeps = { handle: (msg) => accept(boundMessage(msg)), clock: core.clock };
+  const accept = opts.accept ?? acceptInMemory(core);
+  // Every route keeps at most so much of a message's text (boundMessage).
+  const inbound: InboundDeps = { handle: (msg, signature) => accept(msg && boundMessage(msg), signature), clock: core.clock };
   if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
   if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
   if (core.config.playground.enabled) await app.register(playgroundRoutes, { core });

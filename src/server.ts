@@ -1,10 +1,10 @@
-import { buildApp } from './app.js';
+import { acceptInMemory, buildApp } from './app.js';
 import { ConfigError, loadConfig, readEnv, type Config } from './config.js';
 import { Inbox, inboxPathFor } from './inbox/inbox.js';
 import { Processor } from './inbox/processor.js';
+import { boundMessage, type OneUseSignature } from './platforms/inbound.js';
 import type { IncomingMessage } from './platforms/types.js';
 import { createLogger } from './log.js';
-import { boundMessage } from './platforms/inbound.js';
 import { startDingtalkStream } from './platforms/dingtalk/index.js';
 import { startCore } from './startup.js';
 import { JOBS } from './jobs/index.js';
@@ -38,9 +38,9 @@ async function main(): Promise<void> {
     // fsync); this thread, which answers callbacks, does it only if the WAL has grown far.
     core.db.pragma('wal_autocheckpoint = 10000');
   }
-  const store = inbox ? (m: IncomingMessage) => inbox.accept(m) : (m: IncomingMessage) => core.dispatcher.submit(m);
+  const store = inbox ? (m: IncomingMessage | undefined, s?: OneUseSignature) => inbox.accept(m, s) : acceptInMemory(core);
   // Every way in (the HTTP routes through buildApp, DingTalk Stream here) keeps at most so much text.
-  const accept = (m: IncomingMessage) => store(boundMessage(m));
+  const accept = (m: IncomingMessage | undefined, s?: OneUseSignature) => store(m && boundMessage(m), s);
   const app = await buildApp(core, {
     accept,
     problems: () => [processor?.problem()],

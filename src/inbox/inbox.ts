@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BUSY_TIMEOUT_MS } from '../db/open.js';
-import { boundMessage } from '../platforms/inbound.js';
+import { boundMessage, type Accepted, type OneUseSignature } from '../platforms/inbound.js';
 import type { IncomingMessage } from '../platforms/types.js';
 import { SET_ASIDE_SCHEMA, SetAside } from './set-aside.js';
 
@@ -17,6 +17,12 @@ const MAX_BATCH = 256;
 const WRITER_CHECKPOINT_PAGES = 10_000;
 /** Batches the processor handles between two checkpoints of the inbox. */
 const CHECKPOINT_EVERY = 16;
+
+interface Entry {
+  /** undefined: a callback answered without being handled, which only spends its signature */
+  message: IncomingMessage | undefined;
+  signature: OneUseSignature | undefined;
+}
 
 export interface InboxRow {
   id: number;
@@ -35,7 +41,7 @@ export interface InboxRow {
 export class Inbox {
   private readonly db: Database.Database;
   private readonly s;
-  private readonly pending: { message: IncomingMessage; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private readonly pending: (Entry & { resolve: (taken: Accepted) => void; reject: (err: unknown) => void })[] = [];
   private readonly insertAll;
 
   /** `onStored` is called after each commit, so the processor can be woken. */
@@ -53,20 +59,36 @@ export class Inbox {
       insert: this.db.prepare('INSERT INTO inbox (received_at, message) VALUES (?, ?)'),
       prune: this.db.prepare('DELETE FROM inbox WHERE id <= ?'),
       countAfter: this.db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM inbox WHERE id > ?'),
+      signedFor: this.db.prepare<[number], { msg_id: string }>('SELECT msg_id FROM signatures WHERE signed_at = ?'),
+      sign: this.db.prepare('INSERT INTO signatures (signed_at, msg_id) VALUES (?, ?)'),
+      forgetSignatures: this.db.prepare('DELETE FROM signatures WHERE signed_at < ?'),
     };
-    this.insertAll = this.db.transaction((batch: readonly { message: IncomingMessage }[]) => {
+    // A signature is checked and recorded in the transaction that stores its message, so the two
+    // cannot disagree: a crash loses both or neither.
+    this.insertAll = this.db.transaction((batch: readonly Entry[]): Accepted[] => {
       const now = Date.now();
-      for (const b of batch) this.s.insert.run(now, JSON.stringify(b.message));
+      const keepMs = batch.find((b) => b.signature)?.signature?.keepMs;
+      if (keepMs !== undefined) this.s.forgetSignatures.run(now - keepMs);
+      return batch.map(({ message, signature }): Accepted => {
+        if (signature) {
+          const seen = this.s.signedFor.get(signature.signedAtMs);
+          if (seen) return seen.msg_id === signature.msgId ? 'repeat' : 'reused';
+          this.s.sign.run(signature.signedAtMs, signature.msgId);
+        }
+        if (message) this.s.insert.run(now, JSON.stringify(message));
+        return 'stored';
+      });
     });
   }
 
   /**
-   * Stores a verified message; resolves once it is committed, which is when the platform may be
+   * Stores a verified message (with `signature`, only if that signature has not come with another
+   * message: see OneUseSignature); resolves once it is committed, which is when the platform may be
    * answered. The messages accepted within one turn of the event loop share a commit.
    */
-  accept(message: IncomingMessage): Promise<void> {
+  accept(message: IncomingMessage | undefined, signature?: OneUseSignature): Promise<Accepted> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ message, resolve, reject });
+      this.pending.push({ message, signature, resolve, reject });
       if (this.pending.length === 1) setImmediate(this.flush);
     });
   }
@@ -74,13 +96,14 @@ export class Inbox {
   private readonly flush = (): void => {
     const batch = this.pending.splice(0, MAX_BATCH);
     if (this.pending.length > 0) setImmediate(this.flush);
+    let taken: Accepted[];
     try {
-      this.insertAll(batch);
+      taken = this.insertAll(batch);
     } catch (err) {
       for (const b of batch) b.reject(err);
       return;
     }
-    for (const b of batch) b.resolve();
+    batch.forEach((b, i) => b.resolve(taken[i]!));
     this.onStored();
   };
 
@@ -122,6 +145,10 @@ export function openInbox(path: string): Database.Database {
   db.exec(
     'CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, message TEXT NOT NULL) STRICT',
   );
+  // DingTalk signatures already spent, by signed timestamp, each with the message id it came with
+  // (OneUseSignature), kept until the platform would refuse them anyway. The timestamps grow, so
+  // a new one goes at the end of the table and the old ones are pruned from its start.
+  db.exec('CREATE TABLE IF NOT EXISTS signatures (signed_at INTEGER PRIMARY KEY, msg_id TEXT NOT NULL) STRICT');
   db.exec(SET_ASIDE_SCHEMA);
   return db;
 }

@@ -68,6 +68,51 @@ describe('DingTalk callback: requests that fail verification store nothing and s
   });
 });
 
+// DingTalk's sign covers only the timestamp (https://open.dingtalk.com/document/orgapp/receive-message):
+// SPEC §9 makes each sign good for one message id.
+describe('DingTalk callback: a signature is good for one message only', () => {
+  const FORGED = '项目经理卷款跑路速来';
+  const forged = dingtalkText({ msgId: 'dt-forged-1', staffId: 'staff-chen', nick: '陈经理', text: `报告 ${FORGED}` });
+
+  it('refuses a captured signature replayed with another message id and body with 401, storing and sending nothing', async () => {
+    const t = now() - 60_000;
+    expect((await dingtalkPost(rig, REPORT, { timestamp: t })).statusCode).toBe(200);
+    await settle(rig);
+    rig.api.requests.length = 0;
+    const res = await expectRefused(rig, () => dingtalkPost(rig, forged, { timestamp: t }), 401, 'sign-reused', FORGED);
+    expect(res.json()).toEqual({ error: 'signature already used' });
+    const tickets = rig.db.prepare('SELECT description FROM tickets').all() as { description: string }[];
+    expect(tickets.map((r) => r.description).join()).not.toContain(FORGED);
+  });
+
+  it('answers the same request again (a platform retry) with 200 and handles it once', async () => {
+    const t = now() - 1_000;
+    const results = [await dingtalkPost(rig, REPORT, { timestamp: t }), await dingtalkPost(rig, REPORT, { timestamp: t })];
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200]);
+    await settle(rig);
+    const count = (sql: string) => (rig.db.prepare(sql).get() as { n: number }).n;
+    expect(count('SELECT count(*) AS n FROM tickets')).toBe(1);
+    expect(count('SELECT count(*) AS n FROM inbound_messages')).toBe(1);
+    expect(rig.logs.filter((l) => l.check === 'sign-reused')).toEqual([]);
+  });
+
+  it('spends the signature of a message it does not handle (a picture) too', async () => {
+    const t = now() - 2_000;
+    const picture = { ...REPORT, msgId: 'dt-pic-2', msgtype: 'picture', text: undefined, content: { downloadCode: 'dc-6' } };
+    expect((await dingtalkPost(rig, picture, { timestamp: t })).statusCode).toBe(200);
+    await expectRefused(rig, () => dingtalkPost(rig, forged, { timestamp: t }), 401, 'sign-reused', FORGED);
+  });
+
+  it('still takes a new message with a new signature after a refusal', async () => {
+    const t = now() - 3_000;
+    expect((await dingtalkPost(rig, REPORT, { timestamp: t })).statusCode).toBe(200);
+    expect((await dingtalkPost(rig, forged, { timestamp: t })).statusCode).toBe(401);
+    expect((await dingtalkPost(rig, forged, { timestamp: t + 1 })).statusCode).toBe(200);
+    await settle(rig);
+    expect((rig.db.prepare('SELECT count(*) AS n FROM tickets').get() as { n: number }).n).toBe(2);
+  });
+});
+
 describe('DingTalk callback: types the bot ignores, retries', () => {
   it('answers a picture with 200 {} and stores nothing', async () => {
     const picture = { ...REPORT, msgId: 'dt-pic-1', msgtype: 'picture', text: undefined, content: { downloadCode: 'dc-5' } };

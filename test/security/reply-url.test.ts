@@ -82,6 +82,27 @@ describe('DingTalk sessionWebhook', () => {
     expectNoSecretsLogged(rig);
   });
 
+  // DingTalk hands out reply URLs only as https://oapi.dingtalk.com/robot/sendBySession?session=…
+  // (https://open.dingtalk.com/document/orgapp/receive-message); a group robot's own webhook,
+  // /robot/send?access_token=…, lives on the same host and would post to the attacker's group.
+  it('on the configured host but another path (a group robot webhook) is not followed: the reply goes to the group instead', async () => {
+    const others = [
+      `${rig.api.base}/robot/send?access_token=attacker`,
+      `${rig.api.base}/robot/sendBySession/../send?access_token=attacker`,
+      `${rig.api.base}/robot/sendBySession`,
+      `${rig.api.base.replace('://', '://attacker@')}/robot/sendBySession?session=SESS-userinfo`,
+    ];
+    for (const [i, sessionWebhook] of others.entries()) {
+      const body = dingtalkText({ msgId: `dt-path-${i}`, staffId: 'staff-chen', text: `${REPORT} ${i}`, sessionWebhook, sessionWebhookExpiredTime: expires() });
+      expect((await dingtalkPost(rig, body)).statusCode).toBe(200);
+    }
+    await settle(rig);
+    expect(rig.api.requests.filter((r) => r.path.startsWith('/robot/')), 'no robot URL of the callback was called').toEqual([]);
+    expect(dingtalkGroupSends().map((r) => (r.json as { openConversationId: string }).openConversationId)).toEqual(others.map(() => 'cidXM001'));
+    expect(rig.raw.join('\n')).not.toContain('attacker');
+    expect(rig.logs.filter((l) => l.level === 40 && String(l.msg).includes('sessionWebhook path'))).toHaveLength(others.length);
+  });
+
   it('on the configured host is used (the control for the case above)', async () => {
     const sessionWebhook = `${rig.api.base}/robot/sendBySession?session=SESS-own-1`;
     const body = dingtalkText({ msgId: 'dt-own-1', staffId: 'staff-chen', text: REPORT, sessionWebhook, sessionWebhookExpiredTime: expires() });

@@ -310,8 +310,11 @@ export interface DingtalkPostOptions {
   omit?: 'timestamp' | 'sign';
 }
 
+/** Callbacks posted so far: each gets its own millisecond, as DingTalk's do, since a sign is good for one message (SPEC §9). */
+let dingtalkPosts = 0;
+
 export function dingtalkPost(rig: Rig, body: unknown, o: DingtalkPostOptions = {}): Promise<LightMyRequestResponse> {
-  const timestamp = String(o.timestamp ?? rig.clock.now().getTime());
+  const timestamp = String(o.timestamp ?? rig.clock.now().getTime() + (++dingtalkPosts % 600_000));
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     timestamp,

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BODY_LIMIT } from '../../src/app.js';
 import { encryptMessage, sign } from '../platforms/wecom/protocol.js';
 import {
   expectNoSecretsLogged,
@@ -12,6 +14,7 @@ import {
   wecomEnvelope,
   wecomPost,
   wecomText,
+  WECOM_CORP_ID,
   type Rig,
 } from './support.js';
 
@@ -24,6 +27,7 @@ beforeEach(async () => {
   rig = await startRig();
 });
 afterEach(async () => {
+  vi.restoreAllMocks();
   await rig.close();
 });
 
@@ -129,6 +133,56 @@ describe('WeCom callback: bodies that cannot be read are 400', () => {
     await expectRefused(rig, () => wecomPost(rig, JSON.stringify(noType)), 400, 'inner-fields', WORDS);
     const xmlNoMsgId = `<xml><ChatId>wrXM001</ChatId><ChatType>group</ChatType><From><UserId>chenjl</UserId></From><MsgType>text</MsgType><Text><Content><![CDATA[${WORDS}]]></Content></Text></xml>`;
     await expectRefused(rig, () => wecomPost(rig, xmlNoMsgId, { format: 'xml' }), 400, 'inner-fields', WORDS);
+  });
+});
+
+describe('WeCom callback: the size and signature are checked before any XML is parsed (SPEC §9)', () => {
+  /** Counts the XML parser's work: the envelope of an unsigned body must never reach it. */
+  function spyOnXml() {
+    return { parse: vi.spyOn(XMLParser.prototype, 'parse'), validate: vi.spyOn(XMLValidator, 'validate') };
+  }
+
+  it('refuses a 1 MiB XML body with a wrong signature with 401, without parsing it', async () => {
+    const encrypted = encryptMessage(SECRETS.wecomAesKey, REPORT, '');
+    const head = `<xml><ToUserName><![CDATA[${WECOM_CORP_ID}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt>`;
+    const note = '<Note><![CDATA[padding]]></Note>';
+    const body = head + note.repeat(Math.floor((BODY_LIMIT - head.length - 6) / note.length)) + '</xml>';
+    expect(body.length).toBeGreaterThan(BODY_LIMIT - note.length - 6);
+    expect(body.length).toBeLessThanOrEqual(BODY_LIMIT);
+    const xml = spyOnXml();
+    await expectRefused(rig, () => wecomPost(rig, REPORT, { format: 'xml', encrypted, body, token: 'not-the-token' }), 401, 'signature', WORDS);
+    expect(xml.parse).not.toHaveBeenCalled();
+    expect(xml.validate).not.toHaveBeenCalled();
+  });
+
+  it('answers an envelope of 100,000 nested tags with 400 naming the envelope, not 500', async () => {
+    const body = `<xml>${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}</xml>`;
+    const xml = spyOnXml();
+    const res = await expectRefused(rig, () => wecomPost(rig, REPORT, { format: 'xml', body }), 400, 'envelope', WORDS);
+    expect(res.body).not.toMatch(/stack|Error/);
+    expect(xml.parse).not.toHaveBeenCalled();
+    expect(rig.logs.some((l) => l.level >= 50)).toBe(false);
+  });
+
+  it('answers a JSON envelope nested 100,000 deep with 400', async () => {
+    const body = `{"encrypt": "abc", "x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    await expectRefused(rig, () => wecomPost(rig, REPORT, { body }), 400, 'envelope', WORDS);
+  });
+
+  it('parses the inner message only once it is signed, and answers one nested too deep with 400, not 500', async () => {
+    const deep = `<xml><MsgId>wx-deep</MsgId><MsgType>text</MsgType>${'<a>'.repeat(20_000)}${'</a>'.repeat(20_000)}</xml>`;
+    await expectRefused(rig, () => wecomPost(rig, deep, { format: 'xml' }), 400, 'inner');
+    const deepJson = `{"msgid": "wx-deep", "msgtype": "text", "x": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    await expectRefused(rig, () => wecomPost(rig, deepJson), 400, 'inner');
+    expect(rig.logs.some((l) => l.level >= 50)).toBe(false);
+    // The control: a signed XML envelope around an XML message is parsed (the inner message only) and taken.
+    const xml = spyOnXml();
+    const plain =
+      '<xml><MsgId>wx-signed-xml</MsgId><ChatId>wrXM001</ChatId><ChatType>group</ChatType><From><UserId>chenjl</UserId></From>' +
+      `<MsgType>text</MsgType><Text><Content><![CDATA[@联保助手 报告 ${WORDS}]]></Content></Text></xml>`;
+    expect((await wecomPost(rig, plain, { format: 'xml' })).statusCode).toBe(200);
+    expect(xml.parse).toHaveBeenCalledTimes(1);
+    expect(xml.parse.mock.calls[0]?.[0]).toBe(plain);
   });
 });
 

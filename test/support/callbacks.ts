@@ -160,9 +160,13 @@ export function dingtalkRobotMessage(m: DingtalkText): Record<string, unknown> {
   return body;
 }
 
+let lastTimestamp = 0;
+
 /** A DingTalk HTTP callback: sign = base64(HMAC-SHA256(app secret, timestamp + "\n" + app secret)). */
 export function dingtalkCallback(m: DingtalkText): Callback {
-  const timestamp = String(Date.now());
+  // Each callback gets its own millisecond, as DingTalk's do: a sign is good for one message (SPEC §9).
+  lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
+  const timestamp = String(lastTimestamp);
   const signature = createHmac('sha256', DINGTALK_TEST.appSecret).update(`${timestamp}\n${DINGTALK_TEST.appSecret}`).digest('base64');
   return {
     path: '/dingtalk/callback',

@@ -259,17 +259,30 @@ function toSendResult(verdict: Verdict): SendResult {
   }
 }
 
+/**
+ * The one path DingTalk hands out reply URLs on: `https://oapi.dingtalk.com/robot/sendBySession?session=…`
+ * (https://open.dingtalk.com/document/orgapp/receive-message). Any other path on that host — a group
+ * robot's `/robot/send?access_token=…` above all — posts with someone else's credential to wherever they
+ * chose, so a callback cannot name it.
+ */
+const SESSION_WEBHOOK_PATH = '/robot/sendBySession';
+
 /** Why a reply URL may not be used, or undefined when it may. */
-function sessionWebhookProblem(msg: OutboundMessage, oapiOrigin: string, nowMs: number): string | undefined {
+function sessionWebhookProblem(msg: OutboundMessage, oapi: URL, nowMs: number): string | undefined {
   if (!msg.replyUrl) return 'no sessionWebhook';
-  let origin: string;
+  let url: URL;
   try {
-    origin = new URL(msg.replyUrl).origin;
+    url = new URL(msg.replyUrl);
   } catch {
     return 'sessionWebhook is not a URL';
   }
-  // SPEC §7: a URL from a callback is only followed to the configured DingTalk host, never elsewhere.
-  if (origin !== oapiOrigin) return `sessionWebhook origin ${origin} is not DINGTALK_OAPI_BASE (${oapiOrigin})`;
+  // SPEC §7: a URL from a callback is only followed to the configured DingTalk host, never elsewhere,
+  // and there only on the session-webhook path, with a session and nothing else to identify it.
+  if (url.origin !== oapi.origin) return `sessionWebhook origin ${url.origin} is not DINGTALK_OAPI_BASE (${oapi.origin})`;
+  const path = `${oapi.pathname.replace(/\/+$/, '')}${SESSION_WEBHOOK_PATH}`;
+  if (url.pathname !== path || !url.searchParams.get('session') || url.username || url.password || url.hash) {
+    return `sessionWebhook path ${url.pathname} is not ${path}?session=…`;
+  }
   if (msg.replyExpiresAt !== undefined && msg.replyExpiresAt <= nowMs) return 'sessionWebhook expired';
   return undefined;
 }
@@ -277,7 +290,7 @@ function sessionWebhookProblem(msg: OutboundMessage, oapiOrigin: string, nowMs: 
 class DingtalkAdapter implements PlatformAdapter {
   readonly platform = 'dingtalk' as const;
   readonly maxBytes = DINGTALK_MAX_BYTES;
-  private readonly oapiOrigin: string;
+  private readonly oapi: URL;
 
   constructor(
     private readonly client: DingtalkClient,
@@ -285,7 +298,7 @@ class DingtalkAdapter implements PlatformAdapter {
     private readonly log: DingtalkLogger,
     private readonly clock: Clock,
   ) {
-    this.oapiOrigin = new URL(config.oapiBase).origin;
+    this.oapi = new URL(config.oapiBase);
   }
 
   async send(msg: OutboundMessage): Promise<SendResult> {
@@ -300,7 +313,7 @@ class DingtalkAdapter implements PlatformAdapter {
   }
 
   private async reply(msg: OutboundMessage, title: string): Promise<SendResult> {
-    const problem = sessionWebhookProblem(msg, this.oapiOrigin, this.clock.now().getTime());
+    const problem = sessionWebhookProblem(msg, this.oapi, this.clock.now().getTime());
     if (problem === undefined && msg.replyUrl) {
       // The session API mentions for real: the id must be in at.atUserIds and written `@id` in the text.
       const text = renderMentions(msg.text, (id) => `@${id}`);
@@ -309,7 +322,7 @@ class DingtalkAdapter implements PlatformAdapter {
       // Still failing when it expires, the next try takes the group path below (SPEC §7).
       if (!('fallBack' in result)) return this.settle(msg, result);
       this.log.info({ platform: 'dingtalk', to: msg.to, reason: result.error }, 'sessionWebhook refused the reply; sending it to the group');
-    } else if (problem?.startsWith('sessionWebhook origin')) {
+    } else if (problem?.startsWith('sessionWebhook origin') || problem?.startsWith('sessionWebhook path')) {
       this.log.warn({ platform: 'dingtalk', to: msg.to }, `${problem}; sending the reply to the group instead`);
     }
     if (!msg.to) return this.permanent(msg, `reply cannot use its sessionWebhook (${problem ?? 'session ended'}) and has no group to fall back to`);

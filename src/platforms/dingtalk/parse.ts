@@ -5,7 +5,7 @@ import type { IncomingMessage } from '../types.js';
 export type DingtalkParseResult =
   | { kind: 'message'; message: IncomingMessage }
   /** A message type the bot does not read (picture, file, audio …): answered, not handled. */
-  | { kind: 'ignored'; msgtype: string }
+  | { kind: 'ignored'; msgtype: string; msgId: string }
   /** A body that is not a robot message we can attribute: the caller answers 400. */
   | { kind: 'invalid'; reason: string };
 
@@ -53,7 +53,7 @@ export function parseRobotMessage(body: unknown): DingtalkParseResult {
   // Members of other organisations have no staff id; senderId is their stable id within DingTalk.
   const senderId = m.senderStaffId || m.senderId;
   if (!senderId) return { kind: 'invalid', reason: 'senderStaffId/senderId: missing' };
-  if (!TEXT_TYPES.has(m.msgtype)) return { kind: 'ignored', msgtype: m.msgtype };
+  if (!TEXT_TYPES.has(m.msgtype)) return { kind: 'ignored', msgtype: m.msgtype, msgId: m.msgId };
 
   let text: string;
   if (m.msgtype === 'text') {

@@ -1,9 +1,12 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { InboundDeps } from '../inbound.js';
+import type { Accepted, InboundDeps, OneUseSignature } from '../inbound.js';
 import type { IncomingMessage } from '../types.js';
 import { parseRobotMessage } from './parse.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';
-import { verifyDingtalkRequest } from './verify.js';
+import { DINGTALK_TIMESTAMP_WINDOW_MS, verifyDingtalkRequest } from './verify.js';
+
+/** A spent signature is remembered this long after DingTalk's window closes on it: a clock stepped back a little. */
+const SIGNATURE_MARGIN_MS = 5 * 60 * 1000;
 
 /** Options of the `dingtalkRoutes` plugin. */
 export interface DingtalkRoutesOptions {
@@ -58,28 +61,50 @@ export const dingtalkRoutes: FastifyPluginAsync<DingtalkRoutesOptions> = async (
       request.log.warn({ check: 'payload', reason: parsed.reason }, `robot message lacks a needed field (${parsed.reason})`);
       return reply.code(400).send({ error: 'not a robot message' });
     }
-    if (parsed.kind === 'ignored') {
-      request.log.debug({ msgtype: parsed.msgtype }, 'robot message type not handled; ignored');
-      return reply.code(200).send({});
-    }
+    const message = parsed.kind === 'message' ? parsed.message : undefined;
+    if (parsed.kind === 'ignored') request.log.debug({ msgtype: parsed.msgtype }, 'robot message type not handled; ignored');
+    else request.log.debug({ msgId: parsed.message.msgId, chatId: parsed.message.chatId, text: parsed.message.text }, 'robot message received');
 
-    const message = parsed.message;
-    request.log.debug({ msgId: message.msgId, chatId: message.chatId, text: message.text }, 'robot message received');
+    // DingTalk signs the timestamp, not the body: the signature is spent on this message id, in the
+    // transaction that stores the message (or, for a type the bot ignores, on its own), so that a
+    // captured one cannot carry another body (SPEC §9). A retry of the same message is a repeat.
+    const signature: OneUseSignature = {
+      signedAtMs: Number(timestamp),
+      msgId: parsed.kind === 'message' ? parsed.message.msgId : parsed.msgId,
+      keepMs: DINGTALK_TIMESTAMP_WINDOW_MS + SIGNATURE_MARGIN_MS,
+    };
     // Stored before the 200 (in the inbox, or handled, depending on the server), so a crash cannot
     // lose a message DingTalk believes delivered; replies are sent afterwards by the outbox.
-    if (!(await handSafely(deps, message, request.log))) return reply.code(500).send({ error: 'not stored, please retry' });
+    const taken = await handSafely(deps, message, request.log, signature);
+    if (taken === 'failed') return reply.code(500).send({ error: 'not stored, please retry' });
+    if (taken === 'reused') {
+      request.log.warn(
+        { check: 'sign-reused', msgId: signature.msgId },
+        'signature already used with another message: a replayed or forged request (DingTalk signs only the timestamp, so each sign is good for one message)',
+      );
+      return reply.code(401).send({ error: 'signature already used' });
+    }
+    if (taken === 'repeat') request.log.debug({ msgId: signature.msgId }, 'robot message delivered again with its signature; already stored');
     return reply.code(200).send({});
   });
 };
 
-/** Calls the core; false when the message could not be stored (the platform should retry). */
-export async function handSafely(deps: InboundDeps, message: IncomingMessage, log: DingtalkLogger): Promise<boolean> {
+/**
+ * Calls the core: how the message was taken, or `failed` when it could not be stored (the platform
+ * should retry). `message` undefined only spends `signature` (a callback the bot does not handle).
+ */
+export async function handSafely(
+  deps: InboundDeps,
+  message: IncomingMessage | undefined,
+  log: DingtalkLogger,
+  signature?: OneUseSignature,
+): Promise<Accepted | 'failed'> {
   try {
-    await deps.handle(message);
-    return true;
+    const taken = await deps.handle(message, signature);
+    return taken === 'repeat' || taken === 'reused' ? taken : 'stored';
   } catch (err) {
-    log.error({ err, msgId: message.msgId }, 'the core could not store a DingTalk message');
-    return false;
+    log.error({ err, msgId: message?.msgId ?? signature?.msgId }, 'the core could not store a DingTalk message');
+    return 'failed';
   }
 }
 

@@ -181,8 +181,8 @@ export function startDingtalkStream(
     log.debug({ msgId: parsed.message.msgId, chatId: parsed.message.chatId, text: parsed.message.text }, 'robot message received');
     // Acknowledged once stored: a message that could not be stored is left unacknowledged, so
     // that the gateway delivers it again.
-    void handSafely(deps, parsed.message, log).then((stored) => {
-      if (stored) ack();
+    void handSafely(deps, parsed.message, log).then((taken) => {
+      if (taken !== 'failed') ack();
     });
   });
 

@@ -5,6 +5,14 @@ import type { IncomingMessage } from '../types.js';
 /** A reply URL from a callback may be used for this long (WeCom: response_url lives one hour). */
 export const REPLY_URL_TTL_MS = 60 * 60 * 1000;
 
+/**
+ * Limits on a decrypted inner message. WeCom's deepest message (a card click's selected options)
+ * nests about eight levels and its largest is a few KiB; anything far beyond is refused with 400
+ * rather than handed to a parser that would spend the thread's time or stack on it.
+ */
+export const MAX_INNER_DEPTH = 32;
+export const MAX_INNER_CHARS = 256 * 1024;
+
 /** Why a body or an inner message was refused; routes answer 400 and log the check. */
 export class WecomParseError extends Error {
   override name = 'WecomParseError';
@@ -32,22 +40,34 @@ const xml = new XMLParser({
   ignorePiTags: true,
   parseTagValue: false,
   trimValues: true,
+  maxNestedTags: MAX_INNER_DEPTH,
 });
 
-function parseXml(text: string, check: 'envelope' | 'inner'): Record<string, unknown> {
+/** Parses the decrypted inner XML; every failure, the parser's own included, is a WecomParseError. */
+function parseXml(text: string): Record<string, unknown> {
   // A DOCTYPE (and so any entity declaration) can only stand before the root element; after it,
   // such text is a user's words inside CDATA.
   const rootAt = text.search(/<[A-Za-z_]/);
-  if (/<!DOCTYPE/i.test(rootAt < 0 ? text : text.slice(0, rootAt))) throw new WecomParseError(check, 'XML with a DOCTYPE refused');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new WecomParseError(check, `malformed XML: ${valid.err.msg}`);
-  const doc: unknown = xml.parse(text);
+  if (/<!DOCTYPE/i.test(rootAt < 0 ? text : text.slice(0, rootAt))) throw new WecomParseError('inner', 'XML with a DOCTYPE refused');
+  let doc: unknown;
+  try {
+    const valid = XMLValidator.validate(text);
+    if (valid !== true) throw new WecomParseError('inner', `malformed XML: ${valid.err.msg}`);
+    doc = xml.parse(text);
+  } catch (err) {
+    if (err instanceof WecomParseError) throw err;
+    // The parser throws plain errors for what it refuses (too deep, a reserved name): still bad input.
+    throw new WecomParseError('inner', `XML refused by the parser: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const root = isRecord(doc) ? doc['xml'] : undefined;
-  if (!isRecord(root)) throw new WecomParseError(check, 'XML root element is not <xml>');
+  if (!isRecord(root)) throw new WecomParseError('inner', 'XML root element is not <xml>');
   return root;
 }
 
-function parseJson(text: string, check: 'envelope' | 'inner'): Record<string, unknown> {
+function parseJson(text: string, check: 'envelope' | 'inner', maxDepth: number): Record<string, unknown> {
+  if (!nestsAtMost(text, maxDepth)) {
+    throw new WecomParseError(check, check === 'envelope' ? 'JSON envelope holds nested objects or arrays' : `JSON nested deeper than ${maxDepth} levels`);
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -56,6 +76,36 @@ function parseJson(text: string, check: 'envelope' | 'inner'): Record<string, un
   }
   if (!isRecord(doc)) throw new WecomParseError(check, 'JSON is not an object');
   return doc;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Whether JSON text nests objects and arrays at most `max` deep, in one pass over the characters
+ * without building anything. Malformed text may pass: JSON.parse refuses it afterwards.
+ */
+function nestsAtMost(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > max) return false;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return true;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -69,18 +119,94 @@ function format(text: string): 'json' | 'xml' | undefined {
 }
 
 /**
- * Reads the encrypted field of a POST body: `{"encrypt":"…"}` (智能机器人) or
- * `<xml><Encrypt>…</Encrypt>…</xml>` (self-built app, group-robot callback).
+ * Reads the encrypted field of a POST body: `{"encrypt":"…"}` (智能机器人,
+ * https://developer.work.weixin.qq.com/document/path/101033) or
+ * `<xml><ToUserName>…</ToUserName><AgentID>…</AgentID><Encrypt>…</Encrypt></xml>` (self-built app
+ * and group-robot callbacks, https://developer.work.weixin.qq.com/document/path/90930).
+ *
+ * The body is not yet known to come from WeCom, so it is not parsed: one linear pass accepts only
+ * those shapes (a flat JSON object; an `<xml>` root holding elements of text or CDATA only) and
+ * takes the field out. Anything else — nested elements, a DOCTYPE, comments, attributes — is a 400
+ * before any work proportional to its structure is done.
  */
 export function parseEnvelope(body: string): string {
   const kind = format(body);
   if (!kind) throw new WecomParseError('envelope', 'body is neither JSON nor XML');
-  const doc = kind === 'json' ? parseJson(body, 'envelope') : parseXml(body, 'envelope');
-  const encrypted = kind === 'json' ? doc['encrypt'] : doc['Encrypt'];
+  const encrypted = kind === 'json' ? parseJson(body, 'envelope', 1)['encrypt'] : xmlEnvelopeField(body, 'Encrypt');
   if (typeof encrypted !== 'string' || encrypted === '') {
     throw new WecomParseError('envelope', `body lacks the ${kind === 'json' ? '"encrypt"' : '<Encrypt>'} field`);
   }
   return encrypted;
+}
+
+const NAME = /[A-Za-z_][A-Za-z0-9_.-]*/y;
+const CDATA_OPEN = '<![CDATA[';
+
+function skipSpace(s: string, i: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    // XML's white space (tab, LF, CR, space), and a byte-order mark at the very start.
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || (c === 0xfeff && i === 0)) i++;
+    else break;
+  }
+  return i;
+}
+
+/**
+ * The text of `<field>` in an `<xml>` envelope whose children are elements holding text or one
+ * CDATA section each (or empty `<X/>`), after an optional XML declaration; undefined when absent.
+ * Entities are left as written, as for the inner message.
+ */
+function xmlEnvelopeField(body: string, field: string): string | undefined {
+  const fail = (why: string): never => {
+    throw new WecomParseError('envelope', why);
+  };
+  let i = skipSpace(body, 0);
+  if (body.startsWith('<?xml', i)) {
+    const end = body.indexOf('?>', i);
+    if (end < 0) fail('malformed XML declaration');
+    i = skipSpace(body, end + 2);
+  }
+  if (body.startsWith('<!', i)) fail(/^<!DOCTYPE/i.test(body.slice(i, i + 9)) ? 'XML with a DOCTYPE refused' : 'XML comment or declaration in the envelope refused');
+  if (!body.startsWith('<xml>', i)) fail('XML root element is not <xml>');
+  i += '<xml>'.length;
+  let value: string | undefined;
+  for (;;) {
+    i = skipSpace(body, i);
+    if (body.startsWith('</xml>', i)) break;
+    if (body[i] !== '<') fail(i >= body.length ? 'malformed XML: <xml> is not closed' : 'malformed XML envelope: text outside an element');
+    NAME.lastIndex = i + 1;
+    const name = NAME.exec(body)?.[0];
+    if (name === undefined) fail('malformed XML envelope: not an element');
+    i += 1 + name!.length;
+    let text = '';
+    if (body.startsWith('/>', i)) {
+      i += 2;
+    } else {
+      if (body[i] !== '>') fail(`malformed XML envelope: <${name}> has attributes or is not closed`);
+      i = skipSpace(body, i + 1);
+      if (body.startsWith(CDATA_OPEN, i)) {
+        const end = body.indexOf(']]>', i + CDATA_OPEN.length);
+        if (end < 0) fail('malformed XML: unterminated CDATA section');
+        text = body.slice(i + CDATA_OPEN.length, end);
+        i = skipSpace(body, end + 3);
+      } else {
+        const end = body.indexOf('<', i);
+        if (end < 0) fail(`malformed XML: <${name}> is not closed`);
+        text = body.slice(i, end).trimEnd();
+        i = end;
+      }
+      const close = `</${name}>`;
+      if (!body.startsWith(close, i)) fail(`malformed XML envelope: <${name}> holds more than text`);
+      i += close.length;
+    }
+    if (name === field) {
+      if (value !== undefined) fail(`malformed XML envelope: <${field}> given twice`);
+      value = text;
+    }
+  }
+  if (skipSpace(body, i + '</xml>'.length) !== body.length) fail('malformed XML: content after </xml>');
+  return value;
 }
 
 const text = z.looseObject({ content: z.string() });
@@ -203,9 +329,10 @@ export function stripLeadingMentions(s: string): string {
  * Throws WecomParseError for malformed content or a text message missing what the core needs.
  */
 export function parseInner(plain: string, nowMs: number): InnerResult {
+  if (plain.length > MAX_INNER_CHARS) throw new WecomParseError('inner', `decrypted message over ${MAX_INNER_CHARS} characters`);
   const kind = format(plain);
   if (!kind) throw new WecomParseError('inner', 'decrypted message is neither JSON nor XML');
-  const f = kind === 'json' ? fromJson(parseJson(plain, 'inner')) : fromXml(parseXml(plain, 'inner'));
+  const f = kind === 'json' ? fromJson(parseJson(plain, 'inner', MAX_INNER_DEPTH)) : fromXml(parseXml(plain));
 
   if (f.msgType === 'text' && f.text === undefined) throw new WecomParseError('inner-fields', 'text message lacks its content');
   if (f.text === undefined) return { kind: 'ignored', msgType: f.msgType };

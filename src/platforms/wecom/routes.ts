@@ -89,6 +89,8 @@ export const wecomRoutes: FastifyPluginAsync<WecomRoutesOptions> = async (app, o
     const params = signedParams(query);
     if (!params) return reject(request, reply, 400, 'query', 'missing msg_signature, timestamp or nonce: only WeCom should call this URL');
 
+    // Nothing but the envelope is read before the signature is checked (SPEC §9): parseEnvelope
+    // takes the encrypted field out in one pass, and only a signed message is parsed as XML or JSON.
     const body = typeof request.body === 'string' ? request.body : '';
     let encrypted: string;
     try {

@@ -234,6 +234,16 @@ describe('DingTalk outbound: replies', () => {
     expect(api.callsTo(GROUP)).toHaveLength(1);
   });
 
+  it('never calls another path on the DingTalk host (a group robot webhook), and replies through the group instead', async () => {
+    oapi.on('/robot/send', () => ({ body: { errcode: 0, errmsg: 'ok' } }));
+    for (const replyUrl of [`${oapi.url}/robot/send?access_token=attacker`, `${oapi.url}${SESSION}`, `${oapi.url}${SESSION}x?session=abc`]) {
+      expect(await adapter.send(reply({ replyUrl }))).toEqual({ ok: true });
+    }
+    expect(oapi.calls).toHaveLength(0);
+    expect(api.callsTo(GROUP)).toHaveLength(3);
+    expect(lines.filter((l) => l.level === 'warn' && l.msg?.includes('sessionWebhook path'))).toHaveLength(3);
+  });
+
   it('falls back to the group when the session is gone (errcode 300001)', async () => {
     oapi.on(SESSION, () => ({ body: { errcode: 300001, errmsg: 'session不存在' } }));
     expect(await adapter.send(reply())).toEqual({ ok: true });

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../../src/clock.js';
 import { dingtalkRoutes } from '../../../src/platforms/dingtalk/index.js';
-import type { InboundDeps } from '../../../src/platforms/inbound.js';
+import type { Accepted, InboundDeps, OneUseSignature } from '../../../src/platforms/inbound.js';
 import type { IncomingMessage } from '../../../src/platforms/types.js';
 
 const SECRET = 'test-app-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -33,6 +33,8 @@ function signed(timestampMs: number, secret = SECRET): Record<string, string> {
 interface Harness {
   app: FastifyInstance;
   handled: IncomingMessage[];
+  /** the signatures the route asked the core to spend, in order */
+  spent: OneUseSignature[];
   logs: Array<Record<string, unknown>>;
 }
 
@@ -41,17 +43,26 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()));
 });
 
-/** A bare app with the plugin; `dedupe` makes the fake core ignore a msgId it has seen, as the real one does. */
-async function harness(dedupe = false): Promise<Harness> {
+/**
+ * A bare app with the plugin; `dedupe` makes the fake core ignore a msgId it has seen, as the real
+ * one does; `taken` is what the fake store says of each signature (the real stores are tested in
+ * test/security/dingtalk-callback.test.ts and test/e2e/callback-hardening.test.ts).
+ */
+async function harness(dedupe = false, taken: (s: OneUseSignature) => Accepted = () => 'stored'): Promise<Harness> {
   const handled: IncomingMessage[] = [];
+  const spent: OneUseSignature[] = [];
   const logs: Array<Record<string, unknown>> = [];
   const seen = new Set<string>();
   const deps: InboundDeps = {
     clock: new FixedClock(NOW),
-    handle(msg) {
-      if (dedupe && seen.has(msg.msgId)) return;
+    async handle(msg, signature) {
+      if (signature) spent.push(signature);
+      const answer = signature ? taken(signature) : 'stored';
+      if (!msg || answer !== 'stored') return answer;
+      if (dedupe && seen.has(msg.msgId)) return 'stored';
       seen.add(msg.msgId);
       handled.push(msg);
+      return 'stored';
     },
   };
   const stream = new Writable({
@@ -64,7 +75,7 @@ async function harness(dedupe = false): Promise<Harness> {
   await app.register(dingtalkRoutes, { config, deps });
   await app.ready();
   apps.push(app);
-  return { app, handled, logs };
+  return { app, handled, spent, logs };
 }
 
 /** The core is called before the answer; kept as a turn of the event loop for tests written either way. */
@@ -197,13 +208,38 @@ describe('POST /dingtalk/callback', () => {
     expect(warnings(h)[0]).toMatchObject({ check: 'body' });
   });
 
-  it('answers 200 to a picture and does not hand it to the core', async () => {
+  it('answers 200 to a picture and does not hand it to the core, but spends its signature', async () => {
     const h = await harness();
-    const res = await post(h, fixture('picture.json'), signed(NOW));
+    const headers = signed(NOW);
+    const res = await post(h, fixture('picture.json'), headers);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({});
     await settle();
     expect(h.handled).toEqual([]);
+    expect(h.spent.map((s) => [s.signedAtMs, s.msgId])).toEqual([[NOW, (JSON.parse(fixture('picture.json')) as { msgId: string }).msgId]]);
+  });
+
+  // DingTalk signs only the timestamp (https://open.dingtalk.com/document/orgapp/receive-message), so
+  // the route hands the store each sign with the message id it came with, to be spent once.
+  it('spends the signature (named by its signed timestamp) on the message id it came with, remembered until the one-hour window has closed on it', async () => {
+    const h = await harness();
+    expect((await post(h, fixture('text-group.json'), signed(NOW - 10 * 60_000))).statusCode).toBe(200);
+    expect(h.spent).toEqual([{ signedAtMs: NOW - 10 * 60_000, msgId: 'msgA1b2C3==', keepMs: 3600_000 + 5 * 60_000 }]);
+  });
+
+  it('answers 401 naming sign-reused when the store says the signature came with another message, and 200 for a repeat', async () => {
+    const reused = await harness(false, () => 'reused');
+    const res = await post(reused, fixture('text-group.json'), signed(NOW));
+    expect(res.statusCode).toBe(401);
+    expect(reused.handled).toEqual([]);
+    expect(warnings(reused).map((w) => w.check)).toEqual(['sign-reused']);
+    expect(JSON.stringify(reused.logs)).not.toContain(signed(NOW).sign);
+    expect((await post(reused, fixture('picture.json'), signed(NOW))).statusCode).toBe(401);
+
+    const repeat = await harness(false, () => 'repeat');
+    expect((await post(repeat, fixture('text-group.json'), signed(NOW))).statusCode).toBe(200);
+    expect(repeat.handled).toEqual([]);
+    expect(warnings(repeat)).toEqual([]);
   });
 
   it('passes three simultaneous deliveries of one msgId on; a deduping core handles it once', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import { parseEnvelope, parseInner, stripLeadingMentions, WecomParseError } from '../../../src/platforms/wecom/parse.js';
+import { MAX_INNER_CHARS, MAX_INNER_DEPTH, parseEnvelope, parseInner, stripLeadingMentions, WecomParseError } from '../../../src/platforms/wecom/parse.js';
 
 const NOW = Date.parse('2026-05-20T02:00:00Z');
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/wecom/${name}`, import.meta.url), 'utf8');
@@ -25,6 +25,37 @@ describe('parseEnvelope', () => {
     for (const body of ['', 'encrypt=abc', '{"encrypt":', '{"other":"x"}', '<xml><Encrypt>abc</xml>', '<xml></xml>', '<root><Encrypt>a</Encrypt></root>', '["encrypt"]']) {
       expect(failure(() => parseEnvelope(body)).check).toBe('envelope');
     }
+  });
+
+  // The documented shapes: {"encrypt": "msg_encrypt"} (https://developer.work.weixin.qq.com/document/path/101033)
+  // and <xml><ToUserName>, <AgentID>, <Encrypt> with CDATA (https://developer.work.weixin.qq.com/document/path/90930).
+  it('reads the documented XML envelope however it is laid out: declaration, line breaks, plain text, field order, empty fields', () => {
+    const shapes = [
+      '<xml>\n   <ToUserName><![CDATA[toUser]]></ToUserName>\n   <AgentID><![CDATA[toAgentID]]></AgentID>\n   <Encrypt><![CDATA[abc+/=]]></Encrypt>\n</xml>\n',
+      '<?xml version="1.0" encoding="UTF-8"?>\r\n<xml><Encrypt>abc+/=</Encrypt><ToUserName>ww1</ToUserName><AgentID>1000002</AgentID></xml>',
+      '\uFEFF<xml><Encrypt> <![CDATA[abc+/=]]> </Encrypt><AgentID/><AgentID></AgentID></xml>',
+    ];
+    for (const body of shapes) expect(parseEnvelope(body)).toBe('abc+/=');
+    expect(parseEnvelope('{ "encrypt" : "abc+/=", "agentid": 1 }')).toBe('abc+/=');
+  });
+
+  it('refuses any other shape before parsing it: nested elements, comments, attributes, a second Encrypt, trailing text', () => {
+    const shapes = [
+      `<xml>${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}</xml>`,
+      '<xml><Encrypt><![CDATA[abc]]></Encrypt><Note><b>x</b></Note></xml>',
+      '<xml><!-- c --><Encrypt>abc</Encrypt></xml>',
+      '<xml><Encrypt id="1">abc</Encrypt></xml>',
+      '<xml a="1"><Encrypt>abc</Encrypt></xml>',
+      '<xml><Encrypt>abc</Encrypt><Encrypt>def</Encrypt></xml>',
+      '<xml><Encrypt>abc</Encrypt></xml><xml/>',
+      '<xml><Encrypt>abc</Encrypt>text</xml>',
+      '<xml><Encrypt><![CDATA[abc</Encrypt></xml>',
+      '<!DOCTYPE xml><xml><Encrypt>abc</Encrypt></xml>',
+      `{"encrypt": "abc", "pad": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+      '{"encrypt": {"value": "abc"}}',
+    ];
+    for (const body of shapes) expect(failure(() => parseEnvelope(body)).check, body.slice(0, 60)).toBe('envelope');
+    expect(failure(() => parseEnvelope('<!DOCTYPE xml><xml><Encrypt>abc</Encrypt></xml>')).message).toContain('DOCTYPE');
   });
 });
 
@@ -98,6 +129,17 @@ describe('parseInner', () => {
     expect(parseInner(bare, NOW)).toMatchObject({ kind: 'message', message: { text: '&e; &amp;' } });
     const quoted = '<xml><MsgId>1</MsgId><ChatType>single</ChatType><FromUserName>u</FromUserName><MsgType>text</MsgType><Content><![CDATA[补充 #3 <!DOCTYPE> 是什么]]></Content></xml>';
     expect(parseInner(quoted, NOW)).toMatchObject({ kind: 'message', message: { text: '补充 #3 <!DOCTYPE> 是什么' } });
+  });
+
+  it('refuses an inner message nested too deep or too long with a parse error, never another exception', () => {
+    const deepXml = `<xml><MsgType>text</MsgType>${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}</xml>`;
+    expect(failure(() => parseInner(deepXml, NOW)).check).toBe('inner');
+    const justDeepEnough = `<xml><MsgType>image</MsgType>${'<a>'.repeat(MAX_INNER_DEPTH - 2)}x${'</a>'.repeat(MAX_INNER_DEPTH - 2)}</xml>`;
+    expect(parseInner(justDeepEnough, NOW).kind).toBe('ignored');
+    const deepJson = `{"msgtype": "text", "x": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    expect(failure(() => parseInner(deepJson, NOW)).check).toBe('inner');
+    const long = JSON.stringify({ msgid: 'm', chattype: 'single', from: { userid: 'u' }, msgtype: 'text', text: { content: 'x'.repeat(MAX_INNER_CHARS) } });
+    expect(failure(() => parseInner(long, NOW)).check).toBe('inner');
   });
 
   it('refuses malformed content and text messages missing what the core needs', () => {
