@@ -173,18 +173,18 @@ export class InboxReader {
   }
 
   /**
-   * The ids of the next messages after `id`: at most `limit`, and no more than `maxChars` of
-   * stored text in all (but always the first), so that a batch's messages fit in memory.
+   * The next messages after `id`, by id and stored size (characters): at most `limit`, and no more
+   * than `maxChars` in all (but always the first), so that a batch's messages fit in memory.
    */
-  idsAfter(id: number, limit: number, maxChars = Infinity): number[] {
-    const ids: number[] = [];
+  idsAfter(id: number, limit: number, maxChars = Infinity): { id: number; size: number }[] {
+    const next: { id: number; size: number }[] = [];
     let chars = 0;
     for (const r of this.s.next.all(id, limit)) {
-      if (ids.length > 0 && chars + r.size > maxChars) break;
-      ids.push(r.id);
+      if (next.length > 0 && chars + r.size > maxChars) break;
+      next.push(r);
       chars += r.size;
     }
-    return ids;
+    return next;
   }
 
   /**
@@ -197,8 +197,8 @@ export class InboxReader {
 
   /** Up to `limit` messages stored after `id`, in order. */
   after(id: number, limit: number): InboxRow[] {
-    const ids = this.idsAfter(id, limit);
-    return ids.length === 0 ? [] : this.read(ids[0]!, ids[ids.length - 1]!);
+    const next = this.idsAfter(id, limit);
+    return next.length === 0 ? [] : this.read(next[0]!.id, next[next.length - 1]!.id);
   }
 
   /**

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { Worker } from 'node:worker_threads';
+import type { RunOutcome } from '../jobs/runner.js';
+import type { Job } from '../jobs/types.js';
 import type { Inbox } from './inbox.js';
 
 /** What the processor thread is started with. */
@@ -11,13 +13,18 @@ export interface ProcessorData {
   startAfter: number;
 }
 
-export type ToProcessor = 'wake' | 'stop';
+export type ToProcessor =
+  | 'wake'
+  | 'stop'
+  /** run a scheduled job as of `at` (ms), as `lianbao jobs run` would */
+  | { kind: 'job'; id: number; name: string; at: number };
 
 export type ToMain =
   | { kind: 'ready' }
   /** every message up to this inbox id is handled (committed in the main database) */
   | { kind: 'progress'; upTo: number }
-  | { kind: 'stopped'; upTo: number };
+  | { kind: 'stopped'; upTo: number }
+  | { kind: 'job-done'; id: number; outcome: RunOutcome };
 
 export interface ProcessorOptions extends Omit<ProcessorData, 'startAfter'> {
   inbox: Inbox;
@@ -51,8 +58,32 @@ export class Processor {
   /** The last inbox id handled, as reported by the thread. */
   private handled = 0;
   private exited: Promise<void> = Promise.resolve();
+  /** Jobs handed to the thread and not yet answered, by request id. */
+  private readonly jobs = new Map<number, { name: string; at: number; sent: boolean; done: (o: RunOutcome) => void; fail: (err: Error) => void }>();
+  private jobSeq = 0;
 
   constructor(private readonly o: ProcessorOptions) {}
+
+  /**
+   * Runs a scheduled job in the thread, which has its own connection to the database: a job that
+   * waits there for another process's write lock (an import, `lianbao jobs run`) holds up no
+   * callback. A job asked for while the thread is (re)starting is sent once it is ready.
+   */
+  runJob(job: Job, now: Date): Promise<RunOutcome> {
+    return new Promise((done, fail) => {
+      const id = ++this.jobSeq;
+      this.jobs.set(id, { name: job.name, at: now.getTime(), sent: false, done, fail });
+      if (this.ready) this.sendJobs();
+    });
+  }
+
+  private sendJobs(): void {
+    for (const [id, j] of this.jobs) {
+      if (j.sent || !this.worker) continue;
+      j.sent = true;
+      this.worker.postMessage({ kind: 'job', id, name: j.name, at: j.at } satisfies ToProcessor);
+    }
+  }
 
   start(): void {
     this.spawn();
@@ -111,6 +142,13 @@ export class Processor {
       worker.once('exit', (code) => {
         this.ready = false;
         this.worker = undefined;
+        // A job the thread was running dies with it: its period may be claimed again once the
+        // claim is stale, or by the next firing of a job that runs often.
+        for (const [id, j] of this.jobs) {
+          if (!j.sent) continue;
+          this.jobs.delete(id);
+          j.fail(new Error(`the message processor stopped while running ${j.name}`));
+        }
         resolve();
         if (this.stopping) return;
         this.o.log.error({ code, restartInMs: RESTART_MS }, 'the message processor stopped unexpectedly; starting it again');
@@ -123,6 +161,15 @@ export class Processor {
     worker.on('message', (m: ToMain) => {
       if (m.kind === 'ready') {
         this.ready = true;
+        this.sendJobs();
+        return;
+      }
+      if (m.kind === 'job-done') {
+        const j = this.jobs.get(m.id);
+        this.jobs.delete(m.id);
+        j?.done(m.outcome);
+        // What the job queued goes out from here.
+        this.o.onProgress();
         return;
       }
       this.handled = Math.max(this.handled, m.upTo);

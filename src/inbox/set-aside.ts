@@ -74,11 +74,15 @@ export class SetAside {
       mark: db.prepare<[], { batch_from: number; batch_to: number; tries: number; suspect_to: number }>(
         'SELECT batch_from, batch_to, tries, suspect_to FROM processing WHERE one = 1',
       ),
-      begin: db.prepare<[{ from: number; to: number; suspectTo: number }]>(
+      // Ids only grow, so a batch starting before the noted one replays messages handled already
+      // (a process that died before pruning them): the note is left as it is.
+      begin: db.prepare<[{ from: number; to: number; suspectTo: number; count: number }]>(
         `INSERT INTO processing (one, batch_from, batch_to, tries, suspect_to) VALUES (1, @from, @to, 1, @suspectTo)
          ON CONFLICT (one) DO UPDATE SET
-           tries = CASE WHEN batch_from = excluded.batch_from THEN tries + 1 ELSE 1 END,
-           batch_from = excluded.batch_from, batch_to = excluded.batch_to,
+           tries = CASE WHEN excluded.batch_from = batch_from THEN tries + @count
+                        WHEN excluded.batch_from > batch_from THEN 1 ELSE tries END,
+           batch_to = CASE WHEN excluded.batch_from >= batch_from THEN excluded.batch_to ELSE batch_to END,
+           batch_from = max(batch_from, excluded.batch_from),
            suspect_to = max(suspect_to, excluded.suspect_to)`,
       ),
       copy: db.prepare<[{ id: number; tries: number; reason: string; at: number }]>(
@@ -115,12 +119,14 @@ export class SetAside {
 
   /**
    * Notes (committed at once) that a batch of ids `from`–`to` is about to be handled; returns how
-   * many times a batch starting at `from` has now been started. `suspectTo` widens the range
-   * handled one message at a time.
+   * many times a batch starting at `from` has now been started. `again`: the same start retried
+   * by the same thread after an ordinary failure, which is not counted (only starts that did not
+   * come back are). `suspectTo` widens the range handled one message at a time.
    */
-  begin(from: number, to: number, suspectTo = 0): number {
-    this.s.begin.run({ from, to, suspectTo });
-    return this.mark()!.tries;
+  begin(from: number, to: number, suspectTo = 0, again = false): number {
+    this.s.begin.run({ from, to, suspectTo, count: again ? 0 : 1 });
+    const mark = this.mark()!;
+    return mark.from === from ? mark.tries : 1;
   }
 
   /** Moves a message out of the queue; false when it is not in the inbox (any more). */
