@@ -65,7 +65,9 @@ async function main(): Promise<void> {
   if (config.playground.enabled) log.info(`playground: http://${host}:${config.port}/playground`);
   if (config.adminToken) log.info(`dashboard: http://${host}:${config.port}/dashboard`);
 
-  const scheduler = startScheduler(core, JOBS, config.schedules);
+  // Jobs run in the processor thread (its own connection), so a job waiting for the write lock of
+  // another process never holds up a callback; without one (an in-memory database), here.
+  const scheduler = startScheduler(core, JOBS, config.schedules, processor && ((job, now) => processor.runJob(job, now)));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Core } from '../core.js';
-import { runJob, wasRun } from './runner.js';
+import { runJob, wasRun, type RunOutcome } from './runner.js';
 import type { Job } from './types.js';
 
 export const TIMEZONE = 'Asia/Shanghai';
@@ -33,16 +33,25 @@ function lastJobRunAt(core: Core): number | null {
   return row.t;
 }
 
+/** Runs one job as of `now` (once per period): in this thread by default, or handed to another. */
+export type JobRunner = (job: Job, now: Date) => Promise<RunOutcome>;
+
 /**
  * Starts every job on its node-cron schedule (Asia/Shanghai), and makes up, once each, the
- * periods missed in the last 7 days while the server was down.
+ * periods missed in the last 7 days while the server was down. The server hands the runs to the
+ * processor thread (`run`), where waiting for the database's write lock holds up no callback.
  */
-export function startScheduler(core: Core, jobs: readonly Job[], overrides: Record<string, string>): { stop(): Promise<void>; caughtUp: Promise<void> } {
+export function startScheduler(
+  core: Core,
+  jobs: readonly Job[],
+  overrides: Record<string, string>,
+  run: JobRunner = (job, now) => runJob(core, job, now),
+): { stop(): Promise<void>; caughtUp: Promise<void> } {
   const tasks: ScheduledTask[] = [];
   let running: Promise<unknown> = Promise.resolve();
   // Jobs run one after another, so a long report never overlaps the escalation sweep's writes.
   const enqueue = (job: Job, now: Date) => {
-    running = running.then(() => runJob(core, job, now)).catch((err: unknown) => core.log.error({ err, job: job.name }, 'job crashed'));
+    running = running.then(() => run(job, now)).catch((err: unknown) => core.log.error({ err, job: job.name }, 'job crashed'));
     return running;
   };
   for (const [job, schedule] of schedules(jobs, overrides)) {
