@@ -1,5 +1,8 @@
+import { statfs } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Core } from './core.js';
+import { MIN_FREE_BYTES, writeSoon } from './db/open.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { createMetrics } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
@@ -8,6 +11,9 @@ import { boundMessage, type Accepted, type InboundDeps, type OneUseSignature } f
 import type { IncomingMessage } from './platforms/types.js';
 import { playgroundRoutes } from './platforms/playground/index.js';
 import { wecomRoutes } from './platforms/wecom/index.js';
+
+/** How long /readyz waits for the database's write lock before saying it is busy. */
+const READYZ_WAIT_MS = 1_000;
 
 /** 1 MiB: larger callbacks are refused with 413 (SPEC §9). */
 export const BODY_LIMIT = 1024 * 1024;
@@ -128,12 +134,25 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
 
   app.get('/healthz', async () => ({ ok: true }));
 
+  const readyzWrite = core.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   app.get('/readyz', async (_req, reply) => {
     const problems: string[] = [];
+    // A real write, but never a wait in SQLite's busy handler: while another connection holds the
+    // write lock (the processor's batch, an import) this thread goes on answering callbacks.
     try {
-      core.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run('readyz', String(core.clock.now().getTime()));
+      const written = await writeSoon(core.db, () => readyzWrite.run('readyz', String(core.clock.now().getTime())), READYZ_WAIT_MS);
+      if (!written) problems.push(`database busy: another connection has held its write lock for over ${READYZ_WAIT_MS / 1000} s`);
     } catch (err) {
       problems.push(`database not writable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (core.config.databasePath !== ':memory:') {
+      try {
+        const fs = await statfs(dirname(resolve(core.config.databasePath)));
+        const free = fs.bavail * fs.bsize;
+        if (free < MIN_FREE_BYTES) problems.push(`disk nearly full: ${Math.floor(free / 1024 / 1024)} MB free beside the database (${MIN_FREE_BYTES / 1024 / 1024} MB needed)`);
+      } catch (err) {
+        problems.push(`cannot check the free disk space: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     if (core.platforms.length === 0) problems.push('no platform configured and the playground is off');
     const sending = core.worker.problem();

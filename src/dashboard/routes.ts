@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Core } from '../core.js';
 import { LedgerRepo } from '../db/ledger-repo.js';
-import { writeIfFree, type Db } from '../db/open.js';
+import { writeSoon } from '../db/open.js';
 import { SessionsRepo } from '../db/sessions-repo.js';
 import { currentDeadline } from '../dispatch/helpers.js';
 import { PUBLIC_DIR } from '../paths.js';
@@ -39,18 +39,8 @@ export function safeNext(next: string | undefined): string {
   return next;
 }
 
-/**
- * Runs a small write from the thread that answers callbacks without sleeping in SQLite's busy
- * handler while another connection commits: tried again a little later, for up to about a second.
- * False when the database stayed busy.
- */
-async function writeSoon(db: Db, write: () => void): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    if (writeIfFree(db, write)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return false;
-}
+/** How long a sign-in or sign-out waits for the database's write lock (see `writeSoon`). */
+const SESSION_WRITE_WAIT_MS = 1_000;
 
 const pathOf = (req: FastifyRequest): string => req.url.split('?')[0] ?? req.url;
 // Behind a TLS-terminating proxy the request itself is http; a forged header only makes the
@@ -186,7 +176,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
         throttle.succeed(client);
         let id = '';
         const open = core.db.transaction(() => sessions.open(now()));
-        if (!(await writeSoon(core.db, () => (id = open())))) {
+        if (!(await writeSoon(core.db, () => (id = open()), SESSION_WRITE_WAIT_MS))) {
           req.log.warn({ check: 'database-busy' }, 'dashboard sign-in not recorded: the database stayed busy');
           return html(503, '数据库正忙，登录没有完成，请稍后再试。');
         }
@@ -196,7 +186,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
 
       d.post('/logout', async (req, reply) => {
         const id = readCookie(req.headers.cookie, COOKIE_NAME);
-        if (!(await writeSoon(core.db, () => sessions.end(id, now())))) {
+        if (!(await writeSoon(core.db, () => sessions.end(id, now()), SESSION_WRITE_WAIT_MS))) {
           req.log.warn({ check: 'database-busy' }, 'dashboard sign-out not recorded: the database stayed busy');
           // The cookie stays, so that the next 退出 ends the session on the server too.
           return reply.code(503).type('text/html; charset=utf-8').send(problemPage('退出没有完成', '数据库正忙，请再点一次“退出”。'));

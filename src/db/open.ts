@@ -69,6 +69,28 @@ export function writeIfFree(db: Db, write: () => void): boolean {
   }
 }
 
+/**
+ * Writes `write` (a transaction) as soon as the write lock is free, without ever sleeping in
+ * SQLite's busy handler: the lock is tried, and while another connection holds it, tried again
+ * `retryMs` later on a timer, so the thread goes on serving meanwhile. Resolves true once
+ * written, false if the lock stayed taken for `maxWaitMs`; rejects on any other failure (a
+ * read-only file, a full disk).
+ */
+export async function writeSoon(db: Db, write: () => void, maxWaitMs: number, retryMs = 10): Promise<boolean> {
+  const until = performance.now() + maxWaitMs;
+  for (;;) {
+    if (writeIfFree(db, write)) return true;
+    if (performance.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, retryMs));
+  }
+}
+
+/**
+ * Free space (bytes) for the database's files: below `MIN_FREE_BYTES` a write may fail half-way
+ * through a command, so /readyz says so before it does.
+ */
+export const MIN_FREE_BYTES = 64 * 1024 * 1024;
+
 /** Page cache per connection to the main database, in KiB. */
 const MAIN_CACHE_KIB = 4000;
 
