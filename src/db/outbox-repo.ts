@@ -72,7 +72,7 @@ export function laneOf(m: OutboundMessage): string {
 export class OutboxRepo {
   private readonly s;
 
-  constructor(private readonly db: Db) {
+  constructor(readonly db: Db) {
     this.s = {
       insert: db.prepare(
         `INSERT INTO outbox (dedupe_key, platform, kind, lane, destination, reply_url, reply_expires_at, chat_id, title, body,
@@ -100,6 +100,7 @@ export class OutboxRepo {
       sent: db.prepare("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?"),
       retry: db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
       failed: db.prepare("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?"),
+      shift: db.prepare<[number]>("UPDATE outbox SET next_attempt_at = next_attempt_at + ? WHERE status = 'pending'"),
       requeue: db.prepare(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ?, created_at = ?, attempts = 0 WHERE id = ? AND status = 'failed'",
       ),
@@ -170,6 +171,11 @@ export class OutboxRepo {
 
   markFailed(id: number, error: string): void {
     this.s.failed.run(error, id);
+  }
+
+  /** Moves every pending message's next attempt by `ms` (the clock was set back by -ms). */
+  shiftPending(ms: number): void {
+    this.s.shift.run(ms);
   }
 
   /** Puts a failed message back in the queue (`lianbao outbox --retry <id>`). */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { writeIfFree } from '../db/open.js';
 import type { OutboxItem, OutboxRepo } from '../db/outbox-repo.js';
 import type { Platform, PlatformAdapter } from '../platforms/types.js';
 
@@ -20,6 +21,8 @@ const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 5 * 60_000;
 const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 const MINUTE = 60_000;
+/** A step back of the clock larger than this is taken for the clock being set, not jitter. */
+const CLOCK_STEP_MS = 1_000;
 /** Marks that found the write lock taken are tried again after this long. */
 const MARK_RETRY_MS = 3;
 /** Records that failed for another reason (a read-only or full database) are tried again after this long, doubling. */
@@ -161,6 +164,7 @@ export class DeliveryWorker {
   private pump(): number | undefined {
     if (this.stopped || this.unrecorded) return undefined;
     const now = this.o.clock.now().getTime();
+    this.noticeClockStep(now);
     let roomAt: number | undefined;
     for (const m of this.o.outbox.due(now, 500, this.inFlight)) {
       if (this.inFlight.size >= this.concurrency) break;
@@ -302,6 +306,29 @@ export class DeliveryWorker {
     }
     this.recorded();
   }
+
+  /**
+   * A clock set back (by NTP, by hand) would leave send times in the future, and every lane that
+   * was full would stay full until the clock caught up: the minute's send times are forgotten
+   * instead (the platform refuses a burst over its limit with a retryable error at worst).
+   */
+  private noticeClockStep(now: number): void {
+    if (now < this.latestNow - CLOCK_STEP_MS) {
+      const step = this.latestNow - now;
+      this.sentAt.clear();
+      // Messages waiting for a time now that far off keep their place and their backoff.
+      try {
+        writeIfFree(this.o.outbox.db, () => this.o.outbox.shiftPending(-step));
+      } catch (err) {
+        this.o.log.warn({ err }, 'the clock was set back; queued messages wait until their time comes again');
+      }
+      this.o.log.warn({ stepMs: step }, 'the clock was set back: rate limits start afresh');
+      this.latestNow = now;
+    }
+    this.latestNow = Math.max(this.latestNow, now);
+  }
+
+  private latestNow = -Infinity;
 
   /** When the message's lane has room in its rate limit: `now` or earlier if it has room now. */
   private roomAt(m: OutboxItem, now: number): number {

@@ -1,4 +1,6 @@
 const MINUTE = 60_000;
+/** A step back of the clock larger than this is taken for the clock being set, not jitter. */
+const CLOCK_STEP_MS = 1_000;
 
 /**
  * The per-sender limit on commands a minute (SPEC: more than 20 a minute are not processed, and
@@ -13,11 +15,21 @@ export class SenderLimit {
    * them in a flood of new ones: a third of the memory of an entry with a list).
    */
   private readonly recent = new Map<string, number | Entry>();
+  /** The latest time seen, to notice the clock being set back. */
+  private latest = -Infinity;
 
   constructor(private readonly perMinute: number) {}
 
   /** false: go on; 'warn': over the limit for the first time this minute; true: over, already told. */
   check(sender: string, now: number): boolean | 'warn' {
+    // A clock set back (by NTP, by hand) would leave the times held in the future, so that nobody
+    // over the limit got out of it, and nobody left the map, until the clock caught up: the
+    // minute's history is forgotten instead.
+    if (now < this.latest - CLOCK_STEP_MS) {
+      this.recent.clear();
+      this.latest = now;
+    }
+    this.latest = Math.max(this.latest, now);
     const since = now - MINUTE;
     for (const [k, v] of this.recent) {
       if ((typeof v === 'number' ? v : v.times.at(-1)!) > since) break;

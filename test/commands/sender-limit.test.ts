@@ -38,4 +38,16 @@ describe('the per-sender limit', () => {
     limit.check('dingtalk:huang', t0 + 240_100);
     expect(limit.size).toBe(1);
   });
+
+  // SPEC §9 (low): a clock set back must not freeze the limit until it catches up.
+  it('lets a sender go on a minute after a clock set back an hour, and forgets the senders of before', () => {
+    const limit = new SenderLimit(20);
+    const t0 = Date.parse('2026-11-02T02:00:00Z');
+    for (let i = 0; i < 21; i += 1) limit.check('wecom:chen', t0 + i);
+    expect(limit.check('wecom:chen', t0 + 100)).toBe(true);
+    const back = t0 - 3_600_000;
+    expect(limit.check('wecom:huang', back)).toBe(false);
+    expect(limit.size).toBe(1);
+    expect(limit.check('wecom:chen', back + 60_001)).toBe(false);
+  });
 });

@@ -200,6 +200,17 @@ describe('delivery worker', () => {
     await s.worker.stop();
   });
 
+  // SPEC §9 (low): a clock set back must not hold a full lane until the clock catches up.
+  it('after the clock is set back an hour, a full lane is not held back for that hour', async () => {
+    const s = setup(() => ({ ok: true }), { groupPerMinute: 2, personPerMinute: 30 });
+    for (const t of ['m1', 'm2', 'm3']) s.queue('a', t);
+    await s.worker.drain();
+    expect(s.sent.map((m) => m.text)).toEqual(['m1', 'm2']);
+    s.clock.set(new Date(s.clock.now().getTime() - 3_600_000));
+    await s.worker.drain();
+    expect(s.sent.map((m) => m.text)).toEqual(['m1', 'm2', 'm3']);
+  });
+
   it('sends what a previous process left pending (restart)', async () => {
     const s = setup(() => ({ ok: true }));
     s.queue('a', 'left over');

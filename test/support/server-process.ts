@@ -34,6 +34,11 @@ export interface ServerOptions {
   databasePath?: string;
   /** How long to wait for `/readyz` (default 20 s). */
   readyTimeoutMs?: number;
+  /** Wait for `/healthz` instead: for a server that is up but rightly not ready (say, a read-only database). */
+  waitFor?: 'readyz' | 'healthz';
+  /** Run as this user and group (the test runs as root): a service's own, unprivileged account. */
+  uid?: number;
+  gid?: number;
 }
 
 const running = new Set<ChildProcess>();
@@ -122,9 +127,11 @@ export class ServerProcess {
       cwd: dirname(databasePath),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      uid: options.uid,
+      gid: options.gid,
     });
     const server = new ServerProcess({ ...options, databasePath }, port, child);
-    await server.waitReady(options.readyTimeoutMs ?? 20_000);
+    await server.waitReady(options.readyTimeoutMs ?? 20_000, options.waitFor ?? 'readyz');
     return server;
   }
 
@@ -200,13 +207,13 @@ export class ServerProcess {
     return ServerProcess.start(this.options);
   }
 
-  private async waitReady(timeoutMs: number): Promise<void> {
+  private async waitReady(timeoutMs: number, path: 'readyz' | 'healthz'): Promise<void> {
     await waitFor(
-      `${this.base}/readyz`,
+      `${this.base}/${path}`,
       async () => {
         if (this.exit) throw new Error(`server exited during start-up (${JSON.stringify(this.exit)})\n${this.tail()}`);
         try {
-          const res = await fetch(`${this.base}/readyz`, { signal: AbortSignal.timeout(1_000) });
+          const res = await fetch(`${this.base}/${path}`, { signal: AbortSignal.timeout(1_000) });
           await res.arrayBuffer();
           return res.status === 200;
         } catch {
