@@ -1,8 +1,6 @@
-import { statfs } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Core } from './core.js';
-import { MIN_FREE_BYTES, writeSoon } from './db/open.js';
+import { freeSpaceProblem, writeSoon } from './db/open.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { createMetrics } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
@@ -147,9 +145,8 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     }
     if (core.config.databasePath !== ':memory:') {
       try {
-        const fs = await statfs(dirname(resolve(core.config.databasePath)));
-        const free = fs.bavail * fs.bsize;
-        if (free < MIN_FREE_BYTES) problems.push(`disk nearly full: ${Math.floor(free / 1024 / 1024)} MB free beside the database (${MIN_FREE_BYTES / 1024 / 1024} MB needed)`);
+        const disk = await freeSpaceProblem(core.config.databasePath);
+        if (disk) problems.push(disk);
       } catch (err) {
         problems.push(`cannot check the free disk space: ${err instanceof Error ? err.message : String(err)}`);
       }

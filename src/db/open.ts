@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { statfs } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { MIGRATIONS_DIR } from '../paths.js';
 
 export type Db = Database.Database;
@@ -90,6 +91,14 @@ export async function writeSoon(db: Db, write: () => void, maxWaitMs: number, re
  * through a command, so /readyz says so before it does.
  */
 export const MIN_FREE_BYTES = 64 * 1024 * 1024;
+
+/** Why the database's folder cannot take writes for long, or undefined: under `minBytes` free. */
+export async function freeSpaceProblem(databasePath: string, minBytes = MIN_FREE_BYTES): Promise<string | undefined> {
+  const fs = await statfs(dirname(resolve(databasePath)));
+  const free = fs.bavail * fs.bsize;
+  if (free >= minBytes) return undefined;
+  return `disk nearly full: ${Math.floor(free / 1024 / 1024)} MB free beside the database (${Math.ceil(minBytes / 1024 / 1024)} MB needed)`;
+}
 
 /** Page cache per connection to the main database, in KiB. */
 const MAIN_CACHE_KIB = 4000;
