@@ -60,7 +60,9 @@ export const report: Command = {
     ctx.audit(ticket, 'report', null, { category: c.category, urgency: c.urgency, text: c.description });
     const view = { ...ticketView(ctx, ticket), explicitCategory: c.explicit };
     if (conduct) {
-      ctx.reply('ticket-created', view);
+      // In a project group the project's officer reads along: the answer there says only that it is
+      // received and who handles it (SPEC §2); the full report goes to the coordinators.
+      ctx.reply(ctx.chat?.kind === 'project' ? 'conduct-received' : 'ticket-created', view);
       ctx.notify.coordinators(render('conduct-complaint', view), ctx.key('coordinators'), ctx.msg);
     } else {
       ctx.announce(ticket, 'ticket-created', view);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { InboundRepo, type InboundOutcome } from '../db/inbound-repo.js';
+import { IntakeRepo, type IntakeKey } from '../db/intake-repo.js';
 import type { ChatBinding } from '../db/roster-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
 import type { IncomingMessage } from '../platforms/types.js';
@@ -11,7 +12,8 @@ import type { WorkCalendar } from '../tickets/calendar.js';
 import { ROLE_NAMES, type Project } from '../tickets/model.js';
 import type { SlaConfig } from '../tickets/sla.js';
 import { MAX_TEXT_CHARS } from './helpers.js';
-import { firstWord, parseCommand } from './parse.js';
+import { INTAKE_WINDOW_MS, isConfirmation, nearMiss, readsLikeReport, unknownCommandWord } from './intake.js';
+import { parseCommand } from './parse.js';
 import { SenderLimit } from './sender-limit.js';
 import { UserError, type Command, type CommandContext, type Repos, type Sender } from './types.js';
 
@@ -62,7 +64,10 @@ function where(msg: IncomingMessage): { platform: string; chatId: string; msgId:
  */
 export class Dispatcher {
   private readonly inbound: InboundRepo;
+  private readonly intake: IntakeRepo;
   private readonly limit: SenderLimit;
+  /** `报告`: what a 是 to a 是否登记 question runs (absent from a command list without it). */
+  private readonly reportCommand: Command | undefined;
 
   /** A command in a savepoint of the message's transaction: a refusal rolls back its changes only. */
   private readonly runCommand;
@@ -73,6 +78,8 @@ export class Dispatcher {
 
   constructor(private readonly o: DispatcherOptions) {
     this.inbound = new InboundRepo(o.db);
+    this.intake = new IntakeRepo(o.db);
+    this.reportCommand = o.commands.find((c) => c.name === '报告');
     this.limit = new SenderLimit(o.senderPerMinute);
     // Prepared once: building a transaction function costs more than a short command.
     this.runCommand = o.db.transaction((command: Command, ctx: CommandContext, args: string) => {
@@ -182,19 +189,39 @@ export class Dispatcher {
       replyText(render('refusal', { reason: `${what}有${words}字，超过了${MAX_TEXT_CHARS}字，请精简后再发，较长的情况可以分几次“补充”` }));
       return finish(parsed?.command.name ?? null, 'refused');
     }
+    const intakeKey = { platform: msg.platform, chatId: msg.chatId, senderId: msg.senderId };
     if (!parsed) {
-      const word = firstWord(msg.text);
-      replyText(
-        render('refusal', {
-          reason: word
-            ? `没有“${word}”这个命令，发送“帮助”查看可用的命令`
-            : '您好，请在@我之后写上命令，例如“报告 问题描述”；发送“帮助”查看可用的命令',
-        }),
-      );
-      return finish(null, 'refused');
+      // 是 / 登记 / yes answers an open 是否登记 question: the message asked about is registered
+      // with its original text, exactly as `报告 <原文>` would be (SPEC §3).
+      if (this.reportCommand && isConfirmation(msg.text)) {
+        const question = this.intake.take(intakeKey, now - INTAKE_WINDOW_MS);
+        if (question) return this.execute(this.reportCommand, question.text, { msg, sender, chat, now, key, replyText, finish });
+        replyText(render('refusal', { reason: '没有等待确认登记的内容，请直接发送“报告 问题描述”' }));
+        return finish(null, 'refused');
+      }
+      return this.notACommand(msg, sender, chat, now, intakeKey, replyText, finish);
     }
-    const { command, args } = parsed;
-    const ctx = this.context(msg, sender, chat, now, key);
+    // Any command closes an open 是否登记 question of the sender in this chat.
+    this.intake.cancel(intakeKey);
+    return this.execute(parsed.command, parsed.args, { msg, sender, chat, now, key, replyText, finish });
+  }
+
+  /** Runs a command in a savepoint; a refusal is answered with its one sentence and changes nothing. */
+  private execute(
+    command: Command,
+    args: string,
+    m: {
+      msg: IncomingMessage;
+      sender: Sender;
+      chat: ChatBinding | null;
+      now: number;
+      key: (what: string) => string;
+      replyText: (text: string) => void;
+      finish: (command: string | null, outcome: InboundOutcome) => InboundOutcome;
+    },
+  ): InboundOutcome {
+    const { msg, replyText, finish } = m;
+    const ctx = this.context(msg, m.sender, m.chat, m.now, m.key);
     try {
       this.runCommand(command, ctx, args);
       return finish(command.name, 'done');
@@ -208,6 +235,47 @@ export class Dispatcher {
       replyText(render('error', {}));
       return finish(command.name, 'error');
     }
+  }
+
+  /**
+   * A message that is not a command (SPEC §3 plain language): one that reads like a report is asked
+   * about (是否登记为诉求？) where it could be reported from; a near miss of a command word gets a
+   * did-you-mean; a word that looks like a command is named; anything else gets the help hint.
+   */
+  private notACommand(
+    msg: IncomingMessage,
+    sender: Sender,
+    chat: ChatBinding | null,
+    now: number,
+    intakeKey: IntakeKey,
+    replyText: (text: string) => void,
+    finish: (command: string | null, outcome: InboundOutcome) => InboundOutcome,
+  ): InboundOutcome {
+    const text = msg.text.trim();
+    // Asked in a project group (where every message reaching the bot is addressed to it), or in a
+    // private chat by an enterprise contact of the roster, whose project is then their own.
+    const mayReport = chat?.kind === 'project' || (msg.chatType === 'single' && sender.roles.includes('enterprise') && sender.projectCode !== null);
+    if (text && mayReport && this.reportCommand && readsLikeReport(text)) {
+      this.intake.prune(now - INTAKE_WINDOW_MS);
+      this.intake.ask(intakeKey, { msgId: msg.msgId, text, askedAt: now });
+      replyText(render('intake-question', {}));
+      return finish(null, 'done');
+    }
+    const miss = text ? nearMiss(text, this.o.commands) : undefined;
+    const word = text ? unknownCommandWord(text) : undefined;
+    let reason: string;
+    if (miss) {
+      const rest = [...miss.rest].length <= 20 ? miss.rest : '';
+      reason = `您是不是要发送“${miss.command.name} ${rest || '…'}”？发送“帮助”查看可用的命令`;
+    } else if (word) {
+      reason = `没有“${word}”这个命令，发送“帮助”查看可用的命令`;
+    } else if (text) {
+      reason = '您好，我是联保助手：遇到阻工、强揽、盗窃等问题，请发送“报告 问题描述”登记；发送“帮助”查看全部命令';
+    } else {
+      reason = '您好，请在@我之后写上命令，例如“报告 问题描述”；发送“帮助”查看可用的命令';
+    }
+    replyText(render('refusal', { reason }));
+    return finish(null, 'refused');
   }
 
   /** A sender in the roster, or an enterprise contact of the project whose group this is. */
@@ -279,8 +347,9 @@ export class Dispatcher {
         if (ticket.reporterPersonId) {
           if (ticket.reporterPersonId !== sender.personId) notify.person(ticket.reporterPersonId, text, key('reporter'));
         } else {
-          // Someone outside the roster can only have reported in the project group, and has no other address.
-          notify.project(ticket.projectCode, text, key('project'), msg);
+          // Someone outside the roster can only have reported in the project group, and has no other
+          // address; the officers read that group, so it learns only that there is news (SPEC §2).
+          notify.project(ticket.projectCode, render('conduct-update', { ref: `#${ticket.no}` }), key('project'), msg);
         }
       },
       key,

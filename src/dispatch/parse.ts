@@ -42,9 +42,3 @@ export function parseCommand(text: string, commands: readonly Command[]): Parsed
   }
   return best;
 }
-
-/** The first word of a message, for the "unknown command" refusal. */
-export function firstWord(text: string): string {
-  const t = normalizeWidth(text).trim().replace(LEADING_MENTIONS, '').replace(/^\//, '');
-  return [...(t.split(/\s/)[0] ?? '')].slice(0, 10).join('');
-}

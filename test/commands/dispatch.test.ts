@@ -121,14 +121,14 @@ describe('callbacks arriving together', () => {
       h.core.dispatcher.submit(msg('b1', 'chen', 'XM001', '报告 村民堵路阻工，车辆进不去')),
       h.core.dispatcher.submit(msg('b2', 'liu', 'XM002', '报告 工地钢筋被盗')),
       h.core.dispatcher.submit(msg('b1', 'chen', 'XM001', '报告 村民堵路阻工，车辆进不去')),
-      h.core.dispatcher.submit(msg('b3', 'chen', 'XM001', '不存在的命令')),
+      h.core.dispatcher.submit(msg('b3', 'chen', 'XM001', '没有这个 命令')),
     ]);
     expect(results).toEqual(['done', 'done', 'duplicate', 'refused']);
     const after = h.db.prepare('SELECT count(*) AS n FROM tickets').get() as { n: number };
     expect(after.n - before.n).toBe(2);
     const replies = h.db.prepare("SELECT body FROM outbox WHERE kind = 'reply' ORDER BY id").all() as { body: string }[];
     expect(replies).toHaveLength(3);
-    expect(replies[2]!.body).toContain('没有“不存在的命令”这个命令');
+    expect(replies[2]!.body).toContain('没有“没有这个”这个命令');
   });
 
   it('see what an earlier one in the same batch changed: a group bound by one is a project group for the next', async () => {

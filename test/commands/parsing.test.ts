@@ -67,7 +67,7 @@ describe('command words', () => {
 
   it('does not read a longer English word as an alias', () => {
     const h = setup();
-    expectRefused(h, 'chen', 'XM001', 'reporting 工地电缆被偷', '没有“reporting”这个命令', '帮助');
+    expectRefused(h, 'chen', 'XM001', 'reporting 今天的情况', '没有“reporting”这个命令', '帮助');
     expect(ticketCount(h)).toBe(0);
   });
 
@@ -143,7 +143,8 @@ describe('what is not a command', () => {
     const h = setup();
     const before = stored(h);
     const said = h.say('chen', 'XM001', '请问怎么报告问题');
-    expect(said.reply).toContain('没有“请问怎么报告问题”这个命令');
+    // A sentence, not a would-be command word: the help hint, whole.
+    expect(said.reply).toBe('您好，我是联保助手：遇到阻工、强揽、盗窃等问题，请发送“报告 问题描述”登记；发送“帮助”查看全部命令');
     expect(stored(h)).toEqual(before);
   });
 });

@@ -18,7 +18,8 @@ describe('报告: category and urgency', () => {
   for (const [text, category, urgency] of cases) {
     it(`reads “${text}” as ${category}·${urgency}`, () => {
       const h = setup();
-      const said = ok(h, 'chen', 'XM001', `报告 ${text}`);
+      // In a private chat the reporter is told the category (in the group, a conduct complaint's is not).
+      const said = h.send({ senderId: 'chen', chatId: 'chen-private', chatType: 'single', text: `报告 ${text}` });
       expect(said.reply).toContain(`${category}·${urgency}`);
       const t = ticket(h, h.ticketNo(said));
       expect(t.category).toBe(category);
@@ -195,9 +196,10 @@ describe('报告: 执法投诉 (a complaint about officers’ conduct)', () => {
     const h = setup();
     const said = ok(h, 'chen', 'XM001', '报告 派出所民警吃拿卡要，乱罚款');
     const no = h.ticketNo(said);
-    expect(said.reply).toContain('执法投诉');
+    // The project group reads the answer: it repeats neither the complaint nor its category (SPEC §2).
     expect(said.reply).toContain('护企办');
-    expect(said.reply).not.toContain('王警官');
+    expect(said.reply).toContain('私聊');
+    expect(said.reply).not.toMatch(/执法投诉|吃拿卡要|乱罚款|王警官/);
     expect(sentTo(said, 'group')).toEqual(['coordinators']);
     const coord = textTo(said, 'group', 'coordinators');
     expect(coord).toContain(`执法投诉 #${no}`);

@@ -92,14 +92,10 @@ describe('the main messages, as people read them', () => {
 
   it('a conduct complaint, as the coordinators’ group reads it', () => {
     const said = ok(h, 'huang', 'XM001', '报告 检查人员吃拿卡要');
+    // In the project group, where the officers read along: received, and who handles it, no more.
     expect(said.reply).toMatchInlineSnapshot(`
-      "**#2 已登记（挂号）** 执法投诉·一般
-      项目：经开区新材料产业园
-      报告人：黄工
-      内容：检查人员吃拿卡要
-      签收时限：2026-11-04 13:30
-      办结时限：2026-11-11 18:00
-      此件为执法投诉，已转护企办处理。"
+      "**已收到您的反映（#2）**，将由护企办处理，护企办会与您联系。
+      此类问题下次可以直接私聊联保助手反映。"
     `);
     expect(textTo(said, 'group', 'coordinators')).toMatchInlineSnapshot(`
       "**执法投诉 #2**（经开区新材料产业园）
