@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { slaConfigIssues } from '../tickets/sla.js';
+import { editDistance } from '../util/edit-distance.js';
 import {
   calendarSchema,
   DEFAULT_MEETING,
@@ -216,24 +217,6 @@ function closest(word: string, candidates: readonly string[]): string | undefine
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
   return best;
-}
-
-/** Edit distance counting a swap of two neighbouring letters as one edit, the commonest typo. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number): number => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
-      const row = d[i];
-      if (row) row[j] = best;
-    }
-  }
-  return at(a.length, b.length);
 }
 
 /**
