@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { compile as compileTrust } from '@fastify/proxy-addr';
 import cron from 'node-cron';
@@ -95,7 +96,7 @@ const schema = z.object({
   RATE_GROUP_PER_MINUTE: positiveInt.default(20),
   RATE_PERSON_PER_MINUTE: positiveInt.default(30),
   RATE_SENDER_PER_MINUTE: positiveInt.default(20),
-  BACKUP_DIR: z.string().default('./data/backups'),
+  BACKUP_DIR: z.string().optional(),
   BACKUP_KEEP: positiveInt.default(14),
 });
 
@@ -143,6 +144,14 @@ export interface Config {
 export function readEnv(envFile = '.env', env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
   const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
   return { ...fromFile, ...env };
+}
+
+/**
+ * backups/ beside the database, so that a job run on a copy (`DATABASE_PATH=copy.db lianbao jobs
+ * run backup`) never writes or prunes the real database's backups; none for an in-memory database.
+ */
+function defaultBackupDir(databasePath: string): string {
+  return databasePath === ':memory:' ? '' : join(dirname(databasePath), 'backups');
 }
 
 /** Validates the environment once; a bad value throws a ConfigError naming the variable. */
@@ -223,7 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
       personPerMinute: e.RATE_PERSON_PER_MINUTE,
       senderPerMinute: e.RATE_SENDER_PER_MINUTE,
     },
-    backup: { dir: e.BACKUP_DIR.trim(), keep: e.BACKUP_KEEP },
+    backup: { dir: e.BACKUP_DIR?.trim() ?? defaultBackupDir(e.DATABASE_PATH), keep: e.BACKUP_KEEP },
     schedules,
   });
 }

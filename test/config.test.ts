@@ -46,6 +46,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
 
+  it('keeps the nightly backups beside the database, so a copy never touches the real ones', () => {
+    expect(loadConfig({}).backup.dir).toBe('data/backups');
+    expect(loadConfig({ DATABASE_PATH: '/tmp/try/copy.db' }).backup.dir).toBe('/tmp/try/backups');
+    expect(loadConfig({ DATABASE_PATH: '/tmp/try/copy.db', BACKUP_DIR: '/srv/backups' }).backup.dir).toBe('/srv/backups');
+    expect(loadConfig({ BACKUP_DIR: '' }).backup.dir).toBe('');
+    // Nothing to keep of a database that vanishes with the process.
+    expect(loadConfig({ DATABASE_PATH: ':memory:' }).backup.dir).toBe('');
+  });
+
   it('names the missing half of a platform’s credentials', () => {
     expect(() => loadConfig({ WECOM_TOKEN: 't' })).toThrow('WECOM_ENCODING_AES_KEY');
     expect(() => loadConfig({ DINGTALK_APP_SECRET: 's' })).toThrow('DINGTALK_APP_KEY');
