@@ -1,14 +1,16 @@
 /**
- * SIGTERM and SIGINT reach the server however it is started (SPEC §10): `npm start` and the
- * `lianbao` bin, each started here the way a shell or a service manager would, and stopped by signalling the process that was started — what a
+ * SIGTERM and SIGINT reach the server however it is started (SPEC §10): `npm start`, the `lianbao`
+ * bin, the container's command and the systemd unit's ExecStart, each started here the way npm,
+ * a shell, docker or systemd would, and stopped by signalling the process that was started — what a
  * service manager does. Each time the server itself must end, cleanly and with the node flags and
  * MALLOC_ARENA_MAX it is meant to run with, and the messages acknowledged just before the signal
  * must be handled before it exits.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postCallback, wecomEnv, wecomJsonCallback } from '../support/callbacks.js';
+import { imageFolder, readDockerfile, readUnit, unitEnvironment, unitValues } from '../support/deploy-files.js';
 import { ROOT } from '../support/locations.js';
 import { startPlatformDouble, type PlatformDouble } from '../support/platform-double.js';
 import { cleanupServers, queryDb, ServerProcess, tempDir, type ServerOptions } from '../support/server-process.js';
@@ -55,6 +57,44 @@ const WAYS: Way[] = [
     name: 'lianbao serve, Ctrl-C',
     signal: 'SIGINT',
     start: () => ({ command: { file: process.execPath, args: [join(ROOT, 'bin', 'lianbao.js'), 'serve'] } }),
+  },
+  {
+    // docker runs CMD (exec form) in WORKDIR with the image's ENV; `docker stop` sends STOPSIGNAL.
+    name: "the container's CMD",
+    signal: 'SIGTERM',
+    start: (folder) => {
+      const image = readDockerfile();
+      const [program, ...args] = image.cmd ?? [];
+      const volume = image.volumes[0] ?? '/data';
+      const { PORT: _port, DATABASE_PATH: databasePath = '', ...env } = image.env;
+      expect(program).toBe('node');
+      return {
+        command: { file: process.execPath, args, cwd: imageFolder(join(folder, 'app')) },
+        // The volume is this test's folder: the database keeps its place inside it.
+        databasePath: join(folder, 'volume', relative(volume, databasePath)),
+        env,
+      };
+    },
+  },
+  {
+    // systemd runs ExecStart in WorkingDirectory with Environment= (and EnvironmentFile=, here the
+    // test's variables); `systemctl stop` sends KillSignal.
+    name: "the systemd unit's ExecStart",
+    signal: 'SIGTERM',
+    start: (folder) => {
+      const unit = readUnit(join(ROOT, 'deploy', 'lianbao.service'));
+      const workdir = unitValues(unit, 'Service', 'WorkingDirectory')[0] ?? '';
+      const dataDir = unitValues(unit, 'Service', 'ReadWritePaths')[0] ?? '';
+      const { DATABASE_PATH: databasePath = '', ...env } = unitEnvironment(unit);
+      const [program, ...args] = (unitValues(unit, 'Service', 'ExecStart')[0] ?? '').split(/\s+/);
+      expect(program).toMatch(/\/node$/);
+      return {
+        // The unit's folders are this checkout (the code) and the test's folder (the data).
+        command: { file: process.execPath, args: args.map((a) => a.replace(workdir, ROOT)), cwd: ROOT },
+        databasePath: join(folder, relative(dataDir, databasePath)),
+        env,
+      };
+    },
   },
 ];
 
