@@ -1,15 +1,17 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli-run.js';
+import { FixedClock } from '../../src/clock.js';
 import { startDouble, type HttpDouble } from '../platforms/wecom/http-double.js';
 
-async function cli(argv: string[], env: Record<string, string>) {
+async function cli(argv: string[], env: Record<string, string>, at?: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { LOG_LEVEL: 'silent', ...env }, (l) => out.push(l), (l) => err.push(l));
+  const clock = at === undefined ? undefined : new FixedClock(at);
+  const code = await runCli(argv, { LOG_LEVEL: 'silent', ...env }, (l) => out.push(l), (l) => err.push(l), clock);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -106,6 +108,36 @@ describe('lianbao doctor', () => {
     expect(r.out).toContain('ok    roster: 14 people, 3 projects');
     expect(r.out).toMatch(/calendar/);
     expect(r.out).toContain('only the playground');
+  });
+
+  // chinese-days covers 2026 and not yet 2027; the example roster lists no calendar dates.
+  it('passes a fresh install in December, warning that next year’s holidays are still to be added', async () => {
+    const { env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const r = await cli(['doctor'], env, '2026-12-07T09:00:00+08:00');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('ok    calendar: 有 2026 年的节假日数据');
+    expect(r.out).toMatch(/^WARN  calendar: 还没有 2027 年的节假日数据：国务院办公厅一般在 11 月前后公布/m);
+    expect(r.out).not.toContain('FAIL');
+  });
+
+  it('fails when this year has no holiday data', async () => {
+    const { env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const r = await cli(['doctor'], env, '2027-01-04T09:00:00+08:00');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^FAIL  calendar: 没有今年（2027 年）的节假日数据/m);
+  });
+
+  it('says nothing more once next year’s dates are in the roster', async () => {
+    const { dir, env } = tempDb();
+    const roster = join(dir, 'roster.yaml');
+    writeFileSync(roster, `${readFileSync('roster.example.yaml', 'utf8')}\ncalendar:\n  holidays: ["2027-01-01"]\n  workdays: []\n`);
+    await cli(['import', roster], env);
+    const r = await cli(['doctor'], env, '2026-12-07T09:00:00+08:00');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('ok    calendar: 有 2027 年的节假日数据');
+    expect(r.out).not.toContain('WARN');
   });
 
   it('reaches the WeCom token endpoint', async () => {
