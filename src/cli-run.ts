@@ -51,6 +51,23 @@ class UsageError extends Error {}
 
 type Out = (line: string) => void;
 
+/** Runs node:util's parseArgs, its complaints turned into usage errors (exit 2) an operator can read. */
+function readOptions<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    const message = e instanceof Error ? e.message : String(e);
+    const quoted = /'([^']*)'/.exec(message)?.[1]?.replace(/ <value>$/, '') ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`不认识的选项 ${quoted}`);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`多余的参数 ${quoted}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      throw new UsageError(message.includes('argument missing') ? `选项 ${quoted} 后面要写一个值` : `选项 ${quoted} 不带值`);
+    }
+    throw e;
+  }
+}
+
 function withDb<T>(config: Config, fn: (db: Db) => T): T {
   const db = openDb(config.databasePath);
   try {
@@ -67,10 +84,12 @@ function cmdImport(config: Config, args: string[], out: Out): void {
 }
 
 function cmdOutbox(config: Config, args: string[], out: Out): void {
-  const { values } = parseArgs({
-    args,
-    options: { failed: { type: 'boolean' }, pending: { type: 'boolean' }, retry: { type: 'string' }, limit: { type: 'string' } },
-  });
+  const { values } = readOptions(() =>
+    parseArgs({
+      args,
+      options: { failed: { type: 'boolean' }, pending: { type: 'boolean' }, retry: { type: 'string' }, limit: { type: 'string' } },
+    }),
+  );
   withDb(config, (db) => {
     const outbox = new OutboxRepo(db);
     if (values.retry !== undefined) {
@@ -146,11 +165,9 @@ export function parseBeijingTime(text: string): Date {
 }
 
 async function cmdJobs(config: Config, args: string[], out: Out): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { now: { type: 'string' }, force: { type: 'boolean' } },
-  });
+  const { values, positionals } = readOptions(() =>
+    parseArgs({ args, allowPositionals: true, options: { now: { type: 'string' }, force: { type: 'boolean' } } }),
+  );
   const [sub, name] = positionals;
   if (sub !== 'run' || !name) throw new UsageError('usage: lianbao jobs run <name> [--now <ISO-8601>] [--force]');
   const job = findJob(name);
@@ -173,15 +190,12 @@ async function cmdJobs(config: Config, args: string[], out: Out): Promise<number
 }
 
 async function cmdExport(config: Config, args: string[], out: Out): Promise<void> {
-  let values: { month?: string; format?: string; out?: string; figures?: boolean };
-  try {
-    ({ values } = parseArgs({
+  const { values } = readOptions(() =>
+    parseArgs({
       args,
       options: { month: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, figures: { type: 'boolean' } },
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
+    }),
+  );
   if (values.month === undefined) throw new UsageError('export needs --month YYYY-MM, e.g. lianbao export --month 2026-10 --format csv');
   const period = monthPeriod(values.month);
   if (!period) throw new UsageError(`--month "${values.month}" is not a month: write YYYY-MM with a month from 01 to 12, e.g. 2026-10`);

@@ -83,6 +83,16 @@ describe('lianbao backup, outbox and the rest', () => {
     expect((await cli(['outbox'], env)).out).toContain('1 pending, 0 failed, 1 sent');
   });
 
+  it('treats an unknown option as a usage error, exit 2, naming it, whichever the verb', async () => {
+    const { env } = tempDb();
+    for (const argv of [['outbox', '--bogus'], ['jobs', 'run', 'backup', '--bogus'], ['export', '--month', '2026-10', '--bogus']]) {
+      const r = await cli(argv, env);
+      expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
+      expect(r.err).toContain('不认识的选项 --bogus');
+    }
+    expect((await cli(['outbox', '--retry'], env)).err).toContain('选项 --retry 后面要写一个值');
+  });
+
   it('refuses an unknown verb with the usage', async () => {
     const r = await cli(['frobnicate'], tempDb().env);
     expect(r.code).toBe(2);
