@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDb, type Db } from './db/open.js';
@@ -220,15 +219,31 @@ async function cmdExport(config: Config, args: string[], out: Out): Promise<void
   out(`${period.label}: ${values.figures ? 'figures' : `${data.tickets.length} ticket(s)`} written to ${file}`);
 }
 
-function cmdBackup(config: Config, args: string[], out: Out): Promise<void> {
-  const file = args[0];
-  if (!file) throw new UsageError('backup needs a file: lianbao backup backups/lianbao-2026-11-01.db');
+/**
+ * `lianbao backup <file> [--force]`: SQLite's online backup, written beside the file and renamed
+ * into place, so that an interrupted backup never leaves half a file under that name. An existing
+ * file is replaced only with --force: it may be the one good backup there is.
+ */
+async function cmdBackup(config: Config, args: string[], out: Out): Promise<void> {
+  const { values, positionals } = readOptions(() => parseArgs({ args, allowPositionals: true, options: { force: { type: 'boolean' } } }));
+  const [file, ...extra] = positionals;
+  if (!file || extra.length > 0) throw new UsageError('backup 需要一个文件名，例如：lianbao backup backups/lianbao-2026-11-01.db');
+  if (existsSync(file) && !values.force) {
+    throw new Error(`${file} 已存在，没有覆盖它。换一个文件名，或加 --force 覆盖：lianbao backup ${file} --force`);
+  }
   mkdirSync(dirname(resolve(file)), { recursive: true });
+  const partial = `${file}.${process.pid}.part`;
   const db = openDb(config.databasePath);
-  return db
-    .backup(file)
-    .then((r) => out(`backup written to ${file} (${r.totalPages} pages)`))
-    .finally(() => db.close());
+  try {
+    const r = await db.backup(partial);
+    renameSync(partial, file);
+    out(`备份已写入 ${file}（${r.totalPages} 页）`);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw e;
+  } finally {
+    db.close();
+  }
 }
 
 /**

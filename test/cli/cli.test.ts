@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,6 +63,26 @@ describe('lianbao backup, outbox and the rest', () => {
     const db = new Database(file, { readonly: true });
     expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 14 });
     db.close();
+  });
+
+  it('does not overwrite an existing file unless told to with --force', async () => {
+    const { dir, env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const file = join(dir, 'lianbao-2026-11-01.db');
+    writeFileSync(file, 'the only good backup');
+    const refused = await cli(['backup', file], env);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(`${file} 已存在，没有覆盖它`);
+    expect(refused.err).toContain(`lianbao backup ${file} --force`);
+    expect(readFileSync(file, 'utf8')).toBe('the only good backup');
+
+    const forced = await cli(['backup', file, '--force'], env);
+    expect(forced.code).toBe(0);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 14 });
+    db.close();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
+    expect((await cli(['backup'], env)).code).toBe(2);
   });
 
   it('lists failed messages and refuses to retry one that did not fail', async () => {
