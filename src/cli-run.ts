@@ -212,7 +212,8 @@ async function cmdExport(config: Config, args: string[], out: Out): Promise<void
   const data = collect();
   const csv = values.figures ? toCsv(FIGURE_HEADERS, figureRows(data.figures)) : toCsv(TICKET_HEADERS, data.tickets);
   if (!file) {
-    out(csv.replace(/\r\n$/, '')); // out() ends the last line itself
+    // out() ends the line with \n: leaving the \r keeps every line CRLF, as in the file --out writes.
+    out(csv.replace(/\n$/, ''));
     return;
   }
   writeFileSync(file, csv);
