@@ -24,6 +24,14 @@ const url = z
 const flag = z.enum(['0', '1', 'auto', 'true', 'false']).transform((v) => (v === 'true' ? '1' : v === 'false' ? '0' : v));
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 
+/**
+ * What WeCom's console takes as the callback Token: letters and digits, 3 to 32 of them (WeCom's
+ * own pages only say "可由企业任意填写"; the rule is WeChat's, whose console WeCom shares). A token
+ * the console would refuse cannot be the one WeCom signs with, so the server does not start on it.
+ */
+export const WECOM_TOKEN_RE = /^[A-Za-z0-9]{3,32}$/;
+const WECOM_TOKEN_RULE = '只能是英文字母和数字，3 到 32 位，与企业微信后台「接收消息」里填写的 Token 相同';
+
 /** The shortest ADMIN_TOKEN accepted: long enough that guessing it, even unthrottled, is hopeless. */
 export const ADMIN_TOKEN_MIN = 24;
 
@@ -76,7 +84,7 @@ const schema = z.object({
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   }),
 
-  WECOM_TOKEN: optionalString,
+  WECOM_TOKEN: optionalString.refine((v) => v === undefined || WECOM_TOKEN_RE.test(v), { message: WECOM_TOKEN_RULE }),
   WECOM_ENCODING_AES_KEY: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9]{43}$/.test(v), {
     message: 'must be the 43-character EncodingAESKey',
   }),

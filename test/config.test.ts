@@ -55,11 +55,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_PATH: ':memory:' }).backup.dir).toBe('');
   });
 
+  // WeCom: "Token可由企业任意填写" (https://developer.work.weixin.qq.com/document/path/96466); the console it
+  // shares with WeChat takes "英文或数字，长度为3-32字符"
+  // (https://developers.weixin.qq.com/community/personal/oCJUsw77ZxO0t8JCwQU6PyBa9wuk/question).
+  it('refuses a WECOM_TOKEN that WeCom’s console would not take, naming it and the rule', () => {
+    const aes = { WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
+    for (const token of ['ab', 'x'.repeat(33), 'lianbao token', 'lianbao-token', '联保令牌abc']) {
+      expect(() => loadConfig({ ...aes, WECOM_TOKEN: token }), token).toThrow(/WECOM_TOKEN: 只能是英文字母和数字，3 到 32 位/);
+    }
+    expect(loadConfig({ ...aes, WECOM_TOKEN: 'QDG6eK' }).wecom?.token).toBe('QDG6eK');
+    expect(loadConfig({ ...aes, WECOM_TOKEN: 'A1'.repeat(16) }).wecom?.token).toBe('A1'.repeat(16));
+  });
+
   it('names the missing half of a platform’s credentials', () => {
-    expect(() => loadConfig({ WECOM_TOKEN: 't' })).toThrow('WECOM_ENCODING_AES_KEY');
+    expect(() => loadConfig({ WECOM_TOKEN: 'QDG6eK' })).toThrow('WECOM_ENCODING_AES_KEY');
     expect(() => loadConfig({ DINGTALK_APP_SECRET: 's' })).toThrow('DINGTALK_APP_KEY');
     expect(() =>
-      loadConfig({ WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'a'.repeat(43), WECOM_SECRET: 's' }),
+      loadConfig({ WECOM_TOKEN: 'QDG6eK', WECOM_ENCODING_AES_KEY: 'a'.repeat(43), WECOM_SECRET: 's' }),
     ).toThrow('WECOM_CORP_ID');
   });
 

@@ -170,6 +170,17 @@ describe('lianbao doctor', () => {
     expect(r.out).not.toContain('WARN');
   });
 
+  it('refuses a WECOM_TOKEN WeCom would not accept, and warns about a short one', async () => {
+    const { env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const wecom = { WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', WECOM_API_BASE: 'http://127.0.0.1:9' };
+    const bad = await cli(['doctor'], { ...env, ...wecom, WECOM_TOKEN: 'my token!' }, '2026-12-07T09:00:00+08:00');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('WECOM_TOKEN: 只能是英文字母和数字，3 到 32 位');
+    const short = await cli(['doctor'], { ...env, ...wecom, WECOM_TOKEN: 'abc' }, '2026-12-07T09:00:00+08:00');
+    expect(short.out).toMatch(/^WARN  wecom token: WECOM_TOKEN 只有 3 位，容易被猜中/m);
+  });
+
   it('reaches the WeCom token endpoint', async () => {
     double = await startDouble((req) =>
       req.path === '/cgi-bin/gettoken' ? { json: { errcode: 0, access_token: 'tok', expires_in: 7200 } } : { json: { errcode: 0 } },

@@ -1,7 +1,10 @@
+import { WECOM_TOKEN_RE } from '../../config.js';
 import type { DoctorCheck } from '../doctor.js';
 import type { WecomConfig } from './client.js';
 
 const TIMEOUT_MS = 10_000;
+/** Below this many characters a Token gets a warning. */
+const WECOM_TOKEN_ADVISED = 16;
 
 async function getJson(url: string): Promise<{ ok: true; status: number; body: Record<string, unknown> } | { ok: false; error: string }> {
   try {
@@ -26,14 +29,19 @@ async function getJson(url: string): Promise<{ ok: true; status: number; body: R
 export async function doctorWecom(config: WecomConfig): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
 
-  // WeCom's console accepts a Token of 3–32 letters or digits.
-  const tokenOk = /^[A-Za-z0-9]{3,32}$/.test(config.token);
+  // The console takes 3–32 letters or digits; a short one passes there but is easy to guess, and it
+  // is what the callbacks' signature rests on.
+  const tokenOk = WECOM_TOKEN_RE.test(config.token);
+  const tokenShort = tokenOk && config.token.length < WECOM_TOKEN_ADVISED;
   checks.push({
     name: 'wecom token',
     ok: tokenOk,
-    detail: tokenOk
-      ? `WECOM_TOKEN set (${config.token.length} characters)`
-      : 'WECOM_TOKEN must be 3–32 letters or digits, as entered in the WeCom console',
+    ...(tokenShort ? { warn: true } : {}),
+    detail: !tokenOk
+      ? 'WECOM_TOKEN 只能是英文字母和数字，3 到 32 位，与企业微信后台「接收消息」里填写的 Token 相同'
+      : tokenShort
+        ? `WECOM_TOKEN 只有 ${config.token.length} 位，容易被猜中：在企业微信后台「接收消息」点「随机获取」换一个长的 Token，同时改 WECOM_TOKEN`
+        : `WECOM_TOKEN 已设置（${config.token.length} 位）`,
   });
 
   const keyOk = /^[A-Za-z0-9]{43}$/.test(config.encodingAesKey) && Buffer.from(`${config.encodingAesKey}=`, 'base64').length === 32;

@@ -29,7 +29,7 @@ const config = (extra: Partial<WecomConfig> = {}): WecomConfig => ({
   apiBase: api.base,
   ...extra,
 });
-const byName = (checks: { name: string; ok: boolean; detail: string }[]) => Object.fromEntries(checks.map((c) => [c.name, c]));
+const byName = (checks: { name: string; ok: boolean; detail: string; warn?: boolean }[]) => Object.fromEntries(checks.map((c) => [c.name, c]));
 
 describe('doctorWecom', () => {
   it('passes a sound configuration whose app gets a token', async () => {
@@ -53,6 +53,13 @@ describe('doctorWecom', () => {
     expect(checks['wecom token']?.ok).toBe(false);
     expect(checks['wecom encoding AES key']?.ok).toBe(false);
     expect(checks['wecom receive id']?.ok).toBe(false);
+  });
+
+  it('warns about a short token, which the console takes but is easy to guess, and says how to get a long one', async () => {
+    const short = byName(await doctorWecom(config({ token: 'abc' })))['wecom token'];
+    expect(short).toMatchObject({ ok: true, warn: true, detail: expect.stringContaining('只有 3 位，容易被猜中') });
+    expect(short?.detail).toContain('随机获取');
+    expect(byName(await doctorWecom(config()))['wecom token']).toEqual({ name: 'wecom token', ok: true, detail: 'WECOM_TOKEN 已设置（16 位）' });
   });
 
   it('without app credentials, says direct messages are off and still checks the host is reachable', async () => {
