@@ -41,7 +41,8 @@ describe('lianbao import', () => {
     const r = await cli(['import', file], env);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/roster\.yaml:4:\d+ .*zhian2/);
-    expect(r.err).toContain('nothing was imported');
+    expect(r.err).toContain('名册里没有部门 "zhian2"，是不是 "zhian"？');
+    expect(r.err).toContain('名册有以上问题，没有导入任何内容');
     const db = new Database(env.DATABASE_PATH!, { readonly: true });
     expect(db.prepare('SELECT count(*) AS n FROM departments').get()).toEqual({ n: 0 });
     db.close();
@@ -96,11 +97,11 @@ describe('lianbao backup, outbox and the rest', () => {
     ).run();
     db.close();
     const list = await cli(['outbox'], env);
-    expect(list.out).toContain('0 pending, 1 failed, 1 sent');
+    expect(list.out).toContain('外发消息：待发 0 条，失败 1 条，已发 1 条');
     expect(list.out).toContain('errcode 93000');
-    expect((await cli(['outbox', '--retry', '2'], env)).err).toContain('only failed messages can be retried');
+    expect((await cli(['outbox', '--retry', '2'], env)).err).toContain('消息 2 的状态是「已发送」，只有发送失败的消息才能重发');
     expect((await cli(['outbox', '--retry', '1'], env)).code).toBe(0);
-    expect((await cli(['outbox'], env)).out).toContain('1 pending, 0 failed, 1 sent');
+    expect((await cli(['outbox'], env)).out).toContain('外发消息：待发 1 条，失败 0 条，已发 1 条');
   });
 
   it('treats an unknown option as a usage error, exit 2, naming it, whichever the verb', async () => {
@@ -116,7 +117,7 @@ describe('lianbao backup, outbox and the rest', () => {
   it('refuses an unknown verb with the usage', async () => {
     const r = await cli(['frobnicate'], tempDb().env);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('lianbao help');
+    expect(r.err).toBe('lianbao: 不认识的命令 "frobnicate"\n（lianbao help 列出全部命令）');
   });
 
   it('stops on a bad variable, naming it', async () => {
@@ -134,10 +135,10 @@ describe('lianbao doctor', () => {
     const { env } = tempDb();
     await cli(['import', 'roster.example.yaml'], env);
     const r = await cli(['doctor'], env);
-    expect(r.out).toContain('ok    database');
-    expect(r.out).toContain('ok    roster: 14 people, 3 projects');
-    expect(r.out).toMatch(/calendar/);
-    expect(r.out).toContain('only the playground');
+    expect(r.out).toContain(`ok    数据库：${env.DATABASE_PATH} 可写`);
+    expect(r.out).toContain('ok    名册：人员 14 人，项目 3 个');
+    expect(r.out).toMatch(/节假日/);
+    expect(r.out).toContain('ok    平台：没有配置企业微信或钉钉：只能用本地试用（playground）');
   });
 
   // chinese-days covers 2026 and not yet 2027; the example roster lists no calendar dates.
@@ -146,8 +147,8 @@ describe('lianbao doctor', () => {
     await cli(['import', 'roster.example.yaml'], env);
     const r = await cli(['doctor'], env, '2026-12-07T09:00:00+08:00');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('ok    calendar: 有 2026 年的节假日数据');
-    expect(r.out).toMatch(/^WARN  calendar: 还没有 2027 年的节假日数据：国务院办公厅一般在 11 月前后公布/m);
+    expect(r.out).toContain('ok    节假日：有 2026 年的节假日数据');
+    expect(r.out).toMatch(/^WARN  节假日：还没有 2027 年的节假日数据：国务院办公厅一般在 11 月前后公布/m);
     expect(r.out).not.toContain('FAIL');
   });
 
@@ -156,7 +157,7 @@ describe('lianbao doctor', () => {
     await cli(['import', 'roster.example.yaml'], env);
     const r = await cli(['doctor'], env, '2027-01-04T09:00:00+08:00');
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^FAIL  calendar: 没有今年（2027 年）的节假日数据/m);
+    expect(r.out).toMatch(/^FAIL  节假日：没有今年（2027 年）的节假日数据/m);
   });
 
   it('says nothing more once next year’s dates are in the roster', async () => {
@@ -166,7 +167,7 @@ describe('lianbao doctor', () => {
     await cli(['import', roster], env);
     const r = await cli(['doctor'], env, '2026-12-07T09:00:00+08:00');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('ok    calendar: 有 2027 年的节假日数据');
+    expect(r.out).toContain('ok    节假日：有 2027 年的节假日数据');
     expect(r.out).not.toContain('WARN');
   });
 
@@ -178,7 +179,7 @@ describe('lianbao doctor', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('WECOM_TOKEN: 只能是英文字母和数字，3 到 32 位');
     const short = await cli(['doctor'], { ...env, ...wecom, WECOM_TOKEN: 'abc' }, '2026-12-07T09:00:00+08:00');
-    expect(short.out).toMatch(/^WARN  wecom token: WECOM_TOKEN 只有 3 位，容易被猜中/m);
+    expect(short.out).toMatch(/^WARN  企业微信 Token：WECOM_TOKEN 只有 3 位，容易被猜中/m);
   });
 
   it('reaches the WeCom token endpoint', async () => {
