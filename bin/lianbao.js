@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// The `lianbao` command: brings the build up to date (incremental, well under a second when
-// nothing changed), then runs the CLI.
-import { execFileSync } from 'node:child_process';
+// The `lianbao` command: `lianbao serve` starts the server, every other verb is the command line.
+// Nothing is compiled here: `npm install` (or `npm ci`) builds dist/ once, through the `prepare`
+// script, and `npm run build` after the code changes.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-await import(join(root, 'dist', 'src', 'cli.js'));
+const cli = join(root, 'dist', 'src', 'cli.js');
+if (!existsSync(cli)) {
+  process.stderr.write(`lianbao: 没有找到编译好的程序 ${cli}：请在 ${root} 运行 npm install（或 npm run build）\n`);
+  process.exit(1);
+}
+await import(pathToFileURL(cli).href);

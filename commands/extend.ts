@@ -1,6 +1,6 @@
 import { currentDeadline, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
-import { addDuration, durationToString, formatDuration, parseDuration } from '../src/tickets/duration.js';
+import { addDuration, durationToString, formatDuration, longestInstead, parseDuration } from '../src/tickets/duration.js';
 import { formatTime } from '../src/tickets/format.js';
 import { DEADLINE_NAMES } from '../src/tickets/model.js';
 
@@ -18,6 +18,8 @@ export const extend: Command = {
     const [word = '', ...reasonWords] = rest.split(/\s+/);
     if (!word) refuse('missing_duration', `请写明延期多久，例如：${this.example}`);
     const d = parseDuration(word);
+    const longest = d ? null : longestInstead(word);
+    if (longest) refuse('duration_too_long', `延期时长“${word}”太长，一次最多延期${formatDuration(longest)}（约一年），请写成 ${durationToString(longest)} 或更短`);
     if (!d) refuse('bad_duration', `看不懂时长“${word}”，请写成 30m（分钟）、4h（小时）、2d（天）或 3wd（工作日）`);
     const reason = reasonWords.join(' ').trim();
     if (!reason) refuse('missing_reason', `请写明延期原因，例如：${this.example}`);

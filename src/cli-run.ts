@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDb, type Db } from './db/open.js';
@@ -9,7 +8,7 @@ import { inboxPathFor, openInbox } from './inbox/inbox.js';
 import { SetAside } from './inbox/set-aside.js';
 import { RosterError } from './roster/parse.js';
 import { importRosterCommand } from './roster/import.js';
-import { systemClock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { formatTime } from './tickets/format.js';
 import { WorkCalendar } from './tickets/calendar.js';
 import { RosterRepo } from './db/roster-repo.js';
@@ -20,36 +19,53 @@ import pino from 'pino';
 import { createLogger } from './log.js';
 import { findJob, JOBS } from './jobs/index.js';
 import { runJob } from './jobs/runner.js';
-import { startCore } from './startup.js';
+import { calendarHealth, startCore, type CalendarHealth } from './startup.js';
 import { monthPeriod } from './reports/figures.js';
 import { collectMonth, FIGURE_HEADERS, figureRows, TICKET_HEADERS, toCsv, writeXlsx } from './reports/export.js';
 
-const USAGE = `lianbao — 联保 command line
+const USAGE = `lianbao — 联保命令行
 
-Usage:
-  lianbao import <file>                 import the roster (YAML or JSON); re-import updates by id
-  lianbao outbox [--failed|--pending]   list outbound messages (failed ones by default)
-  lianbao outbox --retry <id>           send a failed message again
-  lianbao jobs run <name> [--now <ISO-8601>] [--force]
-                                        run a scheduled job as if its schedule fired at that time
-                                        (once per period; --force runs it again); jobs: ${JOBS.map((j) => j.name).join(', ')}
-  lianbao export --month YYYY-MM [--format csv|xlsx] [--out FILE] [--figures]
-                                        export a month: csv (default) = one row per ticket received
-                                        that month, or the figures with --figures, to stdout or FILE;
-                                        xlsx (needs --out) = a sheet of tickets and one per breakdown
-  lianbao inbox [list|show <id>|retry <id>|drop <id>]
-                                        messages set aside because handling them failed again
-                                        and again: list them, show one, put one back in the
-                                        queue, or forget it
-  lianbao backup <file>                 online backup of the SQLite database
-  lianbao doctor                        check the configuration and reach each platform
+用法：
+  lianbao serve                         启动服务器（与 npm start 相同）
+  lianbao import <文件>                 导入名册（YAML 或 JSON）；再次导入按 id 更新
+  lianbao outbox [--failed|--pending]   列出外发消息（默认列出发送失败的）
+  lianbao outbox --retry <编号>         重新发送一条发送失败的消息
+  lianbao jobs run <任务> [--now <ISO-8601 时间>] [--force]
+                                        当作定时任务在该时间触发，运行一次（每个周期只运行
+                                        一次，--force 再运行一次）；任务：${JOBS.map((j) => j.name).join('、')}
+  lianbao export --month YYYY-MM [--format csv|xlsx] [--out <文件>] [--figures]
+                                        导出一个月：csv（默认）每张当月收到的工单一行，加
+                                        --figures 则为统计数字，输出到屏幕或文件；xlsx（须加
+                                        --out）含工单表和各分组统计表
+  lianbao inbox [list|show <编号>|retry <编号>|drop <编号>]
+                                        反复处理失败而被搁置的消息：列出、查看一条、放回
+                                        队列重新处理，或删除
+  lianbao backup <文件> [--force]       在线备份 SQLite 数据库（文件已存在时须加 --force）
+  lianbao doctor                        检查配置、数据库、名册和节假日数据，并连接各平台
 
-The CLI reads the same environment and .env as the server (DATABASE_PATH etc.).`;
+命令行与服务器读取同样的环境变量和 .env（DATABASE_PATH 等）。`;
 
 /** Thrown for a wrong invocation: printed with the usage, exit code 2. */
 class UsageError extends Error {}
 
 type Out = (line: string) => void;
+
+/** Runs node:util's parseArgs, its complaints turned into usage errors (exit 2) an operator can read. */
+function readOptions<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    const message = e instanceof Error ? e.message : String(e);
+    const quoted = /'([^']*)'/.exec(message)?.[1]?.replace(/ <value>$/, '') ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`不认识的选项 ${quoted}`);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`多余的参数 ${quoted}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      throw new UsageError(message.includes('argument missing') ? `选项 ${quoted} 后面要写一个值` : `选项 ${quoted} 不带值`);
+    }
+    throw e;
+  }
+}
 
 function withDb<T>(config: Config, fn: (db: Db) => T): T {
   const db = openDb(config.databasePath);
@@ -62,35 +78,41 @@ function withDb<T>(config: Config, fn: (db: Db) => T): T {
 
 function cmdImport(config: Config, args: string[], out: Out): void {
   const file = args[0];
-  if (!file) throw new UsageError('import needs a file: lianbao import roster.yaml');
+  if (!file) throw new UsageError('import 需要名册文件，例如：lianbao import roster.yaml');
   withDb(config, (db) => out(importRosterCommand(db, file, systemClock.now().getTime())));
 }
 
+const OUTBOX_STATUS: Record<string, string> = { pending: '待发', failed: '发送失败', sent: '已发送' };
+const OUTBOX_KIND: Record<string, string> = { group: '群', person: '私信', reply: '回复' };
+
 function cmdOutbox(config: Config, args: string[], out: Out): void {
-  const { values } = parseArgs({
-    args,
-    options: { failed: { type: 'boolean' }, pending: { type: 'boolean' }, retry: { type: 'string' }, limit: { type: 'string' } },
-  });
+  const { values } = readOptions(() =>
+    parseArgs({
+      args,
+      options: { failed: { type: 'boolean' }, pending: { type: 'boolean' }, retry: { type: 'string' }, limit: { type: 'string' } },
+    }),
+  );
   withDb(config, (db) => {
     const outbox = new OutboxRepo(db);
     if (values.retry !== undefined) {
       const id = Number(values.retry);
-      if (!Number.isInteger(id) || id <= 0) throw new UsageError(`--retry needs a message id, got "${values.retry}"`);
+      if (!Number.isInteger(id) || id <= 0) throw new UsageError(`--retry 后面要写消息编号，"${values.retry}" 不是`);
       const item = outbox.get(id);
-      if (!item) throw new UsageError(`no outbox message ${id}`);
+      if (!item) throw new UsageError(`没有编号为 ${id} 的外发消息（lianbao outbox 列出发送失败的消息）`);
       if (!outbox.requeue(id, systemClock.now().getTime())) {
-        throw new UsageError(`message ${id} is ${item.status}, only failed messages can be retried`);
+        throw new UsageError(`消息 ${id} 的状态是「${OUTBOX_STATUS[item.status]}」，只有发送失败的消息才能重发`);
       }
-      out(`message ${id} queued again; the running server sends it within a second`);
+      out(`消息 ${id} 已重新排队，运行中的服务器会在一秒内发送`);
       return;
     }
     const status = values.pending ? 'pending' : 'failed';
     const items = outbox.list(status, Number(values.limit ?? 100));
     const c = outbox.counts();
-    out(`outbox: ${c.pending} pending, ${c.failed} failed, ${c.sent} sent`);
+    out(`外发消息：待发 ${c.pending} 条，失败 ${c.failed} 条，已发 ${c.sent} 条`);
     for (const m of items) {
       const first = m.text.split('\n')[0]!.slice(0, 40);
-      out(`#${m.id}\t${status}\t${m.platform} ${m.kind} → ${m.to || m.chatId || ''}\tattempts ${m.attempts}\t${formatTime(m.createdAt)}\t${m.lastError ?? ''}\t${first}`);
+      const to = `${m.platform} ${OUTBOX_KIND[m.kind]} → ${m.to || m.chatId || ''}`;
+      out(`#${m.id}\t${OUTBOX_STATUS[status]}\t${to}\t尝试 ${m.attempts} 次\t${formatTime(m.createdAt)}\t${m.lastError ?? ''}\t${first}`);
     }
   });
 }
@@ -99,15 +121,15 @@ function cmdOutbox(config: Config, args: string[], out: Out): void {
 function cmdInbox(config: Config, args: string[], out: Out): void {
   const [sub = 'list', idText, ...extra] = args;
   if (!['list', 'show', 'retry', 'drop'].includes(sub) || extra.length > 0 || (sub === 'list') !== (idText === undefined)) {
-    throw new UsageError('usage: lianbao inbox [list | show <id> | retry <id> | drop <id>]');
+    throw new UsageError('用法：lianbao inbox [list | show <编号> | retry <编号> | drop <编号>]');
   }
-  if (config.databasePath === ':memory:') throw new UsageError('an in-memory database (DATABASE_PATH=:memory:) has no inbox');
+  if (config.databasePath === ':memory:') throw new UsageError('内存数据库（DATABASE_PATH=:memory:）没有 inbox');
   const db = openInbox(inboxPathFor(config.databasePath));
   try {
     const setAside = new SetAside(db);
     if (sub === 'list') {
       const rows = setAside.list();
-      out(rows.length === 0 ? '没有搁置的消息' : `搁置的消息 ${setAside.count()} 条（lianbao inbox show <id> 查看，retry <id> 重新处理，drop <id> 删除）：`);
+      out(rows.length === 0 ? '没有搁置的消息' : `搁置的消息 ${setAside.count()} 条（lianbao inbox show <编号> 查看，retry <编号> 重新处理，drop <编号> 删除）：`);
       for (const r of rows) {
         const m = r.message;
         const text = m ? [...m.text.replace(/\s+/g, ' ')].slice(0, 40).join('') : '（无法读取）';
@@ -116,7 +138,7 @@ function cmdInbox(config: Config, args: string[], out: Out): void {
       return;
     }
     const id = Number(idText);
-    if (!Number.isInteger(id) || id <= 0) throw new UsageError(`"${idText}" is not a message id: lianbao inbox lists them`);
+    if (!Number.isInteger(id) || id <= 0) throw new UsageError(`"${idText}" 不是消息编号（lianbao inbox 列出全部）`);
     const row = setAside.get(id);
     if (!row) throw new UsageError(`没有编号为 ${id} 的搁置消息（lianbao inbox 列出全部）`);
     if (sub === 'show') {
@@ -146,26 +168,24 @@ export function parseBeijingTime(text: string): Date {
 }
 
 async function cmdJobs(config: Config, args: string[], out: Out): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { now: { type: 'string' }, force: { type: 'boolean' } },
-  });
+  const { values, positionals } = readOptions(() =>
+    parseArgs({ args, allowPositionals: true, options: { now: { type: 'string' }, force: { type: 'boolean' } } }),
+  );
   const [sub, name] = positionals;
-  if (sub !== 'run' || !name) throw new UsageError('usage: lianbao jobs run <name> [--now <ISO-8601>] [--force]');
+  if (sub !== 'run' || !name) throw new UsageError('用法：lianbao jobs run <任务> [--now <ISO-8601 时间>] [--force]');
   const job = findJob(name);
-  if (!job) throw new UsageError(`unknown job "${name}"; jobs: ${JOBS.map((j) => j.name).join(', ')}`);
+  if (!job) throw new UsageError(`没有名为 "${name}" 的任务；任务有：${JOBS.map((j) => j.name).join('、')}`);
   const now = values.now === undefined ? systemClock.now() : parseBeijingTime(values.now);
-  if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${values.now}" is not an ISO-8601 time, e.g. 2026-11-02T09:00:00+08:00`);
+  if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${values.now}" 不是 ISO-8601 时间，例如 2026-11-02T09:00:00+08:00`);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
   // The CLI only queues messages; the running server's delivery worker sends them within a second.
   const core = startCore(config, log, systemClock, { loadRoster: false });
   try {
     const r = await runJob(core, job, now, { force: values.force ?? false });
     const pending = core.outbox.counts().pending;
-    if (r.status === 'done') out(`${job.name} ${r.periodKey}: ${r.summary} (${pending} message(s) waiting in the outbox)`);
-    if (r.status === 'skipped') out(`${job.name} ${r.periodKey}: skipped, ${r.reason} (use --force to run it again)`);
-    if (r.status === 'failed') out(`${job.name} ${r.periodKey}: failed: ${r.error}`);
+    if (r.status === 'done') out(`${job.name} ${r.periodKey}：${r.summary}（外发队列中待发 ${pending} 条）`);
+    if (r.status === 'skipped') out(`${job.name} ${r.periodKey}：已跳过，${r.reason}（加 --force 再运行一次）`);
+    if (r.status === 'failed') out(`${job.name} ${r.periodKey}：运行失败：${r.error}`);
     return r.status === 'failed' ? 1 : 0;
   } finally {
     core.db.close();
@@ -173,90 +193,126 @@ async function cmdJobs(config: Config, args: string[], out: Out): Promise<number
 }
 
 async function cmdExport(config: Config, args: string[], out: Out): Promise<void> {
-  let values: { month?: string; format?: string; out?: string; figures?: boolean };
-  try {
-    ({ values } = parseArgs({
+  const { values } = readOptions(() =>
+    parseArgs({
       args,
       options: { month: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, figures: { type: 'boolean' } },
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-  if (values.month === undefined) throw new UsageError('export needs --month YYYY-MM, e.g. lianbao export --month 2026-10 --format csv');
+    }),
+  );
+  if (values.month === undefined) throw new UsageError('export 需要 --month YYYY-MM，例如：lianbao export --month 2026-10 --format csv');
   const period = monthPeriod(values.month);
-  if (!period) throw new UsageError(`--month "${values.month}" is not a month: write YYYY-MM with a month from 01 to 12, e.g. 2026-10`);
+  if (!period) throw new UsageError(`--month "${values.month}" 不是月份：请写成 YYYY-MM，月份为 01 到 12，例如 2026-10`);
   const file = values.out;
   const format = values.format ?? (file?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv');
-  if (format !== 'csv' && format !== 'xlsx') throw new UsageError(`--format "${format}" is not supported: use csv or xlsx`);
+  if (format !== 'csv' && format !== 'xlsx') throw new UsageError(`不支持 --format "${format}"：请用 csv 或 xlsx`);
   const collect = () => withDb(config, (db) => collectMonth(db, period, systemClock.now().getTime()));
   if (format === 'xlsx') {
-    if (!file) throw new UsageError(`an xlsx workbook is binary and is not written to the terminal: add --out FILE, e.g. --out ${values.month}.xlsx`);
+    if (!file) throw new UsageError(`xlsx 工作簿是二进制文件，不输出到屏幕：请加 --out <文件>，例如 --out ${values.month}.xlsx`);
     const data = collect();
     await writeXlsx(file, data);
-    out(`${period.label}: ${data.tickets.length} ticket(s) and the figures written to ${file}`);
+    out(`${period.label}：${data.tickets.length} 张工单和统计已写入 ${file}`);
     return;
   }
   const data = collect();
   const csv = values.figures ? toCsv(FIGURE_HEADERS, figureRows(data.figures)) : toCsv(TICKET_HEADERS, data.tickets);
   if (!file) {
-    out(csv.replace(/\r\n$/, '')); // out() ends the last line itself
+    // out() ends the line with \n: leaving the \r keeps every line CRLF, as in the file --out writes.
+    out(csv.replace(/\n$/, ''));
     return;
   }
   writeFileSync(file, csv);
-  out(`${period.label}: ${values.figures ? 'figures' : `${data.tickets.length} ticket(s)`} written to ${file}`);
+  out(`${period.label}：${values.figures ? '统计' : `${data.tickets.length} 张工单`}已写入 ${file}`);
 }
 
-function cmdBackup(config: Config, args: string[], out: Out): Promise<void> {
-  const file = args[0];
-  if (!file) throw new UsageError('backup needs a file: lianbao backup backups/lianbao-2026-11-01.db');
+/**
+ * `lianbao backup <file> [--force]`: SQLite's online backup, written beside the file and renamed
+ * into place, so that an interrupted backup never leaves half a file under that name. An existing
+ * file is replaced only with --force: it may be the one good backup there is.
+ */
+async function cmdBackup(config: Config, args: string[], out: Out): Promise<void> {
+  const { values, positionals } = readOptions(() => parseArgs({ args, allowPositionals: true, options: { force: { type: 'boolean' } } }));
+  const [file, ...extra] = positionals;
+  if (!file || extra.length > 0) throw new UsageError('backup 需要一个文件名，例如：lianbao backup backups/lianbao-2026-11-01.db');
+  if (existsSync(file) && !values.force) {
+    throw new Error(`${file} 已存在，没有覆盖它。换一个文件名，或加 --force 覆盖：lianbao backup ${file} --force`);
+  }
   mkdirSync(dirname(resolve(file)), { recursive: true });
+  const partial = `${file}.${process.pid}.part`;
   const db = openDb(config.databasePath);
-  return db
-    .backup(file)
-    .then((r) => out(`backup written to ${file} (${r.totalPages} pages)`))
-    .finally(() => db.close());
+  try {
+    const r = await db.backup(partial);
+    renameSync(partial, file);
+    out(`备份已写入 ${file}（${r.totalPages} 页）`);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw e;
+  } finally {
+    db.close();
+  }
 }
 
-async function cmdDoctor(config: Config, out: Out): Promise<boolean> {
+/**
+ * This year's holiday data is needed now; next year's is published by the State Council around
+ * November, so until it is added a warning says when, and the check still passes.
+ */
+function calendarChecks({ year, thisYear, nextYear }: CalendarHealth): DoctorCheck[] {
+  const how = "加到名册的 calendar 部分（holidays 放假、workdays 调休上班），再运行 lianbao import";
+  return [
+    thisYear
+      ? { name: '节假日', ok: true, detail: `有 ${year} 年的节假日数据` }
+      : {
+          name: '节假日',
+          ok: false,
+          detail: `没有今年（${year} 年）的节假日数据：现在周一至周五都按工作日算，按工作日计算的时限不对。请把国务院办公厅公布的 ${year} 年放假安排${how}`,
+        },
+    nextYear
+      ? { name: '节假日', ok: true, detail: `有 ${year + 1} 年的节假日数据` }
+      : {
+          name: '节假日',
+          ok: true,
+          warn: true,
+          detail: `还没有 ${year + 1} 年的节假日数据：国务院办公厅一般在 11 月前后公布下一年的放假安排，公布后请${how}`,
+        },
+  ];
+}
+
+async function cmdDoctor(config: Config, out: Out, clock: Clock): Promise<boolean> {
   const checks: DoctorCheck[] = [];
-  checks.push({ name: 'configuration', ok: true, detail: 'all variables valid' });
+  checks.push({ name: '配置', ok: true, detail: '各变量均有效' });
   try {
     withDb(config, (db) => {
       db.prepare("INSERT INTO settings (key, value) VALUES ('doctor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
         String(Date.now()),
       );
       const roster = new RosterRepo(db);
-      checks.push({ name: 'database', ok: true, detail: `${config.databasePath} writable` });
+      checks.push({ name: '数据库', ok: true, detail: `${config.databasePath} 可写` });
       checks.push({
-        name: 'roster',
+        name: '名册',
         ok: !roster.isEmpty(),
-        detail: roster.isEmpty() ? 'no roster yet: lianbao import roster.yaml' : `${roster.people().length} people, ${roster.projects().length} projects`,
+        detail: roster.isEmpty() ? '还没有名册：lianbao import roster.yaml' : `人员 ${roster.people().length} 人，项目 ${roster.projects().length} 个`,
       });
-      const cal = new WorkCalendar(roster.calendarOverrides(), config.workdayEnd);
-      const missing = cal.missingYears(systemClock.now());
-      checks.push({
-        name: 'calendar',
-        ok: missing.length === 0,
-        detail:
-          missing.length === 0
-            ? 'holiday data for this year and next'
-            : `no holiday data for ${missing.join(', ')}: add them to the roster's calendar section`,
-      });
+      checks.push(...calendarChecks(calendarHealth(new WorkCalendar(roster.calendarOverrides(), config.workdayEnd), clock.now())));
     });
   } catch (err) {
-    checks.push({ name: 'database', ok: false, detail: err instanceof Error ? err.message : String(err) });
+    checks.push({ name: '数据库', ok: false, detail: `${config.databasePath} 无法写入：${err instanceof Error ? err.message : String(err)}` });
   }
   if (!config.wecom && !config.dingtalk) {
-    checks.push({ name: 'platforms', ok: true, detail: 'none configured: only the playground is available' });
+    checks.push({ name: '平台', ok: true, detail: '没有配置企业微信或钉钉：只能用本地试用（playground）' });
   }
   if (config.wecom) checks.push(...(await doctorWecom(config.wecom)));
   if (config.dingtalk) checks.push(...(await doctorDingtalk(config.dingtalk)));
-  for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`);
+  for (const c of checks) out(`${c.ok ? (c.warn ? 'WARN' : 'ok  ') : 'FAIL'}  ${c.name}：${c.detail}`);
   return checks.every((c) => c.ok);
 }
 
 /** Runs one CLI invocation; returns the exit code. */
-export async function runCli(argv: string[], env: Record<string, string | undefined>, out: Out, err: Out): Promise<number> {
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: Out,
+  err: Out,
+  clock: Clock = systemClock,
+): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb || verb === 'help' || verb === '--help' || verb === '-h') {
     out(USAGE);
@@ -292,18 +348,20 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         await cmdBackup(config, rest, out);
         return 0;
       case 'doctor':
-        return (await cmdDoctor(config, out)) ? 0 : 1;
+        return (await cmdDoctor(config, out, clock)) ? 0 : 1;
+      case 'serve':
+        throw new UsageError('serve 不带参数：lianbao serve');
       default:
-        throw new UsageError(`unknown command "${verb}"`);
+        throw new UsageError(`不认识的命令 "${verb}"`);
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`lianbao: ${e.message}\n(lianbao help lists every command)`);
+      err(`lianbao: ${e.message}\n（lianbao help 列出全部命令）`);
       return 2;
     }
     if (e instanceof RosterError) {
       err(e.message);
-      err('nothing was imported');
+      err('名册有以上问题，没有导入任何内容');
       return 1;
     }
     err(`lianbao: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,8 +1,12 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { compile as compileTrust } from '@fastify/proxy-addr';
 import cron from 'node-cron';
 import { z } from 'zod';
+
+/** The first line of every ConfigError; each variable with a problem follows on its own line. */
+const INVALID = '配置有误';
 
 /** Raised when a variable has a bad value; the message names the variable. */
 export class ConfigError extends Error {
@@ -21,7 +25,15 @@ const url = z
   .url()
   .transform((v) => v.replace(/\/+$/, ''));
 const flag = z.enum(['0', '1', 'auto', 'true', 'false']).transform((v) => (v === 'true' ? '1' : v === 'false' ? '0' : v));
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '应为时间 HH:MM，例如 18:00');
+
+/**
+ * What WeCom's console takes as the callback Token: letters and digits, 3 to 32 of them (WeCom's
+ * own pages only say "可由企业任意填写"; the rule is WeChat's, whose console WeCom shares). A token
+ * the console would refuse cannot be the one WeCom signs with, so the server does not start on it.
+ */
+export const WECOM_TOKEN_RE = /^[A-Za-z0-9]{3,32}$/;
+const WECOM_TOKEN_RULE = '只能是英文字母和数字，3 到 32 位，与企业微信后台「接收消息」里填写的 Token 相同';
 
 /** The shortest ADMIN_TOKEN accepted: long enough that guessing it, even unthrottled, is hopeless. */
 export const ADMIN_TOKEN_MIN = 24;
@@ -46,14 +58,14 @@ function trustProxyProblem(value: string | undefined): string | undefined {
   const list = trustProxyList(value);
   if (!list) return undefined;
   if (value !== undefined && /^(true|\d+)$/i.test(value)) {
-    return `"${value}" would believe an X-Forwarded-For header that any client can write; give the proxy's own address instead, e.g. 127.0.0.1 (a proxy on this machine) or 172.16.0.0/12 (a Docker network)`;
+    return `"${value}" 会相信任何客户端都能伪造的 X-Forwarded-For；请写反向代理自己的地址，例如 127.0.0.1（本机上的代理）或 172.16.0.0/12（Docker 网络）`;
   }
-  if (list.length === 0) return 'expected the addresses or CIDR ranges of the reverse proxies, comma-separated';
+  if (list.length === 0) return '应为反向代理的地址或 CIDR 网段，用逗号分隔';
   try {
     // The same parser Fastify compiles trustProxy with, so what passes here starts there.
     compileTrust(list);
   } catch (err) {
-    return `${err instanceof Error ? err.message : String(err)}: expected addresses or CIDR ranges of the reverse proxies, comma-separated, e.g. 127.0.0.1,10.0.0.0/8`;
+    return `${err instanceof Error ? err.message : String(err)}：应为反向代理的地址或 CIDR 网段，用逗号分隔，例如 127.0.0.1,10.0.0.0/8`;
   }
   return undefined;
 }
@@ -68,20 +80,20 @@ const schema = z.object({
   PLAYGROUND: flag.default('auto'),
   PLAYGROUND_REMOTE: flag.default('0'),
   ADMIN_TOKEN: optionalString.refine((v) => v === undefined || [...v].length >= ADMIN_TOKEN_MIN, {
-    message: `must be at least ${ADMIN_TOKEN_MIN} characters; make one with: openssl rand -base64 32`,
+    message: `至少 ${ADMIN_TOKEN_MIN} 个字符；可以这样生成一个：openssl rand -base64 32`,
   }),
   TRUST_PROXY: optionalString.superRefine((v, ctx) => {
     const problem = trustProxyProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   }),
 
-  WECOM_TOKEN: optionalString,
+  WECOM_TOKEN: optionalString.refine((v) => v === undefined || WECOM_TOKEN_RE.test(v), { message: WECOM_TOKEN_RULE }),
   WECOM_ENCODING_AES_KEY: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9]{43}$/.test(v), {
-    message: 'must be the 43-character EncodingAESKey',
+    message: '应为企业微信后台生成的 43 位 EncodingAESKey',
   }),
   WECOM_RECEIVE_ID: z.string().default(''),
   WECOM_CORP_ID: optionalString,
-  WECOM_AGENT_ID: optionalString.refine((v) => v === undefined || /^\d+$/.test(v), { message: 'must be a number' }),
+  WECOM_AGENT_ID: optionalString.refine((v) => v === undefined || /^\d+$/.test(v), { message: '应为数字（应用的 AgentId）' }),
   WECOM_SECRET: optionalString,
   WECOM_API_BASE: url.default('https://qyapi.weixin.qq.com'),
 
@@ -95,7 +107,7 @@ const schema = z.object({
   RATE_GROUP_PER_MINUTE: positiveInt.default(20),
   RATE_PERSON_PER_MINUTE: positiveInt.default(30),
   RATE_SENDER_PER_MINUTE: positiveInt.default(20),
-  BACKUP_DIR: z.string().default('./data/backups'),
+  BACKUP_DIR: z.string().optional(),
   BACKUP_KEEP: positiveInt.default(14),
 });
 
@@ -145,25 +157,34 @@ export function readEnv(envFile = '.env', env: NodeJS.ProcessEnv = process.env):
   return { ...fromFile, ...env };
 }
 
+/**
+ * backups/ beside the database, so that a job run on a copy (`DATABASE_PATH=copy.db lianbao jobs
+ * run backup`) never writes or prunes the real database's backups; none for an in-memory database.
+ */
+function defaultBackupDir(databasePath: string): string {
+  return databasePath === ':memory:' ? '' : join(dirname(databasePath), 'backups');
+}
+
 /** Validates the environment once; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = readEnv()): Config {
-  const parsed = schema.safeParse(env);
+  // zod's own messages (a number too big, a value not in a list) in Chinese, for operators.
+  const parsed = schema.safeParse(env, { error: z.locales.zhCN().localeError });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration\n  ${lines.join('\n  ')}`);
+    throw new ConfigError(`${INVALID}\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
   const need = (group: string, names: (keyof typeof e)[]): void => {
     const missing = names.filter((n) => e[n] === undefined);
     if (missing.length > 0 && missing.length < names.length) {
-      throw new ConfigError(`invalid configuration\n  ${missing[0]}: required when ${group} is configured (set ${names.join(', ')})`);
+      throw new ConfigError(`${INVALID}\n  ${missing[0]}: 配置${group}时必须设置（${names.join('、')} 要一起设置）`);
     }
   };
-  need('WeCom', ['WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY']);
-  need('DingTalk', ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET']);
+  need('企业微信', ['WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY']);
+  need('钉钉', ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET']);
   if ((e.WECOM_SECRET || e.WECOM_AGENT_ID) && !(e.WECOM_CORP_ID && e.WECOM_SECRET && e.WECOM_AGENT_ID)) {
     const missing = (['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_AGENT_ID'] as const).find((n) => !e[n]);
-    throw new ConfigError(`invalid configuration\n  ${missing}: direct messages need WECOM_CORP_ID, WECOM_SECRET and WECOM_AGENT_ID together`);
+    throw new ConfigError(`${INVALID}\n  ${missing}: 私信需要 WECOM_CORP_ID、WECOM_SECRET 和 WECOM_AGENT_ID 一起设置`);
   }
 
   const wecom =
@@ -193,7 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
   for (const [name, value] of Object.entries(env)) {
     if (!/^SCHEDULE_[A-Z_]+$/.test(name) || value === undefined || value.trim() === '') continue;
     if (!cron.validate(value.trim())) {
-      throw new ConfigError(`invalid configuration\n  ${name}: "${value}" is not a cron expression (minute hour day month weekday), e.g. "0 9 * * *"`);
+      throw new ConfigError(`${INVALID}\n  ${name}: "${value}" 不是 cron 表达式（分 时 日 月 星期），例如 "0 9 * * *"`);
     }
     schedules[name.slice('SCHEDULE_'.length).toLowerCase().replace(/_/g, '-')] = value.trim();
   }
@@ -223,7 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
       personPerMinute: e.RATE_PERSON_PER_MINUTE,
       senderPerMinute: e.RATE_SENDER_PER_MINUTE,
     },
-    backup: { dir: e.BACKUP_DIR.trim(), keep: e.BACKUP_KEEP },
+    backup: { dir: e.BACKUP_DIR?.trim() ?? defaultBackupDir(e.DATABASE_PATH), keep: e.BACKUP_KEEP },
     schedules,
   });
 }

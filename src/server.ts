@@ -6,6 +6,7 @@ import { boundMessage, type OneUseSignature } from './platforms/inbound.js';
 import type { IncomingMessage } from './platforms/types.js';
 import { createLogger } from './log.js';
 import { startDingtalkStream } from './platforms/dingtalk/index.js';
+import { RosterError } from './roster/parse.js';
 import { startCore } from './startup.js';
 import { JOBS } from './jobs/index.js';
 import { startScheduler } from './jobs/scheduler.js';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(`lianbao: port ${config.port} on ${config.host} is already in use: stop the other program or set PORT to a free port\n`);
+      process.stderr.write(`lianbao: ${config.host} 的端口 ${config.port} 已被占用：请停掉占用它的程序，或把 PORT 设为空闲的端口\n`);
       process.exit(1);
     }
     throw err;
@@ -92,6 +93,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`lianbao: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // A roster's problems are listed with their places in the file: the operator needs those, not a stack.
+  if (err instanceof RosterError) process.stderr.write(`${err.message}\nlianbao: 名册有以上问题，服务器没有启动\n`);
+  else process.stderr.write(`lianbao: 启动失败：${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

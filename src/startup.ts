@@ -10,6 +10,7 @@ import { createWecomAdapter } from './platforms/wecom/index.js';
 import type { Platform, PlatformAdapter } from './platforms/types.js';
 import { importRoster, rosterIsEmpty } from './roster/import.js';
 import { readRosterFile } from './roster/parse.js';
+import { WorkCalendar } from './tickets/calendar.js';
 
 /** The adapters for the platforms the configuration names. */
 export function createAdapters(config: Config, log: Logger, clock: Clock): Partial<Record<Platform, PlatformAdapter>> {
@@ -37,12 +38,34 @@ export function startCore(
     log.info({ file: config.rosterFile, ...summary }, 'empty database: roster loaded');
   }
   const core = createCore({ config, db, clock, log, adapters: createAdapters(config, log, clock) });
-  const missing = core.calendar().missingYears(clock.now());
-  if (missing.length > 0 && (opts.warnings ?? true)) {
-    log.warn(
-      { years: missing },
-      `no holiday data for ${missing.join(', ')}: weekdays count as working days; add the year's holidays and make-up days to the roster's calendar section`,
-    );
+  const health = calendarHealth(core.calendar(), clock.now());
+  if (opts.warnings ?? true) {
+    if (!health.thisYear) {
+      log.error(
+        { year: health.year },
+        `no holiday data for ${health.year}, this year: Monday to Friday count as working days, so deadlines in working days ignore its holidays and make-up days; add them to the roster's calendar section and import it`,
+      );
+    }
+    if (!health.nextYear) {
+      log.warn(
+        { year: health.year + 1 },
+        `no holiday data for ${health.year + 1} yet: add next year's holidays and make-up days to the roster's calendar section once the State Council publishes them (around November)`,
+      );
+    }
   }
   return core;
+}
+
+/** Which of this year and next (Shanghai years) have holiday data: for the start-up warning and `doctor`. */
+export interface CalendarHealth {
+  year: number;
+  /** without it, deadlines in working days are wrong now: a failure */
+  thisYear: boolean;
+  /** published by the State Council around November: missing until then is expected, a warning */
+  nextYear: boolean;
+}
+
+export function calendarHealth(calendar: WorkCalendar, now: Date): CalendarHealth {
+  const year = Number(WorkCalendar.shanghaiDate(now).slice(0, 4));
+  return { year, thisYear: calendar.hasData(year), nextYear: calendar.hasData(year + 1) };
 }

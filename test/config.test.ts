@@ -46,11 +46,39 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
 
+  it('keeps the nightly backups beside the database, so a copy never touches the real ones', () => {
+    expect(loadConfig({}).backup.dir).toBe('data/backups');
+    expect(loadConfig({ DATABASE_PATH: '/tmp/try/copy.db' }).backup.dir).toBe('/tmp/try/backups');
+    expect(loadConfig({ DATABASE_PATH: '/tmp/try/copy.db', BACKUP_DIR: '/srv/backups' }).backup.dir).toBe('/srv/backups');
+    expect(loadConfig({ BACKUP_DIR: '' }).backup.dir).toBe('');
+    // Nothing to keep of a database that vanishes with the process.
+    expect(loadConfig({ DATABASE_PATH: ':memory:' }).backup.dir).toBe('');
+  });
+
+  // WeCom: "Token可由企业任意填写" (https://developer.work.weixin.qq.com/document/path/96466); the console it
+  // shares with WeChat takes "英文或数字，长度为3-32字符"
+  // (https://developers.weixin.qq.com/community/personal/oCJUsw77ZxO0t8JCwQU6PyBa9wuk/question).
+  it('refuses a WECOM_TOKEN that WeCom’s console would not take, naming it and the rule', () => {
+    const aes = { WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
+    for (const token of ['ab', 'x'.repeat(33), 'lianbao token', 'lianbao-token', '联保令牌abc']) {
+      expect(() => loadConfig({ ...aes, WECOM_TOKEN: token }), token).toThrow(/WECOM_TOKEN: 只能是英文字母和数字，3 到 32 位/);
+    }
+    expect(loadConfig({ ...aes, WECOM_TOKEN: 'QDG6eK' }).wecom?.token).toBe('QDG6eK');
+    expect(loadConfig({ ...aes, WECOM_TOKEN: 'A1'.repeat(16) }).wecom?.token).toBe('A1'.repeat(16));
+  });
+
+  it('explains a bad value in Chinese, each variable on its own line, as the server and the CLI print it', () => {
+    expect(() => loadConfig({ PORT: '70000', LOG_LEVEL: 'loud' })).toThrow(
+      '配置有误\n  PORT: 数值过大：期望 number <=65535\n  LOG_LEVEL: 无效选项：期望以下之一 "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"',
+    );
+    expect(() => loadConfig({ WECOM_TOKEN: 'QDG6eK' })).toThrow('WECOM_ENCODING_AES_KEY: 配置企业微信时必须设置（WECOM_TOKEN、WECOM_ENCODING_AES_KEY 要一起设置）');
+  });
+
   it('names the missing half of a platform’s credentials', () => {
-    expect(() => loadConfig({ WECOM_TOKEN: 't' })).toThrow('WECOM_ENCODING_AES_KEY');
+    expect(() => loadConfig({ WECOM_TOKEN: 'QDG6eK' })).toThrow('WECOM_ENCODING_AES_KEY');
     expect(() => loadConfig({ DINGTALK_APP_SECRET: 's' })).toThrow('DINGTALK_APP_KEY');
     expect(() =>
-      loadConfig({ WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'a'.repeat(43), WECOM_SECRET: 's' }),
+      loadConfig({ WECOM_TOKEN: 'QDG6eK', WECOM_ENCODING_AES_KEY: 'a'.repeat(43), WECOM_SECRET: 's' }),
     ).toThrow('WECOM_CORP_ID');
   });
 
@@ -71,7 +99,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses an ADMIN_TOKEN under 24 characters, saying how to make one, and takes one of 24', () => {
-    expect(() => loadConfig({ ADMIN_TOKEN: 'x'.repeat(23) })).toThrow(/ADMIN_TOKEN: must be at least 24 characters.*openssl rand -base64 32/);
+    expect(() => loadConfig({ ADMIN_TOKEN: 'x'.repeat(23) })).toThrow(/ADMIN_TOKEN: 至少 24 个字符；可以这样生成一个：openssl rand -base64 32/);
     expect(loadConfig({ ADMIN_TOKEN: 'x'.repeat(24) }).adminToken).toBe('x'.repeat(24));
     // Characters, not bytes: 24 Chinese characters are 24.
     expect(loadConfig({ ADMIN_TOKEN: '联'.repeat(24) }).adminToken).toBe('联'.repeat(24));
@@ -82,6 +110,6 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
     expect(loadConfig({ TRUST_PROXY: 'loopback,uniquelocal' }).trustProxy).toEqual(['loopback', 'uniquelocal']);
     // "Trust all" and hop counts would take the client's own X-Forwarded-For: refused with the way out.
-    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: .*give the proxy's own address/);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: .*请写反向代理自己的地址/);
   });
 });

@@ -17,7 +17,7 @@ export const backup: Job = {
   catchUp: true,
   async run({ core, now }) {
     const { dir, keep } = core.config.backup;
-    if (!dir) return 'BACKUP_DIR is empty: nightly backups are off';
+    if (!dir) return 'BACKUP_DIR 为空：不做每晚备份';
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${PREFIX}${WorkCalendar.shanghaiDate(now)}${SUFFIX}`);
     const r = await core.db.backup(file);
@@ -27,6 +27,6 @@ export const backup: Job = {
       .sort();
     const removed = files.slice(0, Math.max(0, files.length - keep));
     for (const f of removed) rmSync(join(dir, f));
-    return `backup ${file} (${r.totalPages} pages), ${removed.length} old backup(s) removed, ${Math.min(files.length, keep)} kept`;
+    return `备份已写入 ${file}（${r.totalPages} 页），删除旧备份 ${removed.length} 个，保留 ${Math.min(files.length, keep)} 个`;
   },
 };

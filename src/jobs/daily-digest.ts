@@ -24,7 +24,7 @@ export const dailyDigest: Job = {
     const { core } = ctx;
     const cal = core.calendar();
     const today = dateOf(ctx.now.getTime());
-    if (!cal.isWorkday(today)) return `${today} is not a working day: no digest`;
+    if (!cal.isWorkday(today)) return `${today} 不是工作日，不发日报`;
     const at = asOf(ctx);
     const to = WorkCalendar.shanghaiTime(today, 0, 0).getTime();
     // From the previous working day on: each digest covers the days since the one before it.
@@ -50,6 +50,6 @@ export const dailyDigest: Job = {
       overdueMore: overdue.total - overdue.lines.length,
     });
     core.db.transaction(() => core.notifier.coordinators(text, `${NAME}:${ctx.runKey}:coordinators`))();
-    return `${received.length} new, ${open.total} waiting to be claimed, ${overdue.total} overdue`;
+    return `新收 ${received.length} 件，待认领 ${open.total} 件，超时 ${overdue.total} 件`;
   },
 };

@@ -27,10 +27,10 @@ export const meetingNotice: Job = {
     // With noticeDaysBefore 0 both fall on the meeting day; one message, the reminder, is enough.
     const reminder = today === meeting.date;
     if (!reminder && today !== noticeDay) {
-      return `no notice today: the meeting is on ${meeting.date} ${meeting.time}, the notice goes out on ${noticeDay}`;
+      return `今天不发通知：会商在 ${meeting.date} ${meeting.time}，通知在 ${noticeDay} 发出`;
     }
     if (core.clock.now().getTime() > meeting.at) {
-      return `skipped: the meeting of ${meeting.date} ${meeting.time} is already over`;
+      return `不发：${meeting.date} ${meeting.time} 的会商已经结束`;
     }
     const previous = previousMeeting(meeting, settings, cal);
     // The coordinators see everything; each project group its own agenda without conduct complaints.
@@ -45,6 +45,6 @@ export const meetingNotice: Job = {
       }
       core.notifier.coordinators(render('meeting', { ...meeting, projects: agenda, reminder }), key('coordinators'));
     })();
-    return `${kind} of the meeting on ${meeting.date} ${meeting.time} sent to ${agenda.length} project group(s) and the coordinators`;
+    return `${meeting.date} ${meeting.time} 会商的${reminder ? '当天提醒' : '通知'}已发到 ${agenda.length} 个项目群和护企办`;
   },
 };

@@ -28,6 +28,6 @@ export const monthlyReport: Job = {
     const report = ctx.core.figures.compute(previousMonth(ctx.now.getTime()), at);
     const text = render('monthly-report', { ...figuresView(report), asOf: formatTime(at) });
     const leaders = sendToCoordinatorsAndLeaders(ctx, text, `${NAME}:${ctx.runKey}`);
-    return `${report.overall.received} ticket(s) received; sent to the coordinators and ${leaders} leader(s)`;
+    return `收到工单 ${report.overall.received} 件；已发给护企办和 ${leaders} 位领导`;
   },
 };

@@ -93,6 +93,6 @@ export const quarterlyReport: Job = {
       supervisedMore: supervised.total - supervised.lines.length,
     });
     const leaders = sendToCoordinatorsAndLeaders(ctx, text, `${NAME}:${ctx.runKey}`);
-    return `${report.overall.received} ticket(s) received, ${overdue.total} overdue, ${supervised.total} supervised; sent to the coordinators and ${leaders} leader(s)`;
+    return `收到工单 ${report.overall.received} 件，超时 ${overdue.total} 件，督办 ${supervised.total} 件；已发给护企办和 ${leaders} 位领导`;
   },
 };

@@ -99,7 +99,7 @@ export function firstWorkdayOfMonth(cal: WorkCalendar, date: string): string {
 export function beforeFirstWorkday(core: Core, now: Date): string | null {
   const today = dateOf(now.getTime());
   const first = firstWorkdayOfMonth(core.calendar(), today);
-  return today >= first ? null : `not due yet: the first working day of ${today.slice(0, 7)} is ${first}`;
+  return today >= first ? null : `还没到时间：${today.slice(0, 7)} 的第一个工作日是 ${first}`;
 }
 
 /** Tickets received in [from, to), oldest first. */

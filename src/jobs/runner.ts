@@ -41,7 +41,7 @@ export async function runJob(core: Core, job: Job, now: Date, opts: { force?: bo
   }
   if (!claim(core.db, job.name, periodKey, started, opts.force ?? false)) {
     log.debug('period already run');
-    return { status: 'skipped', periodKey, reason: `${job.name} already ran for ${periodKey}` };
+    return { status: 'skipped', periodKey, reason: `${periodKey} 已经运行过` };
   }
   const runKey = opts.force ? `${periodKey}:forced:${started}` : periodKey;
   try {

@@ -3,4 +3,6 @@ export interface DoctorCheck {
   name: string;
   ok: boolean;
   detail: string;
+  /** passes, but the operator should act soon (printed WARN; `doctor` still exits 0) */
+  warn?: boolean;
 }

@@ -182,8 +182,5 @@ export function importRosterCommand(db: Db, path: string, now: number): string {
   const summary = importRoster(db, readRosterFile(path), now);
   const { departments, people, projects, chats, revoked } = summary;
   const lost = revoked.length > 0 ? `\n名册中已没有以下 ${revoked.length} 人，其权限已取消（历史记录保留）：${revoked.map((p) => `${p.name}（${p.id}）`).join('、')}` : '';
-  return (
-    `名册已导入 ${basename(path)}：部门 ${departments} 个，人员 ${people} 人，项目 ${projects} 个，群 ${chats} 个` +
-    ` (roster imported: ${departments} departments, ${people} people, ${projects} projects, ${chats} chats)${lost}`
-  );
+  return `名册已导入 ${basename(path)}：部门 ${departments} 个，人员 ${people} 人，项目 ${projects} 个，群 ${chats} 个${lost}`;
 }

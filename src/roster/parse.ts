@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type ErrorCode } from 'yaml';
 import { z } from 'zod';
 import { slaConfigIssues } from '../tickets/sla.js';
 import { editDistance } from '../util/edit-distance.js';
@@ -110,7 +110,8 @@ class Problems {
 
   /** Validates `value` (found at `path`) against `schema`; on failure records every issue and returns undefined. */
   check<S extends z.ZodType>(schema: S, value: unknown, path: Path): z.output<S> | undefined {
-    const result = schema.safeParse(value);
+    // Messages the schema does not set itself come in Chinese too.
+    const result = schema.safeParse(value, { error: ZH_CN.localeError });
     if (result.success) return result.data;
     for (const issue of result.error.issues) this.addIssue(issue, schema, value, path);
     return undefined;
@@ -125,32 +126,32 @@ class Problems {
         const allowed = objectKeysAt(schema, rel);
         for (const key of issue.keys) {
           const guess = closest(key, allowed);
-          const hint = guess ? `; did you mean "${guess}"?` : allowed.length > 0 ? `; expected one of: ${allowed.join(', ')}` : '';
-          this.add([...path, key], `unknown key "${key}"${hint}`, true);
+          const hint = guess ? `，是不是 "${guess}"？` : allowed.length > 0 ? `，可用的键：${allowed.join('、')}` : '';
+          this.add([...path, key], `未知的键 "${key}"${hint}`, true);
         }
         return;
       }
       case 'invalid_type':
-        if (actual === undefined) this.add(path, 'is required');
-        else this.add(path, `expected ${expectedName(issue.expected)}, got ${describe(actual)}${typeHint(issue.expected, actual)}`);
+        if (actual === undefined) this.add(path, '必须填写');
+        else this.add(path, `应为${expectedName(issue.expected)}，实际是${describe(actual)}${typeHint(issue.expected, actual)}`);
         return;
       case 'invalid_value': {
         const values = issue.values.map(String);
         const guess = typeof actual === 'string' ? closest(actual, values) : undefined;
-        this.add(path, `expected one of: ${values.join(', ')}; got ${describe(actual)}${guess ? ` (did you mean "${guess}"?)` : ''}`);
+        this.add(path, `应为以下之一：${values.join('、')}，实际是${describe(actual)}${guess ? `（是不是 "${guess}"？）` : ''}`);
         return;
       }
       case 'too_small':
-        if (issue.origin === 'number') this.add(path, `must be at least ${String(issue.minimum)}, got ${describe(actual)}`);
+        if (issue.origin === 'number') this.add(path, `不能小于 ${String(issue.minimum)}，实际是${describe(actual)}`);
         else this.add(path, issue.message);
         return;
       case 'too_big':
-        if (issue.origin === 'number') this.add(path, `must be at most ${String(issue.maximum)}, got ${describe(actual)}`);
+        if (issue.origin === 'number') this.add(path, `不能大于 ${String(issue.maximum)}，实际是${describe(actual)}`);
         else this.add(path, issue.message);
         return;
       case 'invalid_format':
       case 'custom':
-        this.add(path, `${issue.message}; got ${describe(actual)}`);
+        this.add(path, `${issue.message}，实际是${describe(actual)}`);
         return;
       default:
         this.add(path, issue.message);
@@ -182,29 +183,30 @@ function objectKeysAt(schema: z.ZodType, path: readonly (string | number)[]): st
 
 function expectedName(expected: string): string {
   const names: Record<string, string> = {
-    string: 'a string',
-    number: 'a number',
-    int: 'a whole number',
-    array: 'a list',
-    object: 'a mapping (key: value)',
-    boolean: 'true or false',
+    string: '文字',
+    number: '数字',
+    int: '整数',
+    array: '列表',
+    object: '映射（键: 值）',
+    boolean: ' true 或 false',
   };
   return names[expected] ?? expected;
 }
 
 function describe(v: unknown): string {
-  if (v === undefined || v === null) return 'nothing';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
-  if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${String(v)}`;
-  if (Array.isArray(v)) return 'a list';
-  return 'a mapping';
+  if (v === undefined || v === null) return '空值';
+  if (typeof v === 'string') return `文字 ${JSON.stringify(v)}`;
+  if (typeof v === 'number') return `数字 ${String(v)}`;
+  if (typeof v === 'boolean') return ` ${String(v)}`;
+  if (Array.isArray(v)) return '列表';
+  return '映射';
 }
 
 // YAML reads an unquoted 13800000000 or 0125 as a number (dropping the leading zero), which is
 // never what a user id means; tell the operator how to write it instead of converting silently.
 function typeHint(expected: string, actual: unknown): string {
-  if (expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean')) return ' (put the value in quotes)';
-  if (expected === 'array' && typeof actual === 'string') return ` (write a list: [${actual}])`;
+  if (expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean')) return '（请给这个值加上引号）';
+  if (expected === 'array' && typeof actual === 'string') return `（请写成列表：[${actual}]）`;
   return '';
 }
 
@@ -232,12 +234,12 @@ function jsonSyntaxError(text: string): { offset: number; message: string } | un
     while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i++;
   };
   const expect = (what: string): never =>
-    fail(i >= text.length ? `unexpected end of file, expected ${what}` : `expected ${what}, found ${JSON.stringify(text[i])}`);
+    fail(i >= text.length ? `文件意外结束，这里应有${what}` : `这里应有${what}，实际是 ${JSON.stringify(text[i])}`);
   const str = (): void => {
     i++;
     for (;;) {
       const c = text[i];
-      if (c === undefined) fail('unterminated string');
+      if (c === undefined) fail('字符串缺少结尾的双引号');
       else if (c === '"') {
         i++;
         return;
@@ -245,8 +247,8 @@ function jsonSyntaxError(text: string): { offset: number; message: string } | un
         const e = text[i + 1] ?? '';
         if ('"\\/bfnrt'.includes(e) && e !== '') i += 2;
         else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
-        else fail('invalid escape in string');
-      } else if (c < ' ') fail('line break or control character inside a string (write \\n)');
+        else fail('字符串里有无效的转义');
+      } else if (c < ' ') fail('字符串里有换行或控制字符（换行请写成 \\n）');
       else i++;
     }
   };
@@ -262,10 +264,10 @@ function jsonSyntaxError(text: string): { offset: number; message: string } | un
       }
       for (;;) {
         space();
-        if (text[i] !== '"') expect(text[i] === '}' ? 'a key after "," (trailing comma?)' : 'a double-quoted key');
+        if (text[i] !== '"') expect(text[i] === '}' ? '“,”后面的键（是不是多了一个逗号？）' : '用双引号括起的键');
         str();
         space();
-        if (text[i] !== ':') expect('":" after the key');
+        if (text[i] !== ':') expect('键后面的“:”');
         i++;
         value();
         space();
@@ -273,7 +275,7 @@ function jsonSyntaxError(text: string): { offset: number; message: string } | un
         else if (text[i] === '}') {
           i++;
           return;
-        } else expect('"," or "}"');
+        } else expect('“,”或“}”');
       }
     } else if (c === '[') {
       i++;
@@ -284,14 +286,14 @@ function jsonSyntaxError(text: string): { offset: number; message: string } | un
       }
       for (;;) {
         space();
-        if (text[i] === ']') expect('a value after "," (trailing comma?)');
+        if (text[i] === ']') expect('“,”后面的值（是不是多了一个逗号？）');
         value();
         space();
         if (text[i] === ',') i++;
         else if (text[i] === ']') {
           i++;
           return;
-        } else expect('"," or "]"');
+        } else expect('“,”或“]”');
       }
     } else if (c === '"') {
       str();
@@ -299,19 +301,39 @@ function jsonSyntaxError(text: string): { offset: number; message: string } | un
       const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
       m.lastIndex = i;
       if (m.exec(text)) i = m.lastIndex;
-      else expect('a value (string in double quotes, number, true, false, null, { or [)');
+      else expect('一个值（双引号括起的字符串、数字、true、false、null、{ 或 [）');
     }
   };
   try {
     value();
     space();
-    if (i < text.length) fail(`unexpected ${JSON.stringify(text[i])} after the end of the JSON value`);
+    if (i < text.length) fail(`JSON 内容结束后还有多余的 ${JSON.stringify(text[i])}`);
     return undefined;
   } catch (e) {
     // Anything but our own failure (a stack overflow on absurd nesting) is reported where it stopped.
     const offset = (e as { offset?: unknown }).offset;
     return { offset: typeof offset === 'number' ? offset : i, message: (e as Error).message };
   }
+}
+
+const ZH_CN = z.locales.zhCN();
+
+/** The usual YAML mistakes in words an operator can act on; the parser's own words for the rest. */
+const YAML_PROBLEMS: Partial<Record<ErrorCode, string>> = {
+  DUPLICATE_KEY: '同一个键写了两次',
+  BAD_INDENT: '缩进不对：同一层的各项要从同一列开始',
+  TAB_AS_INDENT: '缩进里有 Tab：请只用空格缩进',
+  MISSING_CHAR: '缺少符号：列表项前的“- ”，或配对的引号、括号',
+  MULTILINE_IMPLICIT_KEY: '键要写在一行里（是不是少了“:”，或缩进不对？）',
+  BLOCK_AS_IMPLICIT_KEY: '一行里只能有一个“键: 值”（值里有“: ”时请加引号）',
+  UNEXPECTED_TOKEN: '这里有多余的内容（是不是缩进不对，或少了“- ”？）',
+  BAD_SCALAR_START: '值不能以这个符号开头：请给值加上引号',
+  BAD_DQ_ESCAPE: '双引号里有无效的转义：“\\”要写成“\\\\”，或改用单引号',
+  MULTIPLE_DOCS: '文件里只能有一份名册（去掉中间的“---”）',
+};
+
+function yamlProblem(code: ErrorCode, message: string): string {
+  return `YAML 格式错误：${YAML_PROBLEMS[code] ?? message}`;
 }
 
 /** A top-level section left empty (`sla:` with every line commented out) reads as null: treat it as absent. */
@@ -334,15 +356,15 @@ function dayNumber(date: string): number | undefined {
 /** `YYYY-MM-DD` or an inclusive range `YYYY-MM-DD..YYYY-MM-DD` (a holiday notice lists ranges). */
 function expandDates(entry: string): string[] | string {
   const [from, to, ...rest] = entry.trim().split('..');
-  const hint = 'expected a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD';
+  const hint = '应为日期 YYYY-MM-DD 或日期范围 YYYY-MM-DD..YYYY-MM-DD';
   if (from === undefined || rest.length > 0) return hint;
   const a = dayNumber(from.trim());
-  if (a === undefined) return `${JSON.stringify(from.trim())} is not a date (${hint})`;
+  if (a === undefined) return `${JSON.stringify(from.trim())} 不是有效的日期（${hint}）`;
   if (to === undefined) return [from.trim()];
   const b = dayNumber(to.trim());
-  if (b === undefined) return `${JSON.stringify(to.trim())} is not a date (${hint})`;
-  if (b < a) return 'the range ends before it starts';
-  if (b - a > 366) return 'the range is longer than a year';
+  if (b === undefined) return `${JSON.stringify(to.trim())} 不是有效的日期（${hint}）`;
+  if (b < a) return '日期范围的结束早于开始';
+  if (b - a > 366) return '日期范围超过一年';
   return Array.from({ length: b - a + 1 }, (_, k) => new Date((a + k) * DAY_MS).toISOString().slice(0, 10));
 }
 
@@ -388,9 +410,9 @@ function checkUnique(
   }
 }
 
-function unknownRef(kind: string, ref: string, known: Iterable<string>): string {
+function unknownRef(kind: '部门' | '项目' | '人员', ref: string, known: Iterable<string>): string {
   const guess = closest(ref, [...known]);
-  return `unknown ${kind} "${ref}"${guess ? `; did you mean "${guess}"?` : ''}`;
+  return `名册里没有${kind} "${ref}"${guess ? `，是不是 "${guess}"？` : ''}`;
 }
 
 /**
@@ -416,33 +438,33 @@ function checkReferences(
   checkUnique(
     problems,
     departments.map((d) => ({ path: ['departments', d.index, 'id'], key: stringAt(d.item, ['id']) })),
-    (k, line) => `duplicate department id "${k}" (first used on line ${line})`,
+    (k, line) => `部门 id "${k}" 重复（第 ${line} 行已用过）`,
   );
   checkUnique(
     problems,
     departments.map((d) => ({ path: ['departments', d.index, 'name'], key: stringAt(d.item, ['name']) })),
-    (k, line) => `department name "${k}" is already used on line ${line}; names must be unique (transfers name the department)`,
+    (k, line) => `部门名称 "${k}" 在第 ${line} 行已用过；名称不能重复（“转办”按名称找部门）`,
   );
   checkUnique(
     problems,
     people.map((p) => ({ path: ['people', p.index, 'id'], key: stringAt(p.item, ['id']) })),
-    (k, line) => `duplicate person id "${k}" (first used on line ${line})`,
+    (k, line) => `人员 id "${k}" 重复（第 ${line} 行已用过）`,
   );
   checkUnique(
     problems,
     people.map((p) => ({ path: ['people', p.index, 'wecom'], key: stringAt(p.item, ['wecom']) })),
-    (k, line) => `WeCom userid "${k}" is already given to the person on line ${line}`,
+    (k, line) => `企业微信 userid "${k}" 已给了第 ${line} 行的人员`,
   );
   checkUnique(
     problems,
     people.map((p) => ({ path: ['people', p.index, 'dingtalk'], key: stringAt(p.item, ['dingtalk']) })),
-    (k, line) => `DingTalk staff id "${k}" is already given to the person on line ${line}`,
+    (k, line) => `钉钉 staff id "${k}" 已给了第 ${line} 行的人员`,
   );
   // Codes are looked up case-insensitively in chat (`绑定 xm001`), so XM001 and xm001 would be ambiguous.
   checkUnique(
     problems,
     projects.map((p) => ({ path: ['projects', p.index, 'code'], key: stringAt(p.item, ['code'])?.toLowerCase() })),
-    (_k, line) => `duplicate project code (first used on line ${line})`,
+    (_k, line) => `项目编号重复（不分大小写，第 ${line} 行已用过）`,
   );
   // A chat belongs to one project or to the coordinators, never to two.
   const coordinatorsAt = ['settings', 'coordinators'] as const;
@@ -452,7 +474,7 @@ function checkReferences(
       { path: [...coordinatorsAt, 'wecom', 'chatId'], key: stringAt(raw.settings, ['coordinators', 'wecom', 'chatId']) },
       ...projects.map((p) => ({ path: ['projects', p.index, 'wecom', 'chatId'], key: stringAt(p.item, ['wecom', 'chatId']) })),
     ],
-    (k, line) => `WeCom chatId "${k}" is already used on line ${line}; a group belongs to one project`,
+    (k, line) => `企业微信 chatId "${k}" 在第 ${line} 行已用过；一个群只能属于一个项目`,
   );
   checkUnique(
     problems,
@@ -466,7 +488,7 @@ function checkReferences(
         key: stringAt(p.item, ['dingtalk', 'openConversationId']),
       })),
     ],
-    (k, line) => `DingTalk openConversationId "${k}" is already used on line ${line}; a group belongs to one project`,
+    (k, line) => `钉钉 openConversationId "${k}" 在第 ${line} 行已用过；一个群只能属于一个项目`,
   );
 
   for (const { item, index } of people) {
@@ -476,40 +498,40 @@ function checkReferences(
     const project = stringAt(item, ['project']);
     const roles = stringsAt(item, 'roles');
     if (department !== undefined && !departmentIds.has(department)) {
-      problems.addOnce(at('department'), unknownRef('department', department, departmentIds));
+      problems.addOnce(at('department'), unknownRef('部门', department, departmentIds));
     }
     if (project !== undefined && !projectCodes.has(project)) {
-      problems.addOnce(at('project'), unknownRef('project', project, projectCodes));
+      problems.addOnce(at('project'), unknownRef('项目', project, projectCodes));
     }
     if (roles.some((r) => r.value === 'enterprise') && valueAt(item, ['project']) === undefined) {
-      problems.addOnce(at('project'), 'an enterprise contact needs "project": the code of the project they work on');
+      problems.addOnce(at('project'), '企业联系人（enterprise）要写 "project"：所在项目的编号');
     }
     if (roles.some((r) => r.value === 'officer') && valueAt(item, ['department']) === undefined) {
-      problems.addOnce(at('department'), 'an officer needs "department": the id of their department');
+      problems.addOnce(at('department'), '民警（officer）要写 "department"：所在部门的 id');
     }
     checkUnique(
       problems,
       roles.map((r) => ({ path: [...at('roles'), r.index], key: r.value })),
-      (r) => `role "${r}" is listed twice`,
+      (r) => `角色 "${r}" 写了两次`,
     );
   }
 
   const checkPerson = (path: Path, id: string, role: string, what: string): void => {
     const roles = rolesById.get(id);
-    if (roles === undefined) problems.addOnce(path, unknownRef('person', id, rolesById.keys()));
+    if (roles === undefined) problems.addOnce(path, unknownRef('人员', id, rolesById.keys()));
     else if (!roles.includes(role)) {
-      problems.addOnce(path, `${what} "${id}" does not have the ${role} role (roles: ${roles.join(', ') || 'none'})`);
+      problems.addOnce(path, `${what} "${id}" 没有 ${role} 角色（现有角色：${roles.join('、') || '无'}）`);
     }
   };
   for (const { item, index } of projects) {
     const officer = stringAt(item, ['officer']);
-    if (officer !== undefined) checkPerson(['projects', index, 'officer'], officer, 'officer', 'project officer');
+    if (officer !== undefined) checkPerson(['projects', index, 'officer'], officer, 'officer', '项目警官');
     const leaders = stringsAt(item, 'leaders');
-    for (const l of leaders) checkPerson(['projects', index, 'leaders', l.index], l.value, 'leader', 'leader');
+    for (const l of leaders) checkPerson(['projects', index, 'leaders', l.index], l.value, 'leader', '包联领导');
     checkUnique(
       problems,
       leaders.map((l) => ({ path: ['projects', index, 'leaders', l.index], key: l.value })),
-      (l) => `leader "${l}" is listed twice`,
+      (l) => `包联领导 "${l}" 写了两次`,
     );
   }
 }
@@ -531,9 +553,9 @@ function checkCalendar(problems: Problems, raw: unknown): Roster['calendar'] {
       for (const date of dates) {
         const before = seen.get(date);
         if (before && before.field !== field) {
-          problems.add(path, `${date} is listed both as a holiday (line ${problems.line(before.path)}) and as a workday`);
+          problems.add(path, `${date} 既写成了放假（第 ${problems.line(before.path)} 行）又写成了上班`);
         } else if (before) {
-          problems.add(path, `${date} is already listed on line ${problems.line(before.path)}`);
+          problems.add(path, `${date} 在第 ${problems.line(before.path)} 行已经写过`);
         } else {
           seen.set(date, { field, path });
           calendar[field].push(date);
@@ -573,7 +595,7 @@ export function parseRoster(text: string, fileName = 'roster.yaml'): Roster {
         column: e.linePos?.[0].col ?? 1,
         path: '',
         // prettyErrors appends the position and a source excerpt; the prefix carries them already.
-        message: e.message.replace(/ at line \d+, column \d+:[\s\S]*$/, ''),
+        message: yamlProblem(e.code, e.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '')),
       })),
       fileName,
     );
@@ -582,7 +604,7 @@ export function parseRoster(text: string, fileName = 'roster.yaml'): Roster {
   const problems = new Problems(new Locator(doc, lines));
   const data = dropEmptySections(doc.toJS({ maxAliasCount: 100 }) as unknown);
   if (data === undefined || data === null) {
-    problems.add([], 'the file is empty; expected settings, departments, people and projects');
+    problems.add([], '文件是空的；应有 settings、departments、people 和 projects');
     throw new RosterError(problems.list, fileName);
   }
   const root = problems.check(rootSchema, data, []);
@@ -628,7 +650,7 @@ export function readRosterFile(path: string): Roster {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `roster file not found: ${path}` : `cannot read roster file ${path}: ${(e as Error).message}`);
+    throw new Error(code === 'ENOENT' ? `找不到名册文件 ${path}` : `无法读取名册文件 ${path}：${(e as Error).message}`);
   }
   return parseRoster(text, path);
 }

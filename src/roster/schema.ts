@@ -94,11 +94,11 @@ export interface Roster {
 
 // Ids and codes are typed in chat (`绑定 XM001`) and end up in dedupe keys, so keep them plain.
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const ID_HINT = 'must start with a letter or digit and contain only letters, digits, "_", "-" or "."';
+const ID_HINT = '只能由英文字母、数字和“_”“-”“.”组成，且以字母或数字开头';
 
 const id = z.string().regex(ID_RE, ID_HINT);
-const text = z.string().trim().min(1, 'must not be empty');
-const address = z.string().trim().min(1, 'must not be empty');
+const text = z.string().trim().min(1, '不能为空');
+const address = z.string().trim().min(1, '不能为空');
 
 const wecomGroup = z.strictObject({ webhookKey: address, chatId: address.optional() });
 const dingtalkGroup = z.strictObject({ openConversationId: address });
@@ -107,7 +107,7 @@ export const meetingSchema = z.strictObject({
   day: z.number().int().min(1).max(28).optional(),
   time: z
     .string()
-    .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'must be a time "HH:MM", e.g. "15:00"')
+    .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, '应为时间 "HH:MM"，例如 "15:00"')
     .transform((t) => t.padStart(5, '0'))
     .optional(),
   place: text.optional(),
@@ -129,7 +129,7 @@ export const departmentSchema = z.strictObject({
 export const personSchema = z.strictObject({
   id,
   name: text,
-  roles: z.array(z.enum(['enterprise', 'officer', 'coordinator', 'leader'] satisfies Role[])).min(1, 'must list at least one role'),
+  roles: z.array(z.enum(['enterprise', 'officer', 'coordinator', 'leader'] satisfies Role[])).min(1, '至少要有一个角色'),
   department: id.optional(),
   project: id.optional(),
   wecom: address.optional(),
@@ -137,7 +137,7 @@ export const personSchema = z.strictObject({
 });
 
 export const projectSchema = z.strictObject({
-  code: id.refine((c) => c.toLowerCase() !== 'coordinators', 'is reserved for the coordinators\' group; choose another code'),
+  code: id.refine((c) => c.toLowerCase() !== 'coordinators', '是护企办群保留的编号，请换一个'),
   name: text,
   level: z.enum(['重大', '重点', '难点'] satisfies ProjectLevel[]),
   officer: id,

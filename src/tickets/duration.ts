@@ -48,6 +48,17 @@ export function parseDuration(s: string): Duration | null {
   return { amount, unit };
 }
 
+/**
+ * For a duration written correctly but longer than about a year ('500d'), the longest one accepted
+ * in the same unit ('366d'), so that the refusal can say so; null for anything else.
+ */
+export function longestInstead(s: string): Duration | null {
+  const m = DURATION_RE.exec(s.normalize('NFKC').trim().toLowerCase());
+  const unit = m?.[2] === undefined ? undefined : UNIT_WORDS[m[2]];
+  if (!m || m[1] === undefined || unit === undefined) return null;
+  return Number(m[1]) > MAX_AMOUNT[unit] ? { amount: MAX_AMOUNT[unit], unit } : null;
+}
+
 /** How a person reads it: '30分钟' '4小时' '2天' '5个工作日'. */
 export function formatDuration(d: Duration): string {
   return `${d.amount}${UNIT_NAMES[d.unit]}`;

@@ -1,15 +1,17 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli-run.js';
+import { FixedClock } from '../../src/clock.js';
 import { startDouble, type HttpDouble } from '../platforms/wecom/http-double.js';
 
-async function cli(argv: string[], env: Record<string, string>) {
+async function cli(argv: string[], env: Record<string, string>, at?: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { LOG_LEVEL: 'silent', ...env }, (l) => out.push(l), (l) => err.push(l));
+  const clock = at === undefined ? undefined : new FixedClock(at);
+  const code = await runCli(argv, { LOG_LEVEL: 'silent', ...env }, (l) => out.push(l), (l) => err.push(l), clock);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -39,7 +41,8 @@ describe('lianbao import', () => {
     const r = await cli(['import', file], env);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/roster\.yaml:4:\d+ .*zhian2/);
-    expect(r.err).toContain('nothing was imported');
+    expect(r.err).toContain('名册里没有部门 "zhian2"，是不是 "zhian"？');
+    expect(r.err).toContain('名册有以上问题，没有导入任何内容');
     const db = new Database(env.DATABASE_PATH!, { readonly: true });
     expect(db.prepare('SELECT count(*) AS n FROM departments').get()).toEqual({ n: 0 });
     db.close();
@@ -63,6 +66,26 @@ describe('lianbao backup, outbox and the rest', () => {
     db.close();
   });
 
+  it('does not overwrite an existing file unless told to with --force', async () => {
+    const { dir, env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const file = join(dir, 'lianbao-2026-11-01.db');
+    writeFileSync(file, 'the only good backup');
+    const refused = await cli(['backup', file], env);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(`${file} 已存在，没有覆盖它`);
+    expect(refused.err).toContain(`lianbao backup ${file} --force`);
+    expect(readFileSync(file, 'utf8')).toBe('the only good backup');
+
+    const forced = await cli(['backup', file, '--force'], env);
+    expect(forced.code).toBe(0);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 14 });
+    db.close();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
+    expect((await cli(['backup'], env)).code).toBe(2);
+  });
+
   it('lists failed messages and refuses to retry one that did not fail', async () => {
     const { env } = tempDb();
     const db = new Database(env.DATABASE_PATH!);
@@ -74,17 +97,27 @@ describe('lianbao backup, outbox and the rest', () => {
     ).run();
     db.close();
     const list = await cli(['outbox'], env);
-    expect(list.out).toContain('0 pending, 1 failed, 1 sent');
+    expect(list.out).toContain('外发消息：待发 0 条，失败 1 条，已发 1 条');
     expect(list.out).toContain('errcode 93000');
-    expect((await cli(['outbox', '--retry', '2'], env)).err).toContain('only failed messages can be retried');
+    expect((await cli(['outbox', '--retry', '2'], env)).err).toContain('消息 2 的状态是「已发送」，只有发送失败的消息才能重发');
     expect((await cli(['outbox', '--retry', '1'], env)).code).toBe(0);
-    expect((await cli(['outbox'], env)).out).toContain('1 pending, 0 failed, 1 sent');
+    expect((await cli(['outbox'], env)).out).toContain('外发消息：待发 1 条，失败 0 条，已发 1 条');
+  });
+
+  it('treats an unknown option as a usage error, exit 2, naming it, whichever the verb', async () => {
+    const { env } = tempDb();
+    for (const argv of [['outbox', '--bogus'], ['jobs', 'run', 'backup', '--bogus'], ['export', '--month', '2026-10', '--bogus']]) {
+      const r = await cli(argv, env);
+      expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
+      expect(r.err).toContain('不认识的选项 --bogus');
+    }
+    expect((await cli(['outbox', '--retry'], env)).err).toContain('选项 --retry 后面要写一个值');
   });
 
   it('refuses an unknown verb with the usage', async () => {
     const r = await cli(['frobnicate'], tempDb().env);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('lianbao help');
+    expect(r.err).toBe('lianbao: 不认识的命令 "frobnicate"\n（lianbao help 列出全部命令）');
   });
 
   it('stops on a bad variable, naming it', async () => {
@@ -102,10 +135,51 @@ describe('lianbao doctor', () => {
     const { env } = tempDb();
     await cli(['import', 'roster.example.yaml'], env);
     const r = await cli(['doctor'], env);
-    expect(r.out).toContain('ok    database');
-    expect(r.out).toContain('ok    roster: 14 people, 3 projects');
-    expect(r.out).toMatch(/calendar/);
-    expect(r.out).toContain('only the playground');
+    expect(r.out).toContain(`ok    数据库：${env.DATABASE_PATH} 可写`);
+    expect(r.out).toContain('ok    名册：人员 14 人，项目 3 个');
+    expect(r.out).toMatch(/节假日/);
+    expect(r.out).toContain('ok    平台：没有配置企业微信或钉钉：只能用本地试用（playground）');
+  });
+
+  // chinese-days covers 2026 and not yet 2027; the example roster lists no calendar dates.
+  it('passes a fresh install in December, warning that next year’s holidays are still to be added', async () => {
+    const { env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const r = await cli(['doctor'], env, '2026-12-07T09:00:00+08:00');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('ok    节假日：有 2026 年的节假日数据');
+    expect(r.out).toMatch(/^WARN  节假日：还没有 2027 年的节假日数据：国务院办公厅一般在 11 月前后公布/m);
+    expect(r.out).not.toContain('FAIL');
+  });
+
+  it('fails when this year has no holiday data', async () => {
+    const { env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const r = await cli(['doctor'], env, '2027-01-04T09:00:00+08:00');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^FAIL  节假日：没有今年（2027 年）的节假日数据/m);
+  });
+
+  it('says nothing more once next year’s dates are in the roster', async () => {
+    const { dir, env } = tempDb();
+    const roster = join(dir, 'roster.yaml');
+    writeFileSync(roster, `${readFileSync('roster.example.yaml', 'utf8')}\ncalendar:\n  holidays: ["2027-01-01"]\n  workdays: []\n`);
+    await cli(['import', roster], env);
+    const r = await cli(['doctor'], env, '2026-12-07T09:00:00+08:00');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('ok    节假日：有 2027 年的节假日数据');
+    expect(r.out).not.toContain('WARN');
+  });
+
+  it('refuses a WECOM_TOKEN WeCom would not accept, and warns about a short one', async () => {
+    const { env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const wecom = { WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', WECOM_API_BASE: 'http://127.0.0.1:9' };
+    const bad = await cli(['doctor'], { ...env, ...wecom, WECOM_TOKEN: 'my token!' }, '2026-12-07T09:00:00+08:00');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('WECOM_TOKEN: 只能是英文字母和数字，3 到 32 位');
+    const short = await cli(['doctor'], { ...env, ...wecom, WECOM_TOKEN: 'abc' }, '2026-12-07T09:00:00+08:00');
+    expect(short.out).toMatch(/^WARN  企业微信 Token：WECOM_TOKEN 只有 3 位，容易被猜中/m);
   });
 
   it('reaches the WeCom token endpoint', async () => {

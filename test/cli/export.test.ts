@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { FIGURE_HEADERS, TICKET_HEADERS } from '../../src/reports/export.js';
 import { AWKWARD, cli, filledDatabase } from './fill.js';
+import { ROOT } from '../support/locations.js';
 
 /** An RFC 4180 reader, to check the quoting by reading it back. */
 function parseCsv(text: string): string[][] {
@@ -50,7 +52,8 @@ describe('lianbao export --format csv', () => {
     expect(r.out.startsWith('\uFEFF编号,项目编号,项目名称,类别,紧急程度,状态,报告人,报告时间,承办人,承办部门,签收时间,签收时限,办结时间,办结时限,评价,评语,重办次数,督办,内容\r\n')).toBe(true);
     expect(r.out).toContain('"钢筋被盗, 值班员说""不关我事""\n监控已调取"');
 
-    const [header, ...rows] = parseCsv(`${r.out.slice(1)}\r\n`);
+    // The lines as printed: each ends in \r, and out() adds the \n.
+    const [header, ...rows] = parseCsv(`${r.out.slice(1)}\n`);
     expect(header).toEqual([...TICKET_HEADERS]);
     expect(rows.map((row) => row[0])).toEqual(['2', '3', '4']); // #1 came in on 30 October
     const byNo = Object.fromEntries(rows.map((row) => [row[0], Object.fromEntries(header!.map((h, i) => [h, row[i]]))]));
@@ -71,10 +74,24 @@ describe('lianbao export --format csv', () => {
     expect(text.endsWith('\r\n')).toBe(true);
   });
 
+  it('prints to stdout exactly what --out writes, the last line ending in CRLF too', async () => {
+    const file = join(dir, 'same.csv');
+    await cli(['export', '--month', '2026-11', '--out', file], env);
+    // The real command, as `lianbao export … > file.csv` runs it: what reaches the file is stdout.
+    const printed = spawnSync(process.execPath, [join(ROOT, 'bin', 'lianbao.js'), 'export', '--month', '2026-11'], {
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+    });
+    expect(printed.status).toBe(0);
+    expect(printed.stdout.toString('utf8').endsWith('\r\n')).toBe(true);
+    expect(printed.stdout.equals(readFileSync(file))).toBe(true);
+  });
+
   it('exports the figures with --figures, one row per line of each breakdown', async () => {
     const r = await cli(['export', '--month', '2026-11', '--figures'], env);
     expect(r.code).toBe(0);
-    const [header, ...rows] = parseCsv(`${r.out.slice(1)}\r\n`);
+    // The lines as printed: each ends in \r, and out() adds the \n.
+    const [header, ...rows] = parseCsv(`${r.out.slice(1)}\n`);
     expect(header).toEqual([...FIGURE_HEADERS]);
     expect(header!.slice(0, 3)).toEqual(['分组', '名称', '收到']);
     expect(rows[0]!.slice(0, 3)).toEqual(['合计', '合计', '3']);

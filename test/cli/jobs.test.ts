@@ -25,13 +25,13 @@ describe('lianbao jobs run monthly-report', () => {
     const now = ['--now', '2026-12-01T09:00:00+08:00'];
     const first = await cli(['jobs', 'run', 'monthly-report', ...now], env);
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/^monthly-report 2026-11: 3 ticket\(s\) received; sent to the coordinators and 3 leader\(s\)/);
+    expect(first.out).toBe('monthly-report 2026-11：收到工单 3 件；已发给护企办和 3 位领导（外发队列中待发 11 条）');
     expect(reportsQueued().map((m) => m.to)).toEqual(['coordinators', 'he', 'li', 'wu']);
     expect(reportsQueued()[0]!.body).toContain('2026年11月 联保工作月报');
 
     const again = await cli(['jobs', 'run', 'monthly-report', ...now], env);
     expect(again.code).toBe(0);
-    expect(again.out).toContain('skipped');
+    expect(again.out).toBe('monthly-report 2026-11：已跳过，2026-11 已经运行过（加 --force 再运行一次）');
     expect(reportsQueued()).toHaveLength(4);
 
     const forced = await cli(['jobs', 'run', 'monthly-report', ...now, '--force'], env);

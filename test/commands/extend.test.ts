@@ -53,9 +53,21 @@ describe('延期', () => {
   it('refuses a duration it cannot read, saying how to write one', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
-    for (const bad of ['0d', '-1d', '1.5d', '三天', '3w', '300wd', 'abc']) {
+    for (const bad of ['0d', '-1d', '1.5d', '三天', '3w', 'abc']) {
       expectRefused(h, 'zhou', 'coordinators', `延期 #${no} ${bad} 等待材料`, `看不懂时长“${bad}”`, '3wd');
     }
+  });
+
+  it('refuses a duration longer than about a year, saying the longest in that unit', () => {
+    const h = setup();
+    const no = ticketIn(h, 'claimed');
+    const before = ticket(h, no).resolveDeadline;
+    for (const [bad, longest] of [['500d', '366天'], ['500天', '366天'], ['300wd', '250个工作日'], ['99999999h', '8784小时']]) {
+      expectRefused(h, 'zhou', 'coordinators', `延期 #${no} ${bad} 等待材料`, `延期时长“${bad}”太长，一次最多延期${longest}（约一年）`);
+    }
+    // Full-width digits are read as half-width, as everywhere else.
+    expectRefused(h, 'zhou', 'coordinators', `延期 #${no} ５００ｄ 等待材料`, '一次最多延期366天');
+    expect(ticket(h, no).resolveDeadline).toBe(before);
   });
 
   it('refuses an extension without a duration or a reason', () => {

@@ -62,6 +62,7 @@ describe('more messages, as people read them', () => {
       原时限：2026-11-09 18:00 → 新时限：2026-11-12 18:00
       原因：等待交警部门现场勘查"
     `);
+    expect(h.say('zhou', 'coordinators', `延期 #${other} 500d 等待交警部门现场勘查`).reply).toMatchInlineSnapshot(`"延期时长“500d”太长，一次最多延期366天（约一年），请写成 366d 或更短"`);
   });
 
   it('the ledger and the month’s figures', () => {

@@ -45,7 +45,7 @@ describe('daily-digest', () => {
     h.clock.set(at('2026-11-07T10:00')); // Saturday
     const saturday = h.ticketNo(ok(h, 'chen', 'XM001', THEFT));
     const off = await digest(h, '2026-11-07');
-    expect(off.summary).toContain('not a working day');
+    expect(off.summary).toContain('不是工作日，不发日报');
     expect(off.sent).toEqual([]);
     expect((await digest(h, '2026-11-08')).sent).toEqual([]);
 

@@ -96,7 +96,7 @@ describe('meeting-notice', () => {
     // The server was down on the meeting day until 16:00: the 09:00 reminder is not sent late.
     h.clock.set(at('2026-11-25T16:00'));
     const late = await runJob(h.core, meetingNotice, at('2026-11-25T09:00'));
-    expect(late.status === 'done' && late.summary).toContain('already over');
+    expect(late.status === 'done' && late.summary).toContain('的会商已经结束');
     expect(queued(h, before)).toEqual([]);
   });
 

@@ -222,7 +222,7 @@ describe('importRosterCommand', () => {
     expect(line).not.toContain('\n');
     expect(line).toContain('valid.yaml');
     expect(line).toMatch(/部门 2 个.*人员 4 人.*项目 1 个/);
-    expect(line).toContain('2 departments, 4 people, 1 projects, 5 chats');
+    expect(line).toBe('名册已导入 valid.yaml：部门 2 个，人员 4 人，项目 1 个，群 5 个');
   });
 
   it('imports nothing from a file with one error, and says where it is', () => {
@@ -238,7 +238,7 @@ describe('importRosterCommand', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(RosterError);
-    expect((error as RosterError).message).toBe(`${path}:19:15 projects[0].leaders[0]: unknown person "lii"; did you mean "li"?`);
+    expect((error as RosterError).message).toBe(`${path}:19:15 projects[0].leaders[0]: 名册里没有人员 "lii"，是不是 "li"？`);
     // The same file also renames 王警官; that must not have happened either.
     expect(snapshot(db)).toEqual(before);
   });

@@ -108,26 +108,26 @@ describe('parseRoster: problems name the line', () => {
     expect(error).toBeInstanceOf(RosterError);
     const { problems, message } = error as RosterError;
     expect(problems).toEqual([
-      expect.objectContaining({ line: 9, column: 5, path: 'people[0].phone', message: expect.stringContaining('unknown key "phone"') }),
+      expect.objectContaining({ line: 9, column: 5, path: 'people[0].phone', message: expect.stringContaining('未知的键 "phone"') }),
     ]);
     expect(message).toBe(`${path}:9:5 people[0].phone: ${problems[0]?.message}`);
   });
 
   it('suggests the key that was probably meant', () => {
     const problems = problemsOf(() => parseRoster('people:\n  - { id: wang, name: 王警官, roles: [officer], departmnet: zhian }\n'));
-    expect(problemAt(problems, 'people[0].departmnet').message).toContain('did you mean "department"?');
+    expect(problemAt(problems, 'people[0].departmnet').message).toBe('未知的键 "departmnet"，是不是 "department"？');
   });
 
   it('reports a role given as a string instead of a list, on its line', () => {
     const problems = problemsOf(() => readRosterFile(fixture('wrong-type.yaml')));
     expect(problems).toEqual([
-      { line: 6, column: 12, path: 'people[0].roles', message: 'expected a list, got the string "officer" (write a list: [officer])' },
+      { line: 6, column: 12, path: 'people[0].roles', message: '应为列表，实际是文字 "officer"（请写成列表：[officer]）' },
     ]);
   });
 
   it('tells the operator to quote a user id that YAML read as a number', () => {
     const problems = problemsOf(() => parseRoster('people:\n  - { id: li, name: 李局长, roles: [leader], wecom: 13800000000 }\n'));
-    expect(problemAt(problems, 'people[0].wecom')).toMatchObject({ line: 2, message: expect.stringContaining('quotes') });
+    expect(problemAt(problems, 'people[0].wecom')).toMatchObject({ line: 2, message: '应为文字，实际是数字 13800000000（请给这个值加上引号）' });
   });
 
   it('reports an unknown role or project level with the allowed values', () => {
@@ -136,32 +136,32 @@ describe('parseRoster: problems name the line', () => {
         'people:\n  - { id: li, name: 李局长, roles: [leder] }\nprojects:\n  - { code: XM001, name: 甲, level: 重要, officer: li }\n',
       ),
     );
-    expect(problemAt(problems, 'people[0].roles[0]')).toMatchObject({ line: 2, message: expect.stringContaining('did you mean "leader"') });
-    expect(problemAt(problems, 'projects[0].level')).toMatchObject({ line: 4, message: expect.stringContaining('重大, 重点, 难点') });
+    expect(problemAt(problems, 'people[0].roles[0]')).toMatchObject({ line: 2, message: expect.stringContaining('是不是 "leader"') });
+    expect(problemAt(problems, 'projects[0].level')).toMatchObject({ line: 4, message: '应为以下之一：重大、重点、难点，实际是文字 "重要"（是不是 "重大"？）' });
   });
 
   it('reports a missing required key on the line of its entry', () => {
     const problems = problemsOf(() => parseRoster('departments:\n  - { id: zhian, name: 治安大队 }\n  - id: xingzhen\n'));
-    expect(problems).toEqual([{ line: 3, column: 5, path: 'departments[1].name', message: 'is required' }]);
+    expect(problems).toEqual([{ line: 3, column: 5, path: 'departments[1].name', message: '必须填写' }]);
   });
 
   it('reports dangling department, project, officer and leader references, each on its line', () => {
     const problems = problemsOf(() => readRosterFile(fixture('dangling.yaml')));
     expect(problems.map((p) => [p.line, p.path, p.message])).toEqual([
-      [4, 'people[0].department', 'unknown department "zhian2"; did you mean "zhian"?'],
-      [6, 'people[2].project', 'unknown project "XM009"; did you mean "XM001"?'],
-      [11, 'projects[0].officer', 'unknown person "wangg"; did you mean "wang"?'],
-      [12, 'projects[0].leaders[1]', 'unknown person "zhang"'],
+      [4, 'people[0].department', '名册里没有部门 "zhian2"，是不是 "zhian"？'],
+      [6, 'people[2].project', '名册里没有项目 "XM009"，是不是 "XM001"？'],
+      [11, 'projects[0].officer', '名册里没有人员 "wangg"，是不是 "wang"？'],
+      [12, 'projects[0].leaders[1]', '名册里没有人员 "zhang"'],
     ]);
   });
 
   it('reports duplicate ids, codes and platform ids, pointing back to the first use', () => {
     const problems = problemsOf(() => readRosterFile(fixture('duplicate.yaml')));
     expect(problems.map((p) => [p.line, p.path, p.message])).toEqual([
-      [3, 'departments[1].id', 'duplicate department id "zhian" (first used on line 2)'],
-      [6, 'people[1].id', 'duplicate person id "wang" (first used on line 5)'],
-      [7, 'people[2].wecom', 'WeCom userid "wangjg" is already given to the person on line 5'],
-      [10, 'projects[1].code', 'duplicate project code (first used on line 9)'],
+      [3, 'departments[1].id', '部门 id "zhian" 重复（第 2 行已用过）'],
+      [6, 'people[1].id', '人员 id "wang" 重复（第 5 行已用过）'],
+      [7, 'people[2].wecom', '企业微信 userid "wangjg" 已给了第 5 行的人员'],
+      [10, 'projects[1].code', '项目编号重复（不分大小写，第 9 行已用过）'],
     ]);
   });
 
@@ -177,16 +177,16 @@ describe('parseRoster: problems name the line', () => {
       '  - { code: XM001, name: 甲, level: 重大, officer: zhou, leaders: [chen] }',
     ].join('\n');
     const problems = problemsOf(() => parseRoster(text));
-    expect(problemAt(problems, 'people[1].department')).toMatchObject({ line: 5, message: expect.stringContaining('officer needs "department"') });
-    expect(problemAt(problems, 'people[2].project')).toMatchObject({ line: 6, message: expect.stringContaining('enterprise contact needs "project"') });
-    expect(problemAt(problems, 'projects[0].officer')).toMatchObject({ line: 8, message: expect.stringContaining('does not have the officer role') });
-    expect(problemAt(problems, 'projects[0].leaders[0]')).toMatchObject({ line: 8, message: expect.stringContaining('does not have the leader role') });
+    expect(problemAt(problems, 'people[1].department')).toMatchObject({ line: 5, message: '民警（officer）要写 "department"：所在部门的 id' });
+    expect(problemAt(problems, 'people[2].project')).toMatchObject({ line: 6, message: '企业联系人（enterprise）要写 "project"：所在项目的编号' });
+    expect(problemAt(problems, 'projects[0].officer')).toMatchObject({ line: 8, message: '项目警官 "zhou" 没有 officer 角色（现有角色：coordinator）' });
+    expect(problemAt(problems, 'projects[0].leaders[0]')).toMatchObject({ line: 8, message: '包联领导 "chen" 没有 leader 角色（现有角色：enterprise）' });
   });
 
   it('does not let one group belong to two projects', () => {
     const text = VALID.replace('wecom: { webhookKey: "KEY-COORD" }', 'wecom: { webhookKey: "KEY-COORD", chatId: "wrXM001" }');
     const problems = problemsOf(() => parseRoster(text));
-    expect(problemAt(problems, 'projects[0].wecom.chatId')).toMatchObject({ line: 20, message: expect.stringContaining('line 3') });
+    expect(problemAt(problems, 'projects[0].wecom.chatId')).toMatchObject({ line: 20, message: '企业微信 chatId "wrXM001" 在第 3 行已用过；一个群只能属于一个项目' });
   });
 
   it('collects every problem of the file, not just the first', () => {
@@ -204,19 +204,21 @@ describe('parseRoster: problems name the line', () => {
   it('checks calendar dates, ranges and a date listed both as holiday and workday', () => {
     const text = 'calendar:\n  holidays: ["2027-02-30", "2027-02-05..2027-02-11"]\n  workdays: ["2027-02-07"]\n';
     const problems = problemsOf(() => parseRoster(text));
-    expect(problemAt(problems, 'calendar.holidays[0]')).toMatchObject({ line: 2, message: expect.stringContaining('not a date') });
-    expect(problemAt(problems, 'calendar.workdays[0]')).toMatchObject({ line: 3, message: expect.stringContaining('both as a holiday') });
+    expect(problemAt(problems, 'calendar.holidays[0]')).toMatchObject({ line: 2, message: expect.stringContaining('"2027-02-30" 不是有效的日期') });
+    expect(problemAt(problems, 'calendar.workdays[0]')).toMatchObject({ line: 3, message: '2027-02-07 既写成了放假（第 2 行）又写成了上班' });
   });
 
-  it('reports YAML syntax errors with their line', () => {
+  it('reports YAML syntax errors with their line, in words an operator can act on', () => {
     const problems = problemsOf(() => parseRoster('people:\n  - id: wang\n   name: 王警官\n'));
-    expect(problems[0]?.line).toBe(3);
+    expect(problems[0]).toMatchObject({ line: 3, message: expect.stringMatching(/^YAML 格式错误：/) });
+    expect(problemsOf(() => parseRoster('people: []\npeople: []\n'))[0]).toMatchObject({ line: 2, message: 'YAML 格式错误：同一个键写了两次' });
+    expect(problemsOf(() => parseRoster('people:\n\t- id: wang\n'))[0]?.message).toBe('YAML 格式错误：缩进里有 Tab：请只用空格缩进');
   });
 
   it('reports a JSON syntax error with its line and column', () => {
     const problems = problemsOf(() => readRosterFile(fixture('bad-syntax.json')));
     expect(problems).toEqual([
-      { line: 7, column: 3, path: '', message: 'expected a value after "," (trailing comma?), found "]"' },
+      { line: 7, column: 3, path: '', message: '这里应有“,”后面的值（是不是多了一个逗号？），实际是 "]"' },
     ]);
   });
 
@@ -228,16 +230,16 @@ describe('parseRoster: problems name the line', () => {
   it('reports unknown keys and dangling references in JSON files on their lines', () => {
     const problems = problemsOf(() => readRosterFile(fixture('bad-schema.json')));
     expect(problems.map((p) => [p.line, p.path, p.message])).toEqual([
-      [7, 'people[1].depratment', 'unknown key "depratment"; did you mean "department"?'],
-      [10, 'projects[0].leaders[0]', 'unknown person "lee"'],
+      [7, 'people[1].depratment', '未知的键 "depratment"，是不是 "department"？'],
+      [10, 'projects[0].leaders[0]', '名册里没有人员 "lee"'],
     ]);
   });
 
   it('explains an empty file', () => {
-    expect(problemsOf(() => parseRoster(''))[0]?.message).toContain('empty');
+    expect(problemsOf(() => parseRoster(''))[0]?.message).toBe('文件是空的；应有 settings、departments、people 和 projects');
   });
 
   it('says when the file does not exist', () => {
-    expect(() => readRosterFile(fixture('missing.yaml'))).toThrow(/not found/);
+    expect(() => readRosterFile(fixture('missing.yaml'))).toThrow(/^找不到名册文件 .*missing\.yaml$/);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * vitest globalSetup: builds the server once (`tsc -p tsconfig.json`, as `npm start` does) so the
+ * vitest globalSetup: builds the server once (`tsc -p tsconfig.json`, as `npm install` does) so the
  * end-to-end suites can start `node dist/src/server.js` as a real child process.
  */
 import { spawnSync } from 'node:child_process';

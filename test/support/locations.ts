@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The project's root folder. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** What `npm start` runs after building. */
+/** What `npm start` runs (`npm install` builds it). */
 export const SERVER_ENTRY = join(ROOT, 'dist', 'src', 'server.js');
 /** The roster loaded into an empty database at start-up. */
 export const EXAMPLE_ROSTER = join(ROOT, 'roster.example.yaml');

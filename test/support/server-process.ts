@@ -39,6 +39,18 @@ export interface ServerOptions {
   /** Run as this user and group (the test runs as root): a service's own, unprivileged account. */
   uid?: number;
   gid?: number;
+  /**
+   * How the server is started, as a service manager would: the program and its arguments (default
+   * `node dist/src/server.js`), and the folder it runs in (default: the database's folder).
+   */
+  command?: { file: string; args: readonly string[]; cwd?: string };
+}
+
+/** The process that runs the server itself (under `npm start` or `lianbao serve` it is not the one started). */
+export interface ServerProcessInfo {
+  pid: number;
+  argv: string[];
+  env: Record<string, string>;
 }
 
 const running = new Set<ChildProcess>();
@@ -122,9 +134,10 @@ export class ServerProcess {
       PLAYGROUND: '0',
       ...options.env,
     };
-    const child = spawn(process.execPath, [SERVER_ENTRY], {
+    const command = options.command ?? { file: process.execPath, args: [SERVER_ENTRY] };
+    const child = spawn(command.file, command.args, {
       // The server reads `.env` from its working directory; the database's folder has none.
-      cwd: dirname(databasePath),
+      cwd: command.cwd ?? dirname(databasePath),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       uid: options.uid,
@@ -156,6 +169,44 @@ export class ServerProcess {
       // Fields after the command name (which may hold spaces): state is field 3, nice field 19.
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
     });
+  }
+
+  /**
+   * The process running dist/src/server.js: the one started, or one of its descendants (`npm start`
+   * execs it in place of npm's shell; `lianbao serve` starts it as a child). Linux: read from /proc.
+   */
+  serverProcess(): ServerProcessInfo {
+    const children = new Map<number, number[]>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      } catch {
+        // the process ended while the list was read
+      }
+    }
+    const queue = [this.child.pid!];
+    for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+        const isNode = argv[0] === process.execPath || /(^|\/)node$/.test(argv[0] ?? '');
+        if (isNode && argv.some((a) => a.endsWith(join('dist', 'src', 'server.js')))) {
+          const env = Object.fromEntries(
+            readFileSync(`/proc/${pid}/environ`, 'utf8')
+              .split('\0')
+              .filter((kv) => kv.includes('='))
+              .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+          );
+          return { pid, argv, env };
+        }
+      } catch {
+        // ended meanwhile: not the server
+      }
+      queue.push(...(children.get(pid) ?? []));
+    }
+    throw new Error(`no process running dist/src/server.js under pid ${this.child.pid}\n${this.tail()}`);
   }
 
   get alive(): boolean {

@@ -9,28 +9,28 @@ function baseUrlCheck(variable: string, value: string): DoctorCheck {
   try {
     url = new URL(value);
   } catch {
-    return { name: `dingtalk ${variable}`, ok: false, detail: `${value} is not a URL` };
+    return { name: `钉钉 ${variable}`, ok: false, detail: `${value} 不是网址` };
   }
-  if (url.protocol === 'https:') return { name: `dingtalk ${variable}`, ok: true, detail: url.origin };
+  if (url.protocol === 'https:') return { name: `钉钉 ${variable}`, ok: true, detail: url.origin };
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) {
-    return { name: `dingtalk ${variable}`, ok: true, detail: `${url.origin} (plain http on loopback: a local test double)` };
+    return { name: `钉钉 ${variable}`, ok: true, detail: `${url.origin}（本机上的 http：本地测试替身）` };
   }
-  return { name: `dingtalk ${variable}`, ok: false, detail: `${url.origin}: use https, the app secret and tokens travel over it` };
+  return { name: `钉钉 ${variable}`, ok: false, detail: `${url.origin}：请用 https，应用密钥和 access_token 都经它传送` };
 }
 
 function settingsCheck(config: DingtalkConfig): DoctorCheck {
   const problems: string[] = [];
-  if (/\s/.test(config.appKey)) problems.push('DINGTALK_APP_KEY contains white space');
-  if (/\s/.test(config.appSecret)) problems.push('DINGTALK_APP_SECRET contains white space');
-  if (/\s/.test(config.robotCode)) problems.push('DINGTALK_ROBOT_CODE contains white space');
-  if (problems.length > 0) return { name: 'dingtalk settings', ok: false, detail: problems.join('; ') };
-  const robot = config.robotCode === config.appKey ? `${config.robotCode} (the app key, DINGTALK_ROBOT_CODE unset)` : config.robotCode;
-  const inbound = config.mode === 'stream' ? 'Stream mode: no public URL needed' : 'HTTP mode: messages arrive at POST /dingtalk/callback';
-  return { name: 'dingtalk settings', ok: true, detail: `app key ${config.appKey}, robot code ${robot}; ${inbound}` };
+  if (/\s/.test(config.appKey)) problems.push('DINGTALK_APP_KEY 里有空白字符');
+  if (/\s/.test(config.appSecret)) problems.push('DINGTALK_APP_SECRET 里有空白字符');
+  if (/\s/.test(config.robotCode)) problems.push('DINGTALK_ROBOT_CODE 里有空白字符');
+  if (problems.length > 0) return { name: '钉钉设置', ok: false, detail: problems.join('；') };
+  const robot = config.robotCode === config.appKey ? `${config.robotCode}（即 AppKey，未设置 DINGTALK_ROBOT_CODE）` : config.robotCode;
+  const inbound = config.mode === 'stream' ? 'Stream 模式：不需要公网地址' : 'HTTP 模式：消息发到 POST /dingtalk/callback';
+  return { name: '钉钉设置', ok: true, detail: `AppKey ${config.appKey}，RobotCode ${robot}；${inbound}` };
 }
 
 async function gatewayCheck(config: DingtalkConfig): Promise<DoctorCheck> {
-  const name = 'dingtalk stream gateway';
+  const name = '钉钉 Stream 网关';
   try {
     const res = await fetch(`${config.apiBase}/v1.0/gateway/connections/open`, {
       method: 'POST',
@@ -47,11 +47,11 @@ async function gatewayCheck(config: DingtalkConfig): Promise<DoctorCheck> {
     const endpoint = typeof body === 'object' && body !== null && 'endpoint' in body ? body.endpoint : undefined;
     if (res.ok && typeof endpoint === 'string' && endpoint) {
       // The ticket is unused and simply expires; only the endpoint host is shown.
-      return { name, ok: true, detail: `connection ticket granted, endpoint ${new URL(endpoint).host}` };
+      return { name, ok: true, detail: `已取得连接凭证，接入点 ${new URL(endpoint).host}` };
     }
-    return { name, ok: false, detail: `HTTP ${res.status}: check DINGTALK_APP_KEY / DINGTALK_APP_SECRET and that the robot uses Stream mode` };
+    return { name, ok: false, detail: `HTTP ${res.status}：请检查 DINGTALK_APP_KEY、DINGTALK_APP_SECRET，以及机器人是否选了 Stream 模式` };
   } catch (err) {
-    return { name, ok: false, detail: `cannot reach ${config.apiBase}: ${err instanceof Error ? err.message : String(err)}` };
+    return { name, ok: false, detail: `连接不上 ${config.apiBase}：${err instanceof Error ? err.message : String(err)}` };
   }
 }
 
@@ -65,8 +65,9 @@ export async function doctorDingtalk(config: DingtalkConfig): Promise<DoctorChec
   const token = await fetchAccessToken(config);
   checks.push(
     token.ok
-      ? { name: 'dingtalk access token', ok: true, detail: `granted by ${config.apiBase}, valid ${token.expiresInS} s` }
-      : { name: 'dingtalk access token', ok: false, detail: token.error },
+      ? { name: '钉钉 access_token', ok: true, detail: `已从 ${config.apiBase} 取得，有效 ${token.expiresInS} 秒` }
+      : // The client's own error (also logged) ends with the same advice in English: the technical part is kept.
+        { name: '钉钉 access_token', ok: false, detail: `取不到：请检查 DINGTALK_APP_KEY 和 DINGTALK_APP_SECRET（${token.error.replace(/: check .*$/, '')}）` },
   );
   if (config.mode === 'stream') checks.push(await gatewayCheck(config));
   return checks;

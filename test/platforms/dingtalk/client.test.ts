@@ -273,17 +273,17 @@ describe('doctorDingtalk', () => {
   it('reports the settings and a granted token', async () => {
     const checks = await doctorDingtalk(config);
     expect(checks.every((c) => c.ok)).toBe(true);
-    expect(checks.map((c) => c.name)).toContain('dingtalk access token');
+    expect(checks.map((c) => c.name)).toContain('钉钉 access_token');
     expect(JSON.stringify(checks)).not.toContain(SECRET);
   });
 
   it('reports a refused token with the variables to check, and the stream gateway in stream mode', async () => {
     api.on('/v1.0/gateway/connections/open', () => ({ body: { endpoint: 'wss://gateway.example/connect', ticket: 't' } }));
     const checks = await doctorDingtalk({ ...config, appSecret: 'wrong-secret', mode: 'stream' });
-    const token = checks.find((c) => c.name === 'dingtalk access token');
+    const token = checks.find((c) => c.name === '钉钉 access_token');
     expect(token?.ok).toBe(false);
     expect(token?.detail).toContain('DINGTALK_APP_SECRET');
-    expect(checks.find((c) => c.name === 'dingtalk stream gateway')?.ok).toBe(true);
+    expect(checks.find((c) => c.name === '钉钉 Stream 网关')?.ok).toBe(true);
     expect(JSON.stringify(checks)).not.toContain('wrong-secret');
   });
 });

@@ -29,19 +29,19 @@ const config = (extra: Partial<WecomConfig> = {}): WecomConfig => ({
   apiBase: api.base,
   ...extra,
 });
-const byName = (checks: { name: string; ok: boolean; detail: string }[]) => Object.fromEntries(checks.map((c) => [c.name, c]));
+const byName = (checks: { name: string; ok: boolean; detail: string; warn?: boolean }[]) => Object.fromEntries(checks.map((c) => [c.name, c]));
 
 describe('doctorWecom', () => {
   it('passes a sound configuration whose app gets a token', async () => {
     const checks = await doctorWecom(config());
     expect(checks.every((c) => c.ok)).toBe(true);
-    expect(byName(checks)['wecom access token']?.detail).toContain('token obtained');
+    expect(byName(checks)['企业微信 access_token']?.detail).toContain('已从');
     expect(JSON.stringify(checks)).not.toContain('good-secret');
     expect(JSON.stringify(checks)).not.toContain('THE-TOKEN');
   });
 
   it('reports a wrong secret with what to check', async () => {
-    const c = byName(await doctorWecom(config({ secret: 'bad-secret' })))['wecom access token'];
+    const c = byName(await doctorWecom(config({ secret: 'bad-secret' })))['企业微信 access_token'];
     expect(c?.ok).toBe(false);
     expect(c?.detail).toContain('40001');
     expect(c?.detail).toContain('WECOM_SECRET');
@@ -50,15 +50,22 @@ describe('doctorWecom', () => {
 
   it('reports bad callback settings', async () => {
     const checks = byName(await doctorWecom(config({ token: 'a b', encodingAesKey: 'short', receiveId: 'wwOTHER' })));
-    expect(checks['wecom token']?.ok).toBe(false);
-    expect(checks['wecom encoding AES key']?.ok).toBe(false);
-    expect(checks['wecom receive id']?.ok).toBe(false);
+    expect(checks['企业微信 Token']?.ok).toBe(false);
+    expect(checks['企业微信 EncodingAESKey']?.ok).toBe(false);
+    expect(checks['企业微信 receiveid']?.ok).toBe(false);
+  });
+
+  it('warns about a short token, which the console takes but is easy to guess, and says how to get a long one', async () => {
+    const short = byName(await doctorWecom(config({ token: 'abc' })))['企业微信 Token'];
+    expect(short).toMatchObject({ ok: true, warn: true, detail: expect.stringContaining('只有 3 位，容易被猜中') });
+    expect(short?.detail).toContain('随机获取');
+    expect(byName(await doctorWecom(config()))['企业微信 Token']).toEqual({ name: '企业微信 Token', ok: true, detail: 'WECOM_TOKEN 已设置（16 位）' });
   });
 
   it('without app credentials, says direct messages are off and still checks the host is reachable', async () => {
     const checks = byName(await doctorWecom(config({ corpId: undefined, secret: undefined, agentId: undefined })));
-    expect(checks['wecom direct messages']?.ok).toBe(false);
-    expect(checks['wecom API reachable']?.ok).toBe(true);
+    expect(checks['企业微信私信']?.ok).toBe(false);
+    expect(checks['企业微信接口']?.ok).toBe(true);
   });
 
   it('reports an unreachable API host', async () => {
@@ -66,7 +73,7 @@ describe('doctorWecom', () => {
     api = await startDouble();
     await old.close();
     const checks = byName(await doctorWecom(config({ apiBase: old.base })));
-    expect(checks['wecom access token']?.ok).toBe(false);
-    expect(checks['wecom access token']?.detail).toContain('WECOM_API_BASE');
+    expect(checks['企业微信 access_token']?.ok).toBe(false);
+    expect(checks['企业微信 access_token']?.detail).toContain('WECOM_API_BASE');
   });
 });
