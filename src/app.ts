@@ -4,8 +4,8 @@ import { dashboardRoutes } from './dashboard/routes.js';
 import { createMetrics } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
 import { SignatureMemory } from './platforms/dingtalk/signatures.js';
-import { boundMessage, type Accepted, type InboundDeps, type OneUseSignature } from './platforms/inbound.js';
-import type { IncomingMessage } from './platforms/types.js';
+import { boundMessage, type Accepted, type InboundDeps, type OneUseSignature } from './chat/receiver.js';
+import type { IncomingMessage } from './chat/types.js';
 import { playgroundRoutes } from './platforms/playground/index.js';
 import { wecomRoutes } from './platforms/wecom/index.js';
 

@@ -1,5 +1,5 @@
 import { type Db, writeIfFree } from './open.js';
-import type { OutboundMessage, Platform } from '../platforms/types.js';
+import type { OutboundMessage, Platform } from '../chat/types.js';
 
 export interface OutboxItem extends OutboundMessage {
   id: number;

@@ -1,6 +1,6 @@
 import type { Db } from './open.js';
 import type { Department, Person, Project, Role } from '../tickets/model.js';
-import type { Platform } from '../platforms/types.js';
+import type { Platform } from '../chat/types.js';
 
 export interface ChatBinding {
   platform: Platform;

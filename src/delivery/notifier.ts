@@ -2,7 +2,8 @@ import type { Clock } from '../clock.js';
 import type { OutboxRepo } from '../db/outbox-repo.js';
 import type { RosterRepo } from '../db/roster-repo.js';
 import type { Person } from '../tickets/model.js';
-import { MENTION_RE, type IncomingMessage, type OutboundMessage, type Platform } from '../platforms/types.js';
+import { MENTION_RE } from '../chat/mentions.js';
+import type { IncomingMessage, OutboundMessage, Platform } from '../chat/types.js';
 import { escapeUserText } from '../templates.js';
 import { splitText } from './split.js';
 

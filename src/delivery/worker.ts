@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { OutboxItem, OutboxRepo } from '../db/outbox-repo.js';
-import type { Platform, PlatformAdapter } from '../platforms/types.js';
+import type { Platform, PlatformAdapter } from '../chat/types.js';
 
 export interface WorkerOptions {
   outbox: OutboxRepo;

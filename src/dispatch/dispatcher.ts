@@ -4,7 +4,7 @@ import type { Db } from '../db/open.js';
 import { InboundRepo, type InboundOutcome } from '../db/inbound-repo.js';
 import type { ChatBinding } from '../db/roster-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
-import type { IncomingMessage } from '../platforms/types.js';
+import type { IncomingMessage } from '../chat/types.js';
 import type { Figures } from '../reports/figures.js';
 import { render } from '../templates.js';
 import type { WorkCalendar } from '../tickets/calendar.js';

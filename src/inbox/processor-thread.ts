@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { startCore } from '../startup.js';
-import type { IncomingMessage } from '../platforms/types.js';
+import type { IncomingMessage } from '../chat/types.js';
 import { InboxReader } from './inbox.js';
 import { MAX_TRIES } from './set-aside.js';
 import type { ProcessorData, ToMain, ToProcessor } from './processor.js';

@@ -5,7 +5,7 @@ import type { OutboxItem } from '../../src/db/outbox-repo.js';
 import { openDb } from '../../src/db/open.js';
 import { createLogger } from '../../src/log.js';
 import { createPlaygroundAdapter } from '../../src/platforms/playground/index.js';
-import type { IncomingMessage } from '../../src/platforms/types.js';
+import type { IncomingMessage } from '../../src/chat/types.js';
 import { importRoster } from '../../src/roster/import.js';
 import { readRosterFile } from '../../src/roster/parse.js';
 import type { Roster } from '../../src/roster/schema.js';

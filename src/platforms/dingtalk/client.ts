@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
-import { renderMentions, type OutboundMessage, type PlatformAdapter, type SendResult } from '../types.js';
+import { renderMentions } from '../../chat/mentions.js';
+import type { OutboundMessage, PlatformAdapter, SendResult } from '../../chat/types.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';
 import { send, TransportError } from '../http.js';
 

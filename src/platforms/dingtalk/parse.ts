@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IncomingMessage } from '../types.js';
+import type { IncomingMessage } from '../../chat/types.js';
 
 /** What a robot message body turned out to be. */
 export type DingtalkParseResult =

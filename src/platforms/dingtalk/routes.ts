@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Accepted, InboundDeps, OneUseSignature } from '../inbound.js';
-import type { IncomingMessage } from '../types.js';
+import type { Accepted, InboundDeps, OneUseSignature } from '../../chat/receiver.js';
+import type { IncomingMessage } from '../../chat/types.js';
 import { parseRobotMessage } from './parse.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';
 import { DINGTALK_TIMESTAMP_WINDOW_MS, verifyDingtalkRequest } from './verify.js';

@@ -1,5 +1,5 @@
 import { DWClient, TOPIC_ROBOT, type DWClientDownStream } from 'dingtalk-stream';
-import type { InboundDeps } from '../inbound.js';
+import type { InboundDeps } from '../../chat/receiver.js';
 import { parseRobotMessage } from './parse.js';
 import { handSafely } from './routes.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';

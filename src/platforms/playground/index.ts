@@ -7,7 +7,8 @@ import type { Core } from '../../core.js';
 import type { OutboxItem } from '../../db/outbox-repo.js';
 import { PUBLIC_DIR } from '../../paths.js';
 import { ROLE_NAMES } from '../../tickets/model.js';
-import { renderMentions, type PlatformAdapter } from '../types.js';
+import { renderMentions } from '../../chat/mentions.js';
+import type { PlatformAdapter } from '../../chat/types.js';
 
 /**
  * The playground's "platform": sending is showing. Messages reach the page through the outbox

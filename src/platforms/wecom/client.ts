@@ -1,7 +1,8 @@
 import type { BaseLogger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
-import { renderMentions, type OutboundMessage, type PlatformAdapter, type SendResult } from '../types.js';
+import { renderMentions } from '../../chat/mentions.js';
+import type { OutboundMessage, PlatformAdapter, SendResult } from '../../chat/types.js';
 import { send, TransportError } from '../http.js';
 
 /** The WeCom part of the configuration (present when WECOM_TOKEN and WECOM_ENCODING_AES_KEY are set). */

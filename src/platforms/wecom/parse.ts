@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
-import type { IncomingMessage } from '../types.js';
+import type { IncomingMessage } from '../../chat/types.js';
 
 /** A reply URL from a callback may be used for this long (WeCom: response_url lives one hour). */
 export const REPLY_URL_TTL_MS = 60 * 60 * 1000;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { InboundDeps } from '../inbound.js';
-import type { IncomingMessage } from '../types.js';
+import type { InboundDeps } from '../../chat/receiver.js';
+import type { IncomingMessage } from '../../chat/types.js';
 import type { WecomConfig } from './client.js';
 import { parseEnvelope, parseInner, WecomParseError } from './parse.js';
 import { verifyWecom, type WecomSignedParams } from './verify.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../../src/clock.js';
 import { createDingtalkAdapter, DingtalkClient, doctorDingtalk } from '../../../src/platforms/dingtalk/index.js';
 import type { DingtalkConfig } from '../../../src/platforms/dingtalk/index.js';
-import type { OutboundMessage, PlatformAdapter } from '../../../src/platforms/types.js';
+import type { OutboundMessage, PlatformAdapter } from '../../../src/chat/types.js';
 import { startHttpDouble, type HttpDouble } from './http-double.js';
 
 const TOKEN = '/v1.0/oauth2/accessToken';

@@ -5,8 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../../src/clock.js';
 import { dingtalkRoutes } from '../../../src/platforms/dingtalk/index.js';
-import type { Accepted, InboundDeps, OneUseSignature } from '../../../src/platforms/inbound.js';
-import type { IncomingMessage } from '../../../src/platforms/types.js';
+import type { Accepted, InboundDeps, OneUseSignature } from '../../../src/chat/receiver.js';
+import type { IncomingMessage } from '../../../src/chat/types.js';
 
 const SECRET = 'test-app-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const NOW = Date.parse('2026-01-01T00:40:00Z');

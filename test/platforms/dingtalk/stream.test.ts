@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FixedClock } from '../../../src/clock.js';
 import { startDingtalkStream, type DingtalkConfig, type DingtalkStreamHandle } from '../../../src/platforms/dingtalk/index.js';
-import type { IncomingMessage } from '../../../src/platforms/types.js';
+import type { IncomingMessage } from '../../../src/chat/types.js';
 import { startHttpDouble, type HttpDouble } from './http-double.js';
 
 const OPEN = '/v1.0/gateway/connections/open';

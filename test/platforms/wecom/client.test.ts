@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { FixedClock } from '../../../src/clock.js';
-import type { OutboundMessage } from '../../../src/platforms/types.js';
+import type { OutboundMessage } from '../../../src/chat/types.js';
 import { createWecomAdapter, type WecomConfig } from '../../../src/platforms/wecom/client.js';
 import { startDouble, type HttpDouble } from './http-double.js';
 

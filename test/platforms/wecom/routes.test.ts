@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describe, it, expect, afterEach } from 'vitest';
 import { FixedClock } from '../../../src/clock.js';
-import type { IncomingMessage } from '../../../src/platforms/types.js';
+import type { IncomingMessage } from '../../../src/chat/types.js';
 import { wecomRoutes } from '../../../src/platforms/wecom/routes.js';
 import type { WecomConfig } from '../../../src/platforms/wecom/client.js';
 import { encryptMessage, SAMPLE, sign } from './protocol.js';

@@ -1,7 +1,8 @@
 /**
- * The one interface every chat platform implements. Nothing outside `src/platforms/`
- * sees a platform payload: adapters hand the core an `IncomingMessage` and take back an
- * `OutboundMessage`.
+ * The core's own words for chat (SPEC §7): the platforms it speaks on, a message as it arrives and
+ * as it leaves, a mention, and the one interface every platform adapter implements. Adapters under
+ * `src/platforms/` translate their payloads into these and back; nothing here knows a payload, and
+ * nothing in the core imports from `src/platforms/`.
  */
 
 export type Platform = 'wecom' | 'dingtalk' | 'playground';
@@ -61,17 +62,10 @@ export type SendResult =
   | { ok: true }
   | { ok: false; retryable: boolean; error: string };
 
+/** What each platform implements to carry the core's messages out. */
 export interface PlatformAdapter {
   readonly platform: Platform;
   /** Longest text, in UTF-8 bytes, one message may carry; longer texts are split. */
   readonly maxBytes: number;
   send(msg: OutboundMessage): Promise<SendResult>;
-}
-
-/** Matches a mention token `<@id|name>` (name optional). */
-export const MENTION_RE = /<@([^|>\s]+)(?:\|([^>]*))?>/g;
-
-/** Renders mention tokens with a platform's own syntax. */
-export function renderMentions(text: string, render: (id: string, name: string) => string): string {
-  return text.replace(MENTION_RE, (_m, id: string, name: string | undefined) => render(id, name ?? id));
 }
