@@ -9,6 +9,13 @@ export type Platform = 'wecom' | 'dingtalk' | 'playground';
 
 export const PLATFORMS: readonly Platform[] = ['wecom', 'dingtalk', 'playground'];
 
+/**
+ * Someone's or something's address on each platform where it has one: a person's user id, or where
+ * a group's messages are sent (WeCom: the group robot's webhook key; DingTalk: the group's
+ * openConversationId; the playground: its chat id). Kept as data, so a platform is a key, not a field.
+ */
+export type PlatformAddresses = Readonly<Partial<Record<Platform, string>>>;
+
 /** Where a reply may be sent directly (WeCom `response_url`, DingTalk `sessionWebhook`). */
 export interface ReplyHandle {
   url: string;
@@ -24,6 +31,12 @@ export interface IncomingMessage {
   /** WeCom chatid, DingTalk conversationId (= openConversationId), playground chat id. */
   chatId: string;
   chatType: 'group' | 'single';
+  /**
+   * Where group messages to this chat are sent, when the platform makes the chat itself
+   * addressable (a DingTalk group's openConversationId, a playground chat); absent otherwise
+   * (a WeCom group is reached through a robot webhook key from the roster, a 1:1 chat not at all).
+   */
+  groupAddress?: string;
   /** WeCom userid, DingTalk senderStaffId (or senderId), playground person id. */
   senderId: string;
   senderName?: string;

@@ -40,7 +40,7 @@ export interface NotifierOptions {
   roster: RosterRepo;
   outbox: OutboxRepo;
   clock: Clock;
-  /** Platforms messages are sent to: the configured ones, and the playground when it is on. */
+  /** Platforms messages are sent to, in order of preference: the configured ones, and the playground when it is on. */
   platforms: Platform[];
   maxBytes: Partial<Record<Platform, number>>;
 }
@@ -62,17 +62,13 @@ interface Target {
 export class Notifier {
   constructor(private readonly o: NotifierOptions) {}
 
-  private enabled(p: Platform): boolean {
-    return this.o.platforms.includes(p);
-  }
-
   /** Answers the chat a message came from. */
   reply(msg: IncomingMessage, text: string, key: string): void {
     const binding = this.o.roster.chat(msg.platform, msg.chatId);
-    let to = binding?.groupAddress ?? '';
-    if (msg.platform === 'dingtalk' && msg.chatType === 'group') to = msg.chatId;
-    if (msg.platform === 'playground') to = msg.chatId;
-    if (!to && binding?.kind === 'coordinators') to = this.coordinatorsAddress(msg.platform) ?? '';
+    // The group the chat is bound to, else the chat itself where it is addressable, else (the
+    // coordinators' group bound by chat id only) the coordinators' address on this platform.
+    let to = binding?.groupAddress || msg.groupAddress || '';
+    if (!to && binding?.kind === 'coordinators') to = this.o.roster.coordinators()[msg.platform] ?? '';
     this.queue(
       {
         platform: msg.platform,
@@ -95,25 +91,22 @@ export class Notifier {
     const project = this.o.roster.project(code);
     if (!project) return;
     const exceptBound = except && this.o.roster.chat(except.platform, except.chatId)?.projectCode === code;
-    const addresses: [Platform, string | null][] = [
-      ['wecom', project.wecomWebhookKey],
-      ['dingtalk', project.dingtalkConversationId],
-      ['playground', project.code],
-    ];
-    for (const [platform, to] of addresses) {
-      if (!to || !this.enabled(platform)) continue;
+    for (const platform of this.o.platforms) {
+      const to = project.addresses[platform];
+      if (!to) continue;
       if (exceptBound && except.platform === platform) continue;
-      this.queue({ platform, kind: 'group', to, chatId: platform === 'playground' ? to : undefined }, text, key);
+      this.queue({ platform, kind: 'group', to }, text, key);
     }
   }
 
   /** Posts to the coordinators' group (护企办) on every platform. */
   coordinators(text: string, key: string, except?: IncomingMessage): void {
+    const addresses = this.o.roster.coordinators();
     for (const platform of this.o.platforms) {
-      const to = this.coordinatorsAddress(platform);
+      const to = addresses[platform];
       if (!to) continue;
       if (except && except.platform === platform && this.o.roster.chat(platform, except.chatId)?.kind === 'coordinators') continue;
-      this.queue({ platform, kind: 'group', to, chatId: platform === 'playground' ? to : undefined }, text, key);
+      this.queue({ platform, kind: 'group', to }, text, key);
     }
   }
 
@@ -125,12 +118,9 @@ export class Notifier {
     const dept = this.o.roster.department(departmentId);
     if (!dept) return false;
     let posted = false;
-    const addresses: [Platform, string | null][] = [
-      ['wecom', dept.wecomWebhookKey],
-      ['dingtalk', dept.dingtalkConversationId],
-    ];
-    for (const [platform, to] of addresses) {
-      if (!to || !this.enabled(platform)) continue;
+    for (const platform of this.o.platforms) {
+      const to = dept.addresses[platform];
+      if (!to) continue;
       this.queue({ platform, kind: 'group', to }, text, key);
       posted = true;
     }
@@ -144,24 +134,13 @@ export class Notifier {
   person(personId: string, text: string, key: string): boolean {
     const p = this.o.roster.person(personId);
     if (!p) return false;
-    const options: [Platform, string | null][] = [
-      ['wecom', p.wecomUserId],
-      ['dingtalk', p.dingtalkUserId],
-      ['playground', p.id],
-    ];
-    for (const [platform, to] of options) {
-      if (!to || !this.enabled(platform)) continue;
+    for (const platform of this.o.platforms) {
+      const to = p.addresses[platform];
+      if (!to) continue;
       this.queue({ platform, kind: 'person', to }, text, key);
       return true;
     }
     return false;
-  }
-
-  private coordinatorsAddress(platform: Platform): string | undefined {
-    const c = this.o.roster.coordinators();
-    if (platform === 'wecom') return c.wecom?.webhookKey;
-    if (platform === 'dingtalk') return c.dingtalk?.openConversationId;
-    return 'coordinators';
   }
 
   private queue(t: Target, text: string, key: string): void {
@@ -192,13 +171,9 @@ export class Notifier {
       const colon = ref.indexOf(':');
       const scope = ref.slice(0, colon);
       const id = ref.slice(colon + 1);
-      let userId: string | null = null;
-      if (scope === 'p') {
-        const p = this.o.roster.person(id);
-        userId = platform === 'wecom' ? (p?.wecomUserId ?? null) : platform === 'dingtalk' ? (p?.dingtalkUserId ?? null) : (p?.id ?? null);
-      } else if (scope === platform) {
-        userId = id;
-      }
+      // A roster person is mentioned by their user id on this platform; someone outside the
+      // roster only on the platform they wrote from.
+      const userId = scope === 'p' ? this.o.roster.person(id)?.addresses[platform] : scope === platform ? id : undefined;
       // The name is shown as text: whatever it holds, it is not markup.
       const shown = escapeUserText(display);
       if (!userId) return `@${shown}`;

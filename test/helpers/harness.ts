@@ -42,7 +42,7 @@ export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, stri
 
   function send(msg: Partial<IncomingMessage> & { senderId: string; chatId: string; text: string }): Said {
     const before = lastId();
-    core.dispatcher.handle({ platform: 'playground', msgId: `m${++n}`, chatType: 'group', ...msg });
+    core.dispatcher.handle({ platform: 'playground', msgId: `m${++n}`, chatType: 'group', groupAddress: msg.chatId, ...msg });
     const out = (db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map(
       (r) => core.outbox.get(r.id)!,
     );

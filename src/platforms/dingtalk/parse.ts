@@ -74,6 +74,8 @@ export function parseRobotMessage(body: unknown): DingtalkParseResult {
     senderId,
     text,
   };
+  // A group's conversationId is its openConversationId, where the robot API sends to it.
+  if (m.conversationType === '2') message.groupAddress = m.conversationId;
   if (m.senderNick) message.senderName = m.senderNick;
   if (m.sessionWebhook) {
     message.replyHandle = { url: m.sessionWebhook };

@@ -102,6 +102,8 @@ describe('POST /dingtalk/callback', () => {
         msgId: 'msgA1b2C3==',
         chatId: 'cidXM001',
         chatType: 'group',
+        // A DingTalk group is sent to by its conversation id.
+        groupAddress: 'cidXM001',
         senderId: 'staff-chen',
         senderName: '陈经理',
         text: '报告 项目东门被堵，施工车辆进不去',
