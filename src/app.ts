@@ -157,7 +157,7 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
   const inbound: InboundDeps = { handle: (msg, signature) => accept(msg && boundMessage(msg), signature), clock: core.clock };
   if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
   if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
-  if (core.config.playground.enabled) await app.register(playgroundRoutes, { core });
+  if (core.config.playground.enabled) await app.register(playgroundRoutes, { core, deps: inbound });
   // After the playground: the dashboard serves the shared stylesheet itself only when the playground is off.
   if (core.config.adminToken) await app.register(dashboardRoutes, { core });
   return app;

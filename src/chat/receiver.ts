@@ -1,6 +1,19 @@
 import type { Clock } from '../clock.js';
 import type { IncomingMessage } from './types.js';
 
+/*
+ * The one receiver shape every way in shares (as bolt-js's HTTPReceiver, SocketModeReceiver and
+ * AwsLambdaReceiver do): verify → store → acknowledge → hand over.
+ * - verify: each transport reads what arrived and checks it (signature, time, shape) into a
+ *   `Verified`, with no I/O: WeCom and DingTalk HTTP callbacks, DingTalk Stream frames, the
+ *   playground's form.
+ * - store: `receive` hands the message to the core (`InboundDeps.handle`: the inbox, or the
+ *   dispatcher itself where there is none) and waits until it is stored.
+ * - acknowledge: the transport answers in its own way (an HTTP status, a Stream ack), told only how
+ *   storing went (`Outcome`), so that a platform retries exactly what was not stored.
+ * - hand over: the processor takes the stored message up and the core replies through the outbox.
+ */
+
 /**
  * A callback signature that vouches for one message only (SPEC §9). DingTalk signs the timestamp,
  * not the body, so a captured `sign` would carry any body for as long as its timestamp is accepted;
@@ -68,4 +81,82 @@ export function boundMessage(msg: IncomingMessage): IncomingMessage {
   }
   if (cut < 0) return msg;
   return { ...msg, text: text.slice(0, cut), oversize: msg.oversize ?? chars };
+}
+
+/** What a transport made of what arrived: a message to store, or why it was refused. */
+export type Verified =
+  | {
+      ok: true;
+      /** undefined: a callback answered without being handled (an event the bot does not act on) */
+      message: IncomingMessage | undefined;
+      /** for the log line, when there is no message */
+      msgId?: string;
+      /** what arrived when there is no message, for the log line (`event`, `template_card_event` …) */
+      ignored?: string;
+      signature?: OneUseSignature;
+    }
+  | {
+      ok: false;
+      /** 400: not something the platform sends; 401: fails verification; 413: too large */
+      status: 400 | 401 | 413;
+      /** the check that failed, logged as `check` (SPEC §9) */
+      check: string;
+      /** for the operator: what failed and what to check */
+      reason: string;
+    };
+
+/** How a verified message was taken, for the transport to acknowledge in its own way. */
+export type Outcome =
+  | { kind: 'stored' }
+  /** the platform sent it again: stored before, acknowledged again */
+  | { kind: 'repeat' }
+  | { kind: 'refused'; status: 400 | 401 | 413; check: string }
+  /** not stored (the database failed): answer so that the platform sends it again */
+  | { kind: 'failed' };
+
+/** What `receive` logs through: a pino logger, Fastify's request logger, a child of either. */
+export interface ReceiverLog {
+  debug(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Stores a verified message (or logs why it was refused) and acknowledges it with `acknowledge`.
+ * `what` names the way in for the log lines (`wecom callback`, `dingtalk stream frame` …). Never
+ * throws for a message that could not be stored: that is an `Outcome` like any other.
+ */
+export async function receive<T>(
+  what: string,
+  verified: Verified,
+  deps: Pick<InboundDeps, 'handle'>,
+  log: ReceiverLog,
+  acknowledge: (outcome: Outcome) => T,
+): Promise<T> {
+  if (!verified.ok) {
+    log.warn({ check: verified.check }, `${what} refused: ${verified.reason}`);
+    return acknowledge({ kind: 'refused', status: verified.status, check: verified.check });
+  }
+  const { message, signature } = verified;
+  const msgId = message?.msgId ?? verified.msgId ?? signature?.msgId;
+  if (message) log.debug({ msgId, chatId: message.chatId, text: message.text }, `${what}: message received`);
+  else log.debug({ msgId, type: verified.ignored }, `${what}: nothing to handle; acknowledged`);
+  // Nothing to store and no signature to spend: there is nothing the platform could need again.
+  if (!message && !signature) return acknowledge({ kind: 'stored' });
+  let taken: Accepted;
+  try {
+    taken = await deps.handle(message, signature);
+  } catch (err) {
+    log.error({ err, msgId }, `${what}: the message could not be stored; answered so that the platform sends it again`);
+    return acknowledge({ kind: 'failed' });
+  }
+  if (taken === 'reused') {
+    log.warn(
+      { check: 'sign-reused', msgId },
+      `${what} refused: signature already used with another message: a replayed or forged request (the signature covers the time, not the body, so it is good for one message)`,
+    );
+    return acknowledge({ kind: 'refused', status: 401, check: 'sign-reused' });
+  }
+  if (taken === 'repeat') log.debug({ msgId }, `${what}: delivered again with its signature; already stored`);
+  return acknowledge({ kind: taken });
 }
