@@ -16,11 +16,16 @@ export const PLATFORMS: readonly Platform[] = ['wecom', 'dingtalk', 'playground'
  */
 export type PlatformAddresses = Readonly<Partial<Record<Platform, string>>>;
 
-/** Where a reply may be sent directly (WeCom `response_url`, DingTalk `sessionWebhook`). */
+/** Where a reply may be sent directly (WeCom `response_url` or `WebhookUrl`, DingTalk `sessionWebhook`). */
 export interface ReplyHandle {
   url: string;
   /** ms since epoch; after this the URL is not used. */
   expiresAt?: number;
+  /**
+   * The URL takes one message only (WeCom's response_url): the first part of a split reply goes
+   * through it and the rest through the fallback (SPEC §7).
+   */
+  once?: boolean;
 }
 
 /** A chat message as the core sees it, whatever platform it came from. */
@@ -63,6 +68,11 @@ export interface OutboundMessage {
   /** For replies: the URL from the callback, if any. */
   replyUrl?: string;
   replyExpiresAt?: number;
+  /**
+   * For replies: the sender's user id, where the reply goes as a direct message when neither the
+   * reply URL nor a group can take it (a 1:1 chat, a self-built app's message, an expired URL).
+   */
+  replyUser?: string;
   /** Chat the reply belongs to (playground shows it in that chat). */
   chatId?: string;
   title: string;

@@ -52,6 +52,9 @@ interface Target {
   chatId?: string;
   replyUrl?: string;
   replyExpiresAt?: number;
+  /** the reply URL takes one message: later parts of a split text go to the fallback */
+  replyOnce?: boolean;
+  replyUser?: string;
 }
 
 /**
@@ -77,6 +80,9 @@ export class Notifier {
         chatId: msg.chatId,
         replyUrl: msg.replyHandle?.url,
         replyExpiresAt: msg.replyHandle?.expiresAt,
+        replyOnce: msg.replyHandle?.once,
+        // Where the reply goes when neither its URL nor a group can take it (SPEC §7).
+        replyUser: msg.senderId,
       },
       text,
       key,
@@ -147,13 +153,16 @@ export class Notifier {
     const rendered = this.renderMentions(t.platform, text);
     const parts = splitText(rendered.text, this.o.maxBytes[t.platform] ?? 4096);
     const now = this.o.clock.now().getTime();
+    const { replyOnce, ...target } = t;
     parts.forEach((part, i) => {
+      // A URL good for one message carries the first part; the rest take the fallback. The parts
+      // share a lane, so they arrive in order whichever way each goes.
+      const url = i === 0 || !replyOnce;
       this.o.outbox.enqueue(
         {
-          ...t,
-          // Only the first part may use a one-time reply URL; the rest go to the group.
-          replyUrl: i === 0 ? t.replyUrl : undefined,
-          replyExpiresAt: i === 0 ? t.replyExpiresAt : undefined,
+          ...target,
+          replyUrl: url ? t.replyUrl : undefined,
+          replyExpiresAt: url ? t.replyExpiresAt : undefined,
           title: titleOf(part),
           text: part,
           mentions: rendered.mentions.filter((m) => part.includes(`<@${m}|`)),

@@ -255,6 +255,8 @@ interface Fields {
   senderId?: string;
   senderName?: string;
   replyUrl?: string;
+  /** the reply URL is a 智能机器人's response_url, good for one message */
+  replyOnce?: boolean;
   msgType: string;
   /** Undefined when the message carries no text at all. */
   text?: string;
@@ -277,6 +279,7 @@ function fromJson(doc: Record<string, unknown>): Fields {
     senderId: m.from?.userid ?? m.from?.userId,
     senderName: m.from?.name,
     replyUrl: m.response_url ?? m.webhook_url,
+    replyOnce: m.response_url !== undefined,
     msgType: m.msgtype,
     text:
       m.msgtype === 'text'
@@ -354,6 +357,11 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
     text: stripLeadingMentions(f.text),
   };
   if (f.senderName) message.senderName = f.senderName;
-  if (f.replyUrl) message.replyHandle = { url: f.replyUrl, expiresAt: nowMs + REPLY_URL_TTL_MS };
+  if (f.replyUrl) {
+    message.replyHandle = { url: f.replyUrl, expiresAt: nowMs + REPLY_URL_TTL_MS };
+    // https://developer.work.weixin.qq.com/document/path/101138: a response_url answers once; a
+    // WebhookUrl is the group robot's own webhook, good for every part of a long reply.
+    if (f.replyOnce) message.replyHandle.once = true;
+  }
   return { kind: 'message', message };
 }

@@ -81,7 +81,8 @@ describe('parseInner', () => {
         chatType: 'group',
         senderId: 'chenjl',
         text: '报告 项目东门被堵，车辆无法进出 @王警官 请处理',
-        replyHandle: { url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RESPONSE_CODE', expiresAt: NOW + 3_600_000 },
+        // A response_url answers once (https://developer.work.weixin.qq.com/document/path/101138).
+        replyHandle: { url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RESPONSE_CODE', expiresAt: NOW + 3_600_000, once: true },
       },
     });
   });

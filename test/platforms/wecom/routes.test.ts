@@ -183,7 +183,11 @@ describe('POST /wecom/callback', () => {
         chatType: 'group',
         senderId: 'chenjl',
         text: '报告 项目东门被堵，车辆无法进出 @王警官 请处理',
-        replyHandle: { url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RESPONSE_CODE', expiresAt: NOW_S * 1000 + 3_600_000 },
+        replyHandle: {
+          url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RESPONSE_CODE',
+          expiresAt: NOW_S * 1000 + 3_600_000,
+          once: true,
+        },
       },
     ]);
   });
