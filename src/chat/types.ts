@@ -28,6 +28,30 @@ export interface ReplyHandle {
   once?: boolean;
 }
 
+/**
+ * What a message was, as far as the core cares: `text` (typed text, rich text, text with pictures),
+ * `voice` (`text` holds its transcript, read like typed text), or a kind the bot cannot act on yet,
+ * answered with one line saying what it can do (SPEC §7).
+ */
+export type MessageKind = 'text' | 'voice' | 'image' | 'file' | 'video' | 'sticker' | 'location' | 'link' | 'other';
+
+/** Someone the platform itself says was @-mentioned (not the bot), by their user id on it. */
+export interface Mention {
+  userId: string;
+}
+
+/**
+ * A picture, file, recording or video that came with a message, as the platform names it for a
+ * later download (WeCom's media id or URL, DingTalk's downloadCode). SPEC §7b makes them evidence
+ * of a ticket; until then adapters leave the list empty.
+ */
+export interface IncomingAttachment {
+  kind: 'image' | 'file' | 'audio' | 'video';
+  /** what the platform's download API takes */
+  ref: string;
+  name?: string;
+}
+
 /** A chat message as the core sees it, whatever platform it came from. */
 export interface IncomingMessage {
   platform: Platform;
@@ -45,14 +69,31 @@ export interface IncomingMessage {
   /** WeCom userid, DingTalk senderStaffId (or senderId), playground person id. */
   senderId: string;
   senderName?: string;
-  /** The text with the bot's @-mention removed and white space trimmed. */
+  /** The text with the bot's @-mention removed and white space trimmed (a voice message's transcript). */
   text: string;
+  /** `text` when absent. */
+  kind?: MessageKind;
+  /**
+   * People @-mentioned in the text, as the platform resolved them (DingTalk atUsers[].staffId), in
+   * the order given; they name people in commands before any name matching does.
+   */
+  mentions?: Mention[];
+  attachments?: IncomingAttachment[];
   /**
    * Set when the text was longer than any command takes: its length in characters as it arrived.
    * `text` then holds only its start (`boundMessage`), and the message is refused.
    */
   oversize?: number;
   replyHandle?: ReplyHandle;
+}
+
+/**
+ * A card with buttons that stand for commands (SPEC §7a). Not sent yet: every message carries its
+ * text form, which says the same, and a platform that can show cards will take this beside it.
+ */
+export interface OutgoingCard {
+  title: string;
+  buttons: { label: string; command: string }[];
 }
 
 /**

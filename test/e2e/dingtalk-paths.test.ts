@@ -88,6 +88,35 @@ describe('one-to-one chats', () => {
   }, 40_000);
 });
 
+describe('messages that are not typed text', () => {
+  it('registers a report from a voice message, reading DingTalk\'s transcript (content.recognition) as typed text', async () => {
+    const session = double.dingtalkSessionWebhook('cidXM001');
+    await post({
+      msgId: id('audio'),
+      conversationId: 'cidXM001',
+      staffId: CHEN,
+      text: '',
+      sessionWebhook: session,
+      msgtype: 'audio',
+      content: { duration: 4000, downloadCode: 'dc-audio-1', recognition: '报告 语音报案 二号门被渣土车堵住' },
+    });
+    const [reply] = await double.waitForMessages(1, (m) => m.request.query.get('session') === new URL(session).searchParams.get('session'));
+    expect(reply!.text).toContain('已登记');
+    expect(queryDb(http.databasePath, "SELECT reporter_user_id FROM tickets WHERE description LIKE '语音报案%'")).toEqual([{ reporter_user_id: CHEN }]);
+  }, 30_000);
+
+  it('answers a picture and a file with one line saying what works, and registers nothing', async () => {
+    const tickets = queryDb(http.databasePath, 'SELECT count(*) AS n FROM tickets');
+    for (const [msgtype, name] of [['picture', '图片'], ['file', '文件']] as const) {
+      const session = double.dingtalkSessionWebhook('cidXM001');
+      await post({ msgId: id(msgtype), conversationId: 'cidXM001', staffId: CHEN, text: '', sessionWebhook: session, msgtype, content: { downloadCode: `dc-${msgtype}` } });
+      const [reply] = await double.waitForMessages(1, (m) => m.request.query.get('session') === new URL(session).searchParams.get('session'));
+      expect(reply!.text).toBe(`暂时还不能处理${name}，请用文字或语音发送命令，例如“报告 问题描述”；发送“帮助”查看全部命令`);
+    }
+    expect(queryDb(http.databasePath, 'SELECT count(*) AS n FROM tickets')).toEqual(tickets);
+  }, 30_000);
+});
+
 /** Lets the outbox finish what it is sending (parts of one reply go one after another). */
 async function waitQuiet(): Promise<void> {
   let last = -1;

@@ -105,6 +105,36 @@ describe('智能机器人', () => {
   }, 30_000);
 });
 
+describe('messages that are not typed text', () => {
+  it('registers a report from a voice message, reading its transcript (voice.content) as typed text', async () => {
+    const replyUrl = double.wecomResponseUrl('single:chenjl');
+    const transcript = '报告 语音报案 项目东门有人拉横幅堵路';
+    expect(await postCallback(robots.base, wecomAibotCallback({ msgId: id('voice'), userId: CHEN, replyUrl, msgtype: 'voice', content: { voice: { content: transcript } } }))).toBe(200);
+    const [reply] = await double.waitForMessages(1, (m) => m.request.query.get('response_code') === codeOf(replyUrl));
+    expect(reply!.text).toContain('已登记');
+    expect(queryDb(robots.databasePath, "SELECT category, reporter_user_id FROM tickets WHERE description LIKE '语音报案%'")).toEqual([
+      { category: '阻工', reporter_user_id: CHEN },
+    ]);
+  }, 30_000);
+
+  it('answers a picture with one line saying what works, and registers nothing', async () => {
+    const replyUrl = double.wecomResponseUrl('single:chenjl');
+    const tickets = queryDb(robots.databasePath, 'SELECT count(*) AS n FROM tickets');
+    expect(await postCallback(robots.base, wecomAibotCallback({ msgId: id('image'), userId: CHEN, replyUrl, msgtype: 'image', content: { image: { url: 'https://example.invalid/a.png' } } }))).toBe(200);
+    const [reply] = await double.waitForMessages(1, (m) => m.request.query.get('response_code') === codeOf(replyUrl));
+    expect(reply!.text).toBe('暂时还不能处理图片，请用文字或语音发送命令，例如“报告 问题描述”；发送“帮助”查看全部命令');
+    expect(queryDb(robots.databasePath, 'SELECT count(*) AS n FROM tickets')).toEqual(tickets);
+  }, 30_000);
+
+  it('answers a self-built app user who sends a location with one line, by app message', async () => {
+    const msgId = `${4561255354251345929n + BigInt(++seq)}`;
+    const cb = wecomAppCallback({ msgId, userId: CHEN, msgType: 'location', fields: { Location_X: '23.134', Location_Y: '113.358', Scale: '20', Label: '工地东门' } });
+    expect(await postCallback(app.base, cb)).toBe(200);
+    const [dm] = await double.waitForMessages(1, (m) => m.via === 'wecom-app' && m.to === `user:${CHEN}` && m.text.startsWith('暂时还不能处理位置消息'));
+    expect(dm!.text).toContain('报告 问题描述');
+  }, 30_000);
+});
+
 describe('group-robot callback', () => {
   it('answers in a group not yet in the roster through the WebhookUrl the callback carries, on WeCom\'s other host', async () => {
     const hook = `${webhookOrigin}/cgi-bin/webhook/send?key=KEY-NEWGROUP`;

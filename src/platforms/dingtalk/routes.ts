@@ -47,7 +47,7 @@ export const dingtalkRoutes: FastifyPluginAsync<DingtalkRoutesOptions> = async (
  * The verify step of the DingTalk HTTP receiver: the signed headers and the body, checked and read
  * into the message it carries, or the check it failed. DingTalk signs the timestamp, not the body,
  * so the signature comes back as one to spend on this message id, in the transaction that stores
- * the message (or, for a type the bot ignores, on its own), so that a captured one cannot carry
+ * the message, so that a captured one cannot carry
  * another body (SPEC §9); a retry of the same message is then a repeat.
  */
 export function readDingtalkCallback(appSecret: string, headers: DingtalkSignatureHeaders, body: string, nowMs: number): Verified {
@@ -69,12 +69,10 @@ export function readDingtalkCallback(appSecret: string, headers: DingtalkSignatu
   }
   const signature: OneUseSignature = {
     signedAtMs: Number(timestamp),
-    msgId: parsed.kind === 'message' ? parsed.message.msgId : parsed.msgId,
+    msgId: parsed.message.msgId,
     keepMs: DINGTALK_TIMESTAMP_WINDOW_MS + SIGNATURE_MARGIN_MS,
   };
-  return parsed.kind === 'message'
-    ? { ok: true, message: parsed.message, signature }
-    : { ok: true, message: undefined, ignored: parsed.msgtype, signature };
+  return { ok: true, message: parsed.message, signature };
 }
 
 /** DingTalk's acknowledgement: 200 `{}` once stored, 500 when not (DingTalk sends it again). */

@@ -17,7 +17,6 @@ export function readStreamFrame(data: string): Verified {
   }
   const parsed = parseRobotMessage(body);
   if (parsed.kind === 'invalid') return { ok: false, status: 400, check: 'payload', reason: `robot message lacks a needed field (${parsed.reason})` };
-  if (parsed.kind === 'ignored') return { ok: true, message: undefined, msgId: parsed.msgId, ignored: parsed.msgtype };
   return { ok: true, message: parsed.message };
 }
 

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
-import type { IncomingMessage } from '../../chat/types.js';
+import type { IncomingMessage, MessageKind } from '../../chat/types.js';
 
 /** A reply URL from a callback may be used for this long (WeCom: response_url lives one hour). */
 export const REPLY_URL_TTL_MS = 60 * 60 * 1000;
@@ -27,8 +27,31 @@ export class WecomParseError extends Error {
 /** What a decrypted callback turned out to be. */
 export type InnerResult =
   | { kind: 'message'; message: IncomingMessage }
-  /** A message type the bot does not handle (image, event, …): answered 200 so WeCom does not retry. */
+  /** Not a message from a person (an event, a stream refresh): answered 200 so WeCom does not retry. */
   | { kind: 'ignored'; msgType: string };
+
+/**
+ * The message types WeCom documents, in the JSON of 智能机器人
+ * (https://developer.work.weixin.qq.com/document/path/100719) and the XML of group robots and
+ * self-built apps (https://developer.work.weixin.qq.com/document/path/90239), as the core's kinds.
+ * `mixed` is text with pictures; a type not listed is refused (SPEC §9).
+ */
+const KINDS: Record<string, MessageKind | 'ignored'> = {
+  text: 'text',
+  mixed: 'text',
+  voice: 'voice',
+  image: 'image',
+  file: 'file',
+  video: 'video',
+  shortvideo: 'video',
+  emotion: 'sticker',
+  location: 'location',
+  link: 'link',
+  miniprogram: 'other',
+  // Not a person's message: entering a chat, a card click (§7a), a stream refresh.
+  event: 'ignored',
+  stream: 'ignored',
+};
 
 // Entities stay as written and DOCTYPE is refused before parsing (see parseXml): WeCom never sends
 // either, and expanding them is how XML bombs and external-entity reads work.
@@ -224,6 +247,8 @@ const jsonInner = z.looseObject({
   webhook_url: z.string().optional(),
   msgtype: z.string(),
   text: text.optional(),
+  // A voice message comes with its transcript only.
+  voice: z.looseObject({ content: z.string().optional() }).optional(),
   mixed: jsonItems.optional(),
   mixed_message: jsonItems.optional(),
 });
@@ -241,6 +266,8 @@ const xmlInner = z.looseObject({
   MsgType: z.string(),
   Text: xmlText.optional(),
   Content: z.string().optional(),
+  /** a voice message's transcript, where speech recognition gives one */
+  Recognition: z.string().optional(),
   WebhookUrl: z.string().optional(),
   MixedMessage: z
     .looseObject({ MsgItem: z.union([xmlItem, z.array(xmlItem)]) })
@@ -260,6 +287,8 @@ interface Fields {
   msgType: string;
   /** Undefined when the message carries no text at all. */
   text?: string;
+  /** A voice message's transcript (possibly empty). */
+  transcript?: string;
 }
 
 function joinTexts(items: { type?: string; text?: string }[]): string | undefined {
@@ -281,6 +310,7 @@ function fromJson(doc: Record<string, unknown>): Fields {
     replyUrl: m.response_url ?? m.webhook_url,
     replyOnce: m.response_url !== undefined,
     msgType: m.msgtype,
+    transcript: m.voice?.content,
     text:
       m.msgtype === 'text'
         ? m.text?.content
@@ -304,6 +334,7 @@ function fromXml(doc: Record<string, unknown>): Fields {
     senderName: m.From?.Name,
     replyUrl: m.WebhookUrl,
     msgType: m.MsgType,
+    transcript: m.Recognition,
     text:
       m.MsgType === 'text'
         ? (m.Text?.Content ?? m.Content)
@@ -337,8 +368,10 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
   if (!kind) throw new WecomParseError('inner', 'decrypted message is neither JSON nor XML');
   const f = kind === 'json' ? fromJson(parseJson(plain, 'inner', MAX_INNER_DEPTH)) : fromXml(parseXml(plain));
 
+  const known = Object.hasOwn(KINDS, f.msgType) ? KINDS[f.msgType] : undefined;
+  if (!known) throw new WecomParseError('inner-fields', `unknown message type ${JSON.stringify(f.msgType.slice(0, 40))}`);
+  if (known === 'ignored') return { kind: 'ignored', msgType: f.msgType };
   if (f.msgType === 'text' && f.text === undefined) throw new WecomParseError('inner-fields', 'text message lacks its content');
-  if (f.text === undefined) return { kind: 'ignored', msgType: f.msgType };
   // Blackboard posts and other conversation kinds have no chat the core could answer in.
   if (f.chatType !== 'group' && f.chatType !== 'single') return { kind: 'ignored', msgType: `${f.msgType}/${f.chatType ?? '?'}` };
 
@@ -348,14 +381,17 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
   const chatId = f.chatType === 'single' ? `single:${f.senderId}` : f.chatId;
   if (!chatId) throw new WecomParseError('inner-fields', 'group message lacks chatid');
 
+  // Text with pictures but no words is a picture; a voice message is read as its transcript.
+  const messageKind: MessageKind = known === 'text' && f.text === undefined ? 'image' : known;
   const message: IncomingMessage = {
     platform: 'wecom',
     msgId: f.msgId,
     chatId,
     chatType: f.chatType,
     senderId: f.senderId,
-    text: stripLeadingMentions(f.text),
+    text: messageKind === 'voice' ? (f.transcript ?? '').trim() : messageKind === 'text' ? stripLeadingMentions(f.text ?? '') : '',
   };
+  if (messageKind !== 'text') message.kind = messageKind;
   if (f.senderName) message.senderName = f.senderName;
   if (f.replyUrl) {
     message.replyHandle = { url: f.replyUrl, expiresAt: nowMs + REPLY_URL_TTL_MS };

@@ -210,14 +210,27 @@ describe('POST /dingtalk/callback', () => {
     expect(warnings(h)[0]).toMatchObject({ check: 'body' });
   });
 
-  it('answers 200 to a picture and does not hand it to the core, but spends its signature', async () => {
+  it('reads an audio message as its transcript (content.recognition), and refuses a type DingTalk does not document', async () => {
+    // https://open.dingtalk.com/document/orgapp/receive-message
+    const h = await harness();
+    const text = JSON.parse(fixture('text-group.json')) as Record<string, unknown>;
+    const audio = { ...text, msgId: 'aud-1', msgtype: 'audio', text: undefined, content: { duration: 3000, downloadCode: 'dc', recognition: '报告 东门被堵' } };
+    expect((await post(h, JSON.stringify(audio), signed(NOW))).statusCode).toBe(200);
+    const odd = { ...text, msgId: 'odd-1', msgtype: 'hologram', text: undefined };
+    expect((await post(h, JSON.stringify(odd), signed(NOW + 1))).statusCode).toBe(400);
+    await settle();
+    expect(h.handled).toEqual([expect.objectContaining({ msgId: 'aud-1', kind: 'voice', text: '报告 东门被堵' })]);
+    expect(warnings(h).map((w) => w.check)).toEqual(['payload']);
+  });
+
+  it('answers 200 to a picture and hands it to the core as a picture, spending its signature', async () => {
     const h = await harness();
     const headers = signed(NOW);
     const res = await post(h, fixture('picture.json'), headers);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({});
     await settle();
-    expect(h.handled).toEqual([]);
+    expect(h.handled).toEqual([expect.objectContaining({ msgId: 'msgPic5==', kind: 'image', text: '' })]);
     expect(h.spent.map((s) => [s.signedAtMs, s.msgId])).toEqual([[NOW, (JSON.parse(fixture('picture.json')) as { msgId: string }).msgId]]);
   });
 

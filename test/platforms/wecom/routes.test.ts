@@ -217,14 +217,14 @@ describe('POST /wecom/callback', () => {
     expect(h.handled).toMatchObject([{ chatId: 'single:lij', chatType: 'single', senderId: 'lij', text: '统计 2026-05' }]);
   });
 
-  it('answers 200 and ignores images and events', async () => {
+  it('answers 200 to events without handing them over, and hands an image over as one', async () => {
     const h = await build();
-    for (const name of ['aibot-image.json', 'aibot-event.json', 'robot-event.xml']) {
+    for (const name of ['aibot-event.json', 'robot-event.xml', 'aibot-image.json']) {
       const res = await post(h.app, fixture(name), { format: name.endsWith('.xml') ? 'xml' : 'json' });
       expect(res.statusCode).toBe(200);
     }
     await settle();
-    expect(h.handled).toEqual([]);
+    expect(h.handled).toEqual([expect.objectContaining({ msgId: 'CAIQz7/MjQYY/NGagIOAgAMgl8jK/gI=', kind: 'image', text: '' })]);
   });
 
   it('handles one message once when WeCom delivers it three times at once', async () => {
