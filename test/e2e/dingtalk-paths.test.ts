@@ -117,6 +117,24 @@ describe('messages that are not typed text', () => {
   }, 30_000);
 });
 
+describe('mentions', () => {
+  it('transfers to the person DingTalk resolved the @-mention to (atUsers[].staffId), though the name shown is not the roster\'s', async () => {
+    const say = async (staffId: string, text: string, atStaffIds?: string[]): Promise<DeliveredMessage> => {
+      const session = double.dingtalkSessionWebhook('cidXM001');
+      await post({ msgId: id('mention'), conversationId: 'cidXM001', staffId, text, sessionWebhook: session, atStaffIds });
+      const [reply] = await double.waitForMessages(1, (m) => m.request.query.get('session') === new URL(session).searchParams.get('session'));
+      return reply!;
+    };
+    const no = ticketNumbers((await say(CHEN, '报告 提及测试 渣土车堵住工地大门')).text)[0]!;
+    expect((await say('staff-wang', `认领 #${no}`)).text).toContain('已认领');
+    // 赵警官 shows as “赵队” in the group; DingTalk says who was meant.
+    const moved = await say('staff-wang', `转办 #${no} @赵队 涉及货车通行`, ['staff-zhao']);
+    expect(moved.text).toContain(`#${no} 已转办`);
+    expect(moved.mentions).toContain('staff-zhao');
+    expect(queryDb(http.databasePath, 'SELECT assignee_id FROM tickets WHERE no = ?', no)).toEqual([{ assignee_id: 'zhao' }]);
+  }, 40_000);
+});
+
 /** Lets the outbox finish what it is sending (parts of one reply go one after another). */
 async function waitQuiet(): Promise<void> {
   let last = -1;

@@ -42,6 +42,10 @@ const robotMessageSchema = z.object({
   sessionWebhook: optionalString,
   sessionWebhookExpiredTime: optionalMs,
   robotCode: optionalString,
+  chatbotUserId: optionalString,
+  // The people @-mentioned, as DingTalk resolved them: the robot itself has a dingtalkId only,
+  // someone of the organisation a staffId too.
+  atUsers: z.array(z.object({ dingtalkId: optionalString, staffId: optionalString })).nullish(),
   text: z.object({ content: z.string() }).nullish(),
   content: z.unknown().optional(),
 });
@@ -94,6 +98,8 @@ export function parseRobotMessage(body: unknown): DingtalkParseResult {
     text,
   };
   if (kind !== 'text') message.kind = kind;
+  const mentions = (m.atUsers ?? []).filter((u) => u.staffId && u.dingtalkId !== m.chatbotUserId).map((u) => ({ userId: u.staffId as string }));
+  if (mentions.length > 0) message.mentions = mentions;
   // A group's conversationId is its openConversationId, where the robot API sends to it.
   if (m.conversationType === '2') message.groupAddress = m.conversationId;
   if (m.senderNick) message.senderName = m.senderNick;

@@ -210,6 +210,20 @@ describe('POST /dingtalk/callback', () => {
     expect(warnings(h)[0]).toMatchObject({ check: 'body' });
   });
 
+  it('hands over the people DingTalk resolved the @-mentions to (atUsers[].staffId), leaving out the robot', async () => {
+    const h = await harness();
+    const text = JSON.parse(fixture('text-group.json')) as Record<string, unknown>;
+    const mentioning = {
+      ...text,
+      msgId: 'at-1',
+      text: { content: ' 转办 #12 @赵队 涉及货车 ' },
+      atUsers: [{ dingtalkId: '$:LWCP_v1:$robot' }, { dingtalkId: '$:LWCP_v1:$zhao', staffId: 'staff-zhao' }],
+    };
+    expect((await post(h, JSON.stringify(mentioning), signed(NOW))).statusCode).toBe(200);
+    await settle();
+    expect(h.handled).toEqual([expect.objectContaining({ msgId: 'at-1', mentions: [{ userId: 'staff-zhao' }] })]);
+  });
+
   it('reads an audio message as its transcript (content.recognition), and refuses a type DingTalk does not document', async () => {
     // https://open.dingtalk.com/document/orgapp/receive-message
     const h = await harness();
