@@ -166,6 +166,17 @@ describe('self-built app', () => {
     expect(queryDb(app.databasePath, "SELECT source_chat_id FROM tickets WHERE description LIKE '%仓库门锁被撬%'")).toEqual([{ source_chat_id: `single:${CHEN}` }]);
   }, 30_000);
 
+  it('reads a JSON-format app callback, with the XML\'s PascalCase fields, like the XML one, each 64-bit MsgId as it is', async () => {
+    // Two ids a double cannot tell apart: read as numbers, the second would pass for a retry of the first.
+    const ids = ['7361234567890123456', '7361234567890123457'];
+    for (const [i, msgId] of ids.entries()) {
+      expect(await postCallback(app.base, wecomAppCallback({ msgId, userId: CHEN, text: `报告 JSON格式${i} 围挡被推倒` }, 'json'))).toBe(200);
+    }
+    await double.waitForMessages(2, (m) => m.via === 'wecom-app' && m.to === `user:${CHEN}` && m.text.includes('JSON格式'));
+    expect(queryDb(app.databasePath, "SELECT msg_id FROM inbound_messages WHERE msg_id LIKE '73612345678901234%' ORDER BY msg_id")).toEqual(ids.map((msg_id) => ({ msg_id })));
+    expect(queryDb(app.databasePath, "SELECT count(*) AS n FROM tickets WHERE description LIKE 'JSON格式%'")).toEqual([{ n: 2 }]);
+  }, 30_000);
+
   it('tells someone outside the roster, by app message, why nothing was registered', async () => {
     expect(await postCallback(app.base, wecomAppCallback({ msgId: `${9000000000000000000n + BigInt(++seq)}`, userId: 'mycreate', text: 'hello' }))).toBe(200);
     const [dm] = await double.waitForMessages(1, (m) => m.via === 'wecom-app' && m.to === 'user:mycreate');

@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { z } from 'zod';
 import type { IncomingMessage, MessageKind } from '../../chat/types.js';
 
@@ -143,7 +144,8 @@ function format(text: string): 'json' | 'xml' | undefined {
 
 /**
  * Reads the encrypted field of a POST body: `{"encrypt":"…"}` (智能机器人,
- * https://developer.work.weixin.qq.com/document/path/101033) or
+ * https://developer.work.weixin.qq.com/document/path/101033), `{"Encrypt":"…"}` (a self-built app's
+ * JSON callbacks) or
  * `<xml><ToUserName>…</ToUserName><AgentID>…</AgentID><Encrypt>…</Encrypt></xml>` (self-built app
  * and group-robot callbacks, https://developer.work.weixin.qq.com/document/path/90930).
  *
@@ -155,7 +157,15 @@ function format(text: string): 'json' | 'xml' | undefined {
 export function parseEnvelope(body: string): string {
   const kind = format(body);
   if (!kind) throw new WecomParseError('envelope', 'body is neither JSON nor XML');
-  const encrypted = kind === 'json' ? parseJson(body, 'envelope', 1)['encrypt'] : xmlEnvelopeField(body, 'Encrypt');
+  let encrypted: unknown;
+  if (kind === 'json') {
+    // 智能机器人 writes `encrypt`; a self-built app in JSON mode writes `Encrypt`, as WeCom's
+    // WXBizJsonMsgCrypt sample does (`{"ToUserName", "Encrypt", "AgentID"}`).
+    const envelope = parseJson(body, 'envelope', 1);
+    encrypted = envelope['encrypt'] ?? envelope['Encrypt'];
+  } else {
+    encrypted = xmlEnvelopeField(body, 'Encrypt');
+  }
   if (typeof encrypted !== 'string' || encrypted === '') {
     throw new WecomParseError('envelope', `body lacks the ${kind === 'json' ? '"encrypt"' : '<Encrypt>'} field`);
   }
@@ -320,6 +330,25 @@ function fromJson(doc: Record<string, unknown>): Fields {
   };
 }
 
+/**
+ * A JSON inner message: 智能机器人's lower-case fields, or a self-built app's JSON callback, which
+ * has the XML's PascalCase fields (MsgType, FromUserName, Content, MsgId …) with numbers where the
+ * XML has digits, and is read like the XML. Its MsgId is a 64-bit integer, beyond what a double
+ * holds exactly: two messages could come out with one id, and the second be taken for a retry of
+ * the first, so such a number is read again digit for digit.
+ */
+function fromJsonText(plain: string): Fields {
+  const doc = parseJson(plain, 'inner', MAX_INNER_DEPTH);
+  if (!('MsgType' in doc)) return fromJson(doc);
+  const exact = typeof doc['MsgId'] === 'number' && !Number.isSafeInteger(doc['MsgId']) ? (parseLossless(plain, null, losslessNumber) as Record<string, unknown>) : doc;
+  return fromXml(Object.fromEntries(Object.entries(exact).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v])));
+}
+
+/** Numbers a double holds exactly as numbers; the others as their digits. */
+function losslessNumber(digits: string): number | string {
+  return isSafeNumber(digits) ? Number(digits) : digits;
+}
+
 function fromXml(doc: Record<string, unknown>): Fields {
   const r = xmlInner.safeParse(doc);
   if (!r.success) throw new WecomParseError('inner-fields', `inner XML: ${describe(r.error)}`);
@@ -366,7 +395,7 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
   if (plain.length > MAX_INNER_CHARS) throw new WecomParseError('inner', `decrypted message over ${MAX_INNER_CHARS} characters`);
   const kind = format(plain);
   if (!kind) throw new WecomParseError('inner', 'decrypted message is neither JSON nor XML');
-  const f = kind === 'json' ? fromJson(parseJson(plain, 'inner', MAX_INNER_DEPTH)) : fromXml(parseXml(plain));
+  const f = kind === 'json' ? fromJsonText(plain) : fromXml(parseXml(plain));
 
   const known = Object.hasOwn(KINDS, f.msgType) ? KINDS[f.msgType] : undefined;
   if (!known) throw new WecomParseError('inner-fields', `unknown message type ${JSON.stringify(f.msgType.slice(0, 40))}`);

@@ -18,6 +18,8 @@ function failure(fn: () => unknown): WecomParseError {
 describe('parseEnvelope', () => {
   it('reads the JSON and the XML envelope', () => {
     expect(parseEnvelope('{"encrypt":"abc+/="}')).toBe('abc+/=');
+    // A self-built app's JSON callback, as WeCom's WXBizJsonMsgCrypt sample writes it.
+    expect(parseEnvelope('{ "ToUserName": "ww1", "Encrypt": "abc+/=", "AgentID": 218 }')).toBe('abc+/=');
     expect(parseEnvelope('<xml><ToUserName><![CDATA[ww1]]></ToUserName><Encrypt><![CDATA[abc+/=]]></Encrypt><AgentID>1</AgentID></xml>')).toBe('abc+/=');
   });
 
@@ -113,6 +115,14 @@ describe('parseInner', () => {
     const app = parseInner(fixture('app-text.xml'), NOW);
     expect(app).toMatchObject({ kind: 'message', message: { msgId: '7312345678901234567', chatId: 'single:lij', chatType: 'single', senderId: 'lij', text: '统计 2026-05' } });
     expect(app.kind === 'message' && app.message.replyHandle).toBe(undefined);
+  });
+
+  it("reads a self-built app's JSON callback, with the XML's PascalCase fields, like the XML, and its 64-bit MsgId digit for digit", () => {
+    const json = '{ "ToUserName": "ww1", "FromUserName": "lij", "CreateTime": 1409659813, "MsgType": "text", "Content": "统计 2026-05", "MsgId": 7312345678901234567, "AgentID": 1000002 }';
+    expect(parseInner(json, NOW)).toEqual({
+      kind: 'message',
+      message: { platform: 'wecom', msgId: '7312345678901234567', chatId: 'single:lij', chatType: 'single', senderId: 'lij', text: '统计 2026-05' },
+    });
   });
 
   it("ignores events, which are no person's message", () => {
