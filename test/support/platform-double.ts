@@ -93,6 +93,11 @@ export interface StreamGateway {
   waitForConnection(timeoutMs?: number): Promise<void>;
   /** Pushes a robot message (the same JSON as an HTTP callback) and resolves with the server's acknowledgement. */
   pushRobotMessage(body: object, timeoutMs?: number): Promise<StreamFrame>;
+  /**
+   * Pushes a frame as it is (`headers.messageId` names it) and resolves with the server's answer to
+   * it: an acknowledgement, or the echo of a ping.
+   */
+  pushFrame(frame: { headers: { messageId: string } }, timeoutMs?: number): Promise<StreamFrame>;
 }
 
 /** The double, as tests use it. */
@@ -392,14 +397,14 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
     async waitForConnection(timeoutMs = 15_000) {
       await waitFor('the Stream client to connect to the gateway', () => sockets.some((s) => s.readyState === WS_OPEN), { timeoutMs });
     },
-    async pushRobotMessage(body, timeoutMs = 10_000) {
+    async pushFrame(frame, timeoutMs = 10_000) {
       const socket = [...sockets].reverse().find((s) => s.readyState === WS_OPEN);
       if (!socket) throw new Error('no open Stream connection to push on');
-      const messageId = randomUUID();
-      const ack = new Promise<StreamFrame>((resolve, reject) => {
+      const { messageId } = frame.headers;
+      const answered = new Promise<StreamFrame>((resolve, reject) => {
         const timer = setTimeout(() => {
           ackWaiters.delete(messageId);
-          reject(new Error(`no acknowledgement of Stream frame ${messageId} within ${timeoutMs} ms`));
+          reject(new Error(`no answer to Stream frame ${messageId} within ${timeoutMs} ms`));
         }, timeoutMs);
         ackWaiters.set(messageId, (f) => {
           clearTimeout(timer);
@@ -407,22 +412,26 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
           resolve(f);
         });
       });
-      socket.send(
-        JSON.stringify({
+      socket.send(JSON.stringify(frame));
+      return answered;
+    },
+    async pushRobotMessage(body, timeoutMs = 10_000) {
+      return stream.pushFrame(
+        {
           specVersion: '1.0',
           type: 'CALLBACK',
           headers: {
             appId: 'double-app',
             connectionId: 'double-connection',
             contentType: 'application/json',
-            messageId,
+            messageId: randomUUID(),
             time: String(Date.now()),
             topic: TOPIC_ROBOT,
           },
           data: JSON.stringify(body),
-        }),
+        },
+        timeoutMs,
       );
-      return ack;
     },
   };
 
