@@ -62,11 +62,24 @@ export interface InboundDeps {
  */
 export const MAX_MESSAGE_CHARS = 4000;
 
-/** The message as the core keeps it: its text cut to `MAX_MESSAGE_CHARS`, its real length noted. */
+/**
+ * The most mentions and attachments of one message that are kept: more than any command names
+ * (转办 names one person), far less than a callback could list. Each mention may be looked up when
+ * a command runs, so one message must not bring thousands.
+ */
+export const MAX_MESSAGE_ITEMS = 20;
+
+/**
+ * The message as the core keeps it: its text cut to `MAX_MESSAGE_CHARS`, its real length noted, and
+ * at most `MAX_MESSAGE_ITEMS` mentions and attachments.
+ */
 export function boundMessage(msg: IncomingMessage): IncomingMessage {
+  let out = msg;
+  if ((msg.mentions?.length ?? 0) > MAX_MESSAGE_ITEMS) out = { ...out, mentions: msg.mentions!.slice(0, MAX_MESSAGE_ITEMS) };
+  if ((msg.attachments?.length ?? 0) > MAX_MESSAGE_ITEMS) out = { ...out, attachments: msg.attachments!.slice(0, MAX_MESSAGE_ITEMS) };
   const { text } = msg;
   // A string of at most MAX_MESSAGE_CHARS UTF-16 units has at most as many characters.
-  if (text.length <= MAX_MESSAGE_CHARS) return msg;
+  if (text.length <= MAX_MESSAGE_CHARS) return out;
   // One pass over the code units, no array of characters: the text may be a megabyte.
   let chars = 0;
   let cut = -1;
@@ -79,8 +92,8 @@ export function boundMessage(msg: IncomingMessage): IncomingMessage {
     chars += 1;
     if (chars === MAX_MESSAGE_CHARS + 1) cut = i;
   }
-  if (cut < 0) return msg;
-  return { ...msg, text: text.slice(0, cut), oversize: msg.oversize ?? chars };
+  if (cut < 0) return out;
+  return { ...out, text: text.slice(0, cut), oversize: msg.oversize ?? chars };
 }
 
 /** What a transport made of what arrived: a message to store, or why it was refused. */

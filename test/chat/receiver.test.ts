@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { FixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import { receive, type Accepted, type OneUseSignature } from '../../src/chat/receiver.js';
+import { boundMessage, MAX_MESSAGE_ITEMS, receive, type Accepted, type OneUseSignature } from '../../src/chat/receiver.js';
 import type { IncomingMessage } from '../../src/chat/types.js';
 import { createLogger } from '../../src/log.js';
 import { readStreamFrame } from '../../src/platforms/dingtalk/stream.js';
@@ -57,6 +57,16 @@ describe('receive', () => {
   it('reads a Stream frame like an HTTP callback body', () => {
     expect(readStreamFrame('{not json')).toMatchObject({ ok: false, check: 'body' });
     expect(readStreamFrame(JSON.stringify({ msgId: 'x' }))).toMatchObject({ ok: false, check: 'payload' });
+  });
+});
+
+describe('boundMessage', () => {
+  it('keeps at most 20 mentions of one message, since each may be looked up when a command runs', () => {
+    const many = { ...message, mentions: Array.from({ length: 5000 }, (_, i) => ({ userId: `staff-${i}` })) };
+    const kept = boundMessage(many);
+    expect(kept.mentions).toHaveLength(MAX_MESSAGE_ITEMS);
+    expect(kept.mentions?.[0]).toEqual({ userId: 'staff-0' });
+    expect(boundMessage(message)).toBe(message);
   });
 });
 
