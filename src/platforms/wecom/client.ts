@@ -258,7 +258,7 @@ export function createWecomAdapter(config: WecomConfig, log: AdapterLog, clock: 
     // A network blip, a 5xx or a "not now" errcode (45033 …) is retried on the same URL while it
     // lives; a refusal (already used, expired early, …) takes the fallback at once, as does any
     // failure when the expiry is unknown.
-    if (!r.ok && r.retryable && msg.replyExpiresAt !== undefined) return fail(true, `reply URL: ${r.error}`, `reply ${redactUrl(url)}`);
+    if (r.retryable && msg.replyExpiresAt !== undefined) return fail(true, `reply URL: ${r.error}`, `reply ${redactUrl(url)}`);
     log.info({ replyUrl: redactUrl(url) }, `wecom reply URL failed (${r.error}): taking the fallback`);
     return undefined;
   }
