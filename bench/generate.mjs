@@ -165,9 +165,27 @@ async function generate(schema) {
   importRoster(db, readRosterFile(join(ROOT, 'roster.example.yaml')), t0 - DAY);
 
   // ── the roster as the tickets need it
-  const people = db.prepare('SELECT * FROM people ORDER BY id').all().map((p) => ({ ...p, roles: JSON.parse(p.roles) }));
+  // Each person with their user id on each platform (platform_addresses), as columns of its own.
+  const people = db
+    .prepare(
+      `SELECT p.*,
+         (SELECT address FROM platform_addresses WHERE owner = 'person' AND owner_id = p.id AND platform = 'wecom') AS wecom_userid,
+         (SELECT address FROM platform_addresses WHERE owner = 'person' AND owner_id = p.id AND platform = 'dingtalk') AS dingtalk_userid
+       FROM people p ORDER BY p.id`,
+    )
+    .all()
+    .map((p) => ({ ...p, roles: JSON.parse(p.roles) }));
   const personIndex = new Map(people.map((p, i) => [p.id, i]));
-  const projects = db.prepare('SELECT * FROM projects ORDER BY code').all().map((p) => {
+  // A project's WeCom chat id is in chats; its DingTalk group, the openConversationId, is its chat id there.
+  const projects = db
+    .prepare(
+      `SELECT p.*,
+         (SELECT min(chat_id) FROM chats WHERE platform = 'wecom' AND project_code = p.code) AS wecom_chat_id,
+         (SELECT address FROM platform_addresses WHERE owner = 'project' AND owner_id = p.code AND platform = 'dingtalk') AS dingtalk_conversation_id
+       FROM projects p ORDER BY p.code`,
+    )
+    .all()
+    .map((p) => {
     const officer = people[personIndex.get(p.officer_id)];
     return {
       ...p,
@@ -570,8 +588,7 @@ async function generate(schema) {
   db.exec(`INSERT INTO inbound_messages (platform, msg_id, received_at, sender_id, command, outcome)
     SELECT a.msg_platform, a.msg_id, a.at,
       CASE WHEN a.actor_id IS NULL THEN (SELECT reporter_user_id FROM tickets WHERE no = a.ticket_no)
-        WHEN a.msg_platform = 'wecom' THEN (SELECT wecom_userid FROM people WHERE id = a.actor_id)
-        ELSE (SELECT dingtalk_userid FROM people WHERE id = a.actor_id) END,
+        ELSE (SELECT address FROM platform_addresses WHERE owner = 'person' AND owner_id = a.actor_id AND platform = a.msg_platform) END,
       CASE a.action ${command} END, 'done'
     FROM audit_log a WHERE a.msg_id IS NOT NULL`);
   say('  indexes …');

@@ -26,6 +26,7 @@ export const bind: Command = {
     ctx.repos.roster.bindChat({
       platform: ctx.msg.platform,
       chatId: ctx.msg.chatId,
+      groupAddress: ctx.msg.groupAddress,
       projectCode: project.code,
       boundBy: ctx.sender.personId,
       at: ctx.now,

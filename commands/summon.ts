@@ -1,4 +1,4 @@
-import { isAssignee, isCoordinator, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { findPerson, isAssignee, isCoordinator, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
 import { render } from '../src/templates.js';
 
@@ -6,7 +6,7 @@ export const summon: Command = {
   name: '吹哨',
   aliases: ['summon'],
   roles: ['officer', 'coordinator'],
-  usage: '吹哨 <#N> <部门名> [说明]',
+  usage: '吹哨 <#N> <部门名 或 @联络员> [说明]',
   example: '吹哨 #12 人社局 涉及欠薪，请派员协同',
   summary: '民警吹哨，请其他部门协同办理（部门报到）',
   run(ctx, args) {
@@ -20,11 +20,13 @@ export const summon: Command = {
     requireState(t, ['open', 'claimed'], '不能再吹哨');
     const [name = '', ...noteWords] = rest.split(/\s+/);
     if (!name) refuse('missing_department', `请写明请哪个部门协同，例如：${this.example}`);
-    const dept = ctx.repos.roster.departmentByName(name);
-    if (!dept) {
-      const names = ctx.repos.roster.departments().map((d) => d.name).join('、');
-      refuse('unknown_department', `没有“${name}”这个部门，可选的部门有：${names}`);
-    }
+    // `@联络员` summons that person's department: the person the platform says was mentioned.
+    const contact = name.startsWith('@') ? findPerson(ctx, name) : undefined;
+    const departments = () => ctx.repos.roster.departments().map((d) => d.name).join('、');
+    if (name.startsWith('@') && !contact) refuse('unknown_target', `找不到“${name}”，请写部门全称（可选：${departments()}）或“@联络员”`);
+    if (contact && !contact.departmentId) refuse('no_department', `${contact.name}不属于任何部门，请写部门全称，例如：${this.example}`);
+    const dept = contact?.departmentId ? ctx.repos.roster.department(contact.departmentId) : ctx.repos.roster.departmentByName(name);
+    if (!dept) refuse('unknown_department', `没有“${name}”这个部门，可选的部门有：${departments()}`);
     if (dept.id === t.departmentId) refuse('own_department', `${dept.name}已是#${no}的承办部门，不需要吹哨`);
     const note = noteWords.join(' ').trim();
     if (!ctx.repos.tickets.summon(t.no, dept.id, ctx.now, ctx.sender.personId, note || null)) {

@@ -5,8 +5,8 @@ import { dashboardRoutes } from './dashboard/routes.js';
 import { createMetrics } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
 import { SignatureMemory } from './platforms/dingtalk/signatures.js';
-import { boundMessage, type Accepted, type InboundDeps, type OneUseSignature } from './platforms/inbound.js';
-import type { IncomingMessage } from './platforms/types.js';
+import { boundMessage, type Accepted, type InboundDeps, type OneUseSignature } from './chat/receiver.js';
+import type { IncomingMessage } from './chat/types.js';
 import { playgroundRoutes } from './platforms/playground/index.js';
 import { wecomRoutes } from './platforms/wecom/index.js';
 
@@ -173,7 +173,7 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
   const inbound: InboundDeps = { handle: (msg, signature) => accept(msg && boundMessage(msg), signature), clock: core.clock };
   if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
   if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
-  if (core.config.playground.enabled) await app.register(playgroundRoutes, { core });
+  if (core.config.playground.enabled) await app.register(playgroundRoutes, { core, deps: inbound });
   // After the playground: the dashboard serves the shared stylesheet itself only when the playground is off.
   if (core.config.adminToken) await app.register(dashboardRoutes, { core });
   return app;

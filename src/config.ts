@@ -96,6 +96,13 @@ const schema = z.object({
   WECOM_AGENT_ID: optionalString.refine((v) => v === undefined || /^\d+$/.test(v), { message: '应为数字（应用的 AgentId）' }),
   WECOM_SECRET: optionalString,
   WECOM_API_BASE: url.default('https://qyapi.weixin.qq.com'),
+  WECOM_REPLY_HOSTS: z
+    .string()
+    .default('qyapi.weixin.qq.com,in.qyapi.weixin.qq.com')
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
+    .refine((hosts) => hosts.every((h) => /^[a-z0-9.-]+(?::\d{1,5})?$/.test(h)), {
+      message: 'expected host names, comma-separated, e.g. qyapi.weixin.qq.com,in.qyapi.weixin.qq.com',
+    }),
 
   DINGTALK_APP_KEY: optionalString,
   DINGTALK_APP_SECRET: optionalString,
@@ -130,6 +137,11 @@ export interface Config {
     agentId?: string;
     secret?: string;
     apiBase: string;
+    /**
+     * Hosts (`host` or `host:port`) whose reply URLs from callbacks are followed, besides the host
+     * of `apiBase`: WeCom's own (a group-robot callback's WebhookUrl is on in.qyapi.weixin.qq.com).
+     */
+    replyHosts: readonly string[];
   };
   wecomApiBase: string;
   dingtalk?: {
@@ -197,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
           agentId: e.WECOM_AGENT_ID,
           secret: e.WECOM_SECRET,
           apiBase: e.WECOM_API_BASE,
+          replyHosts: e.WECOM_REPLY_HOSTS,
         }
       : undefined;
   const dingtalk =

@@ -11,7 +11,7 @@ import { Notifier } from './delivery/notifier.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import type { Repos } from './dispatch/types.js';
-import type { Platform, PlatformAdapter } from './platforms/types.js';
+import type { Platform, PlatformAdapter } from './chat/types.js';
 import { Figures } from './reports/figures.js';
 import { WorkCalendar } from './tickets/calendar.js';
 import type { SlaConfig } from './tickets/sla.js';

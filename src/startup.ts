@@ -7,7 +7,7 @@ import { openDb } from './db/open.js';
 import { createDingtalkAdapter } from './platforms/dingtalk/index.js';
 import { createPlaygroundAdapter } from './platforms/playground/index.js';
 import { createWecomAdapter } from './platforms/wecom/index.js';
-import type { Platform, PlatformAdapter } from './platforms/types.js';
+import type { Platform, PlatformAdapter } from './chat/types.js';
 import { importRoster, rosterIsEmpty } from './roster/import.js';
 import { readRosterFile } from './roster/parse.js';
 import { WorkCalendar } from './tickets/calendar.js';

@@ -148,17 +148,16 @@ export async function drainBench(core, doubleBase, count = 10_000) {
   const projects = core.repos.roster.projects();
   const coordinators = core.repos.roster.coordinators();
   const departments = core.repos.roster.departments();
-  const groups = {
-    wecom: [...projects.map((p) => p.wecomWebhookKey), coordinators.wecom?.webhookKey, ...departments.map((d) => d.wecomWebhookKey)].filter(Boolean),
-    dingtalk: [...projects.map((p) => p.dingtalkConversationId), coordinators.dingtalk?.openConversationId, ...departments.map((d) => d.dingtalkConversationId)].filter(Boolean),
-  };
+  const groupsOn = (platform) =>
+    [...projects.map((p) => p.addresses[platform]), coordinators[platform], ...departments.map((d) => d.addresses[platform])].filter(Boolean);
+  const groups = { wecom: groupsOn('wecom'), dingtalk: groupsOn('dingtalk') };
   const persons = {
-    wecom: people.map((p) => p.wecomUserId).filter(Boolean),
-    dingtalk: people.map((p) => p.dingtalkUserId).filter(Boolean),
+    wecom: people.map((p) => p.addresses.wecom).filter(Boolean),
+    dingtalk: people.map((p) => p.addresses.dingtalk).filter(Boolean),
   };
   const replyChats = {
-    wecom: projects.map((p) => ({ to: p.wecomWebhookKey, chatId: p.wecomChatId })),
-    dingtalk: projects.map((p) => ({ to: p.dingtalkConversationId, chatId: p.dingtalkConversationId })),
+    wecom: projects.map((p) => ({ to: p.addresses.wecom, chatId: core.repos.roster.chatsOfProject(p.code).find((c) => c.platform === 'wecom')?.chatId })),
+    dingtalk: projects.map((p) => ({ to: p.addresses.dingtalk, chatId: p.addresses.dingtalk })),
   };
   const text = (i) =>
     `**#${1_000_000 + i} 已登记（挂号）**\n类别：阻工 · 紧急\n项目：经开区新材料产业园\n描述：村民堵路阻工，车辆进不去\n签收时限：11月22日 10:30\n办结时限：11月23日 10:00\n请项目警官尽快认领：发送“认领 #${1_000_000 + i}”`;

@@ -42,10 +42,26 @@ export function migrate(db: Db, migrations = loadMigrations()): void {
     );
   }
   for (const m of migrations.slice(current)) {
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+    // A migration that makes a table again which others refer to says so on its first line: SQLite
+    // refuses to drop such a table while foreign keys are on, and the pragma has no effect inside a
+    // transaction, so it is turned off around it and every key is checked before the commit
+    // (https://www.sqlite.org/lang_altertable.html#otheralter).
+    const keysOff = /^--\s*foreign_keys:\s*off\b/.test(m.sql) && db.pragma('foreign_keys', { simple: true }) === 1;
+    if (keysOff) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        if (keysOff) {
+          const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+          if (broken.length > 0) {
+            throw new Error(`migration ${m.name} leaves ${broken.length} row(s) referring to nothing, e.g. in ${broken[0]!.table} to ${broken[0]!.parent}`);
+          }
+        }
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } finally {
+      if (keysOff) db.pragma('foreign_keys = ON');
+    }
   }
 }
 

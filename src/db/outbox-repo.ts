@@ -1,5 +1,5 @@
 import { type Db, writeIfFree } from './open.js';
-import type { OutboundMessage, Platform } from '../platforms/types.js';
+import type { OutboundMessage, Platform } from '../chat/types.js';
 
 export interface OutboxItem extends OutboundMessage {
   id: number;
@@ -26,6 +26,7 @@ interface Row {
   destination: string;
   reply_url: string | null;
   reply_expires_at: number | null;
+  reply_user: string | null;
   chat_id: string | null;
   title: string;
   body: string;
@@ -48,6 +49,7 @@ function toItem(r: Row): OutboxItem {
     to: r.destination,
     replyUrl: r.reply_url ?? undefined,
     replyExpiresAt: r.reply_expires_at ?? undefined,
+    replyUser: r.reply_user ?? undefined,
     chatId: r.chat_id ?? undefined,
     title: r.title,
     text: r.body,
@@ -75,9 +77,9 @@ export class OutboxRepo {
   constructor(readonly db: Db) {
     this.s = {
       insert: db.prepare(
-        `INSERT INTO outbox (dedupe_key, platform, kind, lane, destination, reply_url, reply_expires_at, chat_id, title, body,
-           mentions, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO outbox (dedupe_key, platform, kind, lane, destination, reply_url, reply_expires_at, reply_user, chat_id, title,
+           body, mentions, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dedupe_key) DO NOTHING`,
       ),
       // The first message of each lane: later messages of a lane wait for the earlier ones. The
@@ -125,6 +127,7 @@ export class OutboxRepo {
       m.to,
       m.replyUrl ?? null,
       m.replyExpiresAt ?? null,
+      m.replyUser ?? null,
       m.chatId ?? null,
       m.title,
       m.text,

@@ -1,6 +1,6 @@
 import type { Db } from './open.js';
 import type { Department, Person, Project, Role } from '../tickets/model.js';
-import type { Platform } from '../platforms/types.js';
+import type { Platform, PlatformAddresses } from '../chat/types.js';
 
 export interface ChatBinding {
   platform: Platform;
@@ -18,19 +18,14 @@ export interface MeetingSettings {
   noticeDaysBefore: number;
 }
 
-export interface CoordinatorsSettings {
-  wecom?: { webhookKey?: string; chatId?: string };
-  dingtalk?: { openConversationId?: string };
-}
-
 interface PersonRow {
   id: string;
   name: string;
   roles: string;
   department_id: string | null;
   project_code: string | null;
-  wecom_userid: string | null;
-  dingtalk_userid: string | null;
+  /** JSON object platform → user id, read with the row (ADDRESSES) */
+  addresses: string;
 }
 
 interface ProjectRow {
@@ -38,16 +33,13 @@ interface ProjectRow {
   name: string;
   level: Project['level'];
   officer_id: string | null;
-  wecom_chat_id: string | null;
-  wecom_webhook_key: string | null;
-  dingtalk_conversation_id: string | null;
+  addresses: string;
 }
 
 interface DepartmentRow {
   id: string;
   name: string;
-  wecom_webhook_key: string | null;
-  dingtalk_conversation_id: string | null;
+  addresses: string;
 }
 
 interface ChatRow {
@@ -59,6 +51,21 @@ interface ChatRow {
   group_address: string;
 }
 
+/**
+ * An owner's addresses as one JSON object, read in the statement that reads the owner: a message
+ * looks up its sender, project and the people it mentions, and a second statement for each would
+ * be a query more per message.
+ */
+const ADDRESSES = (owner: string, id: string) =>
+  `(SELECT json_group_object(platform, address) FROM platform_addresses WHERE owner = '${owner}' AND owner_id = ${id}) AS addresses`;
+const PERSON = `SELECT p.*, ${ADDRESSES('person', 'p.id')} FROM people p`;
+const PROJECT = `SELECT p.*, ${ADDRESSES('project', 'p.code')} FROM projects p`;
+const DEPARTMENT = `SELECT d.*, ${ADDRESSES('department', 'd.id')} FROM departments d`;
+
+function addressesOf(json: string | null): PlatformAddresses {
+  return json ? (JSON.parse(json) as PlatformAddresses) : {};
+}
+
 function toPerson(r: PersonRow): Person {
   return {
     id: r.id,
@@ -66,13 +73,12 @@ function toPerson(r: PersonRow): Person {
     roles: JSON.parse(r.roles) as Role[],
     departmentId: r.department_id,
     projectCode: r.project_code,
-    wecomUserId: r.wecom_userid,
-    dingtalkUserId: r.dingtalk_userid,
+    addresses: addressesOf(r.addresses),
   };
 }
 
 function toDepartment(r: DepartmentRow): Department {
-  return { id: r.id, name: r.name, wecomWebhookKey: r.wecom_webhook_key, dingtalkConversationId: r.dingtalk_conversation_id };
+  return { id: r.id, name: r.name, addresses: addressesOf(r.addresses) };
 }
 
 function toChat(r: ChatRow): ChatBinding {
@@ -94,22 +100,27 @@ export class RosterRepo {
 
   constructor(private readonly db: Db) {
     this.s = {
-      person: db.prepare<[string], PersonRow>('SELECT * FROM people WHERE id = ?'),
+      person: db.prepare<[string], PersonRow>(`${PERSON} WHERE p.id = ?`),
       // People the roster file no longer lists keep their row (the log refers to them) with no
       // roles: a message from them is a stranger's, and they are nobody's to name or notify.
-      personByWecom: db.prepare<[string], PersonRow>(`SELECT * FROM people WHERE wecom_userid = ? AND roles <> '[]'`),
-      personByDingtalk: db.prepare<[string], PersonRow>(`SELECT * FROM people WHERE dingtalk_userid = ? AND roles <> '[]'`),
-      personByName: db.prepare<[string], PersonRow>(`SELECT * FROM people WHERE name = ? AND roles <> '[]' ORDER BY id`),
-      people: db.prepare<[], PersonRow>('SELECT * FROM people ORDER BY id'),
-      peopleOfDepartment: db.prepare<[string], PersonRow>(`SELECT * FROM people WHERE department_id = ? AND roles <> '[]' ORDER BY id`),
-      project: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE code = ? COLLATE NOCASE'),
-      projects: db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY code'),
+      personByAddress: db.prepare<[string, string], PersonRow>(
+        `${PERSON} JOIN platform_addresses a ON a.owner = 'person' AND a.owner_id = p.id
+         WHERE a.platform = ? AND a.address = ? AND p.roles <> '[]'`,
+      ),
+      personByName: db.prepare<[string], PersonRow>(`${PERSON} WHERE p.name = ? AND p.roles <> '[]' ORDER BY p.id`),
+      people: db.prepare<[], PersonRow>(`${PERSON} ORDER BY p.id`),
+      peopleOfDepartment: db.prepare<[string], PersonRow>(`${PERSON} WHERE p.department_id = ? AND p.roles <> '[]' ORDER BY p.id`),
+      project: db.prepare<[string], ProjectRow>(`${PROJECT} WHERE p.code = ? COLLATE NOCASE`),
+      projects: db.prepare<[], { code: string }>('SELECT code FROM projects ORDER BY code'),
       leaders: db.prepare<[string], { person_id: string }>(
         'SELECT person_id FROM project_leaders WHERE project_code = ? ORDER BY person_id',
       ),
-      department: db.prepare<[string], DepartmentRow>('SELECT * FROM departments WHERE id = ?'),
-      departmentByName: db.prepare<[string], DepartmentRow>('SELECT * FROM departments WHERE name = ?'),
-      departments: db.prepare<[], DepartmentRow>('SELECT * FROM departments ORDER BY id'),
+      department: db.prepare<[string], DepartmentRow>(`${DEPARTMENT} WHERE d.id = ?`),
+      departmentByName: db.prepare<[string], DepartmentRow>(`${DEPARTMENT} WHERE d.name = ?`),
+      departments: db.prepare<[], DepartmentRow>(`${DEPARTMENT} ORDER BY d.id`),
+      coordinators: db.prepare<[], { platform: Platform; address: string }>(
+        "SELECT platform, address FROM platform_addresses WHERE owner = 'coordinators' AND owner_id = ''",
+      ),
       chat: db.prepare<[string, string], ChatRow>('SELECT * FROM chats WHERE platform = ? AND chat_id = ?'),
       chatsOfProject: db.prepare<[string], ChatRow>('SELECT * FROM chats WHERE project_code = ? ORDER BY platform, chat_id'),
       chatsOfKind: db.prepare<[string], ChatRow>('SELECT * FROM chats WHERE kind = ? ORDER BY platform, chat_id'),
@@ -119,8 +130,10 @@ export class RosterRepo {
          ON CONFLICT (platform, chat_id) DO UPDATE SET kind = excluded.kind, project_code = excluded.project_code,
            department_id = NULL, group_address = excluded.group_address, bound_by = excluded.bound_by, bound_at = excluded.bound_at`,
       ),
-      setProjectWecomChat: db.prepare('UPDATE projects SET wecom_chat_id = ? WHERE code = ?'),
-      setProjectDingtalkChat: db.prepare('UPDATE projects SET dingtalk_conversation_id = ? WHERE code = ?'),
+      setProjectAddress: db.prepare<[string, string, string]>(
+        `INSERT INTO platform_addresses (owner, owner_id, platform, address) VALUES ('project', ?, ?, ?)
+         ON CONFLICT (owner, owner_id, platform) DO UPDATE SET address = excluded.address`,
+      ),
       setting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
       calendar: db.prepare<[], { date: string; kind: 'holiday' | 'workday' }>('SELECT date, kind FROM calendar_overrides ORDER BY date'),
       counts: db.prepare<[], { people: number; projects: number }>(
@@ -161,20 +174,14 @@ export class RosterRepo {
     });
   }
 
-  /** The roster person behind a platform user id (the playground uses roster ids directly). */
+  /** The roster person behind a platform user id (on the playground, their roster id). */
   personByPlatformId(platform: Platform, userId: string): Person | undefined {
     return this.cached(`user:${platform}:${userId}`, () => this.loadPersonByPlatformId(platform, userId));
   }
 
   private loadPersonByPlatformId(platform: Platform, userId: string): Person | undefined {
-    const r =
-      platform === 'wecom'
-        ? this.s.personByWecom.get(userId)
-        : platform === 'dingtalk'
-          ? this.s.personByDingtalk.get(userId)
-          : this.s.person.get(userId);
-    const p = r && toPerson(r);
-    return p && p.roles.length > 0 ? p : undefined;
+    const r = this.s.personByAddress.get(platform, userId);
+    return r && toPerson(r);
   }
 
   peopleNamed(name: string): Person[] {
@@ -202,9 +209,7 @@ export class RosterRepo {
       level: r.level,
       officerId: r.officer_id,
       leaderIds: this.s.leaders.all(r.code).map((l) => l.person_id),
-      wecomChatId: r.wecom_chat_id,
-      wecomWebhookKey: r.wecom_webhook_key,
-      dingtalkConversationId: r.dingtalk_conversation_id,
+      addresses: addressesOf(r.addresses),
     };
   }
 
@@ -244,27 +249,25 @@ export class RosterRepo {
   }
 
   /**
-   * Binds a chat to a project (`绑定`). On DingTalk the conversationId is the project's
-   * openConversationId, so group messages reach it from then on; on WeCom the chat id is kept
-   * and group messages still go through the project's robot webhook key.
+   * Binds a chat to a project (`绑定`). Where the chat is its own group address (`groupAddress`: a
+   * DingTalk group's openConversationId), it becomes the project's group on that platform, so that
+   * group messages reach it from then on; otherwise (WeCom) the chat keeps the project's group
+   * address on that platform, its robot's webhook key, if the roster gives one.
    */
-  bindChat(b: { platform: Platform; chatId: string; projectCode: string; boundBy: string | null; at: number }): void {
+  bindChat(b: { platform: Platform; chatId: string; groupAddress?: string; projectCode: string; boundBy: string | null; at: number }): void {
     this.memo?.clear();
-    const project = this.s.project.get(b.projectCode);
+    const project = this.loadProject(b.projectCode);
     if (!project) throw new Error(`unknown project ${b.projectCode}`);
-    const groupAddress =
-      b.platform === 'wecom' ? (project.wecom_webhook_key ?? '') : b.platform === 'dingtalk' ? b.chatId : b.chatId;
     this.s.bindChat.run({
       platform: b.platform,
       chatId: b.chatId,
       kind: 'project',
       projectCode: project.code,
-      groupAddress,
+      groupAddress: b.groupAddress || (project.addresses[b.platform] ?? ''),
       boundBy: b.boundBy,
       boundAt: b.at,
     });
-    if (b.platform === 'wecom') this.s.setProjectWecomChat.run(b.chatId, project.code);
-    if (b.platform === 'dingtalk') this.s.setProjectDingtalkChat.run(b.chatId, project.code);
+    if (b.groupAddress) this.s.setProjectAddress.run(project.code, b.platform, b.groupAddress);
   }
 
   setting<T>(key: string): T | undefined {
@@ -278,8 +281,13 @@ export class RosterRepo {
     return { day: 25, time: '15:00', place: '待定', noticeDaysBefore: 3, ...this.setting<Partial<MeetingSettings>>('meeting') };
   }
 
-  coordinators(): CoordinatorsSettings {
-    return this.setting<CoordinatorsSettings>('coordinators') ?? {};
+  /** Where the coordinators' group (护企办) gets group messages, on each platform it has a group on. */
+  coordinators(): PlatformAddresses {
+    return this.cached('coordinators', () => {
+      const out: Partial<Record<Platform, string>> = {};
+      for (const r of this.s.coordinators.all()) out[r.platform] = r.address;
+      return out;
+    });
   }
 
   calendarOverrides(): { holidays: string[]; workdays: string[] } {

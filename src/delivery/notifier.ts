@@ -2,7 +2,8 @@ import type { Clock } from '../clock.js';
 import type { OutboxRepo } from '../db/outbox-repo.js';
 import type { RosterRepo } from '../db/roster-repo.js';
 import type { Person } from '../tickets/model.js';
-import { MENTION_RE, type IncomingMessage, type OutboundMessage, type Platform } from '../platforms/types.js';
+import { MENTION_RE } from '../chat/mentions.js';
+import type { IncomingMessage, OutboundMessage, Platform } from '../chat/types.js';
 import { escapeUserText } from '../templates.js';
 import { splitText } from './split.js';
 
@@ -39,7 +40,7 @@ export interface NotifierOptions {
   roster: RosterRepo;
   outbox: OutboxRepo;
   clock: Clock;
-  /** Platforms messages are sent to: the configured ones, and the playground when it is on. */
+  /** Platforms messages are sent to, in order of preference: the configured ones, and the playground when it is on. */
   platforms: Platform[];
   maxBytes: Partial<Record<Platform, number>>;
 }
@@ -51,6 +52,9 @@ interface Target {
   chatId?: string;
   replyUrl?: string;
   replyExpiresAt?: number;
+  /** the reply URL takes one message: later parts of a split text go to the fallback */
+  replyOnce?: boolean;
+  replyUser?: string;
 }
 
 /**
@@ -61,17 +65,13 @@ interface Target {
 export class Notifier {
   constructor(private readonly o: NotifierOptions) {}
 
-  private enabled(p: Platform): boolean {
-    return this.o.platforms.includes(p);
-  }
-
   /** Answers the chat a message came from. */
   reply(msg: IncomingMessage, text: string, key: string): void {
     const binding = this.o.roster.chat(msg.platform, msg.chatId);
-    let to = binding?.groupAddress ?? '';
-    if (msg.platform === 'dingtalk' && msg.chatType === 'group') to = msg.chatId;
-    if (msg.platform === 'playground') to = msg.chatId;
-    if (!to && binding?.kind === 'coordinators') to = this.coordinatorsAddress(msg.platform) ?? '';
+    // The group the chat is bound to, else the chat itself where it is addressable, else (the
+    // coordinators' group bound by chat id only) the coordinators' address on this platform.
+    let to = binding?.groupAddress || msg.groupAddress || '';
+    if (!to && binding?.kind === 'coordinators') to = this.o.roster.coordinators()[msg.platform] ?? '';
     this.queue(
       {
         platform: msg.platform,
@@ -80,6 +80,9 @@ export class Notifier {
         chatId: msg.chatId,
         replyUrl: msg.replyHandle?.url,
         replyExpiresAt: msg.replyHandle?.expiresAt,
+        replyOnce: msg.replyHandle?.once,
+        // Where the reply goes when neither its URL nor a group can take it (SPEC §7).
+        replyUser: msg.senderId,
       },
       text,
       key,
@@ -94,25 +97,22 @@ export class Notifier {
     const project = this.o.roster.project(code);
     if (!project) return;
     const exceptBound = except && this.o.roster.chat(except.platform, except.chatId)?.projectCode === code;
-    const addresses: [Platform, string | null][] = [
-      ['wecom', project.wecomWebhookKey],
-      ['dingtalk', project.dingtalkConversationId],
-      ['playground', project.code],
-    ];
-    for (const [platform, to] of addresses) {
-      if (!to || !this.enabled(platform)) continue;
+    for (const platform of this.o.platforms) {
+      const to = project.addresses[platform];
+      if (!to) continue;
       if (exceptBound && except.platform === platform) continue;
-      this.queue({ platform, kind: 'group', to, chatId: platform === 'playground' ? to : undefined }, text, key);
+      this.queue({ platform, kind: 'group', to }, text, key);
     }
   }
 
   /** Posts to the coordinators' group (护企办) on every platform. */
   coordinators(text: string, key: string, except?: IncomingMessage): void {
+    const addresses = this.o.roster.coordinators();
     for (const platform of this.o.platforms) {
-      const to = this.coordinatorsAddress(platform);
+      const to = addresses[platform];
       if (!to) continue;
       if (except && except.platform === platform && this.o.roster.chat(platform, except.chatId)?.kind === 'coordinators') continue;
-      this.queue({ platform, kind: 'group', to, chatId: platform === 'playground' ? to : undefined }, text, key);
+      this.queue({ platform, kind: 'group', to }, text, key);
     }
   }
 
@@ -124,12 +124,9 @@ export class Notifier {
     const dept = this.o.roster.department(departmentId);
     if (!dept) return false;
     let posted = false;
-    const addresses: [Platform, string | null][] = [
-      ['wecom', dept.wecomWebhookKey],
-      ['dingtalk', dept.dingtalkConversationId],
-    ];
-    for (const [platform, to] of addresses) {
-      if (!to || !this.enabled(platform)) continue;
+    for (const platform of this.o.platforms) {
+      const to = dept.addresses[platform];
+      if (!to) continue;
       this.queue({ platform, kind: 'group', to }, text, key);
       posted = true;
     }
@@ -143,37 +140,29 @@ export class Notifier {
   person(personId: string, text: string, key: string): boolean {
     const p = this.o.roster.person(personId);
     if (!p) return false;
-    const options: [Platform, string | null][] = [
-      ['wecom', p.wecomUserId],
-      ['dingtalk', p.dingtalkUserId],
-      ['playground', p.id],
-    ];
-    for (const [platform, to] of options) {
-      if (!to || !this.enabled(platform)) continue;
+    for (const platform of this.o.platforms) {
+      const to = p.addresses[platform];
+      if (!to) continue;
       this.queue({ platform, kind: 'person', to }, text, key);
       return true;
     }
     return false;
   }
 
-  private coordinatorsAddress(platform: Platform): string | undefined {
-    const c = this.o.roster.coordinators();
-    if (platform === 'wecom') return c.wecom?.webhookKey;
-    if (platform === 'dingtalk') return c.dingtalk?.openConversationId;
-    return 'coordinators';
-  }
-
   private queue(t: Target, text: string, key: string): void {
     const rendered = this.renderMentions(t.platform, text);
     const parts = splitText(rendered.text, this.o.maxBytes[t.platform] ?? 4096);
     const now = this.o.clock.now().getTime();
+    const { replyOnce, ...target } = t;
     parts.forEach((part, i) => {
+      // A URL good for one message carries the first part; the rest take the fallback. The parts
+      // share a lane, so they arrive in order whichever way each goes.
+      const url = i === 0 || !replyOnce;
       this.o.outbox.enqueue(
         {
-          ...t,
-          // Only the first part may use a one-time reply URL; the rest go to the group.
-          replyUrl: i === 0 ? t.replyUrl : undefined,
-          replyExpiresAt: i === 0 ? t.replyExpiresAt : undefined,
+          ...target,
+          replyUrl: url ? t.replyUrl : undefined,
+          replyExpiresAt: url ? t.replyExpiresAt : undefined,
           title: titleOf(part),
           text: part,
           mentions: rendered.mentions.filter((m) => part.includes(`<@${m}|`)),
@@ -191,13 +180,9 @@ export class Notifier {
       const colon = ref.indexOf(':');
       const scope = ref.slice(0, colon);
       const id = ref.slice(colon + 1);
-      let userId: string | null = null;
-      if (scope === 'p') {
-        const p = this.o.roster.person(id);
-        userId = platform === 'wecom' ? (p?.wecomUserId ?? null) : platform === 'dingtalk' ? (p?.dingtalkUserId ?? null) : (p?.id ?? null);
-      } else if (scope === platform) {
-        userId = id;
-      }
+      // A roster person is mentioned by their user id on this platform; someone outside the
+      // roster only on the platform they wrote from.
+      const userId = scope === 'p' ? this.o.roster.person(id)?.addresses[platform] : scope === platform ? id : undefined;
       // The name is shown as text: whatever it holds, it is not markup.
       const shown = escapeUserText(display);
       if (!userId) return `@${shown}`;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { writeIfFree } from '../db/open.js';
 import type { OutboxItem, OutboxRepo } from '../db/outbox-repo.js';
-import type { Platform, PlatformAdapter } from '../platforms/types.js';
+import type { Platform, PlatformAdapter } from '../chat/types.js';
 
 export interface WorkerOptions {
   outbox: OutboxRepo;

@@ -5,7 +5,7 @@ import { InboundRepo, type InboundOutcome } from '../db/inbound-repo.js';
 import { IntakeRepo, type IntakeKey } from '../db/intake-repo.js';
 import type { ChatBinding } from '../db/roster-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
-import type { IncomingMessage } from '../platforms/types.js';
+import type { IncomingMessage, MessageKind } from '../chat/types.js';
 import type { Figures } from '../reports/figures.js';
 import { render } from '../templates.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
@@ -51,6 +51,17 @@ function displayName(name: string | undefined): string {
   const clean = name.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]+/g, ' ').trim();
   return [...clean].slice(0, MAX_NAME_CHARS).join('').trim();
 }
+
+/** How the one-line answer names a kind of message the bot cannot act on yet. */
+const KIND_NAMES: Record<Exclude<MessageKind, 'text' | 'voice'>, string> = {
+  image: '图片',
+  file: '文件',
+  video: '视频',
+  sticker: '表情',
+  location: '位置消息',
+  link: '链接',
+  other: '这类消息',
+};
 
 /** The fields that place a log line about a message. */
 function where(msg: IncomingMessage): { platform: string; chatId: string; msgId: string } {
@@ -177,6 +188,13 @@ export class Dispatcher {
     const sender = this.resolveSender(msg, chat);
     if (!sender) {
       replyText(render('unbound-chat', { coordinators: chat?.kind === 'coordinators' }));
+      return finish(null, 'ignored');
+    }
+    // A picture, a sticker, a file … or a voice message nothing could be made out of: one line
+    // saying what works instead, never silence (SPEC §7).
+    const kind = msg.kind ?? 'text';
+    if (kind !== 'text' && (kind !== 'voice' || msg.text.trim() === '')) {
+      replyText(render('unsupported-message', { voice: kind === 'voice', what: kind === 'voice' ? '' : KIND_NAMES[kind] }));
       return finish(null, 'ignored');
     }
     const parsed = parseCommand(msg.text, this.o.commands);

@@ -12,6 +12,7 @@ import {
   type Ticket,
   type TicketState,
 } from '../tickets/model.js';
+import { normalizeWidth } from './parse.js';
 import { UserError, type CommandContext, type Sender } from './types.js';
 
 /** Refuses the command with one sentence that says why and what would work. */
@@ -217,13 +218,34 @@ export function ticketView(ctx: CommandContext, t: Ticket): Record<string, unkno
   };
 }
 
-/** Finds a person by `@名字`, name, roster id or platform user id. */
+/**
+ * Finds a person by `@名字`, name, roster id or platform user id. An `@…` word is first looked up
+ * among the people the platform says were mentioned (DingTalk's atUsers), since the name shown in
+ * chat is whatever its owner chose and need not be the roster's (SPEC §7).
+ */
 export function findPerson(ctx: CommandContext, word: string): Person | undefined {
   const w = word.replace(/^@/, '').trim();
   if (!w) return undefined;
   return (
+    (word.startsWith('@') ? mentionedPerson(ctx, w) : undefined) ??
     ctx.repos.roster.person(w) ??
     ctx.repos.roster.personByPlatformId(ctx.msg.platform, w) ??
     ctx.repos.roster.peopleNamed(w)[0]
   );
+}
+
+/**
+ * The roster person an `@name` of the message stands for, by the mentions the platform resolved:
+ * the one whose roster name is written; else, the mentions and the `@` words of the text matching
+ * one to one in order, the one at this word's place.
+ */
+function mentionedPerson(ctx: CommandContext, name: string): Person | undefined {
+  const mentions = ctx.msg.mentions ?? [];
+  if (mentions.length === 0) return undefined;
+  const people = mentions.map((m) => ctx.repos.roster.personByPlatformId(ctx.msg.platform, m.userId));
+  const named = people.find((p) => p?.name === name);
+  if (named) return named;
+  const words = normalizeWidth(ctx.msg.text).match(/@[^\s@]+/g) ?? [];
+  if (words.length !== mentions.length) return undefined;
+  return people[words.findIndex((word) => word.slice(1) === name)];
 }

@@ -4,7 +4,7 @@ import type { ChatBinding, RosterRepo } from '../db/roster-repo.js';
 import type { TicketsRepo } from '../db/tickets-repo.js';
 import type { LogsRepo } from '../db/logs-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
-import type { IncomingMessage } from '../platforms/types.js';
+import type { IncomingMessage } from '../chat/types.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 import type { SlaConfig } from '../tickets/sla.js';
 import type { Project, Role, Ticket, TicketState } from '../tickets/model.js';

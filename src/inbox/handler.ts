@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { IncomingMessage } from '../platforms/types.js';
+import type { IncomingMessage } from '../chat/types.js';
 import type { InboxReader } from './inbox.js';
 import { MAX_TRIES } from './set-aside.js';
 

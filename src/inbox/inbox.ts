@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BUSY_TIMEOUT_MS } from '../db/open.js';
-import { boundMessage, type Accepted, type OneUseSignature } from '../platforms/inbound.js';
-import type { IncomingMessage } from '../platforms/types.js';
+import { boundMessage, type Accepted, type OneUseSignature } from '../chat/receiver.js';
+import type { IncomingMessage } from '../chat/types.js';
 import { SET_ASIDE_SCHEMA, SetAside } from './set-aside.js';
 
 /** Where the inbox of a database lives: beside it, `lianbao.db` → `lianbao.inbox.db`. */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { IncomingMessage } from '../platforms/types.js';
+import type { IncomingMessage } from '../chat/types.js';
 
 /**
  * Messages that could not be handled, and the processor's note of the batch it is working on.

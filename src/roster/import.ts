@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import type { Platform, PlatformAddresses } from '../chat/types.js';
 import type { Db } from '../db/open.js';
 import { readRosterFile, type Roster } from './parse.js';
 
@@ -13,7 +14,7 @@ export interface ImportSummary {
 }
 
 interface ChatRow {
-  platform: 'wecom' | 'dingtalk' | 'playground';
+  platform: Platform;
   chatId: string;
   kind: 'project' | 'coordinators';
   projectCode: string | null;
@@ -46,6 +47,19 @@ function rosterChats(roster: Roster): ChatRow[] {
 }
 
 /**
+ * The platform addresses the roster file gives, by platform: the one place where its keys (`wecom`,
+ * `dingtalk`) are read as platforms. The playground knows people, projects and the coordinators'
+ * group by their roster ids, so they have an address there too.
+ */
+function personAddresses(p: Roster['people'][number]): PlatformAddresses {
+  return { wecom: p.wecom, dingtalk: p.dingtalk, playground: p.id };
+}
+
+function groupAddresses(g: { wecom?: { webhookKey?: string }; dingtalk?: { openConversationId: string } } | undefined, playground?: string): PlatformAddresses {
+  return { wecom: g?.wecom?.webhookKey, dingtalk: g?.dingtalk?.openConversationId, playground };
+}
+
+/**
  * Writes a validated roster, all in one transaction: upserts departments, projects, people,
  * each project's leaders and the chats the roster maps; replaces the `coordinators`,
  * `meeting` and `sla` settings and the calendar overrides. Nothing is ever deleted, because
@@ -57,30 +71,29 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
     // a department in the file (names are unique, and transfers look departments up by name).
     renameNameHolder: db.prepare<[string, string]>("UPDATE departments SET name = name || ' [' || id || ']' WHERE name = ? AND id <> ?"),
     department: db.prepare(
-      `INSERT INTO departments (id, name, wecom_webhook_key, dingtalk_conversation_id)
-       VALUES (@id, @name, @wecom, @dingtalk)
-       ON CONFLICT (id) DO UPDATE SET name = excluded.name, wecom_webhook_key = excluded.wecom_webhook_key,
-         dingtalk_conversation_id = excluded.dingtalk_conversation_id`,
+      `INSERT INTO departments (id, name) VALUES (@id, @name) ON CONFLICT (id) DO UPDATE SET name = excluded.name`,
     ),
-    // A group bound in chat with 绑定 is kept when the file does not name one.
     project: db.prepare(
-      `INSERT INTO projects (code, name, level, officer_id, wecom_chat_id, wecom_webhook_key, dingtalk_conversation_id)
-       VALUES (@code, @name, @level, @officer, @wecomChat, @wecomKey, @dingtalk)
-       ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, officer_id = excluded.officer_id,
-         wecom_chat_id = coalesce(excluded.wecom_chat_id, projects.wecom_chat_id),
-         wecom_webhook_key = coalesce(excluded.wecom_webhook_key, projects.wecom_webhook_key),
-         dingtalk_conversation_id = coalesce(excluded.dingtalk_conversation_id, projects.dingtalk_conversation_id)`,
-    ),
-    // A platform id that moved to another person (say, an id renamed in the file) leaves the old row.
-    releaseWecom: db.prepare<[string, string]>('UPDATE people SET wecom_userid = NULL WHERE wecom_userid = ? AND id <> ?'),
-    releaseDingtalk: db.prepare<[string, string]>(
-      'UPDATE people SET dingtalk_userid = NULL WHERE dingtalk_userid = ? AND id <> ?',
+      `INSERT INTO projects (code, name, level, officer_id) VALUES (@code, @name, @level, @officer)
+       ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, officer_id = excluded.officer_id`,
     ),
     person: db.prepare(
-      `INSERT INTO people (id, name, roles, department_id, project_code, wecom_userid, dingtalk_userid)
-       VALUES (@id, @name, @roles, @department, @project, @wecom, @dingtalk)
+      `INSERT INTO people (id, name, roles, department_id, project_code)
+       VALUES (@id, @name, @roles, @department, @project)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, roles = excluded.roles, department_id = excluded.department_id,
-         project_code = excluded.project_code, wecom_userid = excluded.wecom_userid, dingtalk_userid = excluded.dingtalk_userid`,
+         project_code = excluded.project_code`,
+    ),
+    // The file says where a person, a department and the coordinators' group are on each platform:
+    // what it no longer names is forgotten.
+    clearAddresses: db.prepare<[string, string]>('DELETE FROM platform_addresses WHERE owner = ? AND owner_id = ?'),
+    // A user id that moved to another person (say, an id renamed in the file) leaves the old one.
+    releaseUser: db.prepare<[string, string, string]>(
+      "DELETE FROM platform_addresses WHERE owner = 'person' AND platform = ? AND address = ? AND owner_id <> ?",
+    ),
+    // A project group bound in chat with 绑定 is kept when the file does not name one.
+    address: db.prepare<[string, string, string, string]>(
+      `INSERT INTO platform_addresses (owner, owner_id, platform, address) VALUES (?, ?, ?, ?)
+       ON CONFLICT (owner, owner_id, platform) DO UPDATE SET address = excluded.address`,
     ),
     clearLeaders: db.prepare<[string]>('DELETE FROM project_leaders WHERE project_code = ?'),
     leader: db.prepare<[string, string]>('INSERT INTO project_leaders (project_code, person_id) VALUES (?, ?)'),
@@ -104,42 +117,36 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
   };
 
   const chats = rosterChats(roster);
+  const writeAddresses = (owner: string, id: string, addresses: PlatformAddresses, replace: boolean): void => {
+    if (replace) s.clearAddresses.run(owner, id);
+    for (const [platform, address] of Object.entries(addresses)) {
+      if (!address) continue;
+      if (owner === 'person') s.releaseUser.run(platform, address, id);
+      s.address.run(owner, id, platform, address);
+    }
+  };
   let revoked: { id: string; name: string }[] = [];
   // Foreign keys: people refer to departments and projects, leaders to people; a project's
   // officer is not a foreign key (people and projects refer to each other), so this order works.
   db.transaction(() => {
     for (const d of roster.departments) {
       s.renameNameHolder.run(d.name, d.id);
-      s.department.run({
-        id: d.id,
-        name: d.name,
-        wecom: d.wecom?.webhookKey ?? null,
-        dingtalk: d.dingtalk?.openConversationId ?? null,
-      });
+      s.department.run({ id: d.id, name: d.name });
+      writeAddresses('department', d.id, groupAddresses(d), true);
     }
     for (const p of roster.projects) {
-      s.project.run({
-        code: p.code,
-        name: p.name,
-        level: p.level,
-        officer: p.officer,
-        wecomChat: p.wecom?.chatId ?? null,
-        wecomKey: p.wecom?.webhookKey ?? null,
-        dingtalk: p.dingtalk?.openConversationId ?? null,
-      });
+      s.project.run({ code: p.code, name: p.name, level: p.level, officer: p.officer });
+      writeAddresses('project', p.code, groupAddresses(p, p.code), false);
     }
     for (const p of roster.people) {
-      if (p.wecom !== undefined) s.releaseWecom.run(p.wecom, p.id);
-      if (p.dingtalk !== undefined) s.releaseDingtalk.run(p.dingtalk, p.id);
       s.person.run({
         id: p.id,
         name: p.name,
         roles: JSON.stringify(p.roles),
         department: p.department ?? null,
         project: p.project ?? null,
-        wecom: p.wecom ?? null,
-        dingtalk: p.dingtalk ?? null,
       });
+      writeAddresses('person', p.id, personAddresses(p), true);
     }
     revoked = s.listed.all(JSON.stringify(roster.people.map((p) => p.id)));
     for (const p of revoked) s.revoke.run(p.id);
@@ -148,7 +155,7 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
       for (const leader of p.leaders) s.leader.run(p.code, leader);
     }
     for (const c of chats) s.chat.run({ ...c, now });
-    s.setting.run('coordinators', JSON.stringify(roster.settings.coordinators));
+    writeAddresses('coordinators', '', groupAddresses(roster.settings.coordinators, 'coordinators'), true);
     s.setting.run('meeting', JSON.stringify(roster.settings.meeting));
     s.setting.run('sla', JSON.stringify(roster.sla));
     s.clearCalendar.run();

@@ -1,4 +1,5 @@
 /** The ticket domain's vocabulary (SPEC §1, §2). No I/O here. */
+import type { PlatformAddresses } from '../chat/types.js';
 
 export type Role = 'enterprise' | 'officer' | 'coordinator' | 'leader';
 export const ROLES: readonly Role[] = ['enterprise', 'officer', 'coordinator', 'leader'];
@@ -73,15 +74,15 @@ export interface Person {
   roles: Role[];
   departmentId: string | null;
   projectCode: string | null;
-  wecomUserId: string | null;
-  dingtalkUserId: string | null;
+  /** the person's user id on each platform they use */
+  addresses: PlatformAddresses;
 }
 
 export interface Department {
   id: string;
   name: string;
-  wecomWebhookKey: string | null;
-  dingtalkConversationId: string | null;
+  /** where the department's group messages go, on each platform it has a group on */
+  addresses: PlatformAddresses;
 }
 
 export interface Project {
@@ -90,9 +91,8 @@ export interface Project {
   level: ProjectLevel;
   officerId: string | null;
   leaderIds: string[];
-  wecomChatId: string | null;
-  wecomWebhookKey: string | null;
-  dingtalkConversationId: string | null;
+  /** where the project group's messages go, on each platform it has a group on */
+  addresses: PlatformAddresses;
 }
 
 /** The allowed moves between states (SPEC §2). */

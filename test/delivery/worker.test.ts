@@ -7,7 +7,7 @@ import { openDb } from '../../src/db/open.js';
 import { OutboxRepo } from '../../src/db/outbox-repo.js';
 import { DeliveryWorker, retryDelay } from '../../src/delivery/worker.js';
 import { createLogger } from '../../src/log.js';
-import type { OutboundMessage, PlatformAdapter, SendResult } from '../../src/platforms/types.js';
+import type { OutboundMessage, PlatformAdapter, SendResult } from '../../src/chat/types.js';
 
 function setup(results: (m: OutboundMessage) => SendResult, rates = { groupPerMinute: 20, personPerMinute: 30 }, pollMs?: number) {
   const db = openDb(':memory:');

@@ -5,7 +5,7 @@ import type { OutboxItem } from '../../src/db/outbox-repo.js';
 import { openDb } from '../../src/db/open.js';
 import { createLogger } from '../../src/log.js';
 import { createPlaygroundAdapter } from '../../src/platforms/playground/index.js';
-import type { IncomingMessage } from '../../src/platforms/types.js';
+import type { IncomingMessage } from '../../src/chat/types.js';
 import { importRoster } from '../../src/roster/import.js';
 import { readRosterFile } from '../../src/roster/parse.js';
 import type { Roster } from '../../src/roster/schema.js';
@@ -42,7 +42,7 @@ export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, stri
 
   function send(msg: Partial<IncomingMessage> & { senderId: string; chatId: string; text: string }): Said {
     const before = lastId();
-    core.dispatcher.handle({ platform: 'playground', msgId: `m${++n}`, chatType: 'group', ...msg });
+    core.dispatcher.handle({ platform: 'playground', msgId: `m${++n}`, chatType: 'group', groupAddress: msg.chatId, ...msg });
     const out = (db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map(
       (r) => core.outbox.get(r.id)!,
     );

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Inbox, InboxReader, inboxPathFor } from '../../src/inbox/inbox.js';
 import { InboxHandler, MAX_ROW_CHARS, type Step } from '../../src/inbox/handler.js';
 import { createLogger } from '../../src/log.js';
-import type { IncomingMessage } from '../../src/platforms/types.js';
+import type { IncomingMessage } from '../../src/chat/types.js';
 
 class Crash extends Error {}
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Inbox, InboxReader, inboxPathFor } from '../../src/inbox/inbox.js';
-import type { IncomingMessage } from '../../src/platforms/types.js';
+import type { IncomingMessage } from '../../src/chat/types.js';
 
 const dirs: string[] = [];
 afterEach(() => {

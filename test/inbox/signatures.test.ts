@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Inbox, InboxReader, inboxPathFor } from '../../src/inbox/inbox.js';
 import { SignatureMemory } from '../../src/platforms/dingtalk/signatures.js';
-import type { OneUseSignature } from '../../src/platforms/inbound.js';
-import type { IncomingMessage } from '../../src/platforms/types.js';
+import type { OneUseSignature } from '../../src/chat/receiver.js';
+import type { IncomingMessage } from '../../src/chat/types.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -17,13 +17,13 @@ function freshDb(): Db {
   return openDb(':memory:');
 }
 
-function rows(db: Db, sql: string): unknown[] {
-  return db.prepare(sql).all();
+function rows(db: Db, sql: string, ...params: unknown[]): unknown[] {
+  return db.prepare(sql).all(...params);
 }
 
 /** Everything the import writes, to compare a database before and after. */
 function snapshot(db: Db): Record<string, unknown[]> {
-  const tables = ['departments', 'people', 'projects', 'project_leaders', 'chats', 'settings', 'calendar_overrides', 'tickets'];
+  const tables = ['departments', 'people', 'projects', 'platform_addresses', 'project_leaders', 'chats', 'settings', 'calendar_overrides', 'tickets'];
   return Object.fromEntries(tables.map((t) => [t, rows(db, `SELECT * FROM ${t} ORDER BY 1, 2`)]));
 }
 
@@ -54,25 +54,30 @@ describe('importRoster', () => {
       roles: '["officer"]',
       department_id: 'zhian',
       project_code: null,
-      wecom_userid: 'wangjg',
-      dingtalk_userid: 'staff-wang',
     });
-    expect(db.prepare('SELECT * FROM departments WHERE id = ?').get('jiaojing')).toEqual({
-      id: 'jiaojing',
-      name: '交警大队',
-      wecom_webhook_key: 'KEY-JJ',
-      dingtalk_conversation_id: 'cidJJ',
-    });
-    expect(db.prepare('SELECT * FROM projects').all()).toEqual([
-      {
-        code: 'XM001',
-        name: '经开区新材料产业园',
-        level: '重大',
-        officer_id: 'wang',
-        wecom_chat_id: 'wrXM001',
-        wecom_webhook_key: 'KEY-XM001',
-        dingtalk_conversation_id: 'cidXM001',
-      },
+    expect(db.prepare('SELECT * FROM departments WHERE id = ?').get('jiaojing')).toEqual({ id: 'jiaojing', name: '交警大队' });
+    expect(db.prepare('SELECT * FROM projects').all()).toEqual([{ code: 'XM001', name: '经开区新材料产业园', level: '重大', officer_id: 'wang' }]);
+    // Where each is on each platform: user ids of people, group addresses of the rest.
+    const addresses = (owner: string, id: string) =>
+      rows(db, 'SELECT platform, address FROM platform_addresses WHERE owner = ? AND owner_id = ? ORDER BY platform', owner, id);
+    expect(addresses('person', 'wang')).toEqual([
+      { platform: 'dingtalk', address: 'staff-wang' },
+      { platform: 'playground', address: 'wang' },
+      { platform: 'wecom', address: 'wangjg' },
+    ]);
+    expect(addresses('department', 'jiaojing')).toEqual([
+      { platform: 'dingtalk', address: 'cidJJ' },
+      { platform: 'wecom', address: 'KEY-JJ' },
+    ]);
+    expect(addresses('project', 'XM001')).toEqual([
+      { platform: 'dingtalk', address: 'cidXM001' },
+      { platform: 'playground', address: 'XM001' },
+      { platform: 'wecom', address: 'KEY-XM001' },
+    ]);
+    expect(addresses('coordinators', '')).toEqual([
+      { platform: 'dingtalk', address: 'cidCOORD' },
+      { platform: 'playground', address: 'coordinators' },
+      { platform: 'wecom', address: 'KEY-COORD' },
     ]);
     expect(rows(db, 'SELECT project_code, person_id FROM project_leaders')).toEqual([{ project_code: 'XM001', person_id: 'li' }]);
     expect(rows(db, 'SELECT platform, chat_id, kind, project_code, group_address, bound_by, bound_at FROM chats ORDER BY platform, chat_id')).toEqual([
@@ -84,7 +89,6 @@ describe('importRoster', () => {
     ]);
     const setting = (key: string): unknown => JSON.parse((db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value);
     expect(setting('meeting')).toEqual({ day: 25, time: '15:00', place: '市公安局三楼会议室', noticeDaysBefore: 3 });
-    expect(setting('coordinators')).toEqual({ wecom: { webhookKey: 'KEY-COORD' }, dingtalk: { openConversationId: 'cidCOORD' } });
     expect(setting('sla')).toEqual({ 阻工: { claim: '15m' } });
     expect(rows(db, 'SELECT date, kind FROM calendar_overrides ORDER BY date')).toEqual([
       { date: '2027-01-01', kind: 'holiday' },
@@ -98,7 +102,9 @@ describe('importRoster', () => {
     const setting = (key: string): unknown => JSON.parse((db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value);
     expect(setting('meeting')).toEqual({ day: 25, time: '15:00', place: '待定', noticeDaysBefore: 3 });
     expect(setting('sla')).toEqual({});
-    expect(setting('coordinators')).toEqual({});
+    expect(rows(db, "SELECT platform, address FROM platform_addresses WHERE owner = 'coordinators'")).toEqual([
+      { platform: 'playground', address: 'coordinators' },
+    ]);
     expect(rows(db, 'SELECT chat_id FROM chats')).toEqual([{ chat_id: 'coordinators' }]);
   });
 
@@ -126,7 +132,9 @@ describe('importRoster', () => {
 
     expect(summary.people).toBe(4);
     expect(db.prepare('SELECT name FROM people WHERE id = ?').get('wang')).toEqual({ name: '王志强' });
-    expect(db.prepare('SELECT wecom_userid FROM people WHERE id = ?').get('chen')).toEqual({ wecom_userid: 'chenjl2' });
+    expect(db.prepare("SELECT address FROM platform_addresses WHERE owner = 'person' AND owner_id = ? AND platform = 'wecom'").get('chen')).toEqual({
+      address: 'chenjl2',
+    });
     expect(db.prepare('SELECT level FROM projects WHERE code = ?').get('XM001')).toEqual({ level: '重点' });
     expect(db.prepare('SELECT reporter_person_id, assignee_id FROM tickets WHERE no = ?').get(no)).toEqual({
       reporter_person_id: 'chen',
@@ -186,9 +194,14 @@ describe('importRoster', () => {
     importRoster(db, parseRoster(VALID), T0);
     // The officer's id was renamed from wang to wangzq; the old row stays for old tickets.
     importRoster(db, parseRoster(VALID.replace('{ id: wang,', '{ id: wangzq,').replace('officer: wang', 'officer: wangzq')), T0);
-    expect(rows(db, "SELECT id, wecom_userid, dingtalk_userid FROM people WHERE id LIKE 'wang%' ORDER BY id")).toEqual([
-      { id: 'wang', wecom_userid: null, dingtalk_userid: null },
-      { id: 'wangzq', wecom_userid: 'wangjg', dingtalk_userid: 'staff-wang' },
+    expect(
+      rows(db, "SELECT owner_id, platform, address FROM platform_addresses WHERE owner = 'person' AND owner_id LIKE 'wang%' ORDER BY owner_id, platform"),
+    ).toEqual([
+      // The old row keeps only its playground id, which is its own roster id.
+      { owner_id: 'wang', platform: 'playground', address: 'wang' },
+      { owner_id: 'wangzq', platform: 'dingtalk', address: 'staff-wang' },
+      { owner_id: 'wangzq', platform: 'playground', address: 'wangzq' },
+      { owner_id: 'wangzq', platform: 'wecom', address: 'wangjg' },
     ]);
   });
 
@@ -208,10 +221,12 @@ describe('importRoster', () => {
     importRoster(db, parseRoster(VALID), T0);
     const withoutGroups = VALID.replace(/\n {4}wecom: \{ chatId.*\n {4}dingtalk: .*\n/, '\n');
     importRoster(db, parseRoster(withoutGroups), T0);
-    expect(db.prepare('SELECT wecom_chat_id, dingtalk_conversation_id FROM projects').get()).toEqual({
-      wecom_chat_id: 'wrXM001',
-      dingtalk_conversation_id: 'cidXM001',
-    });
+    expect(rows(db, "SELECT platform, address FROM platform_addresses WHERE owner = 'project' ORDER BY platform")).toEqual([
+      { platform: 'dingtalk', address: 'cidXM001' },
+      { platform: 'playground', address: 'XM001' },
+      { platform: 'wecom', address: 'KEY-XM001' },
+    ]);
+    expect(rows(db, "SELECT project_code FROM chats WHERE platform = 'wecom' AND chat_id = 'wrXM001'")).toEqual([{ project_code: 'XM001' }]);
   });
 });
 

@@ -96,10 +96,13 @@ describe('DingTalk callback: a signature is good for one message only', () => {
     expect(rig.logs.filter((l) => l.check === 'sign-reused')).toEqual([]);
   });
 
-  it('spends the signature of a message it does not handle (a picture) too', async () => {
+  it('spends the signature of a message that registers nothing (a picture) too', async () => {
     const t = now() - 2_000;
     const picture = { ...REPORT, msgId: 'dt-pic-2', msgtype: 'picture', text: undefined, content: { downloadCode: 'dc-6' } };
     expect((await dingtalkPost(rig, picture, { timestamp: t })).statusCode).toBe(200);
+    // Its one-line answer goes out; the forgery that follows must add nothing to it.
+    await settle(rig);
+    rig.api.requests.length = 0;
     await expectRefused(rig, () => dingtalkPost(rig, forged, { timestamp: t }), 401, 'sign-reused', FORGED);
   });
 
@@ -114,15 +117,19 @@ describe('DingTalk callback: a signature is good for one message only', () => {
 });
 
 describe('DingTalk callback: types the bot ignores, retries', () => {
-  it('answers a picture with 200 {} and stores nothing', async () => {
+  it('answers a picture with 200 {} and one line saying what works, registering nothing', async () => {
     const picture = { ...REPORT, msgId: 'dt-pic-1', msgtype: 'picture', text: undefined, content: { downloadCode: 'dc-5' } };
     const before = snapshotCounts(rig.db);
     const res = await dingtalkPost(rig, picture);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({});
     await settle(rig);
-    expect(snapshotCounts(rig.db)).toEqual(before);
-    expect(rig.api.requests).toEqual([]);
+    expect(snapshotCounts(rig.db)).toEqual({ ...before, inbound_messages: before.inbound_messages + 1, outbox: before.outbox + 1 });
+    const sent = rig.api.requests.filter((r) => r.path === '/v1.0/robot/groupMessages/send');
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(String((sent[0]!.json as { msgParam: string }).msgParam)).text).toBe(
+      '暂时还不能处理图片，请用文字或语音发送命令，例如“报告 问题描述”；发送“帮助”查看全部命令',
+    );
   });
 
   it('answers the same msgId delivered three times at once with 200 each, and makes one ticket and one reply', async () => {

@@ -229,7 +229,7 @@ describe('WeCom callback: size, types the bot ignores, retries', () => {
     await expectRefused(rig, () => wecomPost(rig, REPORT, { body: big }), 413, 'body-size');
   });
 
-  it('answers an image with 200 and stores nothing', async () => {
+  it('answers an image with 200 and one line saying what works, registering nothing', async () => {
     const image = JSON.stringify({
       msgid: 'wx-image-1',
       aibotid: 'AIBOTID',
@@ -246,8 +246,13 @@ describe('WeCom callback: size, types the bot ignores, retries', () => {
     expect((await wecomPost(rig, image)).statusCode).toBe(200);
     expect((await wecomPost(rig, xmlImage, { format: 'xml' })).statusCode).toBe(200);
     await settle(rig);
-    expect(snapshotCounts(rig.db)).toEqual(before);
-    expect(rig.api.requests).toEqual([]);
+    expect(snapshotCounts(rig.db)).toEqual({ ...before, inbound_messages: before.inbound_messages + 2, outbox: before.outbox + 2 });
+    // No reply URL came with them: the answers go to the project group's robot.
+    const answers = rig.api.requests.filter((r) => r.path === '/cgi-bin/webhook/send').map((r) => (r.json as { markdown: { content: string } }).markdown.content);
+    expect(answers).toEqual([
+      '暂时还不能处理图片，请用文字或语音发送命令，例如“报告 问题描述”；发送“帮助”查看全部命令',
+      '暂时还不能处理图片，请用文字或语音发送命令，例如“报告 问题描述”；发送“帮助”查看全部命令',
+    ]);
   });
 
   it('answers the same msgid delivered three times at once with 200 each, and makes one ticket and one reply', async () => {

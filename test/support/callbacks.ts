@@ -70,22 +70,86 @@ function xmlEscapeCdata(s: string): string {
   return s.replace(/]]>/g, ']]]]><![CDATA[>');
 }
 
-/** Encrypts and signs an inner message into the JSON (智能机器人) or XML (group robot) envelope. */
-function wecomEnvelope(inner: string, format: 'json' | 'xml'): Callback {
-  const encrypted = encryptMessage(WECOM_TEST.encodingAesKey, inner, '');
+/**
+ * Encrypts and signs an inner message into its envelope: JSON `{"encrypt"}` (智能机器人), XML (group
+ * robot, self-built app), or a self-built app's JSON `{"ToUserName", "Encrypt", "AgentID"}` (the
+ * shape of WeCom's WXBizJsonMsgCrypt sample). `receiveId` is sealed inside: '' for robots, the corpid
+ * for an app.
+ */
+function wecomEnvelope(inner: string, format: 'json' | 'xml' | 'app-json', receiveId = ''): Callback {
+  const encrypted = encryptMessage(WECOM_TEST.encodingAesKey, inner, receiveId);
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = randomBytes(6).toString('hex');
   const query = new URLSearchParams({ msg_signature: sign(WECOM_TEST.token, timestamp, nonce, encrypted), timestamp, nonce });
   const body =
     format === 'json'
       ? JSON.stringify({ encrypt: encrypted })
-      : `<xml><ToUserName><![CDATA[e2e-robot]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>`;
+      : format === 'app-json'
+        ? JSON.stringify({ ToUserName: receiveId, Encrypt: encrypted, AgentID: Number(WECOM_TEST.agentId) })
+        : `<xml><ToUserName><![CDATA[${receiveId || 'e2e-robot'}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt><AgentID><![CDATA[${receiveId ? WECOM_TEST.agentId : ''}]]></AgentID></xml>`;
   return {
     path: '/wecom/callback',
     query: query.toString(),
-    headers: { 'content-type': format === 'json' ? 'application/json' : 'text/xml' },
+    headers: { 'content-type': format === 'xml' ? 'text/xml' : 'application/json' },
     body,
   };
+}
+
+/**
+ * A 智能机器人 callback with any inner message (https://developer.work.weixin.qq.com/document/path/100719):
+ * `chatid` and `chattype: group` when `chatId` is given, `chattype: single` otherwise.
+ */
+export function wecomAibotCallback(m: {
+  msgId: string;
+  userId: string;
+  chatId?: string;
+  replyUrl?: string;
+  msgtype: string;
+  /** the type's own field, e.g. `{ voice: { content: '…' } }` */
+  content: Record<string, unknown>;
+}): Callback {
+  const inner: Record<string, unknown> = {
+    msgid: m.msgId,
+    aibotid: 'AIBOTE2E',
+    ...(m.chatId ? { chatid: m.chatId, chattype: 'group' } : { chattype: 'single' }),
+    from: { userid: m.userId },
+    ...(m.replyUrl ? { response_url: m.replyUrl } : {}),
+    msgtype: m.msgtype,
+    ...m.content,
+  };
+  return wecomEnvelope(JSON.stringify(inner), 'json');
+}
+
+/**
+ * A self-built app's message (接收消息, https://developer.work.weixin.qq.com/document/path/90239): one to
+ * one, with no reply URL and no chat; the receiveid inside is the corpid. XML by default; `json` is
+ * the app's JSON format, with the same PascalCase fields.
+ */
+export function wecomAppCallback(
+  m: { msgId: string; userId: string; msgType?: string; text?: string; fields?: Record<string, string> },
+  format: 'xml' | 'json' = 'xml',
+): Callback {
+  const fields: Record<string, string> = {
+    ToUserName: WECOM_TEST.corpId,
+    FromUserName: m.userId,
+    CreateTime: String(Math.floor(Date.now() / 1000)),
+    MsgType: m.msgType ?? 'text',
+    ...(m.text !== undefined ? { Content: m.text } : {}),
+    ...m.fields,
+    MsgId: m.msgId,
+    AgentID: WECOM_TEST.agentId,
+  };
+  if (format === 'json') {
+    // Numbers where WeCom's JSON sample has them; a MsgId is a 64-bit integer, longer than a double holds.
+    const json = Object.entries(fields)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${/^(CreateTime|MsgId|AgentID)$/.test(k) && /^\d+$/.test(v) ? v : JSON.stringify(v)}`)
+      .join(', ');
+    return wecomEnvelope(`{ ${json} }`, 'app-json', WECOM_TEST.corpId);
+  }
+  const xml = Object.entries(fields)
+    .map(([k, v]) => (/^\d+$/.test(v) && k !== 'Content' ? `<${k}>${v}</${k}>` : `<${k}><![CDATA[${xmlEscapeCdata(v)}]]></${k}>`))
+    .join('');
+  return wecomEnvelope(`<xml>${xml}</xml>`, 'xml', WECOM_TEST.corpId);
 }
 
 /** A 智能机器人 callback (JSON inside a JSON envelope), as WeCom posts a group message that @-mentions the bot. */
@@ -128,14 +192,26 @@ export interface DingtalkText {
   nick?: string;
   text: string;
   sessionWebhook?: string;
+  /** ms since epoch; an hour from now unless given */
+  sessionWebhookExpiredTime?: number;
+  /** '2' a group (the default), '1' a one-to-one chat with the robot */
+  conversationType?: '1' | '2';
+  /** staff ids of the people @-mentioned besides the robot, as DingTalk resolves them in atUsers */
+  atStaffIds?: string[];
+  /** a message that is not text: its msgtype and its `content` (audio, picture, file …) */
+  msgtype?: string;
+  content?: Record<string, unknown>;
 }
 
-/** The robot message JSON: the body of an HTTP callback and the `data` of a Stream frame alike. */
+/**
+ * The robot message JSON: the body of an HTTP callback and the `data` of a Stream frame alike
+ * (https://open.dingtalk.com/document/orgapp/receive-message).
+ */
 export function dingtalkRobotMessage(m: DingtalkText): Record<string, unknown> {
   const now = Date.now();
   const body: Record<string, unknown> = {
     conversationId: m.conversationId,
-    atUsers: [{ dingtalkId: '$:LWCP_v1:$robot' }],
+    atUsers: [{ dingtalkId: '$:LWCP_v1:$robot' }, ...(m.atStaffIds ?? []).map((id) => ({ dingtalkId: `$:LWCP_v1:$${id}`, staffId: id }))],
     chatbotCorpId: 'ding-e2e-corp',
     chatbotUserId: '$:LWCP_v1:$robot',
     msgId: m.msgId,
@@ -144,18 +220,19 @@ export function dingtalkRobotMessage(m: DingtalkText): Record<string, unknown> {
     senderStaffId: m.staffId,
     createAt: now,
     senderCorpId: 'ding-e2e-corp',
-    conversationType: '2',
+    conversationType: m.conversationType ?? '2',
     senderId: `$:LWCP_v1:$${m.staffId}`,
-    conversationTitle: `${m.conversationId} 联保群`,
     isInAtList: true,
-    // DingTalk removes the @robot but keeps the space around it.
-    text: { content: ` ${m.text} ` },
     robotCode: DINGTALK_TEST.robotCode,
-    msgtype: 'text',
+    msgtype: m.msgtype ?? 'text',
   };
+  if (body['conversationType'] === '2') body['conversationTitle'] = `${m.conversationId} 联保群`;
+  if (m.msgtype && m.msgtype !== 'text') body['content'] = m.content ?? {};
+  // DingTalk removes the @robot but keeps the space around it.
+  else body['text'] = { content: ` ${m.text} ` };
   if (m.sessionWebhook) {
     body['sessionWebhook'] = m.sessionWebhook;
-    body['sessionWebhookExpiredTime'] = now + 60 * 60 * 1000;
+    body['sessionWebhookExpiredTime'] = m.sessionWebhookExpiredTime ?? now + 60 * 60 * 1000;
   }
   return body;
 }

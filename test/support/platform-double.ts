@@ -69,6 +69,8 @@ export interface DeliveredMessage {
  */
 export interface FaultPhase {
   kind: 'http500' | 'hang' | 'ratelimit';
+  /** for `ratelimit` on WeCom: the errcode (45009 by default; 45033 is "too many calls at once") */
+  errcode?: number;
   times?: number;
   match?: (text: string) => boolean;
   via?: Via[];
@@ -91,6 +93,11 @@ export interface StreamGateway {
   waitForConnection(timeoutMs?: number): Promise<void>;
   /** Pushes a robot message (the same JSON as an HTTP callback) and resolves with the server's acknowledgement. */
   pushRobotMessage(body: object, timeoutMs?: number): Promise<StreamFrame>;
+  /**
+   * Pushes a frame as it is (`headers.messageId` names it) and resolves with the server's answer to
+   * it: an acknowledgement, or the echo of a ping.
+   */
+  pushFrame(frame: { headers: { messageId: string } }, timeoutMs?: number): Promise<StreamFrame>;
 }
 
 /** The double, as tests use it. */
@@ -205,10 +212,10 @@ function platformOf(via: Via): DoublePlatform {
   return via.startsWith('wecom') ? 'wecom' : 'dingtalk';
 }
 
-function faultAnswer(kind: 'http500' | 'ratelimit', platform: DoublePlatform, path: string): Answer {
-  if (kind === 'http500') return { status: 500, body: { code: 'ServiceUnavailable', message: 'double: injected server error' } };
-  // https://developer.work.weixin.qq.com/document/path/90313 : 45009 接口调用超过限制
-  if (platform === 'wecom') return { status: 200, body: { errcode: 45009, errmsg: 'api freq out of limit' } };
+function faultAnswer(fault: FaultPhase, platform: DoublePlatform, path: string): Answer {
+  if (fault.kind === 'http500') return { status: 500, body: { code: 'ServiceUnavailable', message: 'double: injected server error' } };
+  // https://developer.work.weixin.qq.com/document/path/90313 : 45009 接口调用超过限制, 45033 接口并发调用超过限制
+  if (platform === 'wecom') return { status: 200, body: { errcode: fault.errcode ?? 45009, errmsg: fault.errcode === 45033 ? 'api concurrent out of limit' : 'api freq out of limit' } };
   // The robot webhook (oapi) says 130101 "send too fast"; the new API answers HTTP 403 with a QpsLimit code.
   if (path === '/robot/sendBySession') return { status: 200, body: { errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' } };
   return { status: 403, body: { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', message: 'double: too many requests' } };
@@ -229,7 +236,7 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
   let base = '';
 
   /** Takes the next fault for a platform's message send, if one is queued. */
-  function nextFault(via: Via, text: string): FaultPhase['kind'] | undefined {
+  function nextFault(via: Via, text: string): FaultPhase | undefined {
     const platform = platformOf(via);
     const phase = phases[platform][0];
     if (!phase || (phase.match && !phase.match(text)) || (phase.via && !phase.via.includes(via))) return undefined;
@@ -238,7 +245,7 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       if (phase.times <= 0) phases[platform].shift();
     }
     faultCounts[platform][phase.kind] += 1;
-    return phase.kind;
+    return phase;
   }
 
   function deliver(rec: RecordedRequest, platform: DoublePlatform, via: Via, to: string, text: string, mentions: string[]): void {
@@ -328,7 +335,7 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       const via = viaOf(rec.path);
       const platform = via && platformOf(via);
       const fault = via ? nextFault(via, messageText(rec.path, record(body))) : undefined;
-      if (fault === 'hang') {
+      if (fault?.kind === 'hang') {
         rec.outcome = 'hang';
         hung.add(res);
         res.once('close', () => {
@@ -339,7 +346,7 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       }
       if (platform && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       if (fault && platform) {
-        rec.outcome = fault;
+        rec.outcome = fault.kind;
         send(res, faultAnswer(fault, platform, rec.path));
         return;
       }
@@ -390,14 +397,14 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
     async waitForConnection(timeoutMs = 15_000) {
       await waitFor('the Stream client to connect to the gateway', () => sockets.some((s) => s.readyState === WS_OPEN), { timeoutMs });
     },
-    async pushRobotMessage(body, timeoutMs = 10_000) {
+    async pushFrame(frame, timeoutMs = 10_000) {
       const socket = [...sockets].reverse().find((s) => s.readyState === WS_OPEN);
       if (!socket) throw new Error('no open Stream connection to push on');
-      const messageId = randomUUID();
-      const ack = new Promise<StreamFrame>((resolve, reject) => {
+      const { messageId } = frame.headers;
+      const answered = new Promise<StreamFrame>((resolve, reject) => {
         const timer = setTimeout(() => {
           ackWaiters.delete(messageId);
-          reject(new Error(`no acknowledgement of Stream frame ${messageId} within ${timeoutMs} ms`));
+          reject(new Error(`no answer to Stream frame ${messageId} within ${timeoutMs} ms`));
         }, timeoutMs);
         ackWaiters.set(messageId, (f) => {
           clearTimeout(timer);
@@ -405,22 +412,26 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
           resolve(f);
         });
       });
-      socket.send(
-        JSON.stringify({
+      socket.send(JSON.stringify(frame));
+      return answered;
+    },
+    async pushRobotMessage(body, timeoutMs = 10_000) {
+      return stream.pushFrame(
+        {
           specVersion: '1.0',
           type: 'CALLBACK',
           headers: {
             appId: 'double-app',
             connectionId: 'double-connection',
             contentType: 'application/json',
-            messageId,
+            messageId: randomUUID(),
             time: String(Date.now()),
             topic: TOPIC_ROBOT,
           },
           data: JSON.stringify(body),
-        }),
+        },
+        timeoutMs,
       );
-      return ack;
     },
   };
 

@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
-import { renderMentions, type OutboundMessage, type PlatformAdapter, type SendResult } from '../types.js';
+import { renderMentions } from '../../chat/mentions.js';
+import type { OutboundMessage, PlatformAdapter, SendResult } from '../../chat/types.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';
 import { send, TransportError } from '../http.js';
 
@@ -312,6 +313,11 @@ class DingtalkAdapter implements PlatformAdapter {
     return this.settle(msg, result);
   }
 
+  /**
+   * A reply goes where the message can be answered (SPEC §7): its sessionWebhook while it lives,
+   * else the group (its openConversationId), else — a 1:1 chat whose session has ended or refuses
+   * the reply — the sender directly (batchSend).
+   */
   private async reply(msg: OutboundMessage, title: string): Promise<SendResult> {
     const problem = sessionWebhookProblem(msg, this.oapi, this.clock.now().getTime());
     if (problem === undefined && msg.replyUrl) {
@@ -319,15 +325,16 @@ class DingtalkAdapter implements PlatformAdapter {
       const text = renderMentions(msg.text, (id) => `@${id}`);
       const result = await this.client.sendBySession(msg.replyUrl, title, text, msg.mentions);
       if (result.ok) return result;
-      // Still failing when it expires, the next try takes the group path below (SPEC §7).
+      // Still failing when it expires, the next try takes the fallback below (SPEC §7).
       if (!('fallBack' in result)) return this.settle(msg, result);
-      this.log.info({ platform: 'dingtalk', to: msg.to, reason: result.error }, 'sessionWebhook refused the reply; sending it to the group');
+      this.log.info({ platform: 'dingtalk', to: msg.to, reason: result.error }, 'sessionWebhook refused the reply; taking the fallback');
     } else if (problem?.startsWith('sessionWebhook origin') || problem?.startsWith('sessionWebhook path')) {
-      this.log.warn({ platform: 'dingtalk', to: msg.to }, `${problem}; sending the reply to the group instead`);
+      this.log.warn({ platform: 'dingtalk', to: msg.to }, `${problem}; taking the fallback instead`);
     }
-    if (!msg.to) return this.permanent(msg, `reply cannot use its sessionWebhook (${problem ?? 'session ended'}) and has no group to fall back to`);
     const text = renderMentions(msg.text, (_id, name) => `@${name}`);
-    return this.settle(msg, await this.client.sendGroup(msg.to, title, text));
+    if (msg.to) return this.settle(msg, await this.client.sendGroup(msg.to, title, text));
+    if (msg.replyUser) return this.settle(msg, await this.client.sendToPeople([msg.replyUser], title, text));
+    return this.permanent(msg, `reply cannot use its sessionWebhook (${problem ?? 'session ended'}) and has no group or sender to fall back to`);
   }
 
   private settle(msg: OutboundMessage, result: SendResult): SendResult {

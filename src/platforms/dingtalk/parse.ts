@@ -1,13 +1,25 @@
 import { z } from 'zod';
-import type { IncomingMessage } from '../types.js';
+import type { IncomingMessage, MessageKind } from '../../chat/types.js';
 
 /** What a robot message body turned out to be. */
 export type DingtalkParseResult =
   | { kind: 'message'; message: IncomingMessage }
-  /** A message type the bot does not read (picture, file, audio …): answered, not handled. */
-  | { kind: 'ignored'; msgtype: string; msgId: string }
   /** A body that is not a robot message we can attribute: the caller answers 400. */
   | { kind: 'invalid'; reason: string };
+
+/**
+ * The message types DingTalk sends a robot (https://open.dingtalk.com/document/orgapp/receive-message),
+ * as the core's kinds: rich text is text (its pictures carry no words), audio comes with DingTalk's
+ * transcript in `content.recognition`. A type not listed is refused (SPEC §9).
+ */
+const KINDS: Record<string, MessageKind> = {
+  text: 'text',
+  richText: 'text',
+  audio: 'voice',
+  picture: 'image',
+  video: 'video',
+  file: 'file',
+};
 
 const optionalString = z.string().nullish();
 // DingTalk sends ms as a number; a numeric string is read the same so a proxy re-encoding it does not cost a reply path.
@@ -30,6 +42,10 @@ const robotMessageSchema = z.object({
   sessionWebhook: optionalString,
   sessionWebhookExpiredTime: optionalMs,
   robotCode: optionalString,
+  chatbotUserId: optionalString,
+  // The people @-mentioned, as DingTalk resolved them: the robot itself has a dingtalkId only,
+  // someone of the organisation a staffId too.
+  atUsers: z.array(z.object({ dingtalkId: optionalString, staffId: optionalString })).nullish(),
   text: z.object({ content: z.string() }).nullish(),
   content: z.unknown().optional(),
 });
@@ -38,8 +54,7 @@ const richTextSchema = z.object({
   richText: z.array(z.unknown()),
 });
 
-/** The message types whose words the bot reads; everything else is acknowledged and ignored. */
-const TEXT_TYPES = new Set(['text', 'richText']);
+const audioSchema = z.object({ recognition: z.string().nullish() });
 
 /** Turns a robot message body into the core's message, or says why it cannot. */
 export function parseRobotMessage(body: unknown): DingtalkParseResult {
@@ -53,17 +68,25 @@ export function parseRobotMessage(body: unknown): DingtalkParseResult {
   // Members of other organisations have no staff id; senderId is their stable id within DingTalk.
   const senderId = m.senderStaffId || m.senderId;
   if (!senderId) return { kind: 'invalid', reason: 'senderStaffId/senderId: missing' };
-  if (!TEXT_TYPES.has(m.msgtype)) return { kind: 'ignored', msgtype: m.msgtype, msgId: m.msgId };
+  const known = Object.hasOwn(KINDS, m.msgtype) ? KINDS[m.msgtype] : undefined;
+  if (!known) return { kind: 'invalid', reason: `msgtype: unknown message type ${JSON.stringify(m.msgtype.slice(0, 40))}` };
 
-  let text: string;
+  let kind: MessageKind = known;
+  let text = '';
   if (m.msgtype === 'text') {
     if (!m.text) return { kind: 'invalid', reason: 'text.content: missing' };
     // DingTalk removes the @robot but leaves the space that followed it.
     text = m.text.content.trim();
-  } else {
+  } else if (m.msgtype === 'richText') {
     const rich = richTextSchema.safeParse(m.content);
     if (!rich.success) return { kind: 'invalid', reason: 'content.richText: missing' };
     text = richTextToText(rich.data.richText);
+    // Pictures with no words are a picture.
+    if (text === '') kind = 'image';
+  } else if (m.msgtype === 'audio') {
+    // The transcript is read as if it had been typed (SPEC §7); without one, the dispatcher says so.
+    const audio = audioSchema.safeParse(m.content);
+    text = audio.success ? (audio.data.recognition ?? '').trim() : '';
   }
 
   const message: IncomingMessage = {
@@ -74,6 +97,11 @@ export function parseRobotMessage(body: unknown): DingtalkParseResult {
     senderId,
     text,
   };
+  if (kind !== 'text') message.kind = kind;
+  const mentions = (m.atUsers ?? []).filter((u) => u.staffId && u.dingtalkId !== m.chatbotUserId).map((u) => ({ userId: u.staffId as string }));
+  if (mentions.length > 0) message.mentions = mentions;
+  // A group's conversationId is its openConversationId, where the robot API sends to it.
+  if (m.conversationType === '2') message.groupAddress = m.conversationId;
   if (m.senderNick) message.senderName = m.senderNick;
   if (m.sessionWebhook) {
     message.replyHandle = { url: m.sessionWebhook };

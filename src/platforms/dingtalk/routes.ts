@@ -1,9 +1,8 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Accepted, InboundDeps, OneUseSignature } from '../inbound.js';
-import type { IncomingMessage } from '../types.js';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { receive, type InboundDeps, type OneUseSignature, type Outcome, type Verified } from '../../chat/receiver.js';
 import { parseRobotMessage } from './parse.js';
-import type { DingtalkConfig, DingtalkLogger } from './types.js';
-import { DINGTALK_TIMESTAMP_WINDOW_MS, verifyDingtalkRequest } from './verify.js';
+import type { DingtalkConfig } from './types.js';
+import { DINGTALK_TIMESTAMP_WINDOW_MS, verifyDingtalkRequest, type DingtalkSignatureHeaders } from './verify.js';
 
 /** A spent signature is remembered this long after DingTalk's window closes on it: a clock stepped back a little. */
 const SIGNATURE_MARGIN_MS = 5 * 60 * 1000;
@@ -35,78 +34,69 @@ export const dingtalkRoutes: FastifyPluginAsync<DingtalkRoutesOptions> = async (
   });
 
   app.post('/dingtalk/callback', async (request, reply) => {
-    const timestamp = singleHeader(request, 'timestamp');
-    const sign = singleHeader(request, 'sign');
-    if (!timestamp || !sign) {
-      request.log.warn({ check: 'headers' }, 'missing timestamp or sign header: only DingTalk robot callbacks are accepted here');
-      return reply.code(400).send({ error: 'missing timestamp or sign header' });
-    }
-
-    let body: unknown;
-    try {
-      body = JSON.parse(typeof request.body === 'string' ? request.body : '');
-    } catch {
-      request.log.warn({ check: 'body' }, 'callback body is not JSON: is the robot message receiving mode HTTP?');
-      return reply.code(400).send({ error: 'body is not JSON' });
-    }
-
-    const verdict = verifyDingtalkRequest(config.appSecret, { timestamp, sign }, deps.clock.now().getTime());
-    if (!verdict.ok) {
-      request.log.warn({ check: verdict.check }, verdict.message);
-      return reply.code(verdict.status).send({ error: verdict.check === 'sign' ? 'bad signature' : 'bad timestamp' });
-    }
-
-    const parsed = parseRobotMessage(body);
-    if (parsed.kind === 'invalid') {
-      request.log.warn({ check: 'payload', reason: parsed.reason }, `robot message lacks a needed field (${parsed.reason})`);
-      return reply.code(400).send({ error: 'not a robot message' });
-    }
-    const message = parsed.kind === 'message' ? parsed.message : undefined;
-    if (parsed.kind === 'ignored') request.log.debug({ msgtype: parsed.msgtype }, 'robot message type not handled; ignored');
-    else request.log.debug({ msgId: parsed.message.msgId, chatId: parsed.message.chatId, text: parsed.message.text }, 'robot message received');
-
-    // DingTalk signs the timestamp, not the body: the signature is spent on this message id, in the
-    // transaction that stores the message (or, for a type the bot ignores, on its own), so that a
-    // captured one cannot carry another body (SPEC §9). A retry of the same message is a repeat.
-    const signature: OneUseSignature = {
-      signedAtMs: Number(timestamp),
-      msgId: parsed.kind === 'message' ? parsed.message.msgId : parsed.msgId,
-      keepMs: DINGTALK_TIMESTAMP_WINDOW_MS + SIGNATURE_MARGIN_MS,
-    };
+    const headers = { timestamp: singleHeader(request, 'timestamp'), sign: singleHeader(request, 'sign') };
+    const body = typeof request.body === 'string' ? request.body : '';
+    const verified = readDingtalkCallback(config.appSecret, headers, body, deps.clock.now().getTime());
     // Stored before the 200 (in the inbox, or handled, depending on the server), so a crash cannot
     // lose a message DingTalk believes delivered; replies are sent afterwards by the outbox.
-    const taken = await handSafely(deps, message, request.log, signature);
-    if (taken === 'failed') return reply.code(500).send({ error: 'not stored, please retry' });
-    if (taken === 'reused') {
-      request.log.warn(
-        { check: 'sign-reused', msgId: signature.msgId },
-        'signature already used with another message: a replayed or forged request (DingTalk signs only the timestamp, so each sign is good for one message)',
-      );
-      return reply.code(401).send({ error: 'signature already used' });
-    }
-    if (taken === 'repeat') request.log.debug({ msgId: signature.msgId }, 'robot message delivered again with its signature; already stored');
-    return reply.code(200).send({});
+    return receive('dingtalk callback', verified, deps, request.log, (outcome) => acknowledge(reply, outcome));
   });
 };
 
 /**
- * Calls the core: how the message was taken, or `failed` when it could not be stored (the platform
- * should retry). `message` undefined only spends `signature` (a callback the bot does not handle).
+ * The verify step of the DingTalk HTTP receiver: the signed headers and the body, checked and read
+ * into the message it carries, or the check it failed. DingTalk signs the timestamp, not the body,
+ * so the signature comes back as one to spend on this message id, in the transaction that stores
+ * the message, so that a captured one cannot carry
+ * another body (SPEC §9); a retry of the same message is then a repeat.
  */
-export async function handSafely(
-  deps: InboundDeps,
-  message: IncomingMessage | undefined,
-  log: DingtalkLogger,
-  signature?: OneUseSignature,
-): Promise<Accepted | 'failed'> {
+export function readDingtalkCallback(appSecret: string, headers: DingtalkSignatureHeaders, body: string, nowMs: number): Verified {
+  const { timestamp, sign } = headers;
+  if (!timestamp || !sign) {
+    return { ok: false, status: 400, check: 'headers', reason: 'missing timestamp or sign header: only DingTalk robot callbacks are accepted here' };
+  }
+  let json: unknown;
   try {
-    const taken = await deps.handle(message, signature);
-    return taken === 'repeat' || taken === 'reused' ? taken : 'stored';
-  } catch (err) {
-    log.error({ err, msgId: message?.msgId ?? signature?.msgId }, 'the core could not store a DingTalk message');
-    return 'failed';
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, status: 400, check: 'body', reason: 'callback body is not JSON: is the robot message receiving mode HTTP?' };
+  }
+  const verdict = verifyDingtalkRequest(appSecret, { timestamp, sign }, nowMs);
+  if (!verdict.ok) return { ok: false, status: verdict.status, check: verdict.check, reason: verdict.message };
+  const parsed = parseRobotMessage(json);
+  if (parsed.kind === 'invalid') {
+    return { ok: false, status: 400, check: 'payload', reason: `robot message lacks a needed field (${parsed.reason})` };
+  }
+  const signature: OneUseSignature = {
+    signedAtMs: Number(timestamp),
+    msgId: parsed.message.msgId,
+    keepMs: DINGTALK_TIMESTAMP_WINDOW_MS + SIGNATURE_MARGIN_MS,
+  };
+  return { ok: true, message: parsed.message, signature };
+}
+
+/** DingTalk's acknowledgement: 200 `{}` once stored, 500 when not (DingTalk sends it again). */
+function acknowledge(reply: FastifyReply, outcome: Outcome): FastifyReply {
+  switch (outcome.kind) {
+    case 'stored':
+    case 'repeat':
+      return reply.code(200).send({});
+    case 'refused':
+      return reply.code(outcome.status).send({ error: REFUSALS[outcome.check] ?? 'bad request' });
+    case 'failed':
+      return reply.code(500).send({ error: 'not stored, please retry' });
   }
 }
+
+/** What the caller is told, by the check that failed: little, since it may be anyone. */
+const REFUSALS: Record<string, string> = {
+  headers: 'missing timestamp or sign header',
+  body: 'body is not JSON',
+  timestamp: 'bad timestamp',
+  sign: 'bad signature',
+  'sign-reused': 'signature already used',
+  payload: 'not a robot message',
+};
 
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];

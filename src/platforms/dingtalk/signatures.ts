@@ -1,4 +1,4 @@
-import type { Accepted, OneUseSignature } from '../inbound.js';
+import type { Accepted, OneUseSignature } from '../../chat/receiver.js';
 
 /** More signatures than an hour of real callbacks to one robot; past it the oldest are dropped. */
 const MAX_REMEMBERED = 200_000;

@@ -1,8 +1,24 @@
 import { DWClient, TOPIC_ROBOT, type DWClientDownStream } from 'dingtalk-stream';
-import type { InboundDeps } from '../inbound.js';
+import { receive, type InboundDeps, type Verified } from '../../chat/receiver.js';
 import { parseRobotMessage } from './parse.js';
-import { handSafely } from './routes.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';
+
+/**
+ * The verify step of the Stream receiver: the `data` of a robot message frame, read like an HTTP
+ * callback's body. The connection itself is what DingTalk authenticated (with the app's key and
+ * secret), so a frame carries no signature of its own.
+ */
+export function readStreamFrame(data: string): Verified {
+  let body: unknown;
+  try {
+    body = JSON.parse(data);
+  } catch {
+    return { ok: false, status: 400, check: 'body', reason: 'robot message is not JSON; acknowledged and dropped' };
+  }
+  const parsed = parseRobotMessage(body);
+  if (parsed.kind === 'invalid') return { ok: false, status: 400, check: 'payload', reason: `robot message lacks a needed field (${parsed.reason})` };
+  return { ok: true, message: parsed.message };
+}
 
 /** A running Stream mode connection. */
 export interface DingtalkStreamHandle {
@@ -158,31 +174,10 @@ export function startDingtalkStream(
   let connecting: Promise<void> | undefined;
 
   client.registerCallbackListener(TOPIC_ROBOT, (downstream) => {
-    const ack = (): void => client.socketCallBackResponse(downstream.headers.messageId, 'OK');
-    let body: unknown;
-    try {
-      body = JSON.parse(downstream.data);
-    } catch {
-      log.warn({ check: 'body' }, 'DingTalk stream robot message is not JSON; acknowledged and ignored');
-      ack();
-      return;
-    }
-    const parsed = parseRobotMessage(body);
-    if (parsed.kind === 'invalid') {
-      log.warn({ check: 'payload', reason: parsed.reason }, `DingTalk stream robot message lacks a needed field (${parsed.reason})`);
-      ack();
-      return;
-    }
-    if (parsed.kind === 'ignored') {
-      log.debug({ msgtype: parsed.msgtype }, 'robot message type not handled; ignored');
-      ack();
-      return;
-    }
-    log.debug({ msgId: parsed.message.msgId, chatId: parsed.message.chatId, text: parsed.message.text }, 'robot message received');
-    // Acknowledged once stored: a message that could not be stored is left unacknowledged, so
-    // that the gateway delivers it again.
-    void handSafely(deps, parsed.message, log).then((taken) => {
-      if (taken !== 'failed') ack();
+    // Acknowledged once stored, and when refused (the gateway would only deliver it again); a
+    // message that could not be stored is left unacknowledged, so that the gateway delivers it again.
+    void receive('dingtalk stream frame', readStreamFrame(downstream.data), deps, log, (outcome) => {
+      if (outcome.kind !== 'failed') client.socketCallBackResponse(downstream.headers.messageId, 'OK');
     });
   });
 

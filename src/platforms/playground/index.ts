@@ -3,11 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { receive, type InboundDeps, type Verified } from '../../chat/receiver.js';
+import type { IncomingMessage } from '../../chat/types.js';
 import type { Core } from '../../core.js';
 import type { OutboxItem } from '../../db/outbox-repo.js';
 import { PUBLIC_DIR } from '../../paths.js';
 import { ROLE_NAMES } from '../../tickets/model.js';
-import { renderMentions, type PlatformAdapter } from '../types.js';
+import { renderMentions } from '../../chat/mentions.js';
+import type { PlatformAdapter } from '../../chat/types.js';
 
 /**
  * The playground's "platform": sending is showing. Messages reach the page through the outbox
@@ -51,8 +54,37 @@ function foreignPage(req: FastifyRequest): { check: string; reason: string; erro
   return undefined;
 }
 
+/**
+ * The verify step of the playground's receiver: the page's form, as a message from the person it
+ * names (or a guest) in the chat it names, with `msgId` and `now` for its id and time. The reason a
+ * form is refused is shown on the page, so it is written for the person using it.
+ */
+export function readPlaygroundMessage(core: Pick<Core, 'repos'>, body: unknown, msgId: string): Verified {
+  const { roster } = core.repos;
+  const form = sendBody.safeParse(body);
+  if (!form.success) return { ok: false, status: 400, check: 'playground-form', reason: '请求格式不对：需要 personId、chatId 和 text' };
+  const { personId, chatId, text } = form.data;
+  if (!text.trim()) return { ok: false, status: 400, check: 'playground-form', reason: '请输入要发送的内容' };
+  if (personId !== GUEST_ID && !roster.person(personId)) {
+    return { ok: false, status: 400, check: 'playground-person', reason: `名册中没有“${personId.slice(0, 100)}”这个人` };
+  }
+  if (!roster.chat('playground', chatId)) return { ok: false, status: 400, check: 'playground-chat', reason: `没有“${chatId.slice(0, 100)}”这个群` };
+  const message: IncomingMessage = {
+    platform: 'playground',
+    msgId,
+    chatId,
+    chatType: 'group',
+    // A playground chat is its own address.
+    groupAddress: chatId,
+    senderId: personId === GUEST_ID ? `${GUEST_ID}-${chatId}` : personId,
+    text: text.trim(),
+  };
+  if (personId === GUEST_ID) message.senderName = '访客';
+  return { ok: true, message };
+}
+
 /** `GET /playground` and its small JSON + Server-Sent Events API. */
-export const playgroundRoutes: FastifyPluginAsync<{ core: Core }> = async (app, { core }) => {
+export const playgroundRoutes: FastifyPluginAsync<{ core: Core; deps: InboundDeps }> = async (app, { core, deps }) => {
   const { roster } = core.repos;
 
   // The playground can act as anyone in the roster: by default only this machine may use it.
@@ -110,29 +142,22 @@ export const playgroundRoutes: FastifyPluginAsync<{ core: Core }> = async (app, 
   });
 
   app.post('/playground/api/send', async (req, reply) => {
-    const body = sendBody.safeParse(req.body);
-    if (!body.success) return reply.code(400).send({ error: '请求格式不对：需要 personId、chatId 和 text' });
-    const { personId, chatId, text } = body.data;
-    if (!text.trim()) return reply.code(400).send({ error: '请输入要发送的内容' });
-    if (personId !== GUEST_ID && !roster.person(personId)) return reply.code(400).send({ error: `名册中没有“${personId}”这个人` });
-    if (!roster.chat('playground', chatId)) return reply.code(400).send({ error: `没有“${chatId}”这个群` });
     const msgId = randomUUID();
     const sentAt = core.clock.now().getTime();
-    // The reply comes through the outbox and the event stream, like a platform's.
-    try {
-      core.dispatcher.handle({
-        platform: 'playground',
-        msgId,
-        chatId,
-        chatType: 'group',
-        senderId: personId === GUEST_ID ? `${GUEST_ID}-${chatId}` : personId,
-        senderName: personId === GUEST_ID ? '访客' : undefined,
-        text: text.trim(),
-      });
-    } catch {
-      return reply.code(500).send({ error: '消息没有保存成功，请重试' });
-    }
-    return reply.code(202).send({ msgId, sentAt });
+    const verified = readPlaygroundMessage(core, req.body, msgId);
+    // Stored like a platform's message, and answered 202: the reply comes through the outbox and
+    // the event stream, as a platform's does.
+    return receive('playground message', verified, deps, req.log, (outcome) => {
+      switch (outcome.kind) {
+        case 'stored':
+        case 'repeat':
+          return reply.code(202).send({ msgId, sentAt });
+        case 'refused':
+          return reply.code(outcome.status).send({ error: verified.ok ? '' : verified.reason });
+        case 'failed':
+          return reply.code(500).send({ error: '消息没有保存成功，请重试' });
+      }
+    });
   });
 
   // Event streams never end by themselves; close them when the server shuts down.

@@ -1,7 +1,8 @@
 import type { BaseLogger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
-import { renderMentions, type OutboundMessage, type PlatformAdapter, type SendResult } from '../types.js';
+import { renderMentions } from '../../chat/mentions.js';
+import type { OutboundMessage, PlatformAdapter, SendResult } from '../../chat/types.js';
 import { send, TransportError } from '../http.js';
 
 /** The WeCom part of the configuration (present when WECOM_TOKEN and WECOM_ENCODING_AES_KEY are set). */
@@ -22,7 +23,11 @@ const ERR_SYSTEM_BUSY = -1;
 const ERR_INVALID_TOKEN = 40014;
 const ERR_TOKEN_EXPIRED = 42001;
 const ERR_RATE_LIMIT = 45009;
+/** 接口并发调用超过限制: too many calls at once, worth trying again a little later. */
+const ERR_CONCURRENCY = 45033;
 const ERR_INVALID_WEBHOOK_KEY = 93000;
+/** Errcodes that say "not now" rather than "not ever" (SPEC §7). */
+const RETRYABLE = new Set([ERR_SYSTEM_BUSY, ERR_RATE_LIMIT, ERR_CONCURRENCY]);
 
 type Failure = Extract<SendResult, { ok: false }>;
 type TokenResult = { ok: true; token: string } | { ok: false; failure: Failure };
@@ -70,16 +75,11 @@ function judge(c: Call): SendResult {
   if (code === 0) return { ok: true };
   const msg = c.body && typeof c.body['errmsg'] === 'string' ? `: ${c.body['errmsg']}` : '';
   if (code !== undefined) {
-    const retryable = code === ERR_RATE_LIMIT || code === ERR_SYSTEM_BUSY;
+    const retryable = RETRYABLE.has(code);
     return { ok: false, retryable, error: `errcode ${code}${msg}` };
   }
   const retryable = c.status >= 500 || c.status === 429;
   return { ok: false, retryable, error: `HTTP ${c.status} without an errcode` };
-}
-
-/** Trouble on the way (network, timeout, 5xx) as opposed to WeCom answering with an errcode. */
-function transient(c: Call): boolean {
-  return c.kind === 'transport' || (errcodeOf(c) === undefined && c.status >= 500);
 }
 
 /** A webhook key is a credential: logs show only its first characters. */
@@ -97,10 +97,38 @@ function redactUrl(url: string): string {
   }
 }
 
-function sameOrigin(url: string, base: string): boolean {
+/**
+ * Why a reply URL from a callback may not be followed, or undefined when it may: it must be on
+ * WeCom's own hosts (SPEC §7), the API base's origin or a host of WECOM_REPLY_HOSTS (a group-robot
+ * callback's WebhookUrl is on in.qyapi.weixin.qq.com), over https unless the API base itself is
+ * plain http (a local double), and carry no credentials of its own. Anything else would make the
+ * server post for whoever wrote the callback, to wherever they chose.
+ */
+export function replyUrlProblem(url: string, base: string, replyHosts: readonly string[]): string | undefined {
+  let u: URL;
+  let b: URL;
   try {
-    const u = new URL(url);
-    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === new URL(base).origin;
+    u = new URL(url);
+    b = new URL(base);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.username || u.password) return 'carries credentials';
+  if (u.origin === b.origin) return undefined;
+  if (u.protocol !== 'https:' && u.protocol !== b.protocol) return `${u.protocol} is not https`;
+  const host = u.host.toLowerCase();
+  if (replyHosts.includes(host) || (u.port === '' && replyHosts.includes(u.hostname.toLowerCase()))) return undefined;
+  return `${u.host} is neither the host of WECOM_API_BASE nor listed in WECOM_REPLY_HOSTS`;
+}
+
+/**
+ * A group robot's webhook, as a group-robot callback's WebhookUrl is: its markdown renders
+ * `<@userid>` mentions. A 智能机器人's response_url does not (WeCom documents the syntax for
+ * webhooks only), so a mention there is the plain name.
+ */
+function isWebhook(url: string): boolean {
+  try {
+    return new URL(url).pathname.endsWith('/cgi-bin/webhook/send');
   } catch {
     return false;
   }
@@ -110,9 +138,21 @@ function markdown(content: string): { msgtype: 'markdown'; markdown: { content: 
   return { msgtype: 'markdown', markdown: { content } };
 }
 
+/** The text with its mentions as WeCom renders them: `<@userid>` in a webhook's markdown, the name elsewhere. */
+function render(msg: OutboundMessage, how: 'webhook' | 'plain'): string {
+  return how === 'webhook' ? renderMentions(msg.text, (id) => `<@${id}>`) : renderMentions(msg.text, (_id, name) => `@${name}`);
+}
+
+/** Why a text cannot go out in one WeCom message, or undefined when it can. */
+function oversize(content: string): string | undefined {
+  const bytes = Buffer.byteLength(content, 'utf8');
+  return bytes > WECOM_MAX_BYTES ? `message is ${bytes} bytes, over WeCom's ${WECOM_MAX_BYTES}-byte limit` : undefined;
+}
+
 /**
- * The WeCom adapter: groups through their robot webhook, replies through the callback's
- * response_url (falling back to the group robot), people through the self-built app.
+ * The WeCom adapter: groups through their robot webhook, replies through the callback's reply URL
+ * (falling back to the group robot, else a direct message to the sender), people through the
+ * self-built app.
  * `clock` decides reply-URL expiry and token lifetime; it defaults to the system clock.
  */
 export function createWecomAdapter(config: WecomConfig, log: AdapterLog, clock: Clock = systemClock): PlatformAdapter {
@@ -129,9 +169,12 @@ export function createWecomAdapter(config: WecomConfig, log: AdapterLog, clock: 
 
   const finish = (r: SendResult, destination: string): SendResult => (r.ok ? r : fail(r.retryable, r.error, destination));
 
-  async function sendGroup(key: string, content: string): Promise<SendResult> {
+  async function sendGroup(key: string, msg: OutboundMessage): Promise<SendResult> {
     const destination = `group robot ${redactKey(key)}`;
     if (!key) return fail(false, 'no group robot key to send to', 'group robot (none)');
+    const content = render(msg, 'webhook');
+    const tooLong = oversize(content);
+    if (tooLong) return fail(false, tooLong, destination);
     const c = await call(`${base}/cgi-bin/webhook/send?key=${encodeURIComponent(key)}`, { method: 'POST', json: markdown(content) });
     const r = judge(c);
     if (!r.ok && errcodeOf(c) === ERR_INVALID_WEBHOOK_KEY) {
@@ -167,8 +210,12 @@ export function createWecomAdapter(config: WecomConfig, log: AdapterLog, clock: 
     return pending;
   }
 
-  async function sendPerson(userId: string, content: string): Promise<SendResult> {
+  async function sendPerson(userId: string, msg: OutboundMessage): Promise<SendResult> {
     const destination = `user ${userId}`;
+    // App messages are one-to-one, where <@userid> would show literally.
+    const content = render(msg, 'plain');
+    const tooLong = oversize(content);
+    if (tooLong) return fail(false, tooLong, destination);
     if (!config.corpId || !config.secret || !config.agentId) {
       return fail(false, 'direct messages need WECOM_CORP_ID/WECOM_SECRET/WECOM_AGENT_ID', destination);
     }
@@ -194,45 +241,54 @@ export function createWecomAdapter(config: WecomConfig, log: AdapterLog, clock: 
     return finish(judge(c), destination);
   }
 
-  async function sendReply(msg: OutboundMessage, content: string): Promise<SendResult> {
-    const url = msg.replyUrl;
-    const now = clock.now().getTime();
-    if (url && !sameOrigin(url, base)) {
-      log.info({ replyUrl: redactUrl(url) }, `wecom reply URL is not on ${new URL(base).origin}: not used, sending to the group`);
-    } else if (url && (msg.replyExpiresAt === undefined || now < msg.replyExpiresAt)) {
-      const c = await call(url, { method: 'POST', json: markdown(content) });
-      const r = judge(c);
-      if (r.ok) return r;
-      // A network blip or 5xx is retried on the same URL while it lives; a refusal (already used,
-      // expired early, …) goes to the group at once, as does any failure when the expiry is unknown.
-      if (transient(c) && msg.replyExpiresAt !== undefined) return fail(true, `reply URL: ${r.error}`, `reply ${redactUrl(url)}`);
-      log.info({ replyUrl: redactUrl(url) }, `wecom reply URL failed (${r.error}): sending to the group`);
+  /** A reply URL's answer, or undefined when the reply should take its fallback. */
+  async function sendByReplyUrl(msg: OutboundMessage, url: string): Promise<SendResult | undefined> {
+    const problem = replyUrlProblem(url, base, config.replyHosts);
+    if (problem) {
+      log.info({ replyUrl: redactUrl(url) }, `wecom reply URL not used (${problem}): taking the fallback`);
+      return undefined;
     }
-    if (!msg.to) return fail(false, 'reply URL unusable and no group to fall back to', 'reply (no group)');
-    return sendGroup(msg.to, content);
+    if (msg.replyExpiresAt !== undefined && clock.now().getTime() >= msg.replyExpiresAt) return undefined;
+    const content = render(msg, isWebhook(url) ? 'webhook' : 'plain');
+    const tooLong = oversize(content);
+    if (tooLong) return fail(false, tooLong, `reply ${redactUrl(url)}`);
+    const c = await call(url, { method: 'POST', json: markdown(content) });
+    const r = judge(c);
+    if (r.ok) return r;
+    // A network blip, a 5xx or a "not now" errcode (45033 …) is retried on the same URL while it
+    // lives; a refusal (already used, expired early, …) takes the fallback at once, as does any
+    // failure when the expiry is unknown.
+    if (r.retryable && msg.replyExpiresAt !== undefined) return fail(true, `reply URL: ${r.error}`, `reply ${redactUrl(url)}`);
+    log.info({ replyUrl: redactUrl(url) }, `wecom reply URL failed (${r.error}): taking the fallback`);
+    return undefined;
+  }
+
+  /**
+   * A reply goes where the message can be answered (SPEC §7): its reply URL, else the group's
+   * robot, else — a 1:1 chat, a self-built app's message, a group without a robot key — the
+   * sender directly, through the app.
+   */
+  async function sendReply(msg: OutboundMessage): Promise<SendResult> {
+    if (msg.replyUrl) {
+      const sent = await sendByReplyUrl(msg, msg.replyUrl);
+      if (sent) return sent;
+    }
+    if (msg.to) return sendGroup(msg.to, msg);
+    if (msg.replyUser) return sendPerson(msg.replyUser, msg);
+    return fail(false, 'reply URL unusable, and no group or sender to fall back to', 'reply (nowhere)');
   }
 
   return {
     platform: 'wecom',
     maxBytes: WECOM_MAX_BYTES,
     async send(msg: OutboundMessage): Promise<SendResult> {
-      // App messages are one-to-one, where <@userid> would show literally; groups mention with it.
-      const content =
-        msg.kind === 'person'
-          ? renderMentions(msg.text, (_id, name) => `@${name}`)
-          : renderMentions(msg.text, (id) => `<@${id}>`);
-      const bytes = Buffer.byteLength(content, 'utf8');
-      if (bytes > WECOM_MAX_BYTES) {
-        const destination = msg.kind === 'person' ? `user ${msg.to}` : `${msg.kind} ${redactKey(msg.to)}`;
-        return fail(false, `message is ${bytes} bytes, over WeCom's ${WECOM_MAX_BYTES}-byte limit`, destination);
-      }
       switch (msg.kind) {
         case 'group':
-          return sendGroup(msg.to, content);
+          return sendGroup(msg.to, msg);
         case 'person':
-          return sendPerson(msg.to, content);
+          return sendPerson(msg.to, msg);
         case 'reply':
-          return sendReply(msg, content);
+          return sendReply(msg);
       }
     },
   };

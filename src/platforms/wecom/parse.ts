@@ -1,6 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { z } from 'zod';
-import type { IncomingMessage } from '../types.js';
+import type { IncomingMessage, MessageKind } from '../../chat/types.js';
 
 /** A reply URL from a callback may be used for this long (WeCom: response_url lives one hour). */
 export const REPLY_URL_TTL_MS = 60 * 60 * 1000;
@@ -27,8 +28,31 @@ export class WecomParseError extends Error {
 /** What a decrypted callback turned out to be. */
 export type InnerResult =
   | { kind: 'message'; message: IncomingMessage }
-  /** A message type the bot does not handle (image, event, …): answered 200 so WeCom does not retry. */
+  /** Not a message from a person (an event, a stream refresh): answered 200 so WeCom does not retry. */
   | { kind: 'ignored'; msgType: string };
+
+/**
+ * The message types WeCom documents, in the JSON of 智能机器人
+ * (https://developer.work.weixin.qq.com/document/path/100719) and the XML of group robots and
+ * self-built apps (https://developer.work.weixin.qq.com/document/path/90239), as the core's kinds.
+ * `mixed` is text with pictures; a type not listed is refused (SPEC §9).
+ */
+const KINDS: Record<string, MessageKind | 'ignored'> = {
+  text: 'text',
+  mixed: 'text',
+  voice: 'voice',
+  image: 'image',
+  file: 'file',
+  video: 'video',
+  shortvideo: 'video',
+  emotion: 'sticker',
+  location: 'location',
+  link: 'link',
+  miniprogram: 'other',
+  // Not a person's message: entering a chat, a card click (§7a), a stream refresh.
+  event: 'ignored',
+  stream: 'ignored',
+};
 
 // Entities stay as written and DOCTYPE is refused before parsing (see parseXml): WeCom never sends
 // either, and expanding them is how XML bombs and external-entity reads work.
@@ -120,7 +144,8 @@ function format(text: string): 'json' | 'xml' | undefined {
 
 /**
  * Reads the encrypted field of a POST body: `{"encrypt":"…"}` (智能机器人,
- * https://developer.work.weixin.qq.com/document/path/101033) or
+ * https://developer.work.weixin.qq.com/document/path/101033), `{"Encrypt":"…"}` (a self-built app's
+ * JSON callbacks) or
  * `<xml><ToUserName>…</ToUserName><AgentID>…</AgentID><Encrypt>…</Encrypt></xml>` (self-built app
  * and group-robot callbacks, https://developer.work.weixin.qq.com/document/path/90930).
  *
@@ -132,7 +157,15 @@ function format(text: string): 'json' | 'xml' | undefined {
 export function parseEnvelope(body: string): string {
   const kind = format(body);
   if (!kind) throw new WecomParseError('envelope', 'body is neither JSON nor XML');
-  const encrypted = kind === 'json' ? parseJson(body, 'envelope', 1)['encrypt'] : xmlEnvelopeField(body, 'Encrypt');
+  let encrypted: unknown;
+  if (kind === 'json') {
+    // 智能机器人 writes `encrypt`; a self-built app in JSON mode writes `Encrypt`, as WeCom's
+    // WXBizJsonMsgCrypt sample does (`{"ToUserName", "Encrypt", "AgentID"}`).
+    const envelope = parseJson(body, 'envelope', 1);
+    encrypted = envelope['encrypt'] ?? envelope['Encrypt'];
+  } else {
+    encrypted = xmlEnvelopeField(body, 'Encrypt');
+  }
   if (typeof encrypted !== 'string' || encrypted === '') {
     throw new WecomParseError('envelope', `body lacks the ${kind === 'json' ? '"encrypt"' : '<Encrypt>'} field`);
   }
@@ -224,6 +257,8 @@ const jsonInner = z.looseObject({
   webhook_url: z.string().optional(),
   msgtype: z.string(),
   text: text.optional(),
+  // A voice message comes with its transcript only.
+  voice: z.looseObject({ content: z.string().optional() }).optional(),
   mixed: jsonItems.optional(),
   mixed_message: jsonItems.optional(),
 });
@@ -241,6 +276,8 @@ const xmlInner = z.looseObject({
   MsgType: z.string(),
   Text: xmlText.optional(),
   Content: z.string().optional(),
+  /** a voice message's transcript, where speech recognition gives one */
+  Recognition: z.string().optional(),
   WebhookUrl: z.string().optional(),
   MixedMessage: z
     .looseObject({ MsgItem: z.union([xmlItem, z.array(xmlItem)]) })
@@ -255,9 +292,13 @@ interface Fields {
   senderId?: string;
   senderName?: string;
   replyUrl?: string;
+  /** the reply URL is a 智能机器人's response_url, good for one message */
+  replyOnce?: boolean;
   msgType: string;
   /** Undefined when the message carries no text at all. */
   text?: string;
+  /** A voice message's transcript (possibly empty). */
+  transcript?: string;
 }
 
 function joinTexts(items: { type?: string; text?: string }[]): string | undefined {
@@ -277,7 +318,9 @@ function fromJson(doc: Record<string, unknown>): Fields {
     senderId: m.from?.userid ?? m.from?.userId,
     senderName: m.from?.name,
     replyUrl: m.response_url ?? m.webhook_url,
+    replyOnce: m.response_url !== undefined,
     msgType: m.msgtype,
+    transcript: m.voice?.content,
     text:
       m.msgtype === 'text'
         ? m.text?.content
@@ -285,6 +328,25 @@ function fromJson(doc: Record<string, unknown>): Fields {
           ? joinTexts(mixed.msg_item.map((i) => ({ type: i.msgtype ?? i.msg_type, text: i.text?.content })))
           : undefined,
   };
+}
+
+/**
+ * A JSON inner message: 智能机器人's lower-case fields, or a self-built app's JSON callback, which
+ * has the XML's PascalCase fields (MsgType, FromUserName, Content, MsgId …) with numbers where the
+ * XML has digits, and is read like the XML. Its MsgId is a 64-bit integer, beyond what a double
+ * holds exactly: two messages could come out with one id, and the second be taken for a retry of
+ * the first, so such a number is read again digit for digit.
+ */
+function fromJsonText(plain: string): Fields {
+  const doc = parseJson(plain, 'inner', MAX_INNER_DEPTH);
+  if (!('MsgType' in doc)) return fromJson(doc);
+  const exact = typeof doc['MsgId'] === 'number' && !Number.isSafeInteger(doc['MsgId']) ? (parseLossless(plain, null, losslessNumber) as Record<string, unknown>) : doc;
+  return fromXml(Object.fromEntries(Object.entries(exact).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v])));
+}
+
+/** Numbers a double holds exactly as numbers; the others as their digits. */
+function losslessNumber(digits: string): number | string {
+  return isSafeNumber(digits) ? Number(digits) : digits;
 }
 
 function fromXml(doc: Record<string, unknown>): Fields {
@@ -301,6 +363,7 @@ function fromXml(doc: Record<string, unknown>): Fields {
     senderName: m.From?.Name,
     replyUrl: m.WebhookUrl,
     msgType: m.MsgType,
+    transcript: m.Recognition,
     text:
       m.MsgType === 'text'
         ? (m.Text?.Content ?? m.Content)
@@ -332,10 +395,12 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
   if (plain.length > MAX_INNER_CHARS) throw new WecomParseError('inner', `decrypted message over ${MAX_INNER_CHARS} characters`);
   const kind = format(plain);
   if (!kind) throw new WecomParseError('inner', 'decrypted message is neither JSON nor XML');
-  const f = kind === 'json' ? fromJson(parseJson(plain, 'inner', MAX_INNER_DEPTH)) : fromXml(parseXml(plain));
+  const f = kind === 'json' ? fromJsonText(plain) : fromXml(parseXml(plain));
 
+  const known = Object.hasOwn(KINDS, f.msgType) ? KINDS[f.msgType] : undefined;
+  if (!known) throw new WecomParseError('inner-fields', `unknown message type ${JSON.stringify(f.msgType.slice(0, 40))}`);
+  if (known === 'ignored') return { kind: 'ignored', msgType: f.msgType };
   if (f.msgType === 'text' && f.text === undefined) throw new WecomParseError('inner-fields', 'text message lacks its content');
-  if (f.text === undefined) return { kind: 'ignored', msgType: f.msgType };
   // Blackboard posts and other conversation kinds have no chat the core could answer in.
   if (f.chatType !== 'group' && f.chatType !== 'single') return { kind: 'ignored', msgType: `${f.msgType}/${f.chatType ?? '?'}` };
 
@@ -345,15 +410,23 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
   const chatId = f.chatType === 'single' ? `single:${f.senderId}` : f.chatId;
   if (!chatId) throw new WecomParseError('inner-fields', 'group message lacks chatid');
 
+  // Text with pictures but no words is a picture; a voice message is read as its transcript.
+  const messageKind: MessageKind = known === 'text' && f.text === undefined ? 'image' : known;
   const message: IncomingMessage = {
     platform: 'wecom',
     msgId: f.msgId,
     chatId,
     chatType: f.chatType,
     senderId: f.senderId,
-    text: stripLeadingMentions(f.text),
+    text: messageKind === 'voice' ? (f.transcript ?? '').trim() : messageKind === 'text' ? stripLeadingMentions(f.text ?? '') : '',
   };
+  if (messageKind !== 'text') message.kind = messageKind;
   if (f.senderName) message.senderName = f.senderName;
-  if (f.replyUrl) message.replyHandle = { url: f.replyUrl, expiresAt: nowMs + REPLY_URL_TTL_MS };
+  if (f.replyUrl) {
+    message.replyHandle = { url: f.replyUrl, expiresAt: nowMs + REPLY_URL_TTL_MS };
+    // https://developer.work.weixin.qq.com/document/path/101138: a response_url answers once; a
+    // WebhookUrl is the group robot's own webhook, good for every part of a long reply.
+    if (f.replyOnce) message.replyHandle.once = true;
+  }
   return { kind: 'message', message };
 }

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { InboundDeps } from '../inbound.js';
-import type { IncomingMessage } from '../types.js';
+import { receive, type InboundDeps, type Outcome, type Verified } from '../../chat/receiver.js';
 import type { WecomConfig } from './client.js';
 import { parseEnvelope, parseInner, WecomParseError } from './parse.js';
-import { verifyWecom, type WecomSignedParams } from './verify.js';
+import { verifyWecom, type WecomSecrets, type WecomSignedParams } from './verify.js';
 
 /** Options of the WeCom callback plugin. */
 export interface WecomRoutesOptions {
@@ -47,6 +46,47 @@ function reject(request: FastifyRequest, reply: FastifyReply, status: 400 | 401,
   return reply.code(status).type('text/plain; charset=utf-8').send(status === 400 ? 'bad request' : 'unauthorized');
 }
 
+const refused = (status: 400 | 401, check: string, reason: string): Verified => ({ ok: false, status, check, reason });
+
+/**
+ * The verify step of the WeCom receiver: a POST's query string and body, checked and decrypted into
+ * the message it carries, or the check it failed. Nothing but the envelope is read before the
+ * signature is checked (SPEC §9): parseEnvelope takes the encrypted field out in one pass, and only
+ * a signed message is parsed as XML or JSON.
+ */
+export function readWecomCallback(secrets: WecomSecrets, url: string, body: string, nowMs: number): Verified {
+  const query = parseRawQuery(url);
+  if (!query) return refused(400, 'query', 'malformed query string');
+  const params = signedParams(query);
+  if (!params) return refused(400, 'query', 'missing msg_signature, timestamp or nonce: only WeCom should call this URL');
+  try {
+    const encrypted = parseEnvelope(body);
+    const result = verifyWecom(secrets, params, encrypted, nowMs);
+    if (!result.ok) return refused(401, result.check, result.reason);
+    const inner = parseInner(result.message, nowMs);
+    return inner.kind === 'ignored' ? { ok: true, message: undefined, ignored: inner.msgType } : { ok: true, message: inner.message };
+  } catch (err) {
+    if (err instanceof WecomParseError) return refused(400, err.check, err.message);
+    throw err;
+  }
+}
+
+/**
+ * WeCom's acknowledgement: HTTP 200 with an empty body once the message is stored (replies go
+ * out later through the outbox), 500 when it could not be, so that WeCom sends it again.
+ */
+function acknowledge(reply: FastifyReply, outcome: Outcome): FastifyReply {
+  switch (outcome.kind) {
+    case 'stored':
+    case 'repeat':
+      return reply.code(200).send();
+    case 'refused':
+      return reply.code(outcome.status).type('text/plain; charset=utf-8').send(outcome.status === 401 ? 'unauthorized' : 'bad request');
+    case 'failed':
+      return reply.code(500).send();
+  }
+}
+
 /**
  * `GET /wecom/callback` (URL verification) and `POST /wecom/callback` (messages) for 智能机器人,
  * group-robot callbacks and a self-built app. Registered by the app inside its own scope:
@@ -84,48 +124,10 @@ export const wecomRoutes: FastifyPluginAsync<WecomRoutesOptions> = async (app, o
   });
 
   app.post('/wecom/callback', async (request, reply) => {
-    const query = parseRawQuery(request.url);
-    if (!query) return reject(request, reply, 400, 'query', 'malformed query string');
-    const params = signedParams(query);
-    if (!params) return reject(request, reply, 400, 'query', 'missing msg_signature, timestamp or nonce: only WeCom should call this URL');
-
-    // Nothing but the envelope is read before the signature is checked (SPEC §9): parseEnvelope
-    // takes the encrypted field out in one pass, and only a signed message is parsed as XML or JSON.
     const body = typeof request.body === 'string' ? request.body : '';
-    let encrypted: string;
-    try {
-      encrypted = parseEnvelope(body);
-    } catch (err) {
-      if (err instanceof WecomParseError) return reject(request, reply, 400, err.check, err.message);
-      throw err;
-    }
-
-    const nowMs = deps.clock.now().getTime();
-    const result = verifyWecom(secrets, params, encrypted, nowMs);
-    if (!result.ok) return reject(request, reply, 401, result.check, result.reason);
-
-    let message: IncomingMessage;
-    try {
-      const inner = parseInner(result.message, nowMs);
-      if (inner.kind === 'ignored') {
-        request.log.debug({ msgType: inner.msgType }, 'wecom callback ignored: message type not handled');
-        return reply.code(200).send();
-      }
-      message = inner.message;
-    } catch (err) {
-      if (err instanceof WecomParseError) return reject(request, reply, 400, err.check, err.message);
-      throw err;
-    }
-
-    request.log.debug({ msgId: message.msgId, chatId: message.chatId, text: message.text }, 'wecom message received');
+    const verified = readWecomCallback(secrets, request.url, body, deps.clock.now().getTime());
     // The message is stored (in the inbox, or handled, depending on the server) before the 200, so a
     // crash cannot lose a message WeCom believes delivered; replies are sent afterwards by the outbox.
-    try {
-      await deps.handle(message);
-    } catch (err) {
-      request.log.error({ err, msgId: message.msgId }, 'wecom message could not be stored; answering 500 so WeCom retries');
-      return reply.code(500).send();
-    }
-    return reply.code(200).send();
+    return receive('wecom callback', verified, deps, request.log, (outcome) => acknowledge(reply, outcome));
   });
 };

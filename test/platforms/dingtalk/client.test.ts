@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../../src/clock.js';
 import { createDingtalkAdapter, DingtalkClient, doctorDingtalk } from '../../../src/platforms/dingtalk/index.js';
 import type { DingtalkConfig } from '../../../src/platforms/dingtalk/index.js';
-import type { OutboundMessage, PlatformAdapter } from '../../../src/platforms/types.js';
+import type { OutboundMessage, PlatformAdapter } from '../../../src/chat/types.js';
 import { startHttpDouble, type HttpDouble } from './http-double.js';
 
 const TOKEN = '/v1.0/oauth2/accessToken';
@@ -261,7 +261,18 @@ describe('DingTalk outbound: replies', () => {
     expect(api.callsTo(GROUP)).toHaveLength(1);
   });
 
-  it('fails permanently when the sessionWebhook cannot be used and there is no group to fall back to', async () => {
+  it('answers a one-to-one chat by batchSend to the sender when its sessionWebhook has expired or is refused', async () => {
+    // https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches
+    expect(await adapter.send(reply({ to: '', replyUser: 'staff-chen', replyExpiresAt: NOW - 1 }))).toEqual({ ok: true });
+    expect(api.callsTo(BATCH).map((c) => c.body)).toEqual([expect.objectContaining({ robotCode: 'dingrobot001', userIds: ['staff-chen'], msgKey: 'sampleMarkdown' })]);
+    expect(JSON.parse(String(api.callsTo(BATCH)[0]?.body?.msgParam)).text).toBe('@陈经理 已收到，工单 #12');
+    oapi.on(SESSION, () => ({ body: { errcode: 300001, errmsg: 'session不存在' } }));
+    expect(await adapter.send(reply({ to: '', replyUser: 'staff-chen' }))).toEqual({ ok: true });
+    expect(api.callsTo(BATCH)).toHaveLength(2);
+    expect(api.callsTo(GROUP)).toHaveLength(0);
+  });
+
+  it('fails permanently when the sessionWebhook cannot be used and there is no group or sender to fall back to', async () => {
     const result = await adapter.send(reply({ replyExpiresAt: NOW - 1, to: '' }));
     expect(result).toMatchObject({ ok: false, retryable: false });
     expect(api.calls).toHaveLength(0);

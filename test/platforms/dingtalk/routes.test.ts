@@ -5,8 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../../src/clock.js';
 import { dingtalkRoutes } from '../../../src/platforms/dingtalk/index.js';
-import type { Accepted, InboundDeps, OneUseSignature } from '../../../src/platforms/inbound.js';
-import type { IncomingMessage } from '../../../src/platforms/types.js';
+import type { Accepted, InboundDeps, OneUseSignature } from '../../../src/chat/receiver.js';
+import type { IncomingMessage } from '../../../src/chat/types.js';
 
 const SECRET = 'test-app-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const NOW = Date.parse('2026-01-01T00:40:00Z');
@@ -102,6 +102,8 @@ describe('POST /dingtalk/callback', () => {
         msgId: 'msgA1b2C3==',
         chatId: 'cidXM001',
         chatType: 'group',
+        // A DingTalk group is sent to by its conversation id.
+        groupAddress: 'cidXM001',
         senderId: 'staff-chen',
         senderName: '陈经理',
         text: '报告 项目东门被堵，施工车辆进不去',
@@ -208,14 +210,41 @@ describe('POST /dingtalk/callback', () => {
     expect(warnings(h)[0]).toMatchObject({ check: 'body' });
   });
 
-  it('answers 200 to a picture and does not hand it to the core, but spends its signature', async () => {
+  it('hands over the people DingTalk resolved the @-mentions to (atUsers[].staffId), leaving out the robot', async () => {
+    const h = await harness();
+    const text = JSON.parse(fixture('text-group.json')) as Record<string, unknown>;
+    const mentioning = {
+      ...text,
+      msgId: 'at-1',
+      text: { content: ' 转办 #12 @赵队 涉及货车 ' },
+      atUsers: [{ dingtalkId: '$:LWCP_v1:$robot' }, { dingtalkId: '$:LWCP_v1:$zhao', staffId: 'staff-zhao' }],
+    };
+    expect((await post(h, JSON.stringify(mentioning), signed(NOW))).statusCode).toBe(200);
+    await settle();
+    expect(h.handled).toEqual([expect.objectContaining({ msgId: 'at-1', mentions: [{ userId: 'staff-zhao' }] })]);
+  });
+
+  it('reads an audio message as its transcript (content.recognition), and refuses a type DingTalk does not document', async () => {
+    // https://open.dingtalk.com/document/orgapp/receive-message
+    const h = await harness();
+    const text = JSON.parse(fixture('text-group.json')) as Record<string, unknown>;
+    const audio = { ...text, msgId: 'aud-1', msgtype: 'audio', text: undefined, content: { duration: 3000, downloadCode: 'dc', recognition: '报告 东门被堵' } };
+    expect((await post(h, JSON.stringify(audio), signed(NOW))).statusCode).toBe(200);
+    const odd = { ...text, msgId: 'odd-1', msgtype: 'hologram', text: undefined };
+    expect((await post(h, JSON.stringify(odd), signed(NOW + 1))).statusCode).toBe(400);
+    await settle();
+    expect(h.handled).toEqual([expect.objectContaining({ msgId: 'aud-1', kind: 'voice', text: '报告 东门被堵' })]);
+    expect(warnings(h).map((w) => w.check)).toEqual(['payload']);
+  });
+
+  it('answers 200 to a picture and hands it to the core as a picture, spending its signature', async () => {
     const h = await harness();
     const headers = signed(NOW);
     const res = await post(h, fixture('picture.json'), headers);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({});
     await settle();
-    expect(h.handled).toEqual([]);
+    expect(h.handled).toEqual([expect.objectContaining({ msgId: 'msgPic5==', kind: 'image', text: '' })]);
     expect(h.spent.map((s) => [s.signedAtMs, s.msgId])).toEqual([[NOW, (JSON.parse(fixture('picture.json')) as { msgId: string }).msgId]]);
   });
 

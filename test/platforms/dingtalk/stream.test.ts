@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FixedClock } from '../../../src/clock.js';
 import { startDingtalkStream, type DingtalkConfig, type DingtalkStreamHandle } from '../../../src/platforms/dingtalk/index.js';
-import type { IncomingMessage } from '../../../src/platforms/types.js';
+import type { IncomingMessage } from '../../../src/chat/types.js';
 import { startHttpDouble, type HttpDouble } from './http-double.js';
 
 const OPEN = '/v1.0/gateway/connections/open';
@@ -124,7 +124,7 @@ describe('DingTalk Stream mode', () => {
     expect(gateway.connections).toHaveLength(2);
   });
 
-  it('survives a frame that is not JSON, acks pictures without handing them over, and answers gateway pings', async () => {
+  it('survives a frame that is not JSON, hands a picture over as one, and answers gateway pings', async () => {
     gateway = await startGateway();
     const handled: IncomingMessage[] = [];
     stream = startDingtalkStream(configFor(gateway), { clock: new FixedClock(0), handle: (m) => handled.push(m) }, silent);
@@ -135,7 +135,7 @@ describe('DingTalk Stream mode', () => {
     const picture = { ...JSON.parse(fixture), msgtype: 'picture', msgId: 'pic-1', text: undefined };
     ws.send(robotFrame('stream-pic', JSON.stringify(picture)));
     expect(await pictureAck).toMatchObject({ headers: { messageId: 'stream-pic' } });
-    expect(handled).toEqual([]);
+    expect(handled).toEqual([expect.objectContaining({ msgId: 'pic-1', kind: 'image' })]);
 
     const pong = nextFrame(ws);
     ws.send(JSON.stringify({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'ping', messageId: 'ping-1' }, data: '{"opaque":"x"}' }));
@@ -144,7 +144,7 @@ describe('DingTalk Stream mode', () => {
     const ack = nextFrame(ws);
     ws.send(robotFrame('stream-msg-3', fixture));
     await ack;
-    expect(handled).toHaveLength(1);
+    expect(handled).toHaveLength(2);
   });
 
   it('keeps retrying when the gateway refuses a ticket, then connects', async () => {

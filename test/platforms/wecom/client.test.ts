@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { FixedClock } from '../../../src/clock.js';
-import type { OutboundMessage } from '../../../src/platforms/types.js';
+import type { OutboundMessage } from '../../../src/chat/types.js';
 import { createWecomAdapter, type WecomConfig } from '../../../src/platforms/wecom/client.js';
 import { startDouble, type HttpDouble } from './http-double.js';
 
@@ -31,6 +31,7 @@ function adapter(extra: Partial<WecomConfig> = {}) {
     secret: 'app-secret-value',
     agentId: '1000002',
     apiBase: api.base,
+    replyHosts: ['qyapi.weixin.qq.com', 'in.qyapi.weixin.qq.com'],
     ...extra,
   };
   const log = pino({ level: 'debug' }, { write: (l: string) => void logs.push(JSON.parse(l) as (typeof logs)[number]) });
@@ -73,8 +74,14 @@ describe('group messages', () => {
     expect(exact).toEqual({ ok: true });
   });
 
-  it('treats 45009 (rate limit), HTTP 5xx and connection failures as retryable', async () => {
+  it('treats 45009 (rate limit), 45033 (too many at once), -1 (busy), HTTP 5xx and connection failures as retryable', async () => {
+    // https://developer.work.weixin.qq.com/document/path/90313 (全局错误码)
     api.respond = () => ({ json: { errcode: 45009, errmsg: 'api freq out of limit' } });
+    expect(await adapter().send(group('x'))).toMatchObject({ ok: false, retryable: true });
+    api.respond = () => ({ json: { errcode: 45033, errmsg: 'api concurrent out of limit' } });
+    expect(await adapter().send(group('x'))).toMatchObject({ ok: false, retryable: true });
+    expect(await adapter().send(person('wangjg', 'x'))).toMatchObject({ ok: false, retryable: true });
+    api.respond = () => ({ json: { errcode: -1, errmsg: 'system busy' } });
     expect(await adapter().send(group('x'))).toMatchObject({ ok: false, retryable: true });
     api.respond = () => ({ status: 500, text: 'Internal Server Error' });
     expect(await adapter().send(group('x'))).toMatchObject({ ok: false, retryable: true });
@@ -145,10 +152,44 @@ describe('replies', () => {
     expect(api.requests.map((q) => q.path)).toEqual(['/cgi-bin/aibot/response', '/cgi-bin/webhook/send']);
   });
 
-  it('fails permanently when the reply URL cannot be used and there is no group', async () => {
+  it('follows a reply URL on a host of WECOM_REPLY_HOSTS, a group robot WebhookUrl mentioning with <@userid>', async () => {
+    const host = new URL(foreign.base).host;
+    const msg = { ...reply('', `${foreign.base}/cgi-bin/webhook/send?key=KEY-NEW`), text: '请 <@wangjg|王警官> 认领', mentions: ['wangjg'] };
+    expect(await adapter({ replyHosts: [host] }).send(msg)).toEqual({ ok: true });
+    expect(foreign.requests.map((q) => [q.path, q.query.get('key')])).toEqual([['/cgi-bin/webhook/send', 'KEY-NEW']]);
+    expect(foreign.requests[0]?.body).toEqual({ msgtype: 'markdown', markdown: { content: '请 <@wangjg> 认领' } });
+    // Not listed: ignored, and with no group and no sender there is nowhere to answer.
+    expect(await adapter().send(msg)).toMatchObject({ ok: false, retryable: false });
+    expect(foreign.requests).toHaveLength(1);
+  });
+
+  it('writes mentions as plain names through a 智能机器人 response_url', async () => {
+    const msg = { ...reply('KEY-XM001', `${api.base}/cgi-bin/aibot/response?response_code=RC1`), text: '请 <@wangjg|王警官> 认领', mentions: ['wangjg'] };
+    expect(await adapter().send(msg)).toEqual({ ok: true });
+    expect(api.requests[0]?.body).toEqual({ msgtype: 'markdown', markdown: { content: '请 @王警官 认领' } });
+  });
+
+  it('retries 45033 on the reply URL while it lives, instead of leaving it for the fallback', async () => {
+    api.respond = (q) => (q.path === '/cgi-bin/aibot/response' ? { json: { errcode: 45033, errmsg: 'api concurrent out of limit' } } : undefined);
+    expect(await adapter().send(reply('KEY-XM001', `${api.base}/cgi-bin/aibot/response?response_code=RC1`))).toMatchObject({ ok: false, retryable: true });
+    expect(api.requests.map((q) => q.path)).toEqual(['/cgi-bin/aibot/response']);
+  });
+
+  it('answers the sender by app message when there is neither a usable reply URL nor a group (1:1 chat, self-built app)', async () => {
+    api.respond = (q) => (q.path === '/cgi-bin/gettoken' ? { json: { errcode: 0, access_token: 'TOKEN', expires_in: 7200 } } : undefined);
+    const r = await adapter().send({ ...reply('', undefined), replyUser: 'chenjl', text: '<@wangjg|王警官> 已认领' });
+    expect(r).toEqual({ ok: true });
+    expect(api.requests.map((q) => q.path)).toEqual(['/cgi-bin/gettoken', '/cgi-bin/message/send']);
+    expect(api.requests[1]?.body).toMatchObject({ touser: 'chenjl', agentid: 1000002, msgtype: 'markdown', markdown: { content: '@王警官 已认领' } });
+    const refused = await adapter().send({ ...reply('', `${api.base}/cgi-bin/aibot/response?response_code=RC1`, NOW - 1), replyUser: 'chenjl' });
+    expect(refused).toEqual({ ok: true });
+    expect(api.requests.at(-1)?.path).toBe('/cgi-bin/message/send');
+  });
+
+  it('fails permanently when the reply URL cannot be used and there is no group and no sender', async () => {
     const r = await adapter().send(reply('', `${foreign.base}/x`));
     expect(r).toMatchObject({ ok: false, retryable: false });
-    expect(r.ok ? '' : r.error).toContain('no group to fall back to');
+    expect(r.ok ? '' : r.error).toContain('no group or sender to fall back to');
     expect(api.requests).toHaveLength(0);
     expect(foreign.requests).toHaveLength(0);
   });

@@ -18,6 +18,8 @@ function failure(fn: () => unknown): WecomParseError {
 describe('parseEnvelope', () => {
   it('reads the JSON and the XML envelope', () => {
     expect(parseEnvelope('{"encrypt":"abc+/="}')).toBe('abc+/=');
+    // A self-built app's JSON callback, as WeCom's WXBizJsonMsgCrypt sample writes it.
+    expect(parseEnvelope('{ "ToUserName": "ww1", "Encrypt": "abc+/=", "AgentID": 218 }')).toBe('abc+/=');
     expect(parseEnvelope('<xml><ToUserName><![CDATA[ww1]]></ToUserName><Encrypt><![CDATA[abc+/=]]></Encrypt><AgentID>1</AgentID></xml>')).toBe('abc+/=');
   });
 
@@ -81,7 +83,8 @@ describe('parseInner', () => {
         chatType: 'group',
         senderId: 'chenjl',
         text: '报告 项目东门被堵，车辆无法进出 @王警官 请处理',
-        replyHandle: { url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RESPONSE_CODE', expiresAt: NOW + 3_600_000 },
+        // A response_url answers once (https://developer.work.weixin.qq.com/document/path/101138).
+        replyHandle: { url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RESPONSE_CODE', expiresAt: NOW + 3_600_000, once: true },
       },
     });
   });
@@ -114,12 +117,39 @@ describe('parseInner', () => {
     expect(app.kind === 'message' && app.message.replyHandle).toBe(undefined);
   });
 
-  it('ignores types the bot does not handle', () => {
-    for (const name of ['aibot-image.json', 'aibot-event.json', 'robot-event.xml', 'app-event.xml']) {
+  it("reads a self-built app's JSON callback, with the XML's PascalCase fields, like the XML, and its 64-bit MsgId digit for digit", () => {
+    const json = '{ "ToUserName": "ww1", "FromUserName": "lij", "CreateTime": 1409659813, "MsgType": "text", "Content": "统计 2026-05", "MsgId": 7312345678901234567, "AgentID": 1000002 }';
+    expect(parseInner(json, NOW)).toEqual({
+      kind: 'message',
+      message: { platform: 'wecom', msgId: '7312345678901234567', chatId: 'single:lij', chatType: 'single', senderId: 'lij', text: '统计 2026-05' },
+    });
+  });
+
+  it("ignores events, which are no person's message", () => {
+    for (const name of ['aibot-event.json', 'robot-event.xml', 'app-event.xml']) {
       expect(parseInner(fixture(name), NOW).kind).toBe('ignored');
     }
+  });
+
+  it('names the kind of a message the bot cannot act on yet, so that it can be answered', () => {
+    expect(parseInner(fixture('aibot-image.json'), NOW)).toMatchObject({ kind: 'message', message: { kind: 'image', text: '', chatId: 'single:chenjl' } });
     const noText = JSON.stringify({ msgid: 'm', chattype: 'group', chatid: 'c', from: { userid: 'u' }, msgtype: 'mixed', mixed: { msg_item: [{ msgtype: 'image', image: { url: 'x' } }] } });
-    expect(parseInner(noText, NOW).kind).toBe('ignored');
+    expect(parseInner(noText, NOW)).toMatchObject({ kind: 'message', message: { kind: 'image' } });
+    const file = '<xml><ToUserName>ww1</ToUserName><FromUserName>lij</FromUserName><MsgType>file</MsgType><MediaId>m1</MediaId><MsgId>81</MsgId></xml>';
+    expect(parseInner(file, NOW)).toMatchObject({ kind: 'message', message: { kind: 'file', senderId: 'lij', chatType: 'single' } });
+  });
+
+  it("reads a voice message's transcript as its text (智能机器人 voice.content)", () => {
+    // https://developer.work.weixin.qq.com/document/path/100719 (语音消息)
+    const voice = JSON.stringify({ msgid: 'v1', chattype: 'single', from: { userid: 'chenjl' }, msgtype: 'voice', voice: { content: '报告 东门有人堵路' } });
+    expect(parseInner(voice, NOW)).toMatchObject({ kind: 'message', message: { kind: 'voice', text: '报告 东门有人堵路' } });
+    const silent = JSON.stringify({ msgid: 'v2', chattype: 'single', from: { userid: 'chenjl' }, msgtype: 'voice', voice: {} });
+    expect(parseInner(silent, NOW)).toMatchObject({ kind: 'message', message: { kind: 'voice', text: '' } });
+  });
+
+  it('refuses a message type WeCom does not document', () => {
+    const odd = JSON.stringify({ msgid: 'o1', chattype: 'single', from: { userid: 'chenjl' }, msgtype: 'hologram' });
+    expect(failure(() => parseInner(odd, NOW)).check).toBe('inner-fields');
   });
 
   it('never expands entities', () => {
@@ -134,7 +164,7 @@ describe('parseInner', () => {
   it('refuses an inner message nested too deep or too long with a parse error, never another exception', () => {
     const deepXml = `<xml><MsgType>text</MsgType>${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}</xml>`;
     expect(failure(() => parseInner(deepXml, NOW)).check).toBe('inner');
-    const justDeepEnough = `<xml><MsgType>image</MsgType>${'<a>'.repeat(MAX_INNER_DEPTH - 2)}x${'</a>'.repeat(MAX_INNER_DEPTH - 2)}</xml>`;
+    const justDeepEnough = `<xml><MsgType>event</MsgType>${'<a>'.repeat(MAX_INNER_DEPTH - 2)}x${'</a>'.repeat(MAX_INNER_DEPTH - 2)}</xml>`;
     expect(parseInner(justDeepEnough, NOW).kind).toBe('ignored');
     const deepJson = `{"msgtype": "text", "x": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
     expect(failure(() => parseInner(deepJson, NOW)).check).toBe('inner');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describe, it, expect, afterEach } from 'vitest';
 import { FixedClock } from '../../../src/clock.js';
-import type { IncomingMessage } from '../../../src/platforms/types.js';
+import type { IncomingMessage } from '../../../src/chat/types.js';
 import { wecomRoutes } from '../../../src/platforms/wecom/routes.js';
 import type { WecomConfig } from '../../../src/platforms/wecom/client.js';
 import { encryptMessage, SAMPLE, sign } from './protocol.js';
@@ -183,7 +183,11 @@ describe('POST /wecom/callback', () => {
         chatType: 'group',
         senderId: 'chenjl',
         text: '报告 项目东门被堵，车辆无法进出 @王警官 请处理',
-        replyHandle: { url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RESPONSE_CODE', expiresAt: NOW_S * 1000 + 3_600_000 },
+        replyHandle: {
+          url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RESPONSE_CODE',
+          expiresAt: NOW_S * 1000 + 3_600_000,
+          once: true,
+        },
       },
     ]);
   });
@@ -213,14 +217,14 @@ describe('POST /wecom/callback', () => {
     expect(h.handled).toMatchObject([{ chatId: 'single:lij', chatType: 'single', senderId: 'lij', text: '统计 2026-05' }]);
   });
 
-  it('answers 200 and ignores images and events', async () => {
+  it('answers 200 to events without handing them over, and hands an image over as one', async () => {
     const h = await build();
-    for (const name of ['aibot-image.json', 'aibot-event.json', 'robot-event.xml']) {
+    for (const name of ['aibot-event.json', 'robot-event.xml', 'aibot-image.json']) {
       const res = await post(h.app, fixture(name), { format: name.endsWith('.xml') ? 'xml' : 'json' });
       expect(res.statusCode).toBe(200);
     }
     await settle();
-    expect(h.handled).toEqual([]);
+    expect(h.handled).toEqual([expect.objectContaining({ msgId: 'CAIQz7/MjQYY/NGagIOAgAMgl8jK/gI=', kind: 'image', text: '' })]);
   });
 
   it('handles one message once when WeCom delivers it three times at once', async () => {

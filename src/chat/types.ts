@@ -1,0 +1,135 @@
+/**
+ * The core's own words for chat (SPEC §7): the platforms it speaks on, a message as it arrives and
+ * as it leaves, a mention, and the one interface every platform adapter implements. Adapters under
+ * `src/platforms/` translate their payloads into these and back; nothing here knows a payload, and
+ * nothing in the core imports from `src/platforms/`.
+ */
+
+export type Platform = 'wecom' | 'dingtalk' | 'playground';
+
+export const PLATFORMS: readonly Platform[] = ['wecom', 'dingtalk', 'playground'];
+
+/**
+ * Someone's or something's address on each platform where it has one: a person's user id, or where
+ * a group's messages are sent (WeCom: the group robot's webhook key; DingTalk: the group's
+ * openConversationId; the playground: its chat id). Kept as data, so a platform is a key, not a field.
+ */
+export type PlatformAddresses = Readonly<Partial<Record<Platform, string>>>;
+
+/** Where a reply may be sent directly (WeCom `response_url` or `WebhookUrl`, DingTalk `sessionWebhook`). */
+export interface ReplyHandle {
+  url: string;
+  /** ms since epoch; after this the URL is not used. */
+  expiresAt?: number;
+  /**
+   * The URL takes one message only (WeCom's response_url): the first part of a split reply goes
+   * through it and the rest through the fallback (SPEC §7).
+   */
+  once?: boolean;
+}
+
+/**
+ * What a message was, as far as the core cares: `text` (typed text, rich text, text with pictures),
+ * `voice` (`text` holds its transcript, read like typed text), or a kind the bot cannot act on yet,
+ * answered with one line saying what it can do (SPEC §7).
+ */
+export type MessageKind = 'text' | 'voice' | 'image' | 'file' | 'video' | 'sticker' | 'location' | 'link' | 'other';
+
+/** Someone the platform itself says was @-mentioned (not the bot), by their user id on it. */
+export interface Mention {
+  userId: string;
+}
+
+/**
+ * A picture, file, recording or video that came with a message, as the platform names it for a
+ * later download (WeCom's media id or URL, DingTalk's downloadCode). SPEC §7b makes them evidence
+ * of a ticket; until then adapters leave the list empty.
+ */
+export interface IncomingAttachment {
+  kind: 'image' | 'file' | 'audio' | 'video';
+  /** what the platform's download API takes */
+  ref: string;
+  name?: string;
+}
+
+/** A chat message as the core sees it, whatever platform it came from. */
+export interface IncomingMessage {
+  platform: Platform;
+  /** The platform's message id; the same id twice is processed once. */
+  msgId: string;
+  /** WeCom chatid, DingTalk conversationId (= openConversationId), playground chat id. */
+  chatId: string;
+  chatType: 'group' | 'single';
+  /**
+   * Where group messages to this chat are sent, when the platform makes the chat itself
+   * addressable (a DingTalk group's openConversationId, a playground chat); absent otherwise
+   * (a WeCom group is reached through a robot webhook key from the roster, a 1:1 chat not at all).
+   */
+  groupAddress?: string;
+  /** WeCom userid, DingTalk senderStaffId (or senderId), playground person id. */
+  senderId: string;
+  senderName?: string;
+  /** The text with the bot's @-mention removed and white space trimmed (a voice message's transcript). */
+  text: string;
+  /** `text` when absent. */
+  kind?: MessageKind;
+  /**
+   * People @-mentioned in the text, as the platform resolved them (DingTalk atUsers[].staffId), in
+   * the order given; they name people in commands before any name matching does.
+   */
+  mentions?: Mention[];
+  attachments?: IncomingAttachment[];
+  /**
+   * Set when the text was longer than any command takes: its length in characters as it arrived.
+   * `text` then holds only its start (`boundMessage`), and the message is refused.
+   */
+  oversize?: number;
+  replyHandle?: ReplyHandle;
+}
+
+/**
+ * A card with buttons that stand for commands (SPEC §7a). Not sent yet: every message carries its
+ * text form, which says the same, and a platform that can show cards will take this beside it.
+ */
+export interface OutgoingCard {
+  title: string;
+  buttons: { label: string; command: string }[];
+}
+
+/**
+ * A message on its way out. `text` is markdown in which a mention of a person is written
+ * `<@platformUserId|显示名>`; each adapter turns that into its own syntax.
+ */
+export interface OutboundMessage {
+  platform: Platform;
+  kind: 'group' | 'person' | 'reply';
+  /** group: webhook key / openConversationId / playground chat id; person: user id;
+   *  reply: the group address used when the reply URL cannot be used (may be empty). */
+  to: string;
+  /** For replies: the URL from the callback, if any. */
+  replyUrl?: string;
+  replyExpiresAt?: number;
+  /**
+   * For replies: the sender's user id, where the reply goes as a direct message when neither the
+   * reply URL nor a group can take it (a 1:1 chat, a self-built app's message, an expired URL).
+   */
+  replyUser?: string;
+  /** Chat the reply belongs to (playground shows it in that chat). */
+  chatId?: string;
+  title: string;
+  text: string;
+  /** Platform user ids mentioned in `text`. */
+  mentions: string[];
+}
+
+export type SendResult =
+  | { ok: true }
+  | { ok: false; retryable: boolean; error: string };
+
+/** What each platform implements to carry the core's messages out. */
+export interface PlatformAdapter {
+  readonly platform: Platform;
+  /** Longest text, in UTF-8 bytes, one message may carry; longer texts are split. */
+  readonly maxBytes: number;
+  send(msg: OutboundMessage): Promise<SendResult>;
+}
