@@ -9,7 +9,7 @@ import { queryString, shiftMonth } from './query.js';
 
 const DAY_MS = 86_400_000;
 const BEIJING_OFFSET_MS = 8 * 3_600_000;
-const STATE_ORDER: TicketState[] = ['open', 'claimed', 'resolved', 'closed', 'withdrawn'];
+const STATE_ORDER: TicketState[] = ['open', 'claimed', 'resolved', 'followup', 'closed', 'withdrawn'];
 
 /**
  * The weeks (Monday to Sunday) that overlap [from, to), each with its tickets by current state,

@@ -1,6 +1,7 @@
 import type { Db } from './open.js';
 import type { Department, Person, Project, Role } from '../tickets/model.js';
 import type { Platform } from '../platforms/types.js';
+import { DEFAULT_URGENT_NOTICE } from '../roster/schema.js';
 
 export interface ChatBinding {
   platform: Platform;
@@ -46,6 +47,7 @@ interface ProjectRow {
 interface DepartmentRow {
   id: string;
   name: string;
+  head_id: string | null;
   wecom_webhook_key: string | null;
   dingtalk_conversation_id: string | null;
 }
@@ -72,7 +74,7 @@ function toPerson(r: PersonRow): Person {
 }
 
 function toDepartment(r: DepartmentRow): Department {
-  return { id: r.id, name: r.name, wecomWebhookKey: r.wecom_webhook_key, dingtalkConversationId: r.dingtalk_conversation_id };
+  return { id: r.id, name: r.name, headId: r.head_id, wecomWebhookKey: r.wecom_webhook_key, dingtalkConversationId: r.dingtalk_conversation_id };
 }
 
 function toChat(r: ChatRow): ChatBinding {
@@ -276,6 +278,11 @@ export class RosterRepo {
 
   meeting(): MeetingSettings {
     return { day: 25, time: '15:00', place: '待定', noticeDaysBefore: 3, ...this.setting<Partial<MeetingSettings>>('meeting') };
+  }
+
+  /** The line an urgent report's reply ends with (roster `settings.urgentNotice`, SPEC §2). */
+  urgentNotice(): string {
+    return this.setting<string>('urgentNotice') ?? DEFAULT_URGENT_NOTICE;
   }
 
   coordinators(): CoordinatorsSettings {

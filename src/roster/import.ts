@@ -48,7 +48,7 @@ function rosterChats(roster: Roster): ChatRow[] {
 /**
  * Writes a validated roster, all in one transaction: upserts departments, projects, people,
  * each project's leaders and the chats the roster maps; replaces the `coordinators`,
- * `meeting` and `sla` settings and the calendar overrides. Nothing is ever deleted, because
+ * `meeting`, `urgentNotice` and `sla` settings and the calendar overrides. Nothing is ever deleted, because
  * tickets and the audit log refer to people, departments and projects.
  */
 export function importRoster(db: Db, roster: Roster, now: number): ImportSummary {
@@ -57,9 +57,9 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
     // a department in the file (names are unique, and transfers look departments up by name).
     renameNameHolder: db.prepare<[string, string]>("UPDATE departments SET name = name || ' [' || id || ']' WHERE name = ? AND id <> ?"),
     department: db.prepare(
-      `INSERT INTO departments (id, name, wecom_webhook_key, dingtalk_conversation_id)
-       VALUES (@id, @name, @wecom, @dingtalk)
-       ON CONFLICT (id) DO UPDATE SET name = excluded.name, wecom_webhook_key = excluded.wecom_webhook_key,
+      `INSERT INTO departments (id, name, head_id, wecom_webhook_key, dingtalk_conversation_id)
+       VALUES (@id, @name, @head, @wecom, @dingtalk)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, head_id = excluded.head_id, wecom_webhook_key = excluded.wecom_webhook_key,
          dingtalk_conversation_id = excluded.dingtalk_conversation_id`,
     ),
     // A group bound in chat with 绑定 is kept when the file does not name one.
@@ -113,6 +113,7 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
       s.department.run({
         id: d.id,
         name: d.name,
+        head: d.head ?? null,
         wecom: d.wecom?.webhookKey ?? null,
         dingtalk: d.dingtalk?.openConversationId ?? null,
       });
@@ -150,6 +151,7 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
     for (const c of chats) s.chat.run({ ...c, now });
     s.setting.run('coordinators', JSON.stringify(roster.settings.coordinators));
     s.setting.run('meeting', JSON.stringify(roster.settings.meeting));
+    s.setting.run('urgentNotice', JSON.stringify(roster.settings.urgentNotice));
     s.setting.run('sla', JSON.stringify(roster.sla));
     s.clearCalendar.run();
     for (const date of roster.calendar.holidays) s.calendarDay.run(date, 'holiday');

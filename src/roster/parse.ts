@@ -5,6 +5,7 @@ import { slaConfigIssues } from '../tickets/sla.js';
 import {
   calendarSchema,
   DEFAULT_MEETING,
+  DEFAULT_URGENT_NOTICE,
   departmentSchema,
   personSchema,
   projectSchema,
@@ -518,6 +519,17 @@ function checkReferences(
       problems.addOnce(path, `${what} "${id}" does not have the ${role} role (roles: ${roles.join(', ') || 'none'})`);
     }
   };
+  // A department's head gets tier 2 for its tickets: someone who works tickets, not an enterprise contact.
+  for (const { item, index } of departments) {
+    const head = stringAt(item, ['head']);
+    if (head === undefined) continue;
+    const path: Path = ['departments', index, 'head'];
+    const roles = rolesById.get(head);
+    if (roles === undefined) problems.addOnce(path, unknownRef('person', head, rolesById.keys()));
+    else if (!roles.includes('officer') && !roles.includes('leader')) {
+      problems.addOnce(path, `department head "${head}" has neither the officer nor the leader role (roles: ${roles.join(', ') || 'none'})`);
+    }
+  }
   for (const { item, index } of projects) {
     const officer = stringAt(item, ['officer']);
     if (officer !== undefined) checkPerson(['projects', index, 'officer'], officer, 'officer', 'project officer');
@@ -619,7 +631,11 @@ export function parseRoster(text: string, fileName = 'roster.yaml'): Roster {
 
   if (problems.list.length > 0) throw new RosterError(problems.list, fileName);
   return {
-    settings: { coordinators, meeting: { ...DEFAULT_MEETING, ...stripUndefined(settings?.meeting ?? {}) } },
+    settings: {
+      coordinators,
+      meeting: { ...DEFAULT_MEETING, ...stripUndefined(settings?.meeting ?? {}) },
+      urgentNotice: settings?.urgentNotice ?? DEFAULT_URGENT_NOTICE,
+    },
     departments: departments.map((d) => d.value),
     people: people.map((p) => p.value),
     projects: projects.map((p) => p.value),

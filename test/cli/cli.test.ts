@@ -59,7 +59,7 @@ describe('lianbao backup, outbox and the rest', () => {
     const file = join(dir, 'copy.db');
     expect((await cli(['backup', file], env)).code).toBe(0);
     const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 14 });
+    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 15 });
     db.close();
   });
 
@@ -103,7 +103,7 @@ describe('lianbao doctor', () => {
     await cli(['import', 'roster.example.yaml'], env);
     const r = await cli(['doctor'], env);
     expect(r.out).toContain('ok    database');
-    expect(r.out).toContain('ok    roster: 14 people, 3 projects');
+    expect(r.out).toContain('ok    roster: 15 people, 3 projects');
     expect(r.out).toMatch(/calendar/);
     expect(r.out).toContain('only the playground');
   });

@@ -28,7 +28,7 @@ describe('daily-digest', () => {
     const text = textFor(sent, 'group', 'coordinators');
     const [news, waiting, overdue] = text.split(/\*\*待认领\*\*|\*\*超期工单\*\*/) as [string, string, string];
     expect(news).toContain('昨日 11-02，2件');
-    expect(news).toContain(`#${unclaimed} XM001 盗窃 待认领，承办：未认领（治安大队）`);
+    expect(news).toContain(`#${unclaimed} XM001 盗窃 待认领，承办：待王警官认领`);
     expect(news).toContain(`#${claimed} XM002 盗窃 办理中，承办：赵警官`);
     expect(news).not.toContain(`#${today} `); // received this morning: tomorrow's digest
     expect(waiting).toContain('（2件）');
@@ -36,7 +36,7 @@ describe('daily-digest', () => {
     expect(waiting).toContain(`#${today} XM003`);
     expect(waiting).not.toContain(`#${claimed} `);
     expect(overdue).toContain('（1件）');
-    expect(overdue).toContain(`#${unclaimed} XM001 盗窃，签收时限11-02 14:00，已超18小时30分，承办：未认领（治安大队）`);
+    expect(overdue).toContain(`#${unclaimed} XM001 盗窃，签收时限11-02 14:00，已超18小时30分，承办：待王警官认领`);
   });
 
   it('sends nothing on a day off, and after a weekend covers the days since the last digest', async () => {

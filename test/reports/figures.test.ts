@@ -13,7 +13,7 @@ const HOUR = 60 * MIN;
  * November 2026, six normal-urgency theft reports (claim within 4 h, resolve within 5 working
  * days, confirm within 3 working days), all received on Monday 2 November at 10:00:
  *   #A XM001 (治安大队): claimed 10:30, resolved 11-03, 不满意, resolved again 11-04 10:00, 满意
- *   #B XM001: claimed 15:00 (late), resolved 11-05 10:00, never rated → auto-closed by escalate
+ *   #B XM001: claimed 15:00 (late), resolved 11-05 10:00, never rated → 待回访 after the confirm deadline
  *   #C XM001: withdrawn before anyone claimed it
  *   #D XM001: never claimed → overdue
  *   #E XM002 (交警大队): claimed 11:00, resolved 11-20 10:00 (late), 满意 4
@@ -47,11 +47,11 @@ function month(): { h: Harness; no: Record<'A' | 'B' | 'C' | 'D' | 'E' | 'F', nu
 describe('the figures of a month', () => {
   it('match the values worked out by hand', async () => {
     const { h, no } = month();
-    // #B's confirm deadline is 3 working days after 11-05: 11-10 18:00; the sweep closes it after that.
+    // #B's confirm deadline is 3 working days after 11-05: 11-10 18:00; after that it waits for 回访.
     h.clock.set(at('2026-11-11T09:00'));
     const sweep = await runJob(h.core, escalate, h.clock.now());
     expect(sweep.status).toBe('done');
-    expect(ticket(h, no.B)).toMatchObject({ state: 'closed', closeKind: 'auto' });
+    expect(ticket(h, no.B)).toMatchObject({ state: 'followup', closeKind: null });
     expect(ticket(h, no.D).state).toBe('open');
 
     const f = h.core.figures.compute(monthPeriod('2026-11')!, at('2026-12-01T09:00').getTime());
@@ -61,10 +61,10 @@ describe('the figures of a month', () => {
       claimedOnTime: 3, // B was claimed an hour after its 14:00 deadline
       resolved: 4,
       resolvedOnTime: 3, // E was resolved after 11-09 18:00
-      closed: 4,
+      closed: 3,
       satisfied: 3, // A E F
       dissatisfied: 1, // A's first answer
-      unrated: 1, // B
+      unrated: 0, // B waits for 回访: nothing closes by itself
       reopened: 1,
       overdue: 1, // D
     });
@@ -88,10 +88,10 @@ describe('the figures of a month', () => {
       claimedOnTime: 1,
       resolved: 2,
       resolvedOnTime: 2,
-      closed: 2,
+      closed: 1,
       satisfied: 1,
       dissatisfied: 1,
-      unrated: 1,
+      unrated: 0,
       reopened: 1,
       overdue: 1,
       medianClaimMs: (30 * MIN + 5 * HOUR) / 2,
@@ -113,7 +113,7 @@ describe('the figures of a month', () => {
     const officer = Object.fromEntries(f.byOfficer.map((r) => [r.name, r.received]));
     expect(officer).toEqual({ 王警官: 2, 赵警官: 2, '（未认领）': 2 });
     const project = Object.fromEntries(f.byProject.map((r) => [r.key, [r.received, r.closed, r.overdue]]));
-    expect(project).toEqual({ XM001: [4, 2, 1], XM002: [2, 2, 0] });
+    expect(project).toEqual({ XM001: [4, 1, 1], XM002: [2, 2, 0] });
   });
 
   it('count a ticket overdue only while it is past its deadline at the time asked', () => {
