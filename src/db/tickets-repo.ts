@@ -195,6 +195,7 @@ export class TicketsRepo {
         `UPDATE tickets SET (${COLUMNS}) = (${PARAMS}) WHERE no = ?`,
       ),
       get: db.prepare<[number], TicketRow>('SELECT * FROM tickets WHERE no = ?'),
+      received: db.prepare<[number, number], TicketRow>('SELECT * FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY no'),
       due: db.prepare<[number, number], TicketRow>(
         'SELECT * FROM tickets WHERE next_escalation_at <= ? ORDER BY next_escalation_at LIMIT ?',
       ),
@@ -235,6 +236,11 @@ export class TicketsRepo {
   get(no: number): Ticket | undefined {
     const r = this.s.get.get(no);
     return r && toTicket(r);
+  }
+
+  /** The tickets received in [from, to), oldest first. */
+  receivedIn(from: number, to: number): Ticket[] {
+    return this.s.received.all(from, to).map(toTicket);
   }
 
   save(t: Ticket): void {

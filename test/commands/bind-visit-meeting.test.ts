@@ -134,7 +134,7 @@ describe('会商', () => {
     const reply = ok(h, 'wang', 'XM001', '会商').reply;
     expect(reply).toContain(`重办：#${reopened}（王警官）`);
     expect(reply).toContain(`督办：#${supervised}（王警官）`);
-    expect(reply).toContain(`超期：#${overdue}（未认领）`);
+    expect(reply).toContain(`超期：#${overdue}（待王警官认领）`);
   });
 
   it('lets an officer add an agenda item, which then shows on the agenda', () => {
