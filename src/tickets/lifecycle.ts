@@ -436,8 +436,9 @@ export function reclassify(
     extensions.reduce((at, written) => rules.add(at, parseWritten(written)), rules.deadline(next, kind, from));
 
   const changes: Partial<Ticket> = { category: to.category, urgency: to.urgency };
-  // A claimed ticket that goes to the coordinators is theirs to claim from now, like a 转办.
-  const freshClaim = toConduct && t.state === 'claimed';
+  // A ticket that goes to the coordinators is theirs to claim from now, as a 转办 to a department
+  // would be: they get a claim deadline of their own.
+  const freshClaim = toConduct;
   const claimDeadline = freshClaim ? rules.deadline(next, 'claim', now) : after === 'open' ? again('claim', t.claimFrom, t.claimExtensions) : t.claimDeadline;
   const resolveDeadline = again('resolve', t.roundFrom, t.resolveExtensions);
   Object.assign(changes, {
