@@ -100,6 +100,8 @@ export interface TicketView {
   resolution: string;
   rating: number | string;
   ratingComment: string;
+  /** closed by a coordinator's 回访: the enterprise's answer by phone (代评) */
+  proxyRated: boolean;
   conduct: boolean;
 }
 
@@ -147,6 +149,7 @@ export function ticketView(t: Ticket, roster: RosterLookup, now: number): Ticket
     resolution: clip(t.resolution ?? '', MAX_SHOWN_CHARS),
     rating: t.rating ?? '',
     ratingComment: clip(t.ratingComment ?? '', MAX_SHOWN_CHARS),
+    proxyRated: t.closeKind === 'followup',
     conduct: t.routing === 'coordinators',
   };
 }

@@ -89,6 +89,7 @@ describe('回访 (SPEC §2, §3)', () => {
     expect(ticket(h, no)).toMatchObject({ state: 'closed', closeKind: 'followup', rating: 4 });
     expect(lastAudit(h, no)).toMatchObject({ action: 'followup', actorId: 'zhou', fromState: 'followup', toState: 'closed', detail: { satisfied: true, rating: 4 } });
     expect(ok(h, 'zhou', 'coordinators', `查询 #${no}`).reply).toContain('周协调 回访（代评）：满意，销号（待回访→已销号）：4分，电话回访项目负责人');
+    expect(ok(h, 'zhou', 'coordinators', `查询 #${no}`).reply).toContain('评价：回访代评，4分，电话回访项目负责人');
   });
 
   it('不满意 sends it back to the assignee (重办) with a new resolve deadline', async () => {
