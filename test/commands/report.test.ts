@@ -198,7 +198,7 @@ describe('报告: 执法投诉 (a complaint about officers’ conduct)', () => {
     const no = h.ticketNo(said);
     // SPEC §2: in the project group, the reply neither repeats the complaint nor names its
     // category; it says 护企办 has it and suggests a private chat next time.
-    expect(said.reply).toBe(`已收到您的反映（#${no}），将由护企办处理，处理情况会私信告知您。此类问题下次可以直接私聊我反映。`);
+    expect(said.reply).toBe(`已收到您的反映（#${no}），将由护企办处理。此类问题下次可以直接私聊我反映。`);
     expect(said.reply).not.toContain('吃拿卡要');
     expect(said.reply).not.toContain('王警官');
     expect(sentTo(said, 'group')).toEqual(['coordinators']);

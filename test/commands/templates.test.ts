@@ -93,7 +93,7 @@ describe('the main messages, as people read them', () => {
 
   it('a conduct complaint, as the coordinators’ group reads it', () => {
     const said = ok(h, 'huang', 'XM001', '报告 检查人员吃拿卡要');
-    expect(said.reply).toMatchInlineSnapshot(`"已收到您的反映（#2），将由护企办处理，处理情况会私信告知您。此类问题下次可以直接私聊我反映。"`);
+    expect(said.reply).toMatchInlineSnapshot(`"已收到您的反映（#2），将由护企办处理。此类问题下次可以直接私聊我反映。"`);
     expect(textTo(said, 'group', 'coordinators')).toMatchInlineSnapshot(`
       "**执法投诉 #2**（经开区新材料产业园）
       报告人：黄工
