@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, type Db } from '../../src/db/open.js';
+import { RosterRepo } from '../../src/db/roster-repo.js';
 import { TicketsRepo } from '../../src/db/tickets-repo.js';
+import { Figures, monthPeriod } from '../../src/reports/figures.js';
 import { importRoster } from '../../src/roster/import.js';
 import { readRosterFile } from '../../src/roster/parse.js';
 
@@ -64,6 +66,9 @@ describe('migration 005 on a database of the earlier version', () => {
     expect(t.get(1)).toMatchObject({ state: 'closed', closeKind: 'auto', rating: null });
     // The log reads as before, the old automatic close included.
     expect(t.timeline(1).map((r) => r.action)).toEqual(['report', 'claim', 'resolve', 'auto_close']);
+    // In the figures it is 未评价: neither satisfied nor dissatisfied.
+    const f = new Figures(db, new RosterRepo(db)).compute(monthPeriod('2026-10')!, T0 + 30 * 24 * HOUR);
+    expect(f.overall).toMatchObject({ received: 3, closed: 1, unrated: 1, satisfied: 0, dissatisfied: 1 /* #3's 不满意 */, proxySatisfied: 0 });
   });
 
   it('fills in what the figures and the sweep need from what the earlier version kept', () => {
