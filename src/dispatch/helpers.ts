@@ -1,11 +1,10 @@
-import { mentionPerson } from '../delivery/notifier.js';
 import type { RosterRepo } from '../db/roster-repo.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 import { addDuration, parseDuration, type Duration } from '../tickets/duration.js';
 import { canStep, type DeadlineRules, type Step } from '../tickets/lifecycle.js';
 import { slaFor, type SlaConfig } from '../tickets/sla.js';
 import { ticketView as buildTicketView, type TicketView } from '../tickets/view.js';
-import { STATE_NAMES, type Person, type Ticket, type TicketState } from '../tickets/model.js';
+import { STATE_NAMES, type Person, type Ticket } from '../tickets/model.js';
 import { UserError, type CommandContext, type Sender } from './types.js';
 
 export { currentDeadline } from '../tickets/lifecycle.js';
@@ -108,13 +107,6 @@ export function loadTicket(ctx: CommandContext, no: number): Ticket {
   return t;
 }
 
-/** Refuses unless the ticket is in one of the states; `hint` says what would work instead. */
-export function requireState(t: Ticket, states: TicketState[], hint?: string): void {
-  if (states.includes(t.state)) return;
-  const why = `#${t.no} 当前状态为「${STATE_NAMES[t.state]}」`;
-  refuse('bad_state', hint ? `${why}，${hint}` : `${why}，不能执行此操作`);
-}
-
 /** Refuses unless the transitions table allows the step from the ticket's state; `hint` says what would work instead. */
 export function requireStep(t: Ticket, step: Step, hint?: string): void {
   if (canStep(step, t.state)) return;
@@ -149,12 +141,6 @@ export function deadlineRules(roster: Pick<RosterRepo, 'project'>, sla: SlaConfi
     },
     add: (from, d) => addDuration(new Date(from), d, calendar).getTime(),
   };
-}
-
-export function mentionOf(ctx: CommandContext, personId: string | null): string {
-  if (!personId) return '';
-  const p = ctx.repos.roster.person(personId);
-  return p ? mentionPerson(p) : '';
 }
 
 export function nameOf(ctx: CommandContext, personId: string | null): string {
