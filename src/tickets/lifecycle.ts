@@ -364,7 +364,8 @@ function moved(t: Ticket, now: number, d: Duration, rules: DeadlineRules): { cha
       ? {
           claimDeadline: to,
           claimExtensions: [...t.claimExtensions, written],
-          claimTarget: t.firstClaimedAt === null ? judgedBy(t.claimTarget, to, now) : t.claimTarget,
+          // The first claim deadline moves with it (after a 转办 to a department the two differ).
+          claimTarget: t.firstClaimedAt === null ? judgedBy(t.claimTarget, t.claimTarget === null ? to : rules.add(t.claimTarget, d), now) : t.claimTarget,
           windowStart: now,
         }
       : current.kind === 'resolve'
@@ -416,8 +417,8 @@ export function supervise(t: Ticket, _actor: Actor, now: number, note: string): 
 /**
  * 改类: a corrected category and urgency. The deadlines are counted again from the start of the
  * current window (the report, the 重办, or the 转办 to a department) with the extensions granted
- * on it; tiers already sent stay sent, so a deadline now past escalates at once. To 执法投诉, the
- * ticket goes to the coordinators, unassigned; from it, to the project officer.
+ * on it; tiers already sent stay sent, so a deadline now past escalates at the sweep's next run.
+ * To 执法投诉, the ticket goes to the coordinators, unassigned; from it, to the project officer.
  */
 export function reclassify(
   t: Ticket,
@@ -444,13 +445,18 @@ export function reclassify(
   Object.assign(changes, {
     claimDeadline,
     resolveDeadline,
-    claimTarget: t.firstClaimedAt === null && claimDeadline !== null ? judgedBy(t.claimTarget, claimDeadline, now) : t.claimTarget,
+    // The first claim deadline moves as the current one does; a claim deadline of the coordinators'
+    // own (below) leaves it where it was, as a 转办 does.
+    claimTarget:
+      t.firstClaimedAt === null && !freshClaim && claimDeadline !== null && t.claimDeadline !== null && t.claimTarget !== null
+        ? judgedBy(t.claimTarget, t.claimTarget + (claimDeadline - t.claimDeadline), now)
+        : t.claimTarget,
     resolveTarget: judgedBy(t.resolveTarget, resolveDeadline, now),
     claimEscalation: carried(t.claimEscalation, t.claimDeadline, claimDeadline),
     resolveEscalation: carried(t.resolveEscalation, t.resolveDeadline, resolveDeadline),
   });
   if (freshClaim) Object.assign(changes, { claimFrom: now, claimExtensions: [], windowStart: now, claimEscalation: { deadline: null, stage: 0 } });
-  if (toConduct) Object.assign(changes, { routing: 'coordinators', assigneeId: null, departmentId: null, awaitingDepartment: false, claimedAt: after === 'open' ? null : t.claimedAt });
+  if (toConduct) Object.assign(changes, { routing: 'coordinators', assigneeId: null, departmentId: null, awaitingDepartment: false, claimedAt: null });
   if (fromConduct) {
     Object.assign(changes, { routing: 'department', departmentId: projectOfficer?.departmentId ?? null, awaitingDepartment: false });
     if (after === 'claimed') Object.assign(changes, { assigneeId: projectOfficer?.id ?? t.assigneeId, claimedAt: now });

@@ -245,6 +245,13 @@ describe('what the figures judge by (SPEC §6)', () => {
     expect(judgedBy(300, 500, 200)).toBe(500);
   });
 
+  it('an extension of the claim deadline after a 转办 to a department moves the first claim deadline by as much', () => {
+    const moved = transferToDepartment(inState('open'), wang, T0 + HOUR, 'jiaojing', '交通', rules).ticket;
+    expect(moved).toMatchObject({ claimDeadline: T0 + 5 * HOUR, claimTarget: T0 + 4 * HOUR });
+    const extended = extend(moved, zhou, T0 + 2 * HOUR, { amount: 2, unit: 'h' }, '等', rules).ticket;
+    expect(extended).toMatchObject({ claimDeadline: T0 + 7 * HOUR, claimTarget: T0 + 6 * HOUR });
+  });
+
   it('the claim is judged once, by the first claim', () => {
     const first = claim(inState('open'), wang, T0 + HOUR).ticket;
     const back = transferToDepartment(first, wang, T0 + 2 * HOUR, 'jiaojing', '交通', rules).ticket;
