@@ -16,7 +16,7 @@ const t00 = Date.now();
 const say = (m) => sayRaw(`${m} (${((Date.now() - t00) / 1000).toFixed(1)} s)`);
 
 /** Bump when the generated data changes shape, so cached files are rebuilt. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 export const SEED = 0x1a4b2026;
 /** BENCH_TICKETS makes a smaller set (for trying the scripts out); the figures are for 1,000,000. */
 export const TICKETS = Number(process.env.BENCH_TICKETS ?? 1_000_000);
@@ -95,18 +95,19 @@ const REJECTS = ['第二天又有人来堵门', '问题没有解决', '补偿还
 const SURNAMES = '张王李赵刘陈杨黄吴周徐孙马朱胡郭何高林罗';
 const TITLES = ['经理', '工', '师傅', '主任', '总'];
 
-const STATE_CODES = ['open', 'claimed', 'resolved', 'closed', 'withdrawn'];
-const ACTIONS = ['report', 'claim', 'progress', 'resolve', 'accept', 'auto_close', 'reject', 'withdraw', 'escalate', 'supervise'];
+const STATE_CODES = ['open', 'claimed', 'resolved', 'followup', 'closed', 'withdrawn'];
+const ACTIONS = ['report', 'claim', 'progress', 'resolve', 'accept', 'await_followup', 'followup', 'reject', 'withdraw', 'remind', 'escalate', 'supervise'];
 const A = Object.fromEntries(ACTIONS.map((a, i) => [a, i]));
 /** The command a person sends for each human action, as the dispatcher records it. */
-const COMMAND_OF = { report: '报告', claim: '认领', progress: '进展', resolve: '办结', accept: '满意', reject: '不满意', withdraw: '撤回' };
+const COMMAND_OF = { report: '报告', claim: '认领', progress: '进展', resolve: '办结', accept: '满意', followup: '回访', reject: '不满意', withdraw: '撤回' };
 const FROM_TO = {
   report: [null, 'open'],
   claim: ['open', 'claimed'],
   progress: ['claimed', 'claimed'],
   resolve: ['claimed', 'resolved'],
   accept: ['resolved', 'closed'],
-  auto_close: ['resolved', 'closed'],
+  await_followup: ['resolved', 'followup'],
+  followup: ['followup', 'closed'],
   reject: ['resolved', 'claimed'],
   withdraw: ['open', 'withdrawn'],
 };
@@ -140,7 +141,7 @@ async function generate(schema) {
   const { migrate } = await product('src/db/open.js');
   const { importRoster } = await product('src/roster/import.js');
   const { readRosterFile } = await product('src/roster/parse.js');
-  const { tierPlan, nextEscalationAt } = await product('src/tickets/escalation.js');
+  const { escalationPlan, sentStage, nextEscalationAt, REMIND } = await product('src/tickets/escalation.js');
   const { slaFor } = await product('src/tickets/sla.js');
   const { addDuration } = await product('src/tickets/duration.js');
   const { WorkCalendar } = await product('src/tickets/calendar.js');
@@ -301,14 +302,16 @@ async function generate(schema) {
     db,
     `INSERT INTO tickets (no, project_code, category, urgency, description, state, routing,
     reporter_platform, reporter_user_id, reporter_person_id, reporter_name, assignee_id, department_id, supervised,
-    claim_deadline, resolve_deadline, confirm_deadline, resolution, rating, rating_comment, close_kind, reopen_count,
+    claim_deadline, resolve_deadline, confirm_deadline, claim_from, round_from, window_start,
+    first_claimed_at, claim_target, resolve_target, late_rounds,
+    resolution, rating, rating_comment, close_kind, reopen_count,
     created_at, claimed_at, resolved_at, closed_at, withdrawn_at, updated_at, source_platform, source_chat_id,
-    esc_deadline, esc_tier, next_escalation_at)`,
-    33,
+    claim_esc_deadline, claim_esc_stage, resolve_esc_deadline, resolve_esc_stage, next_escalation_at)`,
+    42,
     20,
   );
 
-  const counts = { open: 0, claimed: 0, resolved: 0, closed: 0, withdrawn: 0, reopened: 0, supervised: 0 };
+  const counts = { open: 0, claimed: 0, resolved: 0, followup: 0, closed: 0, withdrawn: 0, reopened: 0, supervised: 0 };
   const BATCH = 50_000;
   say('  tickets …');
   let begin = db.prepare('BEGIN');
@@ -343,9 +346,13 @@ async function generate(schema) {
       confirmDeadline: null,
       urgency,
       supervised: false,
-      escDeadline: null,
-      escTier: 0,
+      windowStart: c,
+      claimEscalation: { deadline: null, stage: 0 },
+      resolveEscalation: { deadline: null, stage: 0 },
     };
+    const claimTarget = t.claimDeadline;
+    let roundFrom = c;
+    let lateRounds = 0;
     let departmentId = conduct ? null : (project.officer.department_id ?? null);
     let claimedAt = null;
     let resolvedAt = null;
@@ -359,23 +366,22 @@ async function generate(schema) {
     let updated = c;
 
     push(c, no, A.report, reporterActor, platform);
-    // The sweep sends each tier of a missed deadline at its time, up to `end`.
+    // The sweep sends the 临期提醒 and each tier of a missed deadline at its time, up to `end`.
     const escalateUntil = (end) => {
       for (;;) {
-        const plan = tierPlan(t);
+        const plan = escalationPlan(t);
         if (!plan) return;
-        const sent = plan.deadline === t.escDeadline ? t.escTier : 0;
-        const next = plan.tiers.find((x) => x.tier > sent);
+        const sent = sentStage(t, plan);
+        const next = plan.steps.find((x) => x.stage > sent);
         if (!next || next.at > end) return;
         const at = Math.min(end, next.at + rng.int(MINUTE));
-        if (next.tier === 3 && !t.supervised) {
+        const tier = next.stage === REMIND ? 0 : next.stage - 1;
+        if (tier === 3 && !t.supervised) {
           t.supervised = true;
           push(at, no, A.supervise, SYSTEM, platform, 0, STATE_CODES.indexOf(t.state));
         }
-        t.escDeadline = plan.deadline;
-        t.escTier = next.tier;
-        push(at, no, A.escalate, SYSTEM, platform, plan.deadline, next.tier * 8 + STATE_CODES.indexOf(t.state));
-        updated = Math.max(updated, at);
+        t[plan.kind === 'claim' ? 'claimEscalation' : 'resolveEscalation'] = { deadline: plan.deadline, stage: next.stage };
+        push(at, no, tier === 0 ? A.remind : A.escalate, SYSTEM, platform, plan.deadline, tier * 8 + STATE_CODES.indexOf(t.state));
       }
     };
 
@@ -388,6 +394,7 @@ async function generate(schema) {
         claimedAt = Math.floor(c + Math.min(claimDelay, (anchor - c) * (0.1 + 0.8 * rng.next())));
         escalateUntil(claimedAt);
         t.state = 'claimed';
+        t.windowStart = claimedAt;
         push(claimedAt, no, A.claim, assigneeActor, platform);
         if (!conduct) departmentId = assignee.department_id ?? departmentId;
         updated = claimedAt;
@@ -422,6 +429,7 @@ async function generate(schema) {
       claimedAt = Math.floor(c + d1);
       escalateUntil(claimedAt);
       t.state = 'claimed';
+      t.windowStart = claimedAt;
       push(claimedAt, no, A.claim, assigneeActor, platform);
       if (!conduct) departmentId = assignee.department_id ?? departmentId;
       if (rng.next() < 0.5) push(Math.floor(claimedAt + d2 * 0.4), no, A.progress, assigneeActor, platform, rng.int(PROGRESS.length));
@@ -436,9 +444,12 @@ async function generate(schema) {
         const r = Math.floor(resolvedAt + d4 * squeeze);
         if (r < t.confirmDeadline && r < anchor) {
           reopen = 1;
+          if (resolvedAt > t.resolveDeadline) lateRounds = 1;
           t.state = 'claimed';
           t.confirmDeadline = null;
           t.resolveDeadline = after(r, sla.resolve);
+          t.windowStart = r;
+          roundFrom = r;
           push(r, no, A.reject, reporterActor, platform, 1, rng.int(REJECTS.length));
           resolvedAt = Math.floor(Math.min(anchor - MINUTE, r + d5 * squeeze));
           escalateUntil(resolvedAt);
@@ -458,11 +469,19 @@ async function generate(schema) {
         push(answer, no, A.accept, reporterActor, platform, rating, COMMENTS.indexOf(ratingComment ?? ''));
         updated = answer;
       } else if (t.confirmDeadline <= anchor) {
-        closeKind = 'auto';
-        closedAt = t.confirmDeadline;
-        t.state = 'closed';
-        push(closedAt, no, A.auto_close, SYSTEM, platform, t.confirmDeadline);
-        updated = closedAt;
+        // Nobody answered: 待回访, and most of those a coordinator has phoned since (代评).
+        t.state = 'followup';
+        push(t.confirmDeadline + rng.int(MINUTE), no, A.await_followup, SYSTEM, platform, t.confirmDeadline);
+        const call = Math.floor(t.confirmDeadline + rng.logNormal(DAY, 0.8));
+        if (call <= anchor && rng.next() < 0.8) {
+          const caller = personIndex.get(rng.pick(coordinators).id);
+          rating = rng.next() < 0.5 ? [5, 4, 3][rng.weighted([60, 30, 10])] : null;
+          closeKind = 'followup';
+          closedAt = call;
+          t.state = 'closed';
+          push(call, no, A.followup, caller, platform, rating ?? 0);
+          updated = call;
+        }
       }
     }
     counts[t.state] += 1;
@@ -473,10 +492,12 @@ async function generate(schema) {
       no, project.code, category, urgency, text, t.state, conduct ? 'coordinators' : 'department',
       platformName, reporterUserId, fromRoster ? reporter.id : null, reporter.name,
       claimedAt !== null ? assignee.id : null, departmentId, t.supervised ? 1 : 0,
-      t.claimDeadline, t.resolveDeadline, t.confirmDeadline, resolution, rating, ratingComment, closeKind, reopen,
+      t.claimDeadline, t.resolveDeadline, t.confirmDeadline, c, roundFrom, t.windowStart,
+      claimedAt, claimTarget, t.resolveDeadline, lateRounds,
+      resolution, rating, ratingComment, closeKind, reopen,
       c, claimedAt, resolvedAt, closedAt, withdrawnAt, updated, platformName,
       platform === 0 ? project.wecom_chat_id : project.dingtalk_conversation_id,
-      t.escDeadline, t.escTier,
+      t.claimEscalation.deadline, t.claimEscalation.stage, t.resolveEscalation.deadline, t.resolveEscalation.stage,
       // As the repository computes it on every write.
       nextEscalationAt(t),
     );
@@ -547,9 +568,17 @@ async function generate(schema) {
       case 'withdraw':
         detail = { reason: '' };
         break;
-      case 'auto_close':
+      case 'await_followup':
         detail = { deadline: ev.aux[k] };
         break;
+      case 'followup':
+        detail = { satisfied: true, rating: ev.aux[k] || null, comment: '电话回访' };
+        break;
+      case 'remind': {
+        from = to = STATE_CODES[ev.aux2[k] & 7];
+        detail = { kind: from === 'open' ? 'claim' : 'resolve', deadline: ev.aux[k] };
+        break;
+      }
       case 'escalate': {
         const tier = ev.aux2[k] >> 3;
         from = to = STATE_CODES[ev.aux2[k] & 7];

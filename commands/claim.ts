@@ -1,5 +1,6 @@
-import { isCoordinator, isProjectOfficer, loadTicket, nameOf, nextStepHint, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { isCoordinator, isProjectOfficer, loadTicket, nameOf, nextStepHint, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
+import { claim as claimStep } from '../src/tickets/lifecycle.js';
 
 export const claim: Command = {
   name: '认领',
@@ -12,7 +13,9 @@ export const claim: Command = {
     const { no } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (t.state === 'claimed') refuse('bad_state', `#${no} 已由${nameOf(ctx, t.assigneeId)}认领，正在办理中`);
-    requireState(t, ['open'], nextStepHint(t));
+    requireStep(t, 'claim', nextStepHint(t));
+    // SPEC §3: an officer of the accountable department (the one it was transferred to, or the
+    // project officer's) or the project officer; coordinators; a conduct complaint only coordinators.
     if (!isCoordinator(ctx.sender)) {
       if (t.routing === 'coordinators') refuse('conduct', `#${no} 是执法投诉，由护企办认领办理`);
       const ownDepartment = t.departmentId !== null && t.departmentId === ctx.sender.departmentId;
@@ -21,14 +24,7 @@ export const claim: Command = {
         refuse('not_yours', `#${no} 已分派给「${dept ?? '项目警官'}」，请由该部门民警认领，或请护企办“转办”`);
       }
     }
-    const from = t.state;
-    t.state = 'claimed';
-    t.assigneeId = ctx.sender.personId;
-    t.departmentId = ctx.sender.departmentId ?? t.departmentId;
-    t.claimedAt = ctx.now;
-    t.updatedAt = ctx.now;
-    ctx.repos.tickets.save(t);
-    ctx.audit(t, 'claim', from);
-    ctx.announce(t, 'ticket-claimed', ticketView(ctx, t));
+    const claimed = ctx.apply(claimStep(t, ctx.actor, ctx.now));
+    ctx.announce(claimed, 'ticket-claimed', ticketView(ctx, claimed));
   },
 };

@@ -1,8 +1,14 @@
-import { currentDeadline, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
-import type { Command } from '../src/dispatch/types.js';
-import { addDuration, durationToString, formatDuration, longestInstead, parseDuration } from '../src/tickets/duration.js';
+import { currentDeadline, durationAndReason, loadTicket, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
+import type { CommandContext, Command } from '../src/dispatch/types.js';
+import { formatDuration, type Duration } from '../src/tickets/duration.js';
 import { formatTime } from '../src/tickets/format.js';
+import { extend as extendStep } from '../src/tickets/lifecycle.js';
 import { DEADLINE_NAMES } from '../src/tickets/model.js';
+
+/** What the 已延期 notice says, from a deadline that moved. */
+export function extendedView(ctx: CommandContext, kind: keyof typeof DEADLINE_NAMES, from: number, to: number, d: Duration): Record<string, string> {
+  return { deadlineName: DEADLINE_NAMES[kind], oldDeadline: formatTime(from), newDeadline: formatTime(to), duration: formatDuration(d), by: ctx.sender.name };
+}
 
 export const extend: Command = {
   name: '延期',
@@ -14,32 +20,12 @@ export const extend: Command = {
   run(ctx, args) {
     const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
-    requireState(t, ['open', 'claimed', 'resolved'], '没有可以延期的时限');
-    const [word = '', ...reasonWords] = rest.split(/\s+/);
-    if (!word) refuse('missing_duration', `请写明延期多久，例如：${this.example}`);
-    const d = parseDuration(word);
-    const longest = d ? null : longestInstead(word);
-    if (longest) refuse('duration_too_long', `延期时长“${word}”太长，一次最多延期${formatDuration(longest)}（约一年），请写成 ${durationToString(longest)} 或更短`);
-    if (!d) refuse('bad_duration', `看不懂时长“${word}”，请写成 30m（分钟）、4h（小时）、2d（天）或 3wd（工作日）`);
-    const reason = reasonWords.join(' ').trim();
-    if (!reason) refuse('missing_reason', `请写明延期原因，例如：${this.example}`);
+    requireStep(t, 'extend', '没有可以延期的时限');
+    const { duration, reason } = durationAndReason(rest, this.example, '延期');
     const current = currentDeadline(t);
     if (!current) refuse('no_deadline', `#${no} 当前没有时限`);
-    const to = addDuration(new Date(current.at), d, ctx.calendar).getTime();
-    if (current.kind === 'claim') t.claimDeadline = to;
-    if (current.kind === 'resolve') t.resolveDeadline = to;
-    if (current.kind === 'confirm') t.confirmDeadline = to;
-    t.updatedAt = ctx.now;
-    ctx.repos.tickets.save(t);
-    ctx.audit(t, 'extend', t.state, { kind: current.kind, from: current.at, to, duration: durationToString(d), reason });
-    ctx.announce(t, 'extended', {
-      ...ticketView(ctx, t),
-      deadlineName: DEADLINE_NAMES[current.kind],
-      oldDeadline: formatTime(current.at),
-      newDeadline: formatTime(to),
-      duration: formatDuration(d),
-      reason,
-      by: ctx.sender.name,
-    });
+    const after = ctx.apply(extendStep(t, ctx.actor, ctx.now, duration, reason, ctx.rules));
+    const to = currentDeadline(after)?.at ?? current.at;
+    ctx.announce(after, 'extended', { ...ticketView(ctx, after), ...extendedView(ctx, current.kind, current.at, to, duration), reason });
   },
 };

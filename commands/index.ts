@@ -1,16 +1,20 @@
 import type { Command } from '../src/dispatch/types.js';
 import { accept } from './accept.js';
+import { approveExtension, rejectExtension } from './answer-extension.js';
 import { bind } from './bind.js';
 import { checkin } from './checkin.js';
 import { claim } from './claim.js';
 import { extend } from './extend.js';
+import { followup } from './followup.js';
 import { help } from './help.js';
 import { list } from './list.js';
 import { meeting } from './meeting.js';
 import { note } from './note.js';
 import { progress } from './progress.js';
+import { reclassify } from './reclassify.js';
 import { reject } from './reject.js';
 import { report } from './report.js';
+import { requestExtension } from './request-extension.js';
 import { resolve } from './resolve.js';
 import { stats } from './stats.js';
 import { status } from './status.js';
@@ -27,13 +31,18 @@ export const COMMANDS: readonly Command[] = [
   progress,
   note,
   transfer,
+  reclassify,
   summon,
   checkin,
   resolve,
   accept,
   reject,
+  followup,
   supervise,
   extend,
+  requestExtension,
+  approveExtension,
+  rejectExtension,
   withdraw,
   status,
   list,

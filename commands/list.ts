@@ -1,35 +1,35 @@
-import { hasRole, mayKnowConduct, nameOf, refuse } from '../src/dispatch/helpers.js';
+import { mayKnowConduct, refuse, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
 import type { TicketFilter } from '../src/db/tickets-repo.js';
 import { normalizeWidth } from '../src/dispatch/parse.js';
-import { formatShortTime } from '../src/tickets/format.js';
-import { STATE_NAMES, URGENCY_NAMES } from '../src/tickets/model.js';
-import { currentDeadline } from '../src/dispatch/helpers.js';
 
+const IN_HAND = ['open', 'claimed', 'resolved', 'followup'] as const;
 const FILTERS: Record<string, { label: string; filter: (me: string | null, now: number) => Omit<TicketFilter, 'projectCode'> }> = {
-  '': { label: '在办', filter: () => ({ states: ['open', 'claimed', 'resolved'] }) },
+  '': { label: '在办', filter: () => ({ states: [...IN_HAND] }) },
   待认领: { label: '待认领', filter: () => ({ states: ['open'] }) },
   办理中: { label: '办理中', filter: () => ({ states: ['claimed'] }) },
   待评价: { label: '待评价', filter: () => ({ states: ['resolved'] }) },
+  // Resolutions the enterprise did not answer in time: for the coordinators to phone (回访).
+  待回访: { label: '待回访', filter: () => ({ states: ['followup'] }) },
   超期: { label: '超期', filter: (_me, now) => ({ overdueAt: now }) },
-  我的: { label: '我承办的', filter: (me) => ({ assigneeId: me ?? '', states: ['open', 'claimed', 'resolved'] }) },
+  我的: { label: '我承办的', filter: (me) => ({ assigneeId: me ?? '', states: [...IN_HAND] }) },
   全部: { label: '全部', filter: () => ({}) },
 };
-const TRADITIONAL: Record<string, string> = { 待認領: '待认领', 辦理中: '办理中', 待評價: '待评价', 全部: '全部', 我的: '我的', 超期: '超期' };
+const TRADITIONAL: Record<string, string> = { 待認領: '待认领', 辦理中: '办理中', 待評價: '待评价', 待回訪: '待回访', 全部: '全部', 我的: '我的', 超期: '超期' };
 const SHOWN = 30;
 
 export const list: Command = {
   name: '台账',
   aliases: ['list', '列表', '台賬', '臺賬'],
   roles: ['officer', 'coordinator', 'leader'],
-  usage: '台账 [待认领|办理中|待评价|超期|我的|全部]',
+  usage: '台账 [待认领|办理中|待评价|待回访|超期|我的|全部]',
   example: '台账 超期',
   summary: '列出工单（项目群里列本项目，护企办群里列全部）',
   run(ctx, args) {
     const word = normalizeWidth(args).trim().split(/\s+/)[0] ?? '';
     const key = TRADITIONAL[word] ?? word;
     const chosen = FILTERS[key];
-    if (!chosen) refuse('bad_filter', `没有“${word}”这个筛选条件，可以用：待认领、办理中、待评价、超期、我的、全部`);
+    if (!chosen) refuse('bad_filter', `没有“${word}”这个筛选条件，可以用：待认领、办理中、待评价、待回访、超期、我的、全部`);
     // In a project group everyone reads the answer: that project's tickets only, and no conduct
     // complaints (the project's own officer is in the group). Elsewhere, all projects; conduct
     // complaints only for coordinators and leaders (an officer may be the one complained about).
@@ -49,17 +49,17 @@ export const list: Command = {
       more: total > tickets.length ? total - tickets.length : 0,
       empty: tickets.length === 0,
       rows: tickets.map((t) => {
-        const dl = currentDeadline(t);
+        const v = ticketView(ctx, t);
         return {
-          ref: `#${t.no}`,
-          category: t.category,
-          urgent: t.urgency === 'urgent',
-          urgency: URGENCY_NAMES[t.urgency],
-          state: STATE_NAMES[t.state],
-          owner: nameOf(ctx, t.assigneeId) || '（未认领）',
-          deadline: dl ? formatShortTime(dl.at) : '',
-          overdue: dl !== null && dl.at < ctx.now && t.state !== 'resolved',
-          supervised: t.supervised,
+          ref: v.ref,
+          category: v.category,
+          urgent: v.urgent,
+          urgency: v.urgency,
+          state: v.state,
+          owner: v.owner,
+          deadline: v.deadlineShort,
+          overdue: v.overdue,
+          supervised: v.supervised,
           project: projectCode ? '' : t.projectCode,
           summary: [...t.description].slice(0, 24).join('') + ([...t.description].length > 24 ? '…' : ''),
         };

@@ -1,5 +1,6 @@
-import { isEnterpriseOf, isReporter, isStaff, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { isEnterpriseOf, isReporter, isStaff, loadTicket, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
+import { note as noteStep } from '../src/tickets/lifecycle.js';
 
 export const note: Command = {
   name: '补充',
@@ -14,11 +15,9 @@ export const note: Command = {
     if (!isReporter(ctx.sender, t) && !isEnterpriseOf(ctx.sender, t) && !isStaff(ctx.sender)) {
       refuse('forbidden', `只有本项目的企业联系人或民警可以补充#${no}的情况`);
     }
-    requireState(t, ['open', 'claimed', 'resolved'], '如有新情况请重新“报告”');
+    requireStep(t, 'note', '如有新情况请重新“报告”');
     if (!rest) refuse('missing_text', `请写明补充的内容，例如：${this.example}`);
-    t.updatedAt = ctx.now;
-    ctx.repos.tickets.save(t);
-    ctx.audit(t, 'note', t.state, { text: rest });
-    ctx.announce(t, 'note-added', { ...ticketView(ctx, t), text: rest, author: ctx.sender.name });
+    const after = ctx.apply(noteStep(t, ctx.actor, ctx.now, rest));
+    ctx.announce(after, 'note-added', { ...ticketView(ctx, after), text: rest, author: ctx.sender.name });
   },
 };

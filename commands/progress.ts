@@ -1,5 +1,6 @@
-import { isAssignee, isCoordinator, isProjectOfficer, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { isAssignee, isCoordinator, isProjectOfficer, loadTicket, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
+import { progress as progressStep } from '../src/tickets/lifecycle.js';
 
 export const progress: Command = {
   name: '进展',
@@ -17,11 +18,9 @@ export const progress: Command = {
       if (t.routing === 'coordinators') refuse('conduct', `#${no} 是执法投诉，由护企办办理`);
       refuse('forbidden', `只有#${no}的承办人、项目警官或护企办可以通报进展`);
     }
-    requireState(t, ['claimed'], t.state === 'open' ? `请先发送“认领 #${no}”` : '不能再通报进展');
+    requireStep(t, 'progress', t.state === 'open' ? `请先发送“认领 #${no}”` : '不能再通报进展');
     if (!rest) refuse('missing_text', `请写明进展内容，例如：${this.example}`);
-    t.updatedAt = ctx.now;
-    ctx.repos.tickets.save(t);
-    ctx.audit(t, 'progress', t.state, { text: rest });
-    ctx.announce(t, 'progress', { ...ticketView(ctx, t), text: rest, author: ctx.sender.name });
+    const after = ctx.apply(progressStep(t, ctx.actor, ctx.now, rest));
+    ctx.announce(after, 'progress', { ...ticketView(ctx, after), text: rest, author: ctx.sender.name });
   },
 };

@@ -1,5 +1,6 @@
-import { deadline, isEnterpriseOf, isReporter, loadTicket, nextStepHint, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { isEnterpriseOf, isReporter, loadTicket, nextStepHint, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
+import { reject as rejectStep } from '../src/tickets/lifecycle.js';
 
 export const reject: Command = {
   name: '不满意',
@@ -14,19 +15,9 @@ export const reject: Command = {
     if (!isReporter(ctx.sender, t) && !isEnterpriseOf(ctx.sender, t)) {
       refuse('forbidden', `#${no} 的评价只能由报告企业作出`);
     }
-    requireState(t, ['resolved'], t.state === 'open' || t.state === 'claimed' ? '还未办结，办结后才能评价' : nextStepHint(t));
+    requireStep(t, 'reject', t.state === 'open' || t.state === 'claimed' ? '还未办结，办结后才能评价' : nextStepHint(t));
     if (!rest) refuse('missing_reason', `请写明不满意的原因，便于重新办理，例如：${this.example}`);
-    const from = t.state;
-    t.state = 'claimed';
-    t.reopenCount += 1;
-    // No longer resolved: the figures count it as resolved again only when it is (the log keeps the old 办结).
-    t.resolvedAt = null;
-    t.resolution = null;
-    t.confirmDeadline = null;
-    t.resolveDeadline = deadline(ctx, t, 'resolve', ctx.now);
-    t.updatedAt = ctx.now;
-    ctx.repos.tickets.save(t);
-    ctx.audit(t, 'reject', from, { reason: rest, reopenCount: t.reopenCount });
-    ctx.announce(t, 'reopened', { ...ticketView(ctx, t), reason: rest });
+    const after = ctx.apply(rejectStep(t, ctx.actor, ctx.now, rest, ctx.rules));
+    ctx.announce(after, 'reopened', { ...ticketView(ctx, after), reason: rest });
   },
 };

@@ -1,8 +1,8 @@
 import { classify } from '../src/tickets/classify.js';
-import { deadline, limitText, refuse, ticketView } from '../src/dispatch/helpers.js';
+import { limitText, refuse, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
+import { report as reportStep } from '../src/tickets/lifecycle.js';
 import { render } from '../src/templates.js';
-
 
 export const report: Command = {
   name: '报告',
@@ -24,48 +24,31 @@ export const report: Command = {
     const c = classify(args);
     // A report of nothing but @-mentions says nothing about the problem.
     if (!c.description.replace(/@\S+/g, '').trim()) refuse('missing_text', `请写明遇到的问题，例如：${this.example}`);
-    const conduct = c.category === '执法投诉';
     const officer = project.officerId ? ctx.repos.roster.person(project.officerId) : undefined;
-    const base = { category: c.category, urgency: c.urgency, projectCode: project.code };
-    const ticket = ctx.repos.tickets.insert({
-      ...base,
-      description: c.description,
-      state: 'open',
-      // A complaint about officers' conduct goes to the coordinators, never to the project's own officer.
-      routing: conduct ? 'coordinators' : 'department',
-      reporterPlatform: ctx.msg.platform,
-      reporterUserId: ctx.msg.senderId,
-      reporterPersonId: ctx.sender.personId,
-      reporterName: ctx.sender.name,
-      assigneeId: null,
-      departmentId: conduct ? null : (officer?.departmentId ?? null),
-      supervised: false,
-      claimDeadline: deadline(ctx, base, 'claim', ctx.now),
-      resolveDeadline: deadline(ctx, base, 'resolve', ctx.now),
-      confirmDeadline: null,
-      resolution: null,
-      rating: null,
-      ratingComment: null,
-      closeKind: null,
-      reopenCount: 0,
-      createdAt: ctx.now,
-      claimedAt: null,
-      resolvedAt: null,
-      closedAt: null,
-      withdrawnAt: null,
-      updatedAt: ctx.now,
-      sourcePlatform: ctx.msg.platform,
-      sourceChatId: ctx.msg.chatId,
-    });
-    ctx.audit(ticket, 'report', null, { category: c.category, urgency: c.urgency, text: c.description });
-    const view = { ...ticketView(ctx, ticket), explicitCategory: c.explicit };
-    if (conduct) {
-      // In a project group the project's officer reads along: the answer there says only that it is
-      // received and who handles it (SPEC §2); the full report goes to the coordinators.
-      ctx.reply(ctx.chat?.kind === 'project' ? 'conduct-received' : 'ticket-created', view);
-      ctx.notify.coordinators(render('conduct-complaint', view), ctx.key('coordinators'), ctx.msg);
-    } else {
+    const { ticket: fresh, events } = reportStep(
+      {
+        projectCode: project.code,
+        category: c.category,
+        urgency: c.urgency,
+        description: c.description,
+        reporter: { platform: ctx.msg.platform, userId: ctx.msg.senderId, personId: ctx.sender.personId, name: ctx.sender.name },
+        source: { platform: ctx.msg.platform, chatId: ctx.msg.chatId },
+        officerDepartmentId: officer?.departmentId ?? null,
+      },
+      ctx.rules,
+      ctx.now,
+    );
+    const ticket = ctx.repos.tickets.insert(fresh);
+    ctx.record(ticket, events);
+    // SPEC §2: an urgent report's reply says, on its own line, what to do when people are in danger now.
+    const view = { ...ticketView(ctx, ticket), explicitCategory: c.explicit, urgentNotice: ctx.repos.roster.urgentNotice() };
+    if (ticket.routing !== 'coordinators') {
       ctx.announce(ticket, 'ticket-created', view);
+      return;
     }
+    // A conduct complaint is not repeated where the project's own officer reads: the reporter is
+    // told it is received, and the coordinators get all of it.
+    ctx.reply(ctx.chat?.kind === 'project' ? 'conduct-received' : 'ticket-created', view);
+    ctx.notify.coordinators(render('conduct-complaint', view), ctx.key('coordinators'), ctx.msg);
   },
 };

@@ -1,5 +1,6 @@
-import { deadline, isAssignee, isCoordinator, loadTicket, nextStepHint, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { isAssignee, isCoordinator, loadTicket, nextStepHint, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
+import { resolve as resolveStep } from '../src/tickets/lifecycle.js';
 
 export const resolve: Command = {
   name: '办结',
@@ -11,19 +12,12 @@ export const resolve: Command = {
   run(ctx, args) {
     const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
-    requireState(t, ['claimed'], nextStepHint(t));
+    requireStep(t, 'resolve', nextStepHint(t));
     if (!isAssignee(ctx.sender, t) && !isCoordinator(ctx.sender)) {
       refuse('forbidden', `只有#${no}的承办人或护企办可以办结`);
     }
     if (!rest) refuse('missing_text', `请写明办理结果，例如：${this.example}`);
-    const from = t.state;
-    t.state = 'resolved';
-    t.resolution = rest;
-    t.resolvedAt = ctx.now;
-    t.confirmDeadline = deadline(ctx, t, 'confirm', ctx.now);
-    t.updatedAt = ctx.now;
-    ctx.repos.tickets.save(t);
-    ctx.audit(t, 'resolve', from, { text: rest });
-    ctx.announce(t, 'resolved', { ...ticketView(ctx, t), by: ctx.sender.name });
+    const after = ctx.apply(resolveStep(t, ctx.actor, ctx.now, rest, ctx.rules));
+    ctx.announce(after, 'resolved', { ...ticketView(ctx, after), by: ctx.sender.name });
   },
 };

@@ -10,7 +10,7 @@ export const stats: Command = {
   roles: ['coordinator', 'leader'],
   usage: '统计 [YYYY-MM]',
   example: '统计 2026-10',
-  summary: '查看某月的签收、办结、满意率等数据（默认本月）',
+  summary: '查看某月的签收及时率、按时办结率、满意率等数据（默认本月）',
   run(ctx, args) {
     const text = normalizeWidth(args).trim();
     // People also write the month as 2026年10月, 2026/10 or 2026.10.

@@ -1,5 +1,6 @@
-import { findPerson, isAssignee, isCoordinator, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { findPerson, isAssignee, isCoordinator, loadTicket, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
+import { summon as summonStep } from '../src/tickets/lifecycle.js';
 import { render } from '../src/templates.js';
 
 export const summon: Command = {
@@ -17,7 +18,7 @@ export const summon: Command = {
       const hint = t.state === 'open' && t.routing !== 'coordinators' ? `；#${no} 还没有人认领，可先发送“认领 #${no}”` : '';
       refuse('forbidden', `只有#${no}的承办人或护企办可以吹哨${hint}`);
     }
-    requireState(t, ['open', 'claimed'], '不能再吹哨');
+    requireStep(t, 'summon', '不能再吹哨');
     const [name = '', ...noteWords] = rest.split(/\s+/);
     if (!name) refuse('missing_department', `请写明请哪个部门协同，例如：${this.example}`);
     // `@联络员` summons that person's department: the person the platform says was mentioned.
@@ -32,11 +33,9 @@ export const summon: Command = {
     if (!ctx.repos.tickets.summon(t.no, dept.id, ctx.now, ctx.sender.personId, note || null)) {
       refuse('already_summoned', `${dept.name}已被吹哨协同#${no}，请等待其报到`);
     }
-    t.updatedAt = ctx.now;
-    ctx.repos.tickets.save(t);
-    ctx.audit(t, 'summon', t.state, { department: dept.id, note });
-    const view = { ...ticketView(ctx, t), target: dept.name, note, by: ctx.sender.name };
-    ctx.announce(t, 'summoned', view);
+    const after = ctx.apply(summonStep(t, ctx.actor, ctx.now, dept.id, note));
+    const view = { ...ticketView(ctx, after), target: dept.name, note, by: ctx.sender.name };
+    ctx.announce(after, 'summoned', view);
     if (!ctx.notify.department(dept.id, render('summon-request', view), ctx.key('summon'))) {
       ctx.reply('department-unreachable', { department: dept.name });
     }

@@ -1,5 +1,6 @@
-import { loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { loadTicket, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
+import { supervise as superviseStep } from '../src/tickets/lifecycle.js';
 import { render } from '../src/templates.js';
 
 export const supervise: Command = {
@@ -12,19 +13,16 @@ export const supervise: Command = {
   run(ctx, args) {
     const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
-    requireState(t, ['open', 'claimed', 'resolved'], '不需要督办');
+    requireStep(t, 'supervise', '不需要督办');
     if (t.supervised) refuse('already_supervised', `#${no} 已在挂牌督办中`);
-    t.supervised = true;
-    t.updatedAt = ctx.now;
-    ctx.repos.tickets.save(t);
-    ctx.audit(t, 'supervise', t.state, { note: rest });
-    const view = { ...ticketView(ctx, t), note: rest, by: ctx.sender.name };
-    ctx.announce(t, 'supervised', view);
+    const after = ctx.apply(superviseStep(t, ctx.actor, ctx.now, rest));
+    const view = { ...ticketView(ctx, after), note: rest, by: ctx.sender.name };
+    ctx.announce(after, 'supervised', view);
     const text = render('supervised', view);
-    for (const leader of ctx.repos.roster.project(t.projectCode)?.leaderIds ?? []) {
+    for (const leader of ctx.repos.roster.project(after.projectCode)?.leaderIds ?? []) {
       if (leader !== ctx.sender.personId) ctx.notify.person(leader, text, ctx.key(`leader-${leader}`));
     }
     // A conduct complaint's announcement already went to the coordinators' group.
-    if (t.routing !== 'coordinators') ctx.notify.coordinators(text, ctx.key('coordinators'), ctx.msg);
+    if (after.routing !== 'coordinators') ctx.notify.coordinators(text, ctx.key('coordinators'), ctx.msg);
   },
 };

@@ -5,8 +5,8 @@ import { formatTime } from '../src/tickets/format.js';
 export const visit: Command = {
   name: '走访',
   aliases: ['visit', '走訪'],
-  // Coordinators visit projects too (SPEC §1: they may do everything, on every project).
-  roles: ['officer', 'coordinator'],
+  // SPEC §3, which wins over §1's summary: the officers' visit log (走访日志).
+  roles: ['officer'],
   usage: '走访 <项目编号> <记录>',
   example: '走访 XM001 到工地了解施工进度，企业反映夜间有人偷电缆',
   summary: '记一条走访日志',

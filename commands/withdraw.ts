@@ -1,5 +1,6 @@
-import { isReporter, loadTicket, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { isReporter, loadTicket, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
+import { withdraw as withdrawStep } from '../src/tickets/lifecycle.js';
 
 export const withdraw: Command = {
   name: '撤回',
@@ -12,13 +13,8 @@ export const withdraw: Command = {
     const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (!isReporter(ctx.sender, t)) refuse('forbidden', `#${no} 只能由报告人${t.reporterName}撤回`);
-    requireState(t, ['open', 'claimed'], t.state === 'resolved' ? '请回复“满意”或“不满意”' : '不能撤回');
-    const from = t.state;
-    t.state = 'withdrawn';
-    t.withdrawnAt = ctx.now;
-    t.updatedAt = ctx.now;
-    ctx.repos.tickets.save(t);
-    ctx.audit(t, 'withdraw', from, { reason: rest });
-    ctx.announce(t, 'withdrawn', { ...ticketView(ctx, t), reason: rest });
+    requireStep(t, 'withdraw', t.state === 'resolved' || t.state === 'followup' ? '请回复“满意”或“不满意”' : '不能撤回');
+    const after = ctx.apply(withdrawStep(t, ctx.actor, ctx.now, rest));
+    ctx.announce(after, 'withdrawn', { ...ticketView(ctx, after), reason: rest });
   },
 };

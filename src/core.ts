@@ -3,6 +3,7 @@ import { COMMANDS } from '../commands/index.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import { ExtensionsRepo } from './db/extensions-repo.js';
 import { LogsRepo } from './db/logs-repo.js';
 import { OutboxRepo } from './db/outbox-repo.js';
 import { RosterRepo } from './db/roster-repo.js';
@@ -54,7 +55,7 @@ export function enabledPlatforms(config: Config): Platform[] {
 
 export function createCore(o: CoreOptions): Core {
   const roster = new RosterRepo(o.db);
-  const repos: Repos = { roster, tickets: new TicketsRepo(o.db), logs: new LogsRepo(o.db) };
+  const repos: Repos = { roster, tickets: new TicketsRepo(o.db), logs: new LogsRepo(o.db), extensions: new ExtensionsRepo(o.db) };
   const outbox = new OutboxRepo(o.db);
   const platforms = enabledPlatforms(o.config).filter((p) => o.adapters[p]);
   const maxBytes: Partial<Record<Platform, number>> = {};

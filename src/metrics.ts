@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Core } from './core.js';
 import { CURRENT_DEADLINE_SQL } from './db/tickets-repo.js';
+import { STATES } from './tickets/model.js';
 
 /**
  * Prometheus metrics (SPEC §10). Ticket and outbox figures are read from the database when
@@ -38,7 +39,7 @@ export function createMetrics(core: Core, inbox?: { waiting(): number; setAside(
     registers: [registry],
     collect() {
       this.reset();
-      for (const s of ['open', 'claimed', 'resolved', 'closed', 'withdrawn']) this.set({ state: s }, 0);
+      for (const s of STATES) this.set({ state: s }, 0);
       for (const r of ticketsByState.all()) this.set({ state: r.state }, r.n);
     },
   });

@@ -57,7 +57,7 @@ describe('dashboard errors, in Chinese for the operators (SPEC §10)', () => {
     const { get } = await signedIn();
     const page = await get('/dashboard?state=bogus');
     expect(page.statusCode).toBe(400);
-    expect(page.body).toContain('查询条件“状态”不正确：可选值为 待认领（open）、办理中（claimed）、待评价（resolved）、已销号（closed）、已撤回（withdrawn）');
+    expect(page.body).toContain('查询条件“状态”不正确：可选值为 待认领（open）、办理中（claimed）、待评价（resolved）、待回访（followup）、已销号（closed）、已撤回（withdrawn）');
     expect(page.body).not.toMatch(ENGLISH);
 
     const cases: [url: string, says: string][] = [

@@ -1,7 +1,7 @@
-import type { Db } from '../db/open.js';
+import type { RosterRepo } from '../db/roster-repo.js';
 import { currentDeadline } from '../dispatch/helpers.js';
-import { FIGURE_HEADERS, TICKET_HEADERS, figureRows, ticketRows, toCsv as csvText, type Cell } from '../reports/export.js';
-import type { FiguresReport, Period } from '../reports/figures.js';
+import { FIGURE_HEADERS, TICKET_HEADERS, figureRows, ticketRow, toCsv as csvText, type Cell } from '../reports/export.js';
+import type { FiguresReport } from '../reports/figures.js';
 import type { Ticket } from '../tickets/model.js';
 
 /** A sheet of an export: a header row and the rows under it. */
@@ -17,23 +17,12 @@ export function isOverdue(t: Ticket, now: number): boolean {
   return d !== null && t.state !== 'resolved' && d.at < now;
 }
 
-const ALL_TIME: Period = { label: '全部', from: 0, to: Number.MAX_SAFE_INTEGER };
-
-/**
- * The ledger's tickets with the columns and values of `lianbao export` (the CLI's row builder),
- * in the ledger's order. `received` narrows the rows the builder reads when the view is one month.
- */
-export function ticketSheet(db: Db, tickets: readonly Ticket[], received?: Period): Sheet {
-  const byNo = new Map<number, Cell[]>();
-  for (const row of ticketRows(db, received ?? ALL_TIME)) byNo.set(Number(row[0]), row);
-  return {
-    name: '工单',
-    header: TICKET_HEADERS,
-    rows: tickets.map((t) => byNo.get(t.no)).filter((r): r is Cell[] => r !== undefined),
-  };
+/** The ledger's tickets with the columns and values of `lianbao export`, in the ledger's order. */
+export function ticketSheet(roster: RosterRepo, tickets: readonly Ticket[], now: number): Sheet {
+  return { name: '工单', header: TICKET_HEADERS, rows: tickets.map((t) => ticketRow(t, roster, now)) };
 }
 
-const SHEET_OF_GROUP: Record<string, string> = { 合计: '合计', 部门: '按部门', 民警: '按民警', 项目: '按项目' };
+const SHEET_OF_GROUP: Record<string, string> = { 合计: '合计', 部门: '按部门', 责任人: '按责任人', 项目: '按项目' };
 
 /** The figures as the CLI exports them: one table with the 分组 column, or one sheet per breakdown. */
 export function figureTable(f: FiguresReport): Sheet {

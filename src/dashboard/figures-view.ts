@@ -1,6 +1,7 @@
 import type { WeekCount } from '../db/ledger-repo.js';
 import type { FigureRow, FiguresReport } from '../reports/figures.js';
-import { figureRowView, figuresView } from '../reports/view.js';
+import { formatTime } from '../tickets/format.js';
+import { figureRowView } from '../reports/view.js';
 import { STATE_NAMES, type TicketState } from '../tickets/model.js';
 import { barChart, stackedBarChart, type Series, type StackedBar } from './charts.js';
 import { html, type Html } from './html.js';
@@ -9,7 +10,7 @@ import { queryString, shiftMonth } from './query.js';
 
 const DAY_MS = 86_400_000;
 const BEIJING_OFFSET_MS = 8 * 3_600_000;
-const STATE_ORDER: TicketState[] = ['open', 'claimed', 'resolved', 'closed', 'withdrawn'];
+const STATE_ORDER: TicketState[] = ['open', 'claimed', 'resolved', 'followup', 'closed', 'withdrawn'];
 
 /**
  * The weeks (Monday to Sunday) that overlap [from, to), each with its tickets by current state,
@@ -38,10 +39,11 @@ export function weekBars(from: number, to: number, counts: readonly WeekCount[])
 
 const SERIES: Series[] = STATE_ORDER.map((s) => ({ key: s, name: STATE_NAMES[s], cls: `s-${s}` }));
 
+// Every rate beside its counts (SPEC §6): `75.0%（3/4）`, `—（0/0）` when nothing was due.
 const COLUMNS: [keyof ReturnType<typeof figureRowView>, string][] = [
-  ['received', '收到'], ['claimed', '签收'], ['claimRate', '签收及时率'], ['resolved', '办结'], ['resolveRate', '按时办结率'],
-  ['closed', '销号'], ['satisfied', '满意'], ['dissatisfied', '不满意'], ['unrated', '未评价'], ['satisfactionRate', '满意率'],
-  ['reopened', '重办'], ['overdue', '超期'], ['medianClaim', '签收用时'], ['medianResolve', '办结用时'],
+  ['received', '收到'], ['claimRateFull', '签收及时率'], ['resolveRateFull', '按时办结率'], ['resolved', '办结'],
+  ['closed', '销号'], ['satisfactionRateFull', '满意率（企业自评）'], ['proxyRateFull', '回访代评满意率'], ['awaitingFollowup', '待回访'],
+  ['unrated', '未评价'], ['reopened', '重办'], ['overdue', '当前超期'], ['medianClaim', '签收用时'], ['medianResolve', '办结用时'],
 ];
 
 function table(id: string, title: string, rows: FigureRow[], link: (r: FigureRow) => string | null): Html {
@@ -60,8 +62,8 @@ const rate = (n: number, d: number): number | null => (d === 0 ? null : (100 * n
 /** 统计: the month's figures (the same computation as the chat's 统计) with charts drawn as SVG. */
 export function figuresPage(v: { month: string; report: FiguresReport; weeks: readonly WeekCount[] }): string {
   const f = v.report;
-  const view = figuresView(f) as { period: string; overall: ReturnType<typeof figureRowView> };
-  const o = view.overall;
+  const view = { period: f.period.label, asOf: formatTime(f.asOf) };
+  const o = figureRowView(f.overall);
   const kpi = (label: string, value: string | number | undefined, note?: string) =>
     html`<div class="kpi"><div class="kpi-label">${label}</div><div class="kpi-value">${value ?? '—'}</div>${note ? html`<div class="kpi-note">${note}</div>` : ''}</div>`;
   const ledger = (extra: Record<string, string>) => `/dashboard${queryString({ month: v.month, ...extra })}`;
@@ -70,7 +72,7 @@ export function figuresPage(v: { month: string; report: FiguresReport; weeks: re
   const body = html`<section class="panel" aria-labelledby="figures-title">
   <div class="panel-head toolbar">
     <h2 id="figures-title">${view.period}工作统计</h2>
-    <span class="sub">按当月收到的工单统计其至今的办理情况，与群里“统计”命令和月报同一口径</span>
+    <span class="sub">按当月收到的工单统计其至今的办理情况，与群里“统计”命令、月报和导出同一口径</span>
   </div>
   <div class="panel-body toolbar">
     <a class="button secondary small" href="/dashboard/figures?month=${shiftMonth(v.month, -1)}" rel="prev">← 上月</a>
@@ -80,15 +82,16 @@ export function figuresPage(v: { month: string; report: FiguresReport; weeks: re
   </div>
   <div class="kpis panel-body">
     ${kpi('收到', o.received, '件')}
-    ${kpi('签收及时率', o.claimRate, `签收${o.claimed}件`)}
-    ${kpi('按时办结率', o.resolveRate, `办结${o.resolved}件`)}
-    ${kpi('满意率', o.satisfactionRate, `满意${o.satisfied} · 不满意${o.dissatisfied} · 未评价${o.unrated}`)}
-    ${kpi('当前超期', o.overdue, '件（全部月份）')}
+    ${kpi('签收及时率', o.claimRate, `及时${o.claimedOnTime} / 应签收${o.claimDue}件`)}
+    ${kpi('按时办结率', o.resolveRate, `按时${o.resolvedOnTime} / 应办结${o.resolveDue}件`)}
+    ${kpi('满意率', o.satisfactionRate, `企业自评：满意${o.satisfied} · 不满意${o.dissatisfied}`)}
+    ${kpi('回访代评', o.proxyCount, `满意率${o.proxyRateFull} · 待回访${o.awaitingFollowup}件${Number(o.unrated) > 0 ? ` · 未评价${o.unrated}件` : ''}`)}
+    ${kpi('当前超期', o.overdue, `件（截至${view.asOf}，全部月份）`)}
     ${kpi('签收用时中位数', o.medianClaim)}
     ${kpi('办结用时中位数', o.medianResolve)}
     ${kpi('销号 / 重办', `${o.closed} / ${o.reopened}`)}
   </div>
-  <p class="panel-body muted small-print">超期按当前时刻计算全部月份的在办工单；其余各项只统计${view.period}收到的工单。<a href="${ledger({})}">查看本月全部工单</a> · <a href="/dashboard?overdue=1">查看全部超期工单</a></p>
+  <p class="panel-body muted small-print">当前超期按${view.asOf}计算全部月份的在办工单；其余各项只统计${view.period}收到的工单。应签收、应办结指已签收、已办结或已过时限的工单（时限未到即撤回的不计），没有应计工单时记“—”；无人认领的工单计入责任人（项目警官或转办到的部门）。满意率只计企业自己的评价，护企办回访代评单列。<a href="${ledger({})}">查看本月全部工单</a> · <a href="/dashboard?state=followup">待回访工单</a> · <a href="/dashboard?overdue=1">查看全部超期工单</a></p>
 </section>
 <div class="charts">
   <section class="panel"><div class="panel-head"><h2>每周收到的工单</h2><span class="sub">按当前状态分色</span></div><div class="panel-body">${stackedBarChart(`${view.period}每周收到的工单（按当前状态）`, weekBars(f.period.from, f.period.to, v.weeks), SERIES)}</div></section>
@@ -110,6 +113,6 @@ export function figuresPage(v: { month: string; report: FiguresReport; weeks: re
 </div>
 ${table('by-department', '按部门', depts, (r) => ledger({ dept: r.key }))}
 ${table('by-project', '按项目', f.byProject, (r) => ledger({ project: r.key }))}
-${table('by-officer', '按承办人', f.byOfficer, () => null)}`;
+${table('by-officer', '按责任人', f.byOfficer, () => null)}`;
   return page({ title: `${view.period}统计`, section: 'figures', body });
 }

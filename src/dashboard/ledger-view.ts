@@ -14,6 +14,8 @@ export const STATE_TONE: Record<TicketState, string> = {
   open: 'warn',
   claimed: 'accent',
   resolved: 'violet',
+  // Waiting for a coordinator's phone call (回访).
+  followup: 'warn',
   closed: 'ok',
   withdrawn: '',
 };
@@ -79,7 +81,7 @@ export function ledgerPage(v: LedgerPage): string {
   <td data-label="内容" class="desc" title="${t.description}"><a href="/dashboard/tickets/${t.no}">${summary(t.description, 40)}</a></td>
   <td data-label="报告人">${t.reporterName}</td>
   <td data-label="状态" class="state">${ticketTags(t, v.now)}</td>
-  <td data-label="承办" class="owner">${t.assigneeId ? v.names.person(t.assigneeId) : html`<span class="muted">未认领</span>`}${v.names.ticketDepartment(t) ? html`<br><small class="muted">${v.names.ticketDepartment(t)}</small>` : ''}</td>
+  <td data-label="承办" class="owner">${t.state === 'open' ? html`<span class="muted">${v.names.owner(t)}</span>` : v.names.owner(t)}${v.names.ticketDepartment(t) ? html`<br><small class="muted">${v.names.ticketDepartment(t)}</small>` : ''}</td>
   <td data-label="时限" class="deadline">${deadlineCell(t, v.now)}</td>
   <td data-label="报告时间" class="nowrap">${formatShortTime(t.createdAt)}</td>
 </tr>`;

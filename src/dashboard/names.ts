@@ -1,6 +1,7 @@
 import type { RosterRepo } from '../db/roster-repo.js';
 import type { TimelineNames } from '../tickets/timeline.js';
 import type { Ticket } from '../tickets/model.js';
+import { ownerLabel } from '../tickets/view.js';
 
 /** Names of the roster's people, departments and projects, read once per page. */
 export interface Names extends TimelineNames {
@@ -9,6 +10,8 @@ export interface Names extends TimelineNames {
   ticketDepartment(t: Ticket): string;
   /** the assignee, or 未认领 */
   assignee(t: Ticket): string;
+  /** who works it, or whom it waits for (`待王警官认领`): the accountability rule of SPEC §2 */
+  owner(t: Ticket): string;
 }
 
 export function rosterNames(roster: RosterRepo): Names {
@@ -22,6 +25,7 @@ export function rosterNames(roster: RosterRepo): Names {
     ticketDepartment: (t) =>
       t.departmentId ? names.department(t.departmentId) : t.routing === 'coordinators' ? '护企办' : '',
     assignee: (t) => (t.assigneeId ? names.person(t.assigneeId) : '未认领'),
+    owner: (t) => ownerLabel(t, roster),
   };
   return names;
 }

@@ -3,7 +3,7 @@ import type { LedgerFilter } from '../db/ledger-repo.js';
 import { monthOf, monthPeriod, type Period } from '../reports/figures.js';
 import { CATEGORIES, STATE_NAMES, type TicketState } from '../tickets/model.js';
 
-const STATES = ['open', 'claimed', 'resolved', 'closed', 'withdrawn'] as const satisfies readonly TicketState[];
+const STATES = ['open', 'claimed', 'resolved', 'followup', 'closed', 'withdrawn'] as const satisfies readonly TicketState[];
 
 // An empty form field means "any", as the page's "全部" options send it.
 const optional = <T extends z.ZodType>(schema: T) =>

@@ -269,7 +269,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
           if (!q.success) return badQuery(req, reply, q.error);
           const t = now();
           const filter = toLedgerFilter(q.data, t);
-          const sheet = ticketSheet(core.db, ledger.all(filter), q.data.month ? chosenMonth(q.data.month, t).period : undefined);
+          const sheet = ticketSheet(core.repos.roster, ledger.all(filter), t);
           return download(reply, sheet, [sheet], `lianbao-tickets-${q.data.month ?? formatDate(t)}`, format);
         });
         d.get(`/export/figures.${format}`, async (req, reply) => {

@@ -26,12 +26,13 @@ export function ticketPage(v: TicketPage): string {
   const n = v.names;
   const item = (label: string, value: HtmlValue): Html =>
     value === '' || value === null || value === undefined ? html`` : html`<div><dt>${label}</dt><dd>${value}</dd></div>`;
-  const closeKind = t.closeKind === 'auto' ? '（超时未评价，自动销号）' : t.closeKind === 'confirmed' ? '（企业确认）' : '';
+  const closeKind =
+    t.closeKind === 'auto' ? '（超时未评价，自动销号，计为未评价）' : t.closeKind === 'followup' ? '（护企办回访，代评）' : t.closeKind === 'confirmed' ? '（企业确认）' : '';
   const details = html`<dl class="kv">
   ${item('项目', html`<a href="/dashboard?project=${encodeURIComponent(t.projectCode)}">${t.projectCode} ${n.project(t.projectCode)}</a>`)}
   ${item('类别', `${t.category} · ${URGENCY_NAMES[t.urgency]}`)}
   ${item('报告人', t.reporterName)}
-  ${item('承办人', n.assignee(t))}
+  ${item('承办人', n.owner(t))}
   ${item('承办部门', n.ticketDepartment(t))}
   ${item('当前时限', t.state === 'closed' || t.state === 'withdrawn' ? '' : deadlineCell(t, v.now))}
   ${item('报告时间', when(t.createdAt))}
@@ -43,7 +44,7 @@ export function ticketPage(v: TicketPage): string {
   ${item('销号时间', t.closedAt === null ? '' : `${formatTime(t.closedAt)}${closeKind}`)}
   ${item('撤回时间', when(t.withdrawnAt))}
   ${item('办理结果', t.resolution ?? '')}
-  ${item('评价', t.rating === null ? '' : `${t.rating}分${t.ratingComment ? `，${t.ratingComment}` : ''}`)}
+  ${item('评价', t.rating === null ? (t.closeKind === 'followup' ? `回访满意${t.ratingComment ? `，${t.ratingComment}` : ''}` : '') : `${t.closeKind === 'followup' ? '回访（代评）' : ''}${t.rating}分${t.ratingComment ? `，${t.ratingComment}` : ''}`)}
   ${item('重办次数', t.reopenCount > 0 ? String(t.reopenCount) : '')}
   ${item('来源', PLATFORM_NAMES[t.sourcePlatform] ?? t.sourcePlatform)}
 </dl>`;

@@ -1,4 +1,6 @@
 import type { Db } from './open.js';
+// The figures' per-department key, so that a department of the figures page opens the matching ledger rows.
+import { DEPARTMENT_KEY_SQL } from './figures-repo.js';
 import { CURRENT_DEADLINE_SQL, type TicketsRepo } from './tickets-repo.js';
 import { formsOf } from '../tickets/chinese-forms.js';
 import type { Ticket, TicketState } from '../tickets/model.js';
@@ -27,9 +29,6 @@ export interface WeekCount {
   count: number;
 }
 
-// The same grouping key as the figures' per-department breakdown, so a department of the figures
-// page opens the matching ledger rows.
-const DEPARTMENT_KEY_SQL = "COALESCE(department_id, CASE routing WHEN 'coordinators' THEN ':coordinators' ELSE ':none' END)";
 
 const WHERE = `WHERE (@project IS NULL OR project_code = @project COLLATE NOCASE)
   AND (@dept IS NULL OR ${DEPARTMENT_KEY_SQL} = @dept)

@@ -31,7 +31,9 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 /**
  * Applies the migrations the database has not seen, each in its own transaction, tracking
  * progress in `PRAGMA user_version`. A database newer than this code is refused rather than
- * guessed at.
+ * guessed at. Foreign keys are off while they run, as SQLite's manual asks for a migration that
+ * rebuilds a table (https://www.sqlite.org/lang_altertable.html#otheralter), and each migration
+ * must leave none broken (`PRAGMA foreign_key_check`) before it commits.
  */
 export function migrate(db: Db, migrations = loadMigrations()): void {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -41,27 +43,22 @@ export function migrate(db: Db, migrations = loadMigrations()): void {
       `database schema version ${current} is newer than this version of lianbao understands (${latest}); upgrade lianbao`,
     );
   }
-  for (const m of migrations.slice(current)) {
-    // A migration that makes a table again which others refer to says so on its first line: SQLite
-    // refuses to drop such a table while foreign keys are on, and the pragma has no effect inside a
-    // transaction, so it is turned off around it and every key is checked before the commit
-    // (https://www.sqlite.org/lang_altertable.html#otheralter).
-    const keysOff = /^--\s*foreign_keys:\s*off\b/.test(m.sql) && db.pragma('foreign_keys', { simple: true }) === 1;
-    if (keysOff) db.pragma('foreign_keys = OFF');
-    try {
+  const pending = migrations.slice(current);
+  if (pending.length === 0) return;
+  // Outside a transaction, where the pragma takes effect.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (const m of pending) {
       db.transaction(() => {
         db.exec(m.sql);
-        if (keysOff) {
-          const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[];
-          if (broken.length > 0) {
-            throw new Error(`migration ${m.name} leaves ${broken.length} row(s) referring to nothing, e.g. in ${broken[0]!.table} to ${broken[0]!.parent}`);
-          }
-        }
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`migration ${m.name} leaves ${broken.length} broken foreign key reference(s)`);
         db.pragma(`user_version = ${m.version}`);
       })();
-    } finally {
-      if (keysOff) db.pragma('foreign_keys = ON');
     }
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Db } from './open.js';
 import type { Department, Person, Project, Role } from '../tickets/model.js';
 import type { Platform, PlatformAddresses } from '../chat/types.js';
+import { DEFAULT_URGENT_NOTICE } from '../roster/schema.js';
 
 export interface ChatBinding {
   platform: Platform;
@@ -39,6 +40,7 @@ interface ProjectRow {
 interface DepartmentRow {
   id: string;
   name: string;
+  head_id: string | null;
   addresses: string;
 }
 
@@ -78,7 +80,7 @@ function toPerson(r: PersonRow): Person {
 }
 
 function toDepartment(r: DepartmentRow): Department {
-  return { id: r.id, name: r.name, addresses: addressesOf(r.addresses) };
+  return { id: r.id, name: r.name, headId: r.head_id, addresses: addressesOf(r.addresses) };
 }
 
 function toChat(r: ChatRow): ChatBinding {
@@ -279,6 +281,11 @@ export class RosterRepo {
 
   meeting(): MeetingSettings {
     return { day: 25, time: '15:00', place: '待定', noticeDaysBefore: 3, ...this.setting<Partial<MeetingSettings>>('meeting') };
+  }
+
+  /** The line an urgent report's reply ends with (roster `settings.urgentNotice`, SPEC §2). */
+  urgentNotice(): string {
+    return this.setting<string>('urgentNotice') ?? DEFAULT_URGENT_NOTICE;
   }
 
   /** Where the coordinators' group (护企办) gets group messages, on each platform it has a group on. */

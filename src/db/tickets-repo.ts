@@ -1,5 +1,6 @@
 import type { Db } from './open.js';
 import { nextEscalationAt } from '../tickets/escalation.js';
+import { readEvent, type Emitted, type TicketEvent } from '../tickets/events.js';
 import type { Category, Ticket, TicketState, Urgency } from '../tickets/model.js';
 
 interface TicketRow {
@@ -16,10 +17,20 @@ interface TicketRow {
   reporter_name: string;
   assignee_id: string | null;
   department_id: string | null;
+  awaiting_department: number;
   supervised: number;
   claim_deadline: number | null;
   resolve_deadline: number | null;
   confirm_deadline: number | null;
+  claim_from: number;
+  round_from: number;
+  window_start: number;
+  claim_extensions: string;
+  resolve_extensions: string;
+  first_claimed_at: number | null;
+  claim_target: number | null;
+  resolve_target: number | null;
+  late_rounds: number;
   resolution: string | null;
   rating: number | null;
   rating_comment: string | null;
@@ -33,8 +44,16 @@ interface TicketRow {
   updated_at: number;
   source_platform: string;
   source_chat_id: string;
-  esc_deadline: number | null;
-  esc_tier: number;
+  claim_esc_deadline: number | null;
+  claim_esc_stage: number;
+  resolve_esc_deadline: number | null;
+  resolve_esc_stage: number;
+}
+
+/** A JSON array of written durations, as the ticket keeps them. */
+function durations(json: string): string[] {
+  const v: unknown = JSON.parse(json);
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function toTicket(r: TicketRow): Ticket {
@@ -52,10 +71,20 @@ function toTicket(r: TicketRow): Ticket {
     reporterName: r.reporter_name,
     assigneeId: r.assignee_id,
     departmentId: r.department_id,
+    awaitingDepartment: r.awaiting_department === 1,
     supervised: r.supervised === 1,
     claimDeadline: r.claim_deadline,
     resolveDeadline: r.resolve_deadline,
     confirmDeadline: r.confirm_deadline,
+    claimFrom: r.claim_from,
+    roundFrom: r.round_from,
+    windowStart: r.window_start,
+    claimExtensions: durations(r.claim_extensions),
+    resolveExtensions: durations(r.resolve_extensions),
+    firstClaimedAt: r.first_claimed_at,
+    claimTarget: r.claim_target,
+    resolveTarget: r.resolve_target,
+    lateRounds: r.late_rounds,
     resolution: r.resolution,
     rating: r.rating,
     ratingComment: r.rating_comment,
@@ -69,29 +98,33 @@ function toTicket(r: TicketRow): Ticket {
     updatedAt: r.updated_at,
     sourcePlatform: r.source_platform,
     sourceChatId: r.source_chat_id,
-    escDeadline: r.esc_deadline,
-    escTier: r.esc_tier,
+    claimEscalation: { deadline: r.claim_esc_deadline, stage: r.claim_esc_stage },
+    resolveEscalation: { deadline: r.resolve_esc_deadline, stage: r.resolve_esc_stage },
   };
 }
 
 /**
- * The values of COLUMNS, in their order. Positional: better-sqlite3 binds 32 named parameters
- * from an object at about three times the cost of an array, and a ticket is written by every
- * command that changes one.
+ * The values of COLUMNS, in their order. Positional: better-sqlite3 binds named parameters from
+ * an object at about three times the cost of an array, and a ticket is written by every command
+ * that changes one.
  */
-function toParams(t: Ticket): unknown[] {
+function toParams(t: Omit<Ticket, 'no'>): unknown[] {
   return [
     t.projectCode, t.category, t.urgency, t.description, t.state, t.routing, t.reporterPlatform, t.reporterUserId,
-    t.reporterPersonId, t.reporterName, t.assigneeId, t.departmentId, t.supervised ? 1 : 0, t.claimDeadline, t.resolveDeadline,
-    t.confirmDeadline, t.resolution, t.rating, t.ratingComment, t.closeKind, t.reopenCount, t.createdAt, t.claimedAt,
-    t.resolvedAt, t.closedAt, t.withdrawnAt, t.updatedAt, t.sourcePlatform, t.sourceChatId, t.escDeadline, t.escTier,
+    t.reporterPersonId, t.reporterName, t.assigneeId, t.departmentId, t.awaitingDepartment ? 1 : 0, t.supervised ? 1 : 0,
+    t.claimDeadline, t.resolveDeadline, t.confirmDeadline, t.claimFrom, t.roundFrom, t.windowStart,
+    JSON.stringify(t.claimExtensions), JSON.stringify(t.resolveExtensions), t.firstClaimedAt, t.claimTarget, t.resolveTarget,
+    t.lateRounds, t.resolution, t.rating, t.ratingComment, t.closeKind, t.reopenCount, t.createdAt, t.claimedAt,
+    t.resolvedAt, t.closedAt, t.withdrawnAt, t.updatedAt, t.sourcePlatform, t.sourceChatId,
+    t.claimEscalation.deadline, t.claimEscalation.stage, t.resolveEscalation.deadline, t.resolveEscalation.stage,
     // The sweep's index: recomputed on every write, so no command has to think about it.
     nextEscalationAt(t),
   ];
 }
 
-export type NewTicket = Omit<Ticket, 'no' | 'escDeadline' | 'escTier'> & Partial<Pick<Ticket, 'escDeadline' | 'escTier'>>;
+export type NewTicket = Omit<Ticket, 'no'>;
 
+/** A row of the audit log that is not about a ticket's lifecycle (`绑定` a group). */
 export interface AuditEntry {
   ticketNo: number | null;
   at: number;
@@ -105,10 +138,27 @@ export interface AuditEntry {
   msgId?: string | null;
 }
 
-export interface AuditRow extends Required<Omit<AuditEntry, 'detail'>> {
-  id: number;
-  detail: Record<string, unknown>;
+/** Who caused the events of a step, and the message that carried it. */
+export interface EventSource {
+  actorId: string | null;
+  actorName: string;
+  at: number;
+  msgPlatform?: string | null;
+  msgId?: string | null;
 }
+
+/** One row of a ticket's timeline: when, who, the state change, and the typed event. */
+export type AuditRow = {
+  id: number;
+  ticketNo: number;
+  at: number;
+  actorId: string | null;
+  actorName: string;
+  fromState: TicketState | null;
+  toState: TicketState | null;
+  msgPlatform: string | null;
+  msgId: string | null;
+} & TicketEvent;
 
 export interface TicketFilter {
   projectCode?: string;
@@ -122,10 +172,11 @@ export interface TicketFilter {
 }
 
 const COLUMNS = `project_code, category, urgency, description, state, routing, reporter_platform, reporter_user_id,
-  reporter_person_id, reporter_name, assignee_id, department_id, supervised, claim_deadline, resolve_deadline,
-  confirm_deadline, resolution, rating, rating_comment, close_kind, reopen_count, created_at, claimed_at,
-  resolved_at, closed_at, withdrawn_at, updated_at, source_platform, source_chat_id, esc_deadline, esc_tier,
-  next_escalation_at`;
+  reporter_person_id, reporter_name, assignee_id, department_id, awaiting_department, supervised, claim_deadline,
+  resolve_deadline, confirm_deadline, claim_from, round_from, window_start, claim_extensions, resolve_extensions,
+  first_claimed_at, claim_target, resolve_target, late_rounds, resolution, rating, rating_comment, close_kind,
+  reopen_count, created_at, claimed_at, resolved_at, closed_at, withdrawn_at, updated_at, source_platform,
+  source_chat_id, claim_esc_deadline, claim_esc_stage, resolve_esc_deadline, resolve_esc_stage, next_escalation_at`;
 
 const PARAMS = COLUMNS.split(',').map(() => '?').join(', ');
 
@@ -144,6 +195,7 @@ export class TicketsRepo {
         `UPDATE tickets SET (${COLUMNS}) = (${PARAMS}) WHERE no = ?`,
       ),
       get: db.prepare<[number], TicketRow>('SELECT * FROM tickets WHERE no = ?'),
+      received: db.prepare<[number, number], TicketRow>('SELECT * FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY no'),
       due: db.prepare<[number, number], TicketRow>(
         'SELECT * FROM tickets WHERE next_escalation_at <= ? ORDER BY next_escalation_at LIMIT ?',
       ),
@@ -151,10 +203,10 @@ export class TicketsRepo {
         `INSERT INTO audit_log (ticket_no, at, actor_id, actor_name, action, from_state, to_state, detail, msg_platform, msg_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      timeline: db.prepare<[number], Record<string, unknown>>(
+      timeline: db.prepare<[number], AuditLogRow>(
         'SELECT * FROM audit_log WHERE ticket_no = ? ORDER BY id',
       ),
-      latest: db.prepare<[number, number], Record<string, unknown>>(
+      latest: db.prepare<[number, number], AuditLogRow>(
         'SELECT * FROM (SELECT * FROM audit_log WHERE ticket_no = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
       ),
       timelineCount: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM audit_log WHERE ticket_no = ?'),
@@ -172,9 +224,8 @@ export class TicketsRepo {
   }
 
   insert(n: NewTicket): Ticket {
-    const t: Ticket = { escDeadline: null, escTier: 0, ...n, no: 0 };
-    const info = this.s.insert.run(...toParams(t));
-    return { ...t, no: Number(info.lastInsertRowid) };
+    const info = this.s.insert.run(...toParams(n));
+    return { ...n, no: Number(info.lastInsertRowid) };
   }
 
   /** Tickets the escalation sweep has work for at `now`, through the next_escalation_at index. */
@@ -185,6 +236,11 @@ export class TicketsRepo {
   get(no: number): Ticket | undefined {
     const r = this.s.get.get(no);
     return r && toTicket(r);
+  }
+
+  /** The tickets received in [from, to), oldest first. */
+  receivedIn(from: number, to: number): Ticket[] {
+    return this.s.received.all(from, to).map(toTicket);
   }
 
   save(t: Ticket): void {
@@ -204,6 +260,13 @@ export class TicketsRepo {
       e.msgPlatform ?? null,
       e.msgId ?? null,
     );
+  }
+
+  /** Writes the events of one step of a ticket's lifecycle, in order, each as one audit row. */
+  record(no: number, events: readonly Emitted[], by: EventSource): void {
+    for (const e of events) {
+      this.s.audit.run(no, by.at, by.actorId, by.actorName, e.event.action, e.from, e.to, JSON.stringify(e.event.detail), by.msgPlatform ?? null, by.msgId ?? null);
+    }
   }
 
   timeline(no: number): AuditRow[] {
@@ -262,18 +325,31 @@ export class TicketsRepo {
   }
 }
 
-function toAuditRow(r: Record<string, unknown>): AuditRow {
+interface AuditLogRow {
+  id: number;
+  ticket_no: number;
+  at: number;
+  actor_id: string | null;
+  actor_name: string;
+  action: string;
+  from_state: TicketState | null;
+  to_state: TicketState | null;
+  detail: string | null;
+  msg_platform: string | null;
+  msg_id: string | null;
+}
+
+function toAuditRow(r: AuditLogRow): AuditRow {
   return {
-    id: r.id as number,
-    ticketNo: r.ticket_no as number,
-    at: r.at as number,
-    actorId: r.actor_id as string | null,
-    actorName: r.actor_name as string,
-    action: r.action as string,
-    fromState: r.from_state as TicketState | null,
-    toState: r.to_state as TicketState | null,
-    detail: r.detail ? (JSON.parse(r.detail as string) as Record<string, unknown>) : {},
-    msgPlatform: r.msg_platform as string | null,
-    msgId: r.msg_id as string | null,
+    id: r.id,
+    ticketNo: r.ticket_no,
+    at: r.at,
+    actorId: r.actor_id,
+    actorName: r.actor_name,
+    fromState: r.from_state,
+    toState: r.to_state,
+    msgPlatform: r.msg_platform,
+    msgId: r.msg_id,
+    ...readEvent(r.action, r.detail),
   };
 }

@@ -11,7 +11,7 @@ import { render } from '../templates.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 import { ROLE_NAMES, type Project } from '../tickets/model.js';
 import type { SlaConfig } from '../tickets/sla.js';
-import { MAX_TEXT_CHARS } from './helpers.js';
+import { deadlineRules, MAX_TEXT_CHARS } from './helpers.js';
 import { INTAKE_WINDOW_MS, isConfirmation, nearMiss, readsLikeReport, unknownCommandWord } from './intake.js';
 import { parseCommand } from './parse.js';
 import { SenderLimit } from './sender-limit.js';
@@ -335,6 +335,8 @@ export class Dispatcher {
     const onlyEnterprise = sender.roles.every((r) => r === 'enterprise');
     const code = onlyEnterprise ? (sender.projectCode ?? chat?.projectCode) : (chat?.projectCode ?? sender.projectCode);
     const project: Project | null = (code && repos.roster.project(code)) || null;
+    const calendar = this.o.calendar();
+    const sla = this.o.sla();
     const ctx: CommandContext = {
       msg,
       sender,
@@ -343,8 +345,10 @@ export class Dispatcher {
       repos,
       notify,
       clock: this.o.clock,
-      calendar: this.o.calendar(),
-      sla: this.o.sla(),
+      calendar,
+      sla,
+      rules: deadlineRules(repos.roster, sla, calendar),
+      actor: { personId: sender.personId, departmentId: sender.departmentId },
       figures: this.o.figures,
       get log() {
         return (childLog ??= parentLog.child(where(msg)));
@@ -371,19 +375,13 @@ export class Dispatcher {
         }
       },
       key,
-      audit: (ticket, action, from, detail) =>
-        repos.tickets.audit({
-          ticketNo: ticket.no,
-          at: now,
-          actorId: sender.personId,
-          actorName: sender.name,
-          action,
-          fromState: from,
-          toState: ticket.state,
-          detail,
-          msgPlatform: msg.platform,
-          msgId: msg.msgId,
-        }),
+      apply: ({ ticket, events }) => {
+        repos.tickets.save(ticket);
+        ctx.record(ticket, events);
+        return ticket;
+      },
+      record: (ticket, events) =>
+        repos.tickets.record(ticket.no, events, { actorId: sender.personId, actorName: sender.name, at: now, msgPlatform: msg.platform, msgId: msg.msgId }),
     };
     return ctx;
   }

@@ -1,19 +1,14 @@
-import { mentionPerson, mentionUser } from '../delivery/notifier.js';
-import { addDuration } from '../tickets/duration.js';
-import { slaFor } from '../tickets/sla.js';
-import { formatTime, formatShortTime } from '../tickets/format.js';
-import { clip } from '../tickets/timeline.js';
-import {
-  DEADLINE_NAMES,
-  STATE_NAMES,
-  URGENCY_NAMES,
-  type DeadlineKind,
-  type Person,
-  type Ticket,
-  type TicketState,
-} from '../tickets/model.js';
+import type { RosterRepo } from '../db/roster-repo.js';
+import type { WorkCalendar } from '../tickets/calendar.js';
+import { addDuration, durationToString, formatDuration, longestInstead, parseDuration, type Duration } from '../tickets/duration.js';
+import { canStep, type DeadlineRules, type Step } from '../tickets/lifecycle.js';
+import { slaFor, type SlaConfig } from '../tickets/sla.js';
+import { ticketView as buildTicketView, type TicketView } from '../tickets/view.js';
+import { STATE_NAMES, type Person, type Ticket } from '../tickets/model.js';
 import { normalizeWidth } from './parse.js';
 import { UserError, type CommandContext, type Sender } from './types.js';
+
+export { currentDeadline } from '../tickets/lifecycle.js';
 
 /** Refuses the command with one sentence that says why and what would work. */
 export function refuse(code: string, message: string): never {
@@ -113,9 +108,9 @@ export function loadTicket(ctx: CommandContext, no: number): Ticket {
   return t;
 }
 
-/** Refuses unless the ticket is in one of the states; `hint` says what would work instead. */
-export function requireState(t: Ticket, states: TicketState[], hint?: string): void {
-  if (states.includes(t.state)) return;
+/** Refuses unless the transitions table allows the step from the ticket's state; `hint` says what would work instead. */
+export function requireStep(t: Ticket, step: Step, hint?: string): void {
+  if (canStep(step, t.state)) return;
   const why = `#${t.no} 当前状态为「${STATE_NAMES[t.state]}」`;
   refuse('bad_state', hint ? `${why}，${hint}` : `${why}，不能执行此操作`);
 }
@@ -129,6 +124,8 @@ export function nextStepHint(t: Ticket): string {
       return '正在办理，办结后发送“办结 #' + t.no + ' 结果”';
     case 'resolved':
       return '只能由报告企业回复“满意”或“不满意”';
+    case 'followup':
+      return '等待护企办回访企业，企业也可以回复“满意”或“不满意”';
     // The state is already named in the refusal, so the hint only says what would work.
     case 'closed':
     case 'withdrawn':
@@ -136,25 +133,15 @@ export function nextStepHint(t: Ticket): string {
   }
 }
 
-/** A deadline of the ticket's SLA, counted from `from`. */
-export function deadline(ctx: CommandContext, t: Pick<Ticket, 'category' | 'urgency' | 'projectCode'>, kind: DeadlineKind, from: number): number {
-  const level = ctx.repos.roster.project(t.projectCode)?.level ?? '重点';
-  const sla = slaFor(t.category, t.urgency, level, ctx.sla);
-  return addDuration(new Date(from), sla[kind], ctx.calendar).getTime();
-}
-
-/** The deadline the ticket is working against in its state. */
-export function currentDeadline(t: Ticket): { kind: DeadlineKind; at: number } | null {
-  if (t.state === 'open' && t.claimDeadline !== null) return { kind: 'claim', at: t.claimDeadline };
-  if (t.state === 'claimed' && t.resolveDeadline !== null) return { kind: 'resolve', at: t.resolveDeadline };
-  if (t.state === 'resolved' && t.confirmDeadline !== null) return { kind: 'confirm', at: t.confirmDeadline };
-  return null;
-}
-
-export function mentionOf(ctx: CommandContext, personId: string | null): string {
-  if (!personId) return '';
-  const p = ctx.repos.roster.person(personId);
-  return p ? mentionPerson(p) : '';
+/** The roster's deadlines on the working-day calendar, as the lifecycle asks for them. */
+export function deadlineRules(roster: Pick<RosterRepo, 'project'>, sla: SlaConfig, calendar: WorkCalendar): DeadlineRules {
+  return {
+    deadline(t, kind, from) {
+      const level = roster.project(t.projectCode)?.level ?? '重点';
+      return addDuration(new Date(from), slaFor(t.category, t.urgency, level, sla)[kind], calendar).getTime();
+    },
+    add: (from, d) => addDuration(new Date(from), d, calendar).getTime(),
+  };
 }
 
 export function nameOf(ctx: CommandContext, personId: string | null): string {
@@ -162,60 +149,37 @@ export function nameOf(ctx: CommandContext, personId: string | null): string {
   return ctx.repos.roster.person(personId)?.name ?? personId;
 }
 
-export function reporterMention(t: Ticket): string {
-  if (t.reporterPersonId) return mentionPerson({ id: t.reporterPersonId, name: t.reporterName });
-  return mentionUser(t.reporterPlatform, t.reporterUserId, t.reporterName);
+/** The plain view object templates read a ticket from (one builder for every message: src/tickets/view.ts). */
+export function ticketView(ctx: CommandContext, t: Ticket): TicketView {
+  return buildTicketView(t, ctx.repos.roster, ctx.now);
 }
 
-/** Who should act on a ticket now: the assignee, else the project officer (or the coordinators). */
-export function ownerMention(ctx: CommandContext, t: Ticket): string {
-  if (t.assigneeId) return mentionOf(ctx, t.assigneeId);
-  if (t.routing === 'coordinators') return '护企办';
-  if (t.departmentId) {
-    const project = ctx.repos.roster.project(t.projectCode);
-    const officer = project?.officerId ? ctx.repos.roster.person(project.officerId) : undefined;
-    if (officer && officer.departmentId === t.departmentId) return mentionPerson(officer);
-    return ctx.repos.roster.department(t.departmentId)?.name ?? '';
-  }
-  return mentionOf(ctx, ctx.repos.roster.project(t.projectCode)?.officerId ?? null);
+
+/** `3wd 原因`: the duration and the reason, refused with `example` when either is missing or unreadable. */
+export function durationAndReason(rest: string, example: string, what: string): { duration: Duration; reason: string } {
+  const [word = '', ...reasonWords] = rest.split(/\s+/);
+  if (!word) refuse('missing_duration', `请写明${what}多久，例如：${example}`);
+  const duration = parseDuration(word);
+  // A duration that reads well but is longer than any deadline may move is said to be too long.
+  const longest = duration ? null : longestInstead(word);
+  if (longest) refuse('duration_too_long', `${what}时长“${word}”太长，一次最多${what}${formatDuration(longest)}（约一年），请写成 ${durationToString(longest)} 或更短`);
+  if (!duration) refuse('bad_duration', `看不懂时长“${word}”，请写成 30m（分钟）、4h（小时）、2d（天）或 3wd（工作日）`);
+  const reason = reasonWords.join(' ').trim();
+  if (!reason) refuse('missing_reason', `请写明${what}原因，例如：${example}`);
+  return { duration, reason };
 }
 
-/** The plain view object templates read a ticket from. */
-export function ticketView(ctx: CommandContext, t: Ticket): Record<string, unknown> {
-  const project = ctx.repos.roster.project(t.projectCode);
-  const dl = currentDeadline(t);
-  return {
-    no: t.no,
-    ref: `#${t.no}`,
-    projectCode: t.projectCode,
-    projectName: project?.name ?? t.projectCode,
-    category: t.category,
-    urgent: t.urgency === 'urgent',
-    urgency: URGENCY_NAMES[t.urgency],
-    // Texts are at most MAX_TEXT_CHARS since every command refuses longer ones; tickets of an earlier
-    // version may hold more, and nothing the bot sends may be longer than that.
-    description: clip(t.description, MAX_TEXT_CHARS),
-    state: STATE_NAMES[t.state],
-    reporter: t.reporterName,
-    reporterMention: reporterMention(t),
-    assignee: nameOf(ctx, t.assigneeId) || '（未认领）',
-    assigneeMention: mentionOf(ctx, t.assigneeId),
-    ownerMention: ownerMention(ctx, t),
-    department: t.departmentId ? (ctx.repos.roster.department(t.departmentId)?.name ?? t.departmentId) : t.routing === 'coordinators' ? '护企办' : '',
-    supervised: t.supervised,
-    reopenCount: t.reopenCount,
-    claimDeadline: t.claimDeadline ? formatTime(t.claimDeadline) : '',
-    resolveDeadline: t.resolveDeadline ? formatTime(t.resolveDeadline) : '',
-    confirmDeadline: t.confirmDeadline ? formatTime(t.confirmDeadline) : '',
-    deadlineName: dl ? DEADLINE_NAMES[dl.kind] : '',
-    deadline: dl ? formatTime(dl.at) : '',
-    overdue: dl !== null && dl.at < ctx.now,
-    createdAt: formatShortTime(t.createdAt),
-    resolution: clip(t.resolution ?? '', MAX_TEXT_CHARS),
-    rating: t.rating ?? '',
-    ratingComment: clip(t.ratingComment ?? '', MAX_TEXT_CHARS),
-    conduct: t.routing === 'coordinators',
-  };
+/**
+ * `4 处置及时`, `3分处置一般`: a rating is a number followed by 分 or a space; in `5楼的问题也解决了`
+ * the number belongs to the comment. A number that is not a whole 1–5 is refused, never guessed at.
+ * The rating is null when none is given.
+ */
+export function readRating(rest: string, example: string): { rating: number | null; comment: string } {
+  const m = /^(\d+(?:\.\d+)?)(?:\s*分|(?=\s|$))\s*([\s\S]*)$/.exec(rest);
+  if (!m) return { rating: null, comment: rest };
+  const rating = Number(m[1]);
+  if (!Number.isInteger(rating) || rating < 1 || rating > 5) refuse('bad_rating', `评分请用1到5的整数，例如：${example}`);
+  return { rating, comment: m[2]!.trim() };
 }
 
 /**

@@ -7,7 +7,9 @@ import type { Notifier } from '../delivery/notifier.js';
 import type { IncomingMessage } from '../chat/types.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 import type { SlaConfig } from '../tickets/sla.js';
-import type { Project, Role, Ticket, TicketState } from '../tickets/model.js';
+import type { ExtensionsRepo } from '../db/extensions-repo.js';
+import type { Actor, DeadlineRules, Outcome } from '../tickets/lifecycle.js';
+import type { Project, Role, Ticket } from '../tickets/model.js';
 import type { Figures } from '../reports/figures.js';
 
 /** A refusal: rendered to the chat as one sentence; the command's changes are rolled back. */
@@ -38,6 +40,7 @@ export interface Repos {
   roster: RosterRepo;
   tickets: TicketsRepo;
   logs: LogsRepo;
+  extensions: ExtensionsRepo;
 }
 
 /** Everything a command may use while it runs, inside the message's transaction. */
@@ -53,6 +56,10 @@ export interface CommandContext {
   clock: Clock;
   calendar: WorkCalendar;
   sla: SlaConfig;
+  /** the deadlines of the roster's sla section on the working-day calendar, for the lifecycle */
+  rules: DeadlineRules;
+  /** the sender as the lifecycle sees them */
+  actor: Actor;
   figures: Figures;
   log: Logger;
   /** the instant the message is processed, ms */
@@ -68,8 +75,13 @@ export interface CommandContext {
   announce(ticket: Ticket, template: string, view: object): void;
   /** A dedupe key for the n-th message this inbound message causes. */
   key(what: string): string;
-  /** Writes the audit row of a change to a ticket. */
-  audit(ticket: Ticket, action: string, from: TicketState | null, detail?: Record<string, unknown>): void;
+  /**
+   * Stores a step of the ticket's lifecycle: the ticket as it became, and its events as audit
+   * rows with the sender and this message. Returns the ticket.
+   */
+  apply(outcome: Outcome): Ticket;
+  /** Writes the events of a ticket just created, with the sender and this message. */
+  record(ticket: Ticket, events: Outcome['events']): void;
 }
 
 export interface Command {

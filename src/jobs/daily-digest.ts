@@ -1,6 +1,7 @@
 import { render } from '../templates.js';
 import { WorkCalendar } from '../tickets/calendar.js';
-import { formatTime } from '../tickets/format.js';
+import { formatDuration, parseDuration } from '../tickets/duration.js';
+import { formatShortTime, formatTime } from '../tickets/format.js';
 import { asOf, dateOf, LIST_LIMIT, overdueTickets, ticketLine, ticketsReceived } from './report-lines.js';
 import type { Job } from './types.js';
 
@@ -12,8 +13,8 @@ const monthDay = (date: string) => date.slice(5);
 /**
  * 日报 (SPEC §6), on working days, to the coordinators' group: the tickets received since the
  * previous digest (yesterday; after a weekend or holiday, from the last working day on, so that
- * nothing reported on a Friday or a Saturday is missed), those waiting to be claimed, and the
- * overdue ones.
+ * nothing reported on a Friday or a Saturday is missed), those waiting to be claimed, the overdue
+ * ones, the extension requests waiting for an answer and the resolutions waiting for 回访.
  */
 export const dailyDigest: Job = {
   name: NAME,
@@ -35,6 +36,19 @@ export const dailyDigest: Job = {
     const open = core.repos.tickets.list({ states: ['open'], limit: 10_000 });
     const waiting = open.tickets.sort((a, b) => a.no - b.no).slice(0, LIST_LIMIT).map((t) => ticketLine(core.repos, t, at));
     const overdue = overdueTickets(core.repos, at);
+    // Waiting for a coordinator: extension requests to answer, and resolutions to follow up by phone.
+    const { requests, total: requestsTotal } = core.repos.extensions.waiting(LIST_LIMIT);
+    const extensions = requests.flatMap((r) => {
+      const t = core.repos.tickets.get(r.ticketNo);
+      if (!t) return [];
+      const d = parseDuration(r.duration);
+      return [{ ...ticketLine(core.repos, t, at), duration: d ? formatDuration(d) : r.duration, reason: r.reason, requestedAt: formatShortTime(r.requestedAt) }];
+    });
+    const followups = core.repos.tickets.list({ states: ['followup'], limit: 10_000 });
+    const toCall = followups.tickets
+      .sort((a, b) => a.no - b.no)
+      .slice(0, LIST_LIMIT)
+      .map((t) => ({ ...ticketLine(core.repos, t, at), confirmDeadline: t.confirmDeadline ? formatShortTime(t.confirmDeadline) : '' }));
     const text = render('daily-digest', {
       date: today,
       asOf: formatTime(at),
@@ -48,8 +62,14 @@ export const dailyDigest: Job = {
       overdue: overdue.lines,
       overdueTotal: overdue.total,
       overdueMore: overdue.total - overdue.lines.length,
+      extensions,
+      extensionsTotal: requestsTotal,
+      extensionsMore: requestsTotal - extensions.length,
+      followups: toCall,
+      followupsTotal: followups.total,
+      followupsMore: followups.total - toCall.length,
     });
     core.db.transaction(() => core.notifier.coordinators(text, `${NAME}:${ctx.runKey}:coordinators`))();
-    return `新收 ${received.length} 件，待认领 ${open.total} 件，超时 ${overdue.total} 件`;
+    return `新收 ${received.length} 件，待认领 ${open.total} 件，超时 ${overdue.total} 件，延期申请 ${requestsTotal} 件，待回访 ${followups.total} 件`;
   },
 };

@@ -1,157 +1,181 @@
-import { mentionPerson } from '../delivery/notifier.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { writeIfFree } from '../db/open.js';
+import type { EventSource } from '../db/tickets-repo.js';
 import { render } from '../templates.js';
-import { dueTier, type Tier } from '../tickets/escalation.js';
+import { REMIND, tierOfStage, type Tier } from '../tickets/escalation.js';
 import { formatShortTime, formatSpan, formatTime } from '../tickets/format.js';
-import { DEADLINE_NAMES, STATE_NAMES, type Ticket } from '../tickets/model.js';
+import { awaitFollowup, escalate as escalateStep, type Sent } from '../tickets/lifecycle.js';
+import { DEADLINE_NAMES, type Ticket } from '../tickets/model.js';
+import { accountableOf, accountableRecipients, ticketView, type TicketView } from '../tickets/view.js';
 import type { Core } from '../core.js';
 import type { Job } from './types.js';
 
-const SYSTEM = { actorId: null, actorName: '系统' };
+/** Tickets handled per transaction: the sweep runs on the server's thread, which answers callbacks. */
+const BATCH = 50;
+/** The most one run handles; the rest waits for the next minute. */
+const MAX_PER_RUN = 10_000;
+/** How long a batch waits, all told, for another connection's write lock before the run gives up. */
+const LOCK_WAIT_MS = 5_000;
 
 /** The minute in Beijing time, e.g. `2026-11-28 09:00`. */
 function minuteKey(now: Date): string {
   return formatTime(now.getTime());
 }
 
-type Item = Record<string, unknown> & { projectCode: string };
+type Item = TicketView & { action: string; left: string; leaders: string[]; head: string | null };
 
-function owner(core: Core, t: Ticket): { name: string; mention: string } {
-  const { roster } = core.repos;
-  if (t.assigneeId) {
-    const p = roster.person(t.assigneeId);
-    if (p) return { name: p.name, mention: mentionPerson(p) };
+/** What one batch sends, by destination; each destination gets one message per kind. */
+class Mail {
+  readonly reminders = new Map<string, Item[]>();
+  readonly remindersCoordinators: Item[] = [];
+  readonly tier1Groups = new Map<string, Item[]>();
+  readonly tier1People = new Map<string, Item[]>();
+  readonly tier1Coordinators: Item[] = [];
+  readonly tier2People = new Map<string, Item[]>();
+  readonly tier2Coordinators: Item[] = [];
+  readonly tier3People = new Map<string, Item[]>();
+  readonly tier3Coordinators: Item[] = [];
+  readonly followups: Item[] = [];
+  counts = { remind: 0, 1: 0, 2: 0, 3: 0, followup: 0 };
+
+  static add(m: Map<string, Item[]>, key: string, item: Item): void {
+    const list = m.get(key);
+    if (list) list.push(item);
+    else m.set(key, [item]);
   }
-  if (t.routing === 'coordinators') return { name: '护企办（未认领）', mention: '护企办' };
-  const officerId = roster.project(t.projectCode)?.officerId;
-  const officer = officerId ? roster.person(officerId) : undefined;
-  if (officer && (!t.departmentId || officer.departmentId === t.departmentId)) {
-    return { name: `未认领（项目警官${officer.name}）`, mention: mentionPerson(officer) };
-  }
-  const dept = t.departmentId ? roster.department(t.departmentId)?.name : undefined;
-  return { name: `未认领（${dept ?? '未分派'}）`, mention: dept ?? '护企办' };
 }
 
 /**
- * The escalation sweep (SPEC §4): the tier due for each ticket past its claim or resolve
- * deadline, and the automatic close of resolutions nobody confirmed. Tickets are found through
- * the next_escalation_at index. Messages for one destination are combined into one message.
+ * Files a reminder or tier for the people SPEC §4 names. Everything about a conduct complaint
+ * (执法投诉) goes to the coordinators only.
+ */
+function file(core: Core, mail: Mail, t: Ticket, item: Item, sent: Sent): void {
+  const { roster } = core.repos;
+  const conduct = t.routing === 'coordinators';
+  const who = accountableRecipients(accountableOf(t, roster), roster);
+  const tier = tierOfStage(sent.stage);
+  if (sent.stage === REMIND) {
+    mail.counts.remind++;
+    if (conduct || who.coordinators) mail.remindersCoordinators.push(item);
+    for (const p of conduct ? [] : who.people) Mail.add(mail.reminders, p, item);
+    return;
+  }
+  mail.counts[tier!]++;
+  if (tier === 1) {
+    // The project group, mentioning whoever is accountable, and a direct message to them.
+    if (conduct) mail.tier1Coordinators.push(item);
+    else Mail.add(mail.tier1Groups, t.projectCode, item);
+    if (!conduct && who.coordinators) mail.tier1Coordinators.push(item);
+    for (const p of conduct ? [] : who.people) Mail.add(mail.tier1People, p, item);
+  } else if (tier === 2) {
+    // The project's leaders and the head of the responsible department, and the coordinators' group.
+    mail.tier2Coordinators.push(item);
+    if (conduct) return;
+    const to = new Set([...item.leaders, ...(item.head ? [item.head] : [])]);
+    for (const p of to) Mail.add(mail.tier2People, p, item);
+  } else {
+    // A 预警单 to the coordinators' group and every leader of the project.
+    mail.tier3Coordinators.push(item);
+    if (conduct) return;
+    for (const p of item.leaders) Mail.add(mail.tier3People, p, item);
+  }
+}
+
+/** Queues what a batch found: one message per destination and kind. */
+function send(core: Core, key: (what: string) => string, mail: Mail): void {
+  const n = core.notifier;
+  for (const [person, items] of mail.reminders) n.person(person, render('deadline-reminder', { items }), key(`remind:${person}`));
+  if (mail.remindersCoordinators.length > 0) n.coordinators(render('deadline-reminder', { items: mail.remindersCoordinators }), key('remind:coordinators'));
+  for (const [code, items] of mail.tier1Groups) {
+    n.project(code, render('escalation-tier1', { projectName: items[0]!.projectName, items }), key(`tier1:${code}`));
+  }
+  for (const [person, items] of mail.tier1People) n.person(person, render('escalation-tier1', { direct: true, items }), key(`tier1:${person}`));
+  if (mail.tier1Coordinators.length > 0) n.coordinators(render('escalation-tier1', { direct: true, items: mail.tier1Coordinators }), key('tier1:coordinators'));
+  if (mail.tier2Coordinators.length > 0) n.coordinators(render('escalation-tier2', { items: mail.tier2Coordinators }), key('tier2:coordinators'));
+  for (const [person, items] of mail.tier2People) n.person(person, render('escalation-tier2', { items }), key(`tier2:${person}`));
+  if (mail.tier3Coordinators.length > 0) n.coordinators(render('escalation-tier3', { items: mail.tier3Coordinators }), key('tier3:coordinators'));
+  for (const [person, items] of mail.tier3People) n.person(person, render('escalation-tier3', { items }), key(`tier3:${person}`));
+  if (mail.followups.length > 0) n.coordinators(render('followup-due', { items: mail.followups }), key('followup:coordinators'));
+}
+
+/** One transaction's worth: the due tickets, their steps, and the messages they cause. */
+function sweepBatch(core: Core, at: number, runKey: string, mail: Mail): number {
+  const { roster, tickets } = core.repos;
+  const system: EventSource = { actorId: null, actorName: '系统', at };
+  const due = tickets.dueForEscalation(at, BATCH);
+  for (const t of due) {
+    if (t.state === 'resolved') {
+      if (t.confirmDeadline !== null && t.confirmDeadline <= at) {
+        // Nobody answered by the confirm deadline: 待回访, for the coordinators to phone.
+        const out = awaitFollowup(t, at);
+        tickets.save(out.ticket);
+        tickets.record(t.no, out.events, system);
+        const v = ticketView(out.ticket, roster, at);
+        mail.followups.push({ ...v, deadline: formatShortTime(t.confirmDeadline), action: '', left: '', leaders: [], head: null });
+        mail.counts.followup++;
+      } else {
+        tickets.save(t); // recomputes next_escalation_at for a ticket whose plan changed
+      }
+      continue;
+    }
+    const out = escalateStep(t, at);
+    tickets.save(out.ticket);
+    if (!out.sent) continue;
+    tickets.record(t.no, out.events, system);
+    const project = roster.project(t.projectCode);
+    const department = t.departmentId ? roster.department(t.departmentId) : undefined;
+    const item: Item = {
+      ...ticketView(out.ticket, roster, at),
+      deadlineName: DEADLINE_NAMES[out.sent.kind],
+      deadline: formatShortTime(out.sent.deadline),
+      late: formatSpan(at - out.sent.deadline),
+      left: formatSpan(out.sent.deadline - at),
+      action: out.sent.kind === 'claim' ? '认领' : '办结',
+      leaders: project?.leaderIds ?? [],
+      head: department?.headId ?? null,
+      description: [...t.description].slice(0, 60).join(''),
+    };
+    file(core, mail, out.ticket, item, out.sent);
+  }
+  // Keys name the batch by its first ticket: a run retried after a failure sends what it had not.
+  if (due.length > 0) send(core, (what) => `escalate:${runKey}:${due[0]!.no}:${what}`, mail);
+  return due.length;
+}
+
+/**
+ * The escalation sweep (SPEC §4): for each ticket past three quarters of its claim or resolve
+ * window, or past its deadline, the reminder or tier due; and resolutions nobody answered by the
+ * confirm deadline become 待回访. Tickets are found through the next_escalation_at index, a few at
+ * a time, each batch in its own short transaction taken only when the write lock is free, and the
+ * event loop is let go between batches, so callbacks are answered meanwhile.
  */
 export const escalate: Job = {
   name: 'escalate',
   schedule: '* * * * *',
   periodKey: minuteKey,
   catchUp: false,
-  run({ core, now, runKey }) {
+  async run({ core, now, runKey }) {
     const at = now.getTime();
-    const { roster, tickets } = core.repos;
-    const tiers: Record<Tier, Item[]> = { 1: [], 2: [], 3: [] };
-    const closed: Item[] = [];
-
-    core.db.transaction(() => {
-      for (const t of tickets.dueForEscalation(at)) {
-        const project = roster.project(t.projectCode);
-        const base = {
-          ref: `#${t.no}`,
-          no: t.no,
-          projectCode: t.projectCode,
-          projectName: project?.name ?? t.projectCode,
-          level: project?.level ?? '',
-          category: t.category,
-          urgent: t.urgency === 'urgent',
-          description: [...t.description].slice(0, 60).join(''),
-          reporter: t.reporterName,
-          createdAt: formatShortTime(t.createdAt),
-          state: STATE_NAMES[t.state],
-          // A conduct complaint is never posted where the project's own officer reads.
-          conduct: t.routing === 'coordinators',
-        };
-        if (t.state === 'resolved') {
-          if (t.confirmDeadline !== null && t.confirmDeadline <= at) {
-            t.state = 'closed';
-            t.closeKind = 'auto';
-            t.closedAt = at;
-            t.updatedAt = at;
-            tickets.save(t);
-            tickets.audit({ ticketNo: t.no, at, ...SYSTEM, action: 'auto_close', fromState: 'resolved', toState: 'closed', detail: { deadline: t.confirmDeadline } });
-            closed.push({ ...base, deadline: formatShortTime(t.confirmDeadline) });
-          } else {
-            tickets.save(t);
-          }
-          continue;
-        }
-        const due = dueTier(t, at);
-        if (!due) {
-          tickets.save(t); // recomputes next_escalation_at for a ticket whose plan changed
-          continue;
-        }
-        const from = t.state;
-        t.escDeadline = due.plan.deadline;
-        t.escTier = due.tier;
-        if (due.tier === 3 && !t.supervised) {
-          t.supervised = true;
-          tickets.audit({ ticketNo: t.no, at, ...SYSTEM, action: 'supervise', fromState: from, toState: from, detail: { note: '三级预警，自动挂牌督办' } });
-        }
-        tickets.save(t);
-        tickets.audit({
-          ticketNo: t.no,
-          at,
-          ...SYSTEM,
-          action: 'escalate',
-          fromState: from,
-          toState: from,
-          detail: { tier: due.tier, kind: due.plan.kind, deadline: due.plan.deadline },
-        });
-        const o = owner(core, t);
-        tiers[due.tier].push({
-          ...base,
-          deadlineName: DEADLINE_NAMES[due.plan.kind],
-          deadline: formatShortTime(due.plan.deadline),
-          late: formatSpan(at - due.plan.deadline),
-          owner: o.name,
-          ownerMention: o.mention,
-          action: due.plan.kind === 'claim' ? '认领' : '办结',
-          leaders: project?.leaderIds ?? [],
-        });
+    const total: Mail['counts'] = { remind: 0, 1: 0, 2: 0, 3: 0, followup: 0 };
+    let handled = 0;
+    for (;;) {
+      const mail = new Mail();
+      let n = 0;
+      const batch = core.db.transaction(() => {
+        n = sweepBatch(core, at, runKey, mail);
+      });
+      let waited = 0;
+      while (!writeIfFree(core.db, batch)) {
+        if (waited >= LOCK_WAIT_MS) throw new Error(`the database stayed locked for ${LOCK_WAIT_MS} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        waited += 10;
       }
-      send(core, runKey, tiers, closed);
-    })();
-    const counts = `tier1 ${tiers[1].length}, tier2 ${tiers[2].length}, tier3 ${tiers[3].length}, auto-closed ${closed.length}`;
-    return counts;
+      for (const k of Object.keys(total) as (keyof Mail['counts'])[]) total[k] += mail.counts[k];
+      handled += n;
+      if (n < BATCH || handled >= MAX_PER_RUN) break;
+      await yieldToEventLoop();
+    }
+    const tiers = (t: Tier) => total[t];
+    return `reminders ${total.remind}, tier1 ${tiers(1)}, tier2 ${tiers(2)}, tier3 ${tiers(3)}, awaiting follow-up ${total.followup}`;
   },
 };
-
-function byProject(items: Item[]): Map<string, Item[]> {
-  const m = new Map<string, Item[]>();
-  for (const i of items) m.set(i.projectCode, [...(m.get(i.projectCode) ?? []), i]);
-  return m;
-}
-
-function byLeader(items: Item[]): Map<string, Item[]> {
-  const m = new Map<string, Item[]>();
-  for (const i of items) for (const l of i.leaders as string[]) m.set(l, [...(m.get(l) ?? []), i]);
-  return m;
-}
-
-/** One message per destination and tier, listing every ticket due for it in this sweep. */
-function send(core: Core, runKey: string, tiers: Record<Tier, Item[]>, closed: Item[]): void {
-  const n = core.notifier;
-  const key = (what: string) => `escalate:${runKey}:${what}`;
-  for (const [code, items] of byProject(tiers[1].filter((i) => !i.conduct))) {
-    n.project(code, render('escalation-tier1', { projectName: items[0]!.projectName, items }), key(`tier1:${code}`));
-  }
-  const conduct = tiers[1].filter((i) => i.conduct);
-  if (conduct.length > 0) {
-    n.coordinators(render('escalation-tier1', { projectName: '执法投诉', items: conduct }), key('tier1:conduct'));
-  }
-  if (tiers[2].length > 0) {
-    n.coordinators(render('escalation-tier2', { items: tiers[2] }), key('tier2:coordinators'));
-    for (const [leader, items] of byLeader(tiers[2])) n.person(leader, render('escalation-tier2', { items }), key(`tier2:${leader}`));
-  }
-  if (tiers[3].length > 0) {
-    n.coordinators(render('escalation-tier3', { items: tiers[3] }), key('tier3:coordinators'));
-    for (const [leader, items] of byLeader(tiers[3])) n.person(leader, render('escalation-tier3', { items }), key(`tier3:${leader}`));
-  }
-  for (const [code, items] of byProject(closed.filter((i) => !i.conduct))) n.project(code, render('auto-closed', { items }), key(`closed:${code}`));
-  const closedConduct = closed.filter((i) => i.conduct);
-  if (closedConduct.length > 0) n.coordinators(render('auto-closed', { items: closedConduct }), key('closed:conduct'));
-}

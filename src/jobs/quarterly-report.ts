@@ -1,6 +1,5 @@
 import type { Repos } from '../dispatch/types.js';
-import type { FigureRow } from '../reports/figures.js';
-import { previousQuarter } from '../reports/figures.js';
+import { hasDue, previousQuarter, type FigureRow } from '../reports/figures.js';
 import { figureRowView, figuresView } from '../reports/view.js';
 import { render } from '../templates.js';
 import { formatTime } from '../tickets/format.js';
@@ -34,16 +33,22 @@ export interface RankedRow {
 }
 
 /**
- * The ranking of departments: by 按时办结率, then 满意率, then tickets received (more first); a
- * rate with nothing to measure counts lowest. Departments equal on all three share a rank
- * (1, 2, 2, 4). Only real departments are ranked: the unassigned tickets and 护企办's own are not.
+ * The ranking of departments (SPEC §6): by 按时办结率, then 签收及时率, then 满意率; a rate with
+ * nothing to measure counts lowest. Departments equal on all three share a rank (1, 2, 2, 4).
+ * Only real departments with something due in the period are ranked: not the unassigned tickets,
+ * not 护企办's own, and not a department that had nothing to claim or resolve.
  */
 export function rankDepartments(rows: readonly FigureRow[]): RankedRow[] {
   const keyed = rows
-    .filter((r) => !r.key.startsWith(':'))
-    .map((row) => ({ row, onTime: rate(row.resolvedOnTime, row.resolved), satisfied: rate(row.satisfied, row.satisfied + row.dissatisfied) }));
+    .filter((r) => !r.key.startsWith(':') && hasDue(r))
+    .map((row) => ({
+      row,
+      onTime: rate(row.resolvedOnTime, row.resolveDue),
+      claimed: rate(row.claimedOnTime, row.claimDue),
+      satisfied: rate(row.satisfied, row.satisfied + row.dissatisfied),
+    }));
   const cmp = (a: (typeof keyed)[number], b: (typeof keyed)[number]) =>
-    compareRates(a.onTime, b.onTime) || compareRates(a.satisfied, b.satisfied) || b.row.received - a.row.received;
+    compareRates(a.onTime, b.onTime) || compareRates(a.claimed, b.claimed) || compareRates(a.satisfied, b.satisfied);
   keyed.sort((a, b) => cmp(a, b) || a.row.name.localeCompare(b.row.name, 'zh'));
   const ranked: RankedRow[] = [];
   keyed.forEach((k, i) => {
@@ -56,7 +61,7 @@ export function rankDepartments(rows: readonly FigureRow[]): RankedRow[] {
 
 /** Supervised (挂牌督办) tickets not yet closed, oldest first. */
 function supervisedTickets(repos: Repos, at: number) {
-  const { tickets } = repos.tickets.list({ states: ['open', 'claimed', 'resolved'], limit: 10_000 });
+  const { tickets } = repos.tickets.list({ states: ['open', 'claimed', 'resolved', 'followup'], limit: 10_000 });
   const all = tickets.filter((t) => t.supervised).sort((a, b) => a.no - b.no);
   return { lines: all.slice(0, LIST_LIMIT).map((t) => ticketLine(repos, t, at)), total: all.length };
 }

@@ -1,31 +1,13 @@
 import type { Core } from '../core.js';
-import { currentDeadline } from '../dispatch/helpers.js';
 import type { Repos } from '../dispatch/types.js';
 import { WorkCalendar } from '../tickets/calendar.js';
-import { formatShortTime, formatSpan } from '../tickets/format.js';
-import { DEADLINE_NAMES, STATE_NAMES, type Ticket } from '../tickets/model.js';
+import { workDeadline } from '../tickets/escalation.js';
+import type { Ticket } from '../tickets/model.js';
+import { ticketView, type TicketView } from '../tickets/view.js';
 import type { JobContext } from './types.js';
 
-/** A ticket as the report messages (digest, 季度通报) list it. */
-export interface TicketLine {
-  ref: string;
-  no: number;
-  projectCode: string;
-  projectName: string;
-  category: string;
-  urgent: boolean;
-  state: string;
-  owner: string;
-  summary: string;
-  createdAt: string;
-  supervised: boolean;
-  /** 签收 / 办结 / 评价: the deadline the ticket works against now; '' when none */
-  deadlineName: string;
-  deadline: string;
-  overdue: boolean;
-  /** how long past its deadline, when overdue */
-  late: string;
-}
+/** A ticket as the report messages (digest, 季度通报) list it: the one view of a ticket, with short times. */
+export type TicketLine = TicketView;
 
 /**
  * The instant "now" means in a report: the time it runs as of, but never earlier than the real
@@ -36,36 +18,9 @@ export function asOf(ctx: Pick<JobContext, 'core' | 'now'>): number {
   return Math.max(ctx.now.getTime(), ctx.core.clock.now().getTime());
 }
 
-/** Who works the ticket: the assignee, else who it waits for. */
-export function ownerName(repos: Repos, t: Ticket): string {
-  if (t.assigneeId) return repos.roster.person(t.assigneeId)?.name ?? t.assigneeId;
-  if (t.routing === 'coordinators') return '护企办（未认领）';
-  const dept = t.departmentId ? repos.roster.department(t.departmentId)?.name : undefined;
-  return `未认领（${dept ?? '未分派'}）`;
-}
-
 export function ticketLine(repos: Repos, t: Ticket, at: number): TicketLine {
-  const dl = currentDeadline(t);
-  // A resolution waiting for the reporter is not late work: its deadline closes it automatically.
-  const overdue = dl !== null && t.state !== 'resolved' && dl.at < at;
-  const chars = [...t.description];
-  return {
-    ref: `#${t.no}`,
-    no: t.no,
-    projectCode: t.projectCode,
-    projectName: repos.roster.project(t.projectCode)?.name ?? t.projectCode,
-    category: t.category,
-    urgent: t.urgency === 'urgent',
-    state: STATE_NAMES[t.state],
-    owner: ownerName(repos, t),
-    summary: chars.slice(0, 20).join('') + (chars.length > 20 ? '…' : ''),
-    createdAt: formatShortTime(t.createdAt),
-    supervised: t.supervised,
-    deadlineName: dl ? DEADLINE_NAMES[dl.kind] : '',
-    deadline: dl ? formatShortTime(dl.at) : '',
-    overdue,
-    late: overdue && dl ? formatSpan(at - dl.at) : '',
-  };
+  const v = ticketView(t, repos.roster, at);
+  return { ...v, deadline: v.deadlineShort };
 }
 
 /** How many tickets a list in a chat message shows; the rest are counted, and the export has them all. */
@@ -75,7 +30,7 @@ export const LIST_LIMIT = 50;
 export function overdueTickets(repos: Repos, at: number): { lines: TicketLine[]; total: number } {
   const { tickets, total } = repos.tickets.list({ overdueAt: at, limit: 10_000 });
   const lines = tickets
-    .map((t) => ({ t, due: currentDeadline(t)?.at ?? at }))
+    .map((t) => ({ t, due: workDeadline(t)?.at ?? at }))
     .sort((a, b) => a.due - b.due || a.t.no - b.t.no)
     .slice(0, LIST_LIMIT)
     .map(({ t }) => ticketLine(repos, t, at));

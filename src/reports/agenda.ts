@@ -1,8 +1,9 @@
 import type { MeetingSettings } from '../db/roster-repo.js';
 import type { Repos } from '../dispatch/types.js';
 import { WorkCalendar } from '../tickets/calendar.js';
-import { currentDeadline } from '../dispatch/helpers.js';
+import { workDeadline } from '../tickets/escalation.js';
 import type { Ticket } from '../tickets/model.js';
+import { ownerLabel } from '../tickets/view.js';
 import { shanghaiMonth } from './figures.js';
 
 export interface Meeting {
@@ -74,19 +75,20 @@ export function buildAgenda(
     // A project group's agenda leaves out conduct complaints: the project's own officer reads it.
     const { tickets } = repos.tickets.list({
       projectCode: p.code,
-      states: ['open', 'claimed', 'resolved'],
+      states: ['open', 'claimed', 'resolved', 'followup'],
       excludeConduct: opts.forProjectGroup ?? false,
       limit: 500,
     });
     const view = (t: Ticket): AgendaTicket => ({
       ref: `#${t.no}`,
       category: t.category,
-      owner: (t.assigneeId && repos.roster.person(t.assigneeId)?.name) || '未认领',
+      // Whoever is accountable (SPEC §2): the assignee, or whom an unclaimed ticket waits for.
+      owner: ownerLabel(t, repos.roster),
       summary: [...t.description].slice(0, 20).join(''),
     });
     const overdue = (t: Ticket) => {
-      const d = currentDeadline(t);
-      return t.state !== 'resolved' && d !== null && d.at < now;
+      const d = workDeadline(t);
+      return d !== null && d.at < now;
     };
     const a: ProjectAgenda = {
       code: p.code,

@@ -3,8 +3,11 @@
 import type ExcelJS from 'exceljs';
 import type { Db } from '../db/open.js';
 import { RosterRepo } from '../db/roster-repo.js';
+import { TicketsRepo } from '../db/tickets-repo.js';
+import { workDeadline } from '../tickets/escalation.js';
 import { formatTime } from '../tickets/format.js';
-import { STATE_NAMES, URGENCY_NAMES, type TicketState, type Urgency } from '../tickets/model.js';
+import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
+import { accountableName, accountableOf } from '../tickets/view.js';
 import { Figures, type FigureRow, type FiguresReport, type Period } from './figures.js';
 import { figureRowView } from './view.js';
 
@@ -26,6 +29,9 @@ export const TICKET_HEADERS = [
   '签收时限',
   '办结时间',
   '办结时限',
+  '责任人',
+  '是否超期',
+  '超期时长',
   '评价',
   '评语',
   '重办次数',
@@ -33,23 +39,29 @@ export const TICKET_HEADERS = [
   '内容',
 ] as const;
 
-/** The figure columns, in the order of the chat's 统计 and the reports. */
+/** The figure columns, in the order of the chat's 统计 and the reports; each rate beside its counts. */
 const FIGURE_COLUMNS = [
   ['名称', 'name'],
   ['收到', 'received'],
+  ['应签收', 'claimDue'],
   ['签收', 'claimed'],
   ['签收及时', 'claimedOnTime'],
   ['签收及时率', 'claimRate'],
+  ['应办结', 'resolveDue'],
   ['办结', 'resolved'],
   ['按时办结', 'resolvedOnTime'],
   ['按时办结率', 'resolveRate'],
   ['销号', 'closed'],
   ['满意', 'satisfied'],
   ['不满意', 'dissatisfied'],
-  ['未评价', 'unrated'],
   ['满意率', 'satisfactionRate'],
+  ['回访满意（代评）', 'proxySatisfied'],
+  ['回访不满意（代评）', 'proxyDissatisfied'],
+  ['回访满意率（代评）', 'proxyRate'],
+  ['待回访', 'awaitingFollowup'],
+  ['未评价', 'unrated'],
   ['重办', 'reopened'],
-  ['超期', 'overdue'],
+  ['当前超期', 'overdue'],
   ['签收用时中位数', 'medianClaim'],
   ['办结用时中位数', 'medianResolve'],
 ] as const;
@@ -60,7 +72,8 @@ export const FIGURE_HEADERS = ['分组', ...FIGURE_COLUMNS.map(([h]) => h)] as c
 const BREAKDOWNS = [
   { group: '合计', sheet: '合计', rows: (f: FiguresReport) => [f.overall] },
   { group: '部门', sheet: '按部门', rows: (f: FiguresReport) => f.byDepartment },
-  { group: '民警', sheet: '按民警', rows: (f: FiguresReport) => f.byOfficer },
+  // Per whoever is accountable (SPEC §2): an officer, the officers of a department, or 护企办.
+  { group: '责任人', sheet: '按责任人', rows: (f: FiguresReport) => f.byOfficer },
   { group: '项目', sheet: '按项目', rows: (f: FiguresReport) => f.byProject },
 ] as const;
 
@@ -72,76 +85,62 @@ export interface MonthExport {
   figures: FiguresReport;
 }
 
-interface TicketRow {
-  no: number;
-  project_code: string;
-  category: string;
-  urgency: Urgency;
-  state: TicketState;
-  reporter_name: string;
-  assignee_id: string | null;
-  department_id: string | null;
-  routing: string;
-  created_at: number;
-  first_claim: number | null;
-  claim_deadline: number | null;
-  resolved_at: number | null;
-  resolve_deadline: number | null;
-  rating: number | null;
-  rating_comment: string | null;
-  close_kind: 'confirmed' | 'auto' | null;
-  reopen_count: number;
-  supervised: number;
-  description: string;
-}
-
 const time = (ms: number | null): string => (ms === null ? '' : formatTime(ms));
 
-function rating(r: TicketRow): string {
-  if (r.close_kind === 'confirmed') return r.rating === null ? '满意' : `满意（${r.rating}分）`;
-  if (r.close_kind === 'auto') return '未评价（逾期自动销号）';
-  if (r.state === 'resolved') return '待评价';
+function rating(t: Ticket): string {
+  const score = t.rating === null ? '' : `（${t.rating}分）`;
+  if (t.closeKind === 'confirmed') return `满意${score}`;
+  if (t.closeKind === 'followup') return `回访满意（代评）${score}`;
+  if (t.closeKind === 'auto') return '未评价（逾期自动销号）';
+  if (t.state === 'resolved') return '待评价';
+  if (t.state === 'followup') return '待回访';
   return '';
 }
 
 /**
- * The tickets received in a period, one row each. 签收时间 is the first 认领 in the audit log,
- * as the figures count it, so a later transfer does not move it.
+ * The tickets received in a period, one row each, with "overdue" judged at `now`. 签收时间 is the
+ * first 认领, as the figures count it, so a later transfer does not move it; 责任人 is whoever is
+ * accountable (SPEC §2), the same rule the figures group by.
  */
-export function ticketRows(db: Db, period: Period): Cell[][] {
+export function ticketRows(db: Db, period: Period, now: number): Cell[][] {
   const roster = new RosterRepo(db);
-  const rows = db
-    .prepare(
-      `SELECT t.*, (SELECT min(at) FROM audit_log a WHERE a.ticket_no = t.no AND a.from_state = 'open' AND a.to_state = 'claimed') AS first_claim
-       FROM tickets t WHERE created_at >= ? AND created_at < ? ORDER BY no`,
-    )
-    .all(period.from, period.to) as TicketRow[];
-  return rows.map((r) => [
-    r.no,
-    r.project_code,
-    roster.project(r.project_code)?.name ?? '',
-    r.category,
-    URGENCY_NAMES[r.urgency],
-    STATE_NAMES[r.state],
-    r.reporter_name,
-    time(r.created_at),
-    r.assignee_id ? (roster.person(r.assignee_id)?.name ?? r.assignee_id) : '',
-    r.department_id ? (roster.department(r.department_id)?.name ?? r.department_id) : r.routing === 'coordinators' ? '护企办' : '',
-    time(r.first_claim),
-    time(r.claim_deadline),
-    time(r.resolved_at),
-    time(r.resolve_deadline),
-    rating(r),
-    r.rating_comment ?? '',
-    r.reopen_count,
-    r.supervised === 1 ? '是' : '否',
-    r.description,
-  ]);
+  return new TicketsRepo(db).receivedIn(period.from, period.to).map((t) => ticketRow(t, roster, now));
+}
+
+/** One ticket as a row of TICKET_HEADERS. */
+export function ticketRow(t: Ticket, roster: RosterRepo, now: number): Cell[] {
+  const work = workDeadline(t);
+  const late = work !== null && work.at < now ? now - work.at : null;
+  return [
+    t.no,
+    t.projectCode,
+    roster.project(t.projectCode)?.name ?? '',
+    t.category,
+    URGENCY_NAMES[t.urgency],
+    STATE_NAMES[t.state],
+    t.reporterName,
+    time(t.createdAt),
+    t.assigneeId ? (roster.person(t.assigneeId)?.name ?? t.assigneeId) : '',
+    t.routing === 'coordinators' ? '护企办' : t.departmentId ? (roster.department(t.departmentId)?.name ?? t.departmentId) : '',
+    time(t.firstClaimedAt),
+    time(t.claimDeadline),
+    time(t.resolvedAt),
+    time(t.resolveDeadline),
+    accountableName(accountableOf(t, roster), roster),
+    late === null ? '否' : '是',
+    // Hours, to one decimal: a number a spreadsheet can sort and sum.
+    late === null ? '' : Math.round(late / 360_000) / 10,
+    rating(t),
+    t.ratingComment ?? '',
+    t.reopenCount,
+    t.supervised ? '是' : '否',
+    t.description,
+  ];
 }
 
 /** One figure line as cells, from the same view the chat and the reports show. */
 function figureCells(r: FigureRow): Cell[] {
-  const view: Record<string, Cell> = { ...figureRowView(r), claimedOnTime: r.claimedOnTime, resolvedOnTime: r.resolvedOnTime };
+  const view: Record<string, Cell> = figureRowView(r);
   return FIGURE_COLUMNS.map(([, key]) => view[key] ?? '');
 }
 
@@ -152,7 +151,7 @@ export function figureRows(report: FiguresReport): Cell[][] {
 
 /** The month's tickets and figures, with "overdue" judged at `now`. */
 export function collectMonth(db: Db, period: Period, now: number): MonthExport {
-  return { period, tickets: ticketRows(db, period), figures: new Figures(db, new RosterRepo(db)).compute(period, now) };
+  return { period, tickets: ticketRows(db, period, now), figures: new Figures(db, new RosterRepo(db)).compute(period, now) };
 }
 
 /**

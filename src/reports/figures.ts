@@ -1,6 +1,6 @@
+import { BREAKDOWNS, COUNTS, FiguresRepo, type Breakdown, type Count } from '../db/figures-repo.js';
 import type { Db } from '../db/open.js';
 import type { RosterRepo } from '../db/roster-repo.js';
-import { CURRENT_DEADLINE_SQL } from '../db/tickets-repo.js';
 
 /** A reporting period [from, to) in ms, with the label people read. */
 export interface Period {
@@ -55,13 +55,24 @@ export interface FigureRow {
   key: string;
   name: string;
   received: number;
+  /** claimed, or unclaimed past the first claim deadline (not withdrawn before it) */
+  claimDue: number;
   claimed: number;
   claimedOnTime: number;
+  /** resolved (in any round), or unresolved past the deadline in force (not withdrawn before it) */
+  resolveDue: number;
   resolved: number;
   resolvedOnTime: number;
   closed: number;
+  /** the enterprise's own answers */
   satisfied: number;
   dissatisfied: number;
+  /** the coordinators' 回访: the enterprise's answer by phone (代评), never mixed with its own */
+  proxySatisfied: number;
+  proxyDissatisfied: number;
+  /** waiting for 回访 now */
+  awaitingFollowup: number;
+  /** closed automatically by the earlier version (未评价) */
   unrated: number;
   reopened: number;
   overdue: number;
@@ -71,91 +82,27 @@ export interface FigureRow {
 
 export interface FiguresReport {
   period: Period;
+  /** the instant the figures were judged at, and "当前超期" counted */
+  asOf: number;
   overall: FigureRow;
   byDepartment: FigureRow[];
+  /** per person accountable (SPEC §2): an officer, the officers of a department, or 护企办 */
   byOfficer: FigureRow[];
   byProject: FigureRow[];
 }
 
-type Breakdown = 'overall' | 'department' | 'officer' | 'project';
-
-const GROUP_SQL: Record<Breakdown, string> = {
-  overall: "'all'",
-  department: "COALESCE(department_id, CASE routing WHEN 'coordinators' THEN ':coordinators' ELSE ':none' END)",
-  officer: "COALESCE(assignee_id, ':none')",
-  project: 'project_code',
-};
-
-const BREAKDOWNS: readonly Breakdown[] = ['overall', 'department', 'officer', 'project'];
-
-/** Each ticket's group under every breakdown, as columns k_overall, k_department, … */
-const KEYS_SQL = BREAKDOWNS.map((b) => `${GROUP_SQL[b]} AS k_${b}`).join(', ');
-
-/** One SELECT per breakdown over `from`, grouped by the breakdown's key, joined with UNION ALL. */
-function fourWays(columns: string, from: string): string {
-  return BREAKDOWNS.map((b) => `SELECT '${b}' AS breakdown, k_${b} AS key, ${columns} FROM ${from} GROUP BY k_${b}`).join('\nUNION ALL ');
-}
-
-const COUNTS = ['received', 'claimed', 'claimedOnTime', 'resolved', 'resolvedOnTime', 'closed', 'satisfied', 'dissatisfied', 'unrated', 'reopened'] as const;
-
-type CohortRow = Record<(typeof COUNTS)[number], number | null> & {
-  breakdown: Breakdown;
-  key: string;
-  medianClaimMs: number | null;
-  medianResolveMs: number | null;
-};
-
 /**
- * Figures over the tickets received in a period (the cohort), and what has happened to them up to
- * `now`, computed in SQL from the tickets and the audit log:
- * - 签收及时: first taken (认领, or 转办 to a person while unclaimed) no later than the claim deadline; 按时办结: last 办结 no later than the
- *   resolve deadline (both as they stand, so a granted 延期 counts);
- * - satisfied / dissatisfied: the 满意 and 不满意 answers given; unrated: closed automatically;
- *   满意率 = satisfied ÷ (satisfied + dissatisfied), the unrated not counted;
- * - overdue: tickets of the group (of any period) past their current deadline at `now`.
- *
- * Each ticket's facts are worked out once and then grouped four ways (a month on a large
- * installation is tens of thousands of tickets, and reading their audit rows is what takes the
- * time). The subqueries name their index: without statistics SQLite may walk audit_action_at
- * instead, reading every audit row of that action ever written for each ticket of the month.
+ * The figures of a period (SPEC §6), computed once in SQL (src/db/figures-repo.ts) and shared by
+ * 统计, the monthly and quarterly reports, the dashboard and every export.
  */
 export class Figures {
-  private readonly cohort: ReturnType<Db['prepare']>;
-  private readonly overdue: ReturnType<Db['prepare']>;
+  private readonly repo: FiguresRepo;
 
   constructor(
     db: Db,
     private readonly roster: RosterRepo,
   ) {
-    this.cohort = db.prepare(`
-      WITH t AS MATERIALIZED (
-        SELECT ${KEYS_SQL}, created_at, claim_deadline, resolve_deadline, resolved_at, state, reopen_count, close_kind,
-          (SELECT min(at) FROM audit_log a INDEXED BY audit_ticket_action
-            WHERE a.ticket_no = tickets.no AND a.from_state = 'open' AND a.to_state = 'claimed') AS first_claim,
-          (SELECT count(*) FROM audit_log a INDEXED BY audit_ticket_action WHERE a.ticket_no = tickets.no AND a.action = 'accept') AS accepts,
-          (SELECT count(*) FROM audit_log a INDEXED BY audit_ticket_action WHERE a.ticket_no = tickets.no AND a.action = 'reject') AS rejects
-        FROM tickets WHERE created_at >= @from AND created_at < @to
-      )
-      ${fourWays(
-        `count(*) AS received,
-        sum(first_claim IS NOT NULL) AS claimed,
-        sum(first_claim IS NOT NULL AND first_claim <= claim_deadline) AS claimedOnTime,
-        sum(resolved_at IS NOT NULL) AS resolved,
-        sum(resolved_at IS NOT NULL AND resolved_at <= resolve_deadline) AS resolvedOnTime,
-        sum(state = 'closed') AS closed,
-        sum(accepts) AS satisfied,
-        sum(rejects) AS dissatisfied,
-        sum(close_kind = 'auto') AS unrated,
-        sum(reopen_count > 0) AS reopened,
-        median(first_claim - created_at) AS medianClaimMs,
-        median(resolved_at - created_at) AS medianResolveMs`,
-        't',
-      )}`);
-    this.overdue = db.prepare(`
-      WITH o AS MATERIALIZED (
-        SELECT ${KEYS_SQL} FROM tickets WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now
-      )
-      ${fourWays('count(*) AS overdue', 'o')}`);
+    this.repo = new FiguresRepo(db);
   }
 
   compute(period: Period, now: number): FiguresReport {
@@ -169,17 +116,18 @@ export class Figures {
       }
       return r;
     };
-    for (const c of this.cohort.all({ from: period.from, to: period.to }) as CohortRow[]) {
+    for (const c of this.repo.cohort(period.from, period.to, now)) {
       const r = row(c.breakdown, c.key);
       for (const k of COUNTS) r[k] = Number(c[k] ?? 0);
       r.medianClaimMs = c.medianClaimMs;
       r.medianResolveMs = c.medianResolveMs;
     }
-    for (const o of this.overdue.all({ now }) as { breakdown: Breakdown; key: string; overdue: number }[]) row(o.breakdown, o.key).overdue = o.overdue;
+    for (const o of this.repo.overdue(now)) row(o.breakdown, o.key).overdue = o.overdue;
     const list = (b: Breakdown): FigureRow[] =>
       [...rows.get(b)!.values()].sort((x, y) => y.received - x.received || x.key.localeCompare(y.key));
     return {
       period,
+      asOf: now,
       overall: list('overall')[0] ?? emptyRow('all', '合计'),
       byDepartment: list('department'),
       byOfficer: list('officer'),
@@ -189,31 +137,25 @@ export class Figures {
 
   private nameOf(b: Breakdown, key: string): string {
     if (b === 'overall') return '合计';
-    if (key === ':none') return b === 'officer' ? '（未认领）' : '（未分派）';
+    if (key === ':none') return '（未分派）';
     if (key === ':coordinators') return '护企办';
     if (b === 'department') return this.roster.department(key)?.name ?? key;
-    if (b === 'officer') return this.roster.person(key)?.name ?? key;
+    if (b === 'officer') {
+      // Unclaimed tickets count against whoever is accountable: the officers of a department are one row.
+      if (key.startsWith('dept:')) return this.roster.department(key.slice(5))?.name ?? key.slice(5);
+      return this.roster.person(key)?.name ?? key;
+    }
     return this.roster.project(key)?.name ?? key;
   }
 }
 
 /** A row with every figure at zero, for a group with nothing in the period. */
 export function emptyRow(key: string, name: string): FigureRow {
-  return {
-    key,
-    name,
-    received: 0,
-    claimed: 0,
-    claimedOnTime: 0,
-    resolved: 0,
-    resolvedOnTime: 0,
-    closed: 0,
-    satisfied: 0,
-    dissatisfied: 0,
-    unrated: 0,
-    reopened: 0,
-    overdue: 0,
-    medianClaimMs: null,
-    medianResolveMs: null,
-  };
+  const counts = Object.fromEntries(COUNTS.map((k) => [k, 0])) as Record<Count, number>;
+  return { key, name, ...counts, overdue: 0, medianClaimMs: null, medianResolveMs: null };
+}
+
+/** Whether a group had anything due in the period; rankings leave out those that had not. */
+export function hasDue(r: FigureRow): boolean {
+  return r.claimDue + r.resolveDue > 0;
 }

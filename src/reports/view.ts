@@ -1,20 +1,39 @@
-import { formatSpan, percent } from '../tickets/format.js';
+import { formatSpan, formatTime, percent } from '../tickets/format.js';
 import type { FigureRow, FiguresReport } from './figures.js';
+
+/** A rate with its numerator and denominator (SPEC §6): `75.0%（3/4）`; `—（0/0）` when nothing was due. */
+export function rateWithCounts(n: number, d: number): string {
+  return `${percent(n, d)}（${n}/${d}）`;
+}
 
 /** A figure row as people read it, for templates and exports alike. */
 export function figureRowView(r: FigureRow): Record<string, string | number> {
+  const proxy = r.proxySatisfied + r.proxyDissatisfied;
   return {
     name: r.name,
     received: r.received,
+    claimDue: r.claimDue,
     claimed: r.claimed,
-    claimRate: percent(r.claimedOnTime, r.claimed),
+    claimedOnTime: r.claimedOnTime,
+    claimRate: percent(r.claimedOnTime, r.claimDue),
+    claimRateFull: rateWithCounts(r.claimedOnTime, r.claimDue),
+    resolveDue: r.resolveDue,
     resolved: r.resolved,
-    resolveRate: percent(r.resolvedOnTime, r.resolved),
+    resolvedOnTime: r.resolvedOnTime,
+    resolveRate: percent(r.resolvedOnTime, r.resolveDue),
+    resolveRateFull: rateWithCounts(r.resolvedOnTime, r.resolveDue),
     closed: r.closed,
     satisfied: r.satisfied,
     dissatisfied: r.dissatisfied,
-    unrated: r.unrated,
     satisfactionRate: percent(r.satisfied, r.satisfied + r.dissatisfied),
+    satisfactionRateFull: rateWithCounts(r.satisfied, r.satisfied + r.dissatisfied),
+    proxySatisfied: r.proxySatisfied,
+    proxyDissatisfied: r.proxyDissatisfied,
+    proxyCount: proxy,
+    proxyRate: percent(r.proxySatisfied, proxy),
+    proxyRateFull: rateWithCounts(r.proxySatisfied, proxy),
+    awaitingFollowup: r.awaitingFollowup,
+    unrated: r.unrated,
     reopened: r.reopened,
     overdue: r.overdue,
     medianClaim: r.medianClaimMs === null ? '—' : formatSpan(r.medianClaimMs),
@@ -25,6 +44,7 @@ export function figureRowView(r: FigureRow): Record<string, string | number> {
 export function figuresView(f: FiguresReport): Record<string, unknown> {
   return {
     period: f.period.label,
+    asOf: formatTime(f.asOf),
     overall: figureRowView(f.overall),
     departments: f.byDepartment.map(figureRowView),
     officers: f.byOfficer.map(figureRowView),

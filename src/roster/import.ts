@@ -62,7 +62,7 @@ function groupAddresses(g: { wecom?: { webhookKey?: string }; dingtalk?: { openC
 /**
  * Writes a validated roster, all in one transaction: upserts departments, projects, people,
  * each project's leaders and the chats the roster maps; replaces the `coordinators`,
- * `meeting` and `sla` settings and the calendar overrides. Nothing is ever deleted, because
+ * `meeting`, `urgentNotice` and `sla` settings and the calendar overrides. Nothing is ever deleted, because
  * tickets and the audit log refer to people, departments and projects.
  */
 export function importRoster(db: Db, roster: Roster, now: number): ImportSummary {
@@ -71,7 +71,8 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
     // a department in the file (names are unique, and transfers look departments up by name).
     renameNameHolder: db.prepare<[string, string]>("UPDATE departments SET name = name || ' [' || id || ']' WHERE name = ? AND id <> ?"),
     department: db.prepare(
-      `INSERT INTO departments (id, name) VALUES (@id, @name) ON CONFLICT (id) DO UPDATE SET name = excluded.name`,
+      `INSERT INTO departments (id, name, head_id) VALUES (@id, @name, @head)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, head_id = excluded.head_id`,
     ),
     project: db.prepare(
       `INSERT INTO projects (code, name, level, officer_id) VALUES (@code, @name, @level, @officer)
@@ -131,7 +132,7 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
   db.transaction(() => {
     for (const d of roster.departments) {
       s.renameNameHolder.run(d.name, d.id);
-      s.department.run({ id: d.id, name: d.name });
+      s.department.run({ id: d.id, name: d.name, head: d.head ?? null });
       writeAddresses('department', d.id, groupAddresses(d), true);
     }
     for (const p of roster.projects) {
@@ -157,6 +158,7 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
     for (const c of chats) s.chat.run({ ...c, now });
     writeAddresses('coordinators', '', groupAddresses(roster.settings.coordinators, 'coordinators'), true);
     s.setting.run('meeting', JSON.stringify(roster.settings.meeting));
+    s.setting.run('urgentNotice', JSON.stringify(roster.settings.urgentNotice));
     s.setting.run('sla', JSON.stringify(roster.sla));
     s.clearCalendar.run();
     for (const date of roster.calendar.holidays) s.calendarDay.run(date, 'holiday');

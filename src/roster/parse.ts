@@ -6,6 +6,7 @@ import { editDistance } from '../util/edit-distance.js';
 import {
   calendarSchema,
   DEFAULT_MEETING,
+  DEFAULT_URGENT_NOTICE,
   departmentSchema,
   personSchema,
   projectSchema,
@@ -523,6 +524,17 @@ function checkReferences(
       problems.addOnce(path, `${what} "${id}" 没有 ${role} 角色（现有角色：${roles.join('、') || '无'}）`);
     }
   };
+  // A department's head gets tier 2 for its tickets: someone who works tickets, not an enterprise contact.
+  for (const { item, index } of departments) {
+    const head = stringAt(item, ['head']);
+    if (head === undefined) continue;
+    const path: Path = ['departments', index, 'head'];
+    const roles = rolesById.get(head);
+    if (roles === undefined) problems.addOnce(path, unknownRef('人员', head, rolesById.keys()));
+    else if (!roles.includes('officer') && !roles.includes('leader')) {
+      problems.addOnce(path, `部门负责人 "${head}" 既没有 officer 角色也没有 leader 角色（现有角色：${roles.join('、') || '无'}）`);
+    }
+  }
   for (const { item, index } of projects) {
     const officer = stringAt(item, ['officer']);
     if (officer !== undefined) checkPerson(['projects', index, 'officer'], officer, 'officer', '项目警官');
@@ -624,7 +636,11 @@ export function parseRoster(text: string, fileName = 'roster.yaml'): Roster {
 
   if (problems.list.length > 0) throw new RosterError(problems.list, fileName);
   return {
-    settings: { coordinators, meeting: { ...DEFAULT_MEETING, ...stripUndefined(settings?.meeting ?? {}) } },
+    settings: {
+      coordinators,
+      meeting: { ...DEFAULT_MEETING, ...stripUndefined(settings?.meeting ?? {}) },
+      urgentNotice: settings?.urgentNotice ?? DEFAULT_URGENT_NOTICE,
+    },
     departments: departments.map((d) => d.value),
     people: people.map((p) => p.value),
     projects: projects.map((p) => p.value),

@@ -15,6 +15,9 @@ export const DEFAULT_MEETING: Readonly<MeetingSettings> = Object.freeze({
   noticeDaysBefore: 3,
 });
 
+/** What the reply to an urgent report says on its own line, unless the roster says otherwise (SPEC §2). */
+export const DEFAULT_URGENT_NOTICE = '如遇人身安全危险或违法犯罪正在发生，请立即拨打110。';
+
 /** The monthly consultation meeting (会商): day of the month, time and place, and when to send the notice. */
 export interface MeetingSettings {
   /** Day of the month, 1–28 so that every month has it. */
@@ -36,12 +39,16 @@ export interface CoordinatorsSettings {
 export interface RosterSettings {
   coordinators: CoordinatorsSettings;
   meeting: MeetingSettings;
+  /** the line an urgent report's reply ends with (`settings.urgentNotice`) */
+  urgentNotice: string;
 }
 
 /** A police unit (大队, 派出所) or government department (人社局 …) that tickets can be routed to. */
 export interface RosterDepartment {
   id: string;
   name: string;
+  /** Person id of the department's head, who gets tier 2 for its tickets. */
+  head?: string;
   wecom?: { webhookKey: string };
   dingtalk?: { openConversationId: string };
 }
@@ -117,11 +124,14 @@ export const meetingSchema = z.strictObject({
 export const settingsSchema = z.strictObject({
   coordinators: z.strictObject({ wecom: wecomGroup.optional(), dingtalk: dingtalkGroup.optional() }).optional(),
   meeting: meetingSchema.optional(),
+  // One line of the reply: long enough for a sentence and a number, no more.
+  urgentNotice: text.pipe(z.string().max(200, 'must be at most 200 characters')).optional(),
 });
 
 export const departmentSchema = z.strictObject({
   id,
   name: text,
+  head: id.optional(),
   wecom: z.strictObject({ webhookKey: address }).optional(),
   dingtalk: dingtalkGroup.optional(),
 });

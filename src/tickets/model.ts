@@ -10,11 +10,14 @@ export const ROLE_NAMES: Record<Role, string> = {
   leader: '包联领导',
 };
 
-export type TicketState = 'open' | 'claimed' | 'resolved' | 'closed' | 'withdrawn';
+export type TicketState = 'open' | 'claimed' | 'resolved' | 'followup' | 'closed' | 'withdrawn';
+export const STATES: readonly TicketState[] = ['open', 'claimed', 'resolved', 'followup', 'closed', 'withdrawn'];
 export const STATE_NAMES: Record<TicketState, string> = {
   open: '待认领',
   claimed: '办理中',
   resolved: '待评价',
+  // The enterprise did not answer by the confirm deadline: a coordinator phones it (回访).
+  followup: '待回访',
   closed: '已销号',
   withdrawn: '已撤回',
 };
@@ -28,7 +31,23 @@ export type Category = (typeof CATEGORIES)[number];
 export type ProjectLevel = '重大' | '重点' | '难点';
 
 export type DeadlineKind = 'claim' | 'resolve' | 'confirm';
+/** The deadlines someone works against (the confirm deadline waits for the enterprise). */
+export type WorkKind = 'claim' | 'resolve';
 export const DEADLINE_NAMES: Record<DeadlineKind, string> = { claim: '签收', resolve: '办结', confirm: '评价' };
+
+/** How a ticket reached 已销号: the enterprise's own 满意, a coordinator's 回访 (代评), or (only in
+ *  databases of the earlier version) closed automatically when nobody answered (未评价). */
+export type CloseKind = 'confirmed' | 'followup' | 'auto';
+
+/**
+ * The escalation sent so far for one kind of deadline: `stage` 0 = nothing, 1 = the 临期提醒
+ * before it, 2–4 = tiers 1–3 after it; `deadline` is the deadline they were sent for (a new
+ * deadline starts again from nothing).
+ */
+export interface EscalationMark {
+  deadline: number | null;
+  stage: number;
+}
 
 export interface Ticket {
   no: number;
@@ -45,14 +64,35 @@ export interface Ticket {
   reporterName: string;
   assigneeId: string | null;
   departmentId: string | null;
+  /** unclaimed after a 转办 to a department: that department's officers are accountable (SPEC §2) */
+  awaitingDepartment: boolean;
   supervised: boolean;
   claimDeadline: number | null;
   resolveDeadline: number | null;
   confirmDeadline: number | null;
+  /** when the current claim window began: the report, or the last 转办 to a department */
+  claimFrom: number;
+  /** when the current resolve round began: the report, or the last 重办 */
+  roundFrom: number;
+  /** when the window the current claim or resolve deadline closes began, for the 临期提醒 (SPEC §4) */
+  windowStart: number;
+  /** durations (`3wd`) granted on the current claim window and resolve round, for 改类 to add again */
+  claimExtensions: string[];
+  resolveExtensions: string[];
+  /** the first 认领 (or 转办 to a person while unclaimed): the claim is judged once, by it */
+  firstClaimedAt: number | null;
+  /**
+   * The deadlines the figures judge the first claim and the current round's 办结 by: the deadlines
+   * in force, except that a deadline moved after it had passed stays where it was (SPEC §6).
+   */
+  claimTarget: number | null;
+  resolveTarget: number | null;
+  /** earlier rounds (before a 重办) that were resolved after their deadline */
+  lateRounds: number;
   resolution: string | null;
   rating: number | null;
   ratingComment: string | null;
-  closeKind: 'confirmed' | 'auto' | null;
+  closeKind: CloseKind | null;
   reopenCount: number;
   createdAt: number;
   claimedAt: number | null;
@@ -62,10 +102,9 @@ export interface Ticket {
   updatedAt: number;
   sourcePlatform: string;
   sourceChatId: string;
-  /** the deadline the escalation tiers sent so far refer to */
-  escDeadline: number | null;
-  /** the highest escalation tier sent for escDeadline (0 = none) */
-  escTier: number;
+  /** what the escalation sweep has sent for the claim deadline and for the resolve deadline */
+  claimEscalation: EscalationMark;
+  resolveEscalation: EscalationMark;
 }
 
 export interface Person {
@@ -81,6 +120,8 @@ export interface Person {
 export interface Department {
   id: string;
   name: string;
+  /** the person at its head (roster `departments[].head`): gets tier 2 for the department's tickets */
+  headId: string | null;
   /** where the department's group messages go, on each platform it has a group on */
   addresses: PlatformAddresses;
 }
@@ -93,19 +134,6 @@ export interface Project {
   leaderIds: string[];
   /** where the project group's messages go, on each platform it has a group on */
   addresses: PlatformAddresses;
-}
-
-/** The allowed moves between states (SPEC §2). */
-const TRANSITIONS: Record<TicketState, readonly TicketState[]> = {
-  open: ['claimed', 'withdrawn', 'open'],
-  claimed: ['resolved', 'withdrawn', 'open', 'claimed'],
-  resolved: ['closed', 'claimed'],
-  closed: [],
-  withdrawn: [],
-};
-
-export function canTransition(from: TicketState, to: TicketState): boolean {
-  return TRANSITIONS[from].includes(to);
 }
 
 export function formatNo(no: number): string {

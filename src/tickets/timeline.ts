@@ -1,10 +1,12 @@
 import type { AuditRow } from '../db/tickets-repo.js';
-import { TIER_NAMES, type Tier } from './escalation.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { TIER_NAMES } from './escalation.js';
+import type { TicketAction } from './events.js';
 import { formatShortTime, formatTime } from './format.js';
-import { DEADLINE_NAMES, STATE_NAMES, type DeadlineKind, type TicketState } from './model.js';
+import { DEADLINE_NAMES, STATE_NAMES, URGENCY_NAMES } from './model.js';
 
 /** How each audit action reads in a timeline (责任倒查 from the log alone). */
-export const ACTION_NAMES: Record<string, string> = {
+export const ACTION_NAMES: Record<TicketAction, string> = {
   report: '报告挂号',
   claim: '认领',
   progress: '进展',
@@ -15,16 +17,30 @@ export const ACTION_NAMES: Record<string, string> = {
   resolve: '办结',
   accept: '满意，销号',
   reject: '不满意，退回重办',
+  await_followup: '评价时限已过，企业未评价，待回访',
+  followup: '回访（代评）',
   supervise: '督办',
   extend: '延期',
+  request_extension: '申请延期',
+  approve_extension: '批准延期',
+  reject_extension: '驳回延期',
+  reclassify: '改类',
   withdraw: '撤回',
-  auto_close: '超时未评价，自动销号',
+  remind: '临期提醒',
   escalate: '超期升级',
+  auto_close: '超时未评价，自动销号',
+  unreadable: '',
 };
 
 export interface TimelineNames {
   person(id: string): string;
   department(id: string): string;
+}
+
+/** `3wd` as people read it: `3个工作日`. */
+function duration(written: string): string {
+  const d = parseDuration(written);
+  return d ? formatDuration(d) : written;
 }
 
 /**
@@ -33,48 +49,75 @@ export interface TimelineNames {
  * shows everything).
  */
 export function describeAudit(row: AuditRow, names: TimelineNames, maxTextChars = Infinity): string {
-  const str = (v: unknown): string => (typeof v === 'string' ? clip(v, maxTextChars) : '');
-  const d = row.detail;
-  const what = ACTION_NAMES[row.action] ?? row.action;
+  const str = (v: string): string => clip(v, maxTextChars);
+  const time = (ms: number | null): string => (ms === null ? '' : formatTime(ms));
+  let what: string = ACTION_NAMES[row.action];
   let text = '';
   switch (row.action) {
     case 'report':
     case 'progress':
     case 'note':
     case 'resolve':
-      text = str(d.text);
+      text = str(row.detail.text);
       break;
     case 'transfer': {
-      const to = d.to as { person?: string; department?: string } | undefined;
-      const target = to?.person ? names.person(to.person) : to?.department ? names.department(to.department) : '';
-      text = `转给${target}，${str(d.reason)}`;
+      const to = row.detail.to;
+      text = `转给${'person' in to ? names.person(to.person) : names.department(to.department)}，${str(row.detail.reason)}`;
       break;
     }
     case 'summon':
+      text = [names.department(row.detail.department), str(row.detail.note)].filter(Boolean).join('，');
+      break;
     case 'checkin':
-      text = [names.department(str(d.department)), str(d.note)].filter(Boolean).join('，');
+      text = names.department(row.detail.department);
       break;
     case 'accept':
-      text = `${String(d.rating ?? '')}分${str(d.comment) ? `，${str(d.comment)}` : ''}`;
+      text = `${row.detail.rating}分${row.detail.comment ? `，${str(row.detail.comment)}` : ''}`;
       break;
     case 'reject':
     case 'withdraw':
-      text = str(d.reason);
+      text = str(row.detail.reason);
       break;
+    case 'followup': {
+      const d = row.detail;
+      what = `${ACTION_NAMES.followup}：${d.satisfied ? '满意，销号' : '不满意，退回重办'}`;
+      text = [d.rating === null ? '' : `${d.rating}分`, str(d.comment)].filter(Boolean).join('，');
+      break;
+    }
     case 'supervise':
-      text = str(d.note);
+      text = str(row.detail.note);
+      break;
+    case 'remind':
+      text = `${DEADLINE_NAMES[row.detail.kind]}时限${time(row.detail.deadline)}`;
       break;
     case 'escalate':
-      text = `${TIER_NAMES[d.tier as Tier] ?? ''}（${String(d.tier)}级），${DEADLINE_NAMES[d.kind as DeadlineKind] ?? ''}时限${typeof d.deadline === 'number' ? formatTime(d.deadline) : ''}`;
+      text = `${TIER_NAMES[row.detail.tier]}（${row.detail.tier}级），${DEADLINE_NAMES[row.detail.kind]}时限${time(row.detail.deadline)}`;
       break;
     case 'extend':
-      text = `${DEADLINE_NAMES[d.kind as DeadlineKind] ?? ''}时限延至${typeof d.to === 'number' ? formatTime(d.to) : ''}，${str(d.reason)}`;
+    case 'approve_extension':
+      text = `${DEADLINE_NAMES[row.detail.kind]}时限延至${time(row.detail.to)}，${str(row.detail.reason)}`;
+      break;
+    case 'request_extension':
+      text = `${DEADLINE_NAMES[row.detail.kind]}时限延后${duration(row.detail.duration)}，${str(row.detail.reason)}`;
+      break;
+    case 'reject_extension':
+      text = `延后${duration(row.detail.duration)}的申请未获批准，${str(row.detail.reason)}`;
+      break;
+    case 'reclassify': {
+      const { from, to } = row.detail;
+      text = `${from.category}·${URGENCY_NAMES[from.urgency]}→${to.category}·${URGENCY_NAMES[to.urgency]}`;
+      break;
+    }
+    case 'await_followup':
+    case 'auto_close':
+    case 'claim':
+      break;
+    case 'unreadable':
+      what = row.detail.action;
       break;
   }
   const move =
-    row.fromState && row.toState && row.fromState !== row.toState
-      ? `（${STATE_NAMES[row.fromState as TicketState]}→${STATE_NAMES[row.toState as TicketState]}）`
-      : '';
+    row.fromState && row.toState && row.fromState !== row.toState ? `（${STATE_NAMES[row.fromState]}→${STATE_NAMES[row.toState]}）` : '';
   return `${formatShortTime(row.at)} ${row.actorName} ${what}${move}${text ? `：${text}` : ''}`;
 }
 

@@ -62,7 +62,7 @@ describe('lianbao backup, outbox and the rest', () => {
     const file = join(dir, 'copy.db');
     expect((await cli(['backup', file], env)).code).toBe(0);
     const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 14 });
+    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 15 });
     db.close();
   });
 
@@ -136,7 +136,7 @@ describe('lianbao doctor', () => {
     await cli(['import', 'roster.example.yaml'], env);
     const r = await cli(['doctor'], env);
     expect(r.out).toContain(`ok    数据库：${env.DATABASE_PATH} 可写`);
-    expect(r.out).toContain('ok    名册：人员 14 人，项目 3 个');
+    expect(r.out).toContain('ok    名册：人员 15 人，项目 3 个');
     expect(r.out).toMatch(/节假日/);
     expect(r.out).toContain('ok    平台：没有配置企业微信或钉钉：只能用本地试用（playground）');
   });

@@ -49,7 +49,7 @@ describe('lianbao export --format csv', () => {
   it('writes a BOM, the Chinese header and one row per ticket received in the month, quoting what needs it', async () => {
     const r = await cli(['export', '--month', '2026-11', '--format', 'csv'], env);
     expect(r).toMatchObject({ code: 0, err: '' });
-    expect(r.out.startsWith('\uFEFF编号,项目编号,项目名称,类别,紧急程度,状态,报告人,报告时间,承办人,承办部门,签收时间,签收时限,办结时间,办结时限,评价,评语,重办次数,督办,内容\r\n')).toBe(true);
+    expect(r.out.startsWith('\uFEFF编号,项目编号,项目名称,类别,紧急程度,状态,报告人,报告时间,承办人,承办部门,签收时间,签收时限,办结时间,办结时限,责任人,是否超期,超期时长,评价,评语,重办次数,督办,内容\r\n')).toBe(true);
     expect(r.out).toContain('"钢筋被盗, 值班员说""不关我事""\n监控已调取"');
 
     // The lines as printed: each ends in \r, and out() adds the \n.
@@ -59,7 +59,11 @@ describe('lianbao export --format csv', () => {
     const byNo = Object.fromEntries(rows.map((row) => [row[0], Object.fromEntries(header!.map((h, i) => [h, row[i]]))]));
     expect(byNo['3']!['内容']).toBe(AWKWARD);
     expect(byNo['2']).toMatchObject({ 项目编号: 'XM001', 项目名称: '经开区新材料产业园', 类别: '盗窃', 紧急程度: '一般', 状态: '待认领', 报告人: '陈经理', 报告时间: '2026-11-02 10:00', 签收时限: '2026-11-02 14:00', 承办部门: '治安大队', 承办人: '', 督办: '否' });
+    // Nobody claimed #2: overdue now (the export runs on today's clock), and the project officer answers for it (SPEC §2, §6).
+    expect(byNo['2']).toMatchObject({ 责任人: '王警官', 是否超期: '是' });
+    expect(Number(byNo['2']!['超期时长'])).toBeGreaterThan((Date.now() - Date.parse('2026-11-02T14:00:00+08:00')) / 3_600_000 - 1);
     expect(byNo['4']).toMatchObject({ 状态: '已销号', 承办人: '孙警官', 承办部门: '开发区派出所', 签收时间: '2026-11-02 10:30', 办结时间: '2026-11-03 14:00', 评价: '满意（4分）', 评语: '处理得当', 重办次数: '0' });
+    expect(byNo['4']).toMatchObject({ 责任人: '孙警官', 是否超期: '否', 超期时长: '' });
   });
 
   it('writes the same to a file with --out', async () => {
@@ -95,7 +99,11 @@ describe('lianbao export --format csv', () => {
     expect(header).toEqual([...FIGURE_HEADERS]);
     expect(header!.slice(0, 3)).toEqual(['分组', '名称', '收到']);
     expect(rows[0]!.slice(0, 3)).toEqual(['合计', '合计', '3']);
-    expect(new Set(rows.map((row) => row[0]))).toEqual(new Set(['合计', '部门', '民警', '项目']));
+    expect(new Set(rows.map((row) => row[0]))).toEqual(new Set(['合计', '部门', '责任人', '项目']));
+    // Every rate beside its counts; nothing is filed under a row called “未认领”.
+    const overall = Object.fromEntries(header!.map((h, i) => [h, rows[0]![i]]));
+    expect(overall).toMatchObject({ 应签收: '3', 签收及时: '1', 签收及时率: '33.3%', 满意: '1', 满意率: '100.0%', 待回访: '0' });
+    expect(rows.map((row) => row[1])).not.toContain('（未认领）');
     const project = rows.filter((row) => row[0] === '项目').map((row) => [row[1], row[2]]);
     expect(project).toEqual(expect.arrayContaining([['经开区新材料产业园', '1'], ['城东快速路二期工程', '1'], ['高铁新城安置小区', '1']]));
   });
@@ -109,7 +117,7 @@ describe('lianbao export --format xlsx', () => {
 
     const book = new ExcelJS.Workbook();
     await book.xlsx.readFile(file);
-    expect(book.worksheets.map((s) => s.name)).toEqual(['工单', '合计', '按部门', '按民警', '按项目']);
+    expect(book.worksheets.map((s) => s.name)).toEqual(['工单', '合计', '按部门', '按责任人', '按项目']);
     const tickets = book.getWorksheet('工单')!;
     expect((tickets.getRow(1).values as unknown[]).slice(1)).toEqual([...TICKET_HEADERS]);
     expect(tickets.rowCount).toBe(4);
@@ -119,7 +127,7 @@ describe('lianbao export --format xlsx', () => {
     expect(tickets.getRow(2).getCell(1).value).toBe(2);
     expect(tickets.getColumn(TICKET_HEADERS.indexOf('内容') + 1).width).toBeGreaterThan(tickets.getColumn(1).width!);
     const total = book.getWorksheet('合计')!;
-    expect((total.getRow(1).values as unknown[]).slice(1, 4)).toEqual(['名称', '收到', '签收']);
+    expect((total.getRow(1).values as unknown[]).slice(1, 4)).toEqual(['名称', '收到', '应签收']);
     expect((total.getRow(2).values as unknown[]).slice(1, 3)).toEqual(['合计', 3]);
     expect(book.getWorksheet('按项目')!.rowCount).toBe(4);
   });

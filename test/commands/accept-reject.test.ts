@@ -55,12 +55,19 @@ describe('满意', () => {
     expect(ticket(h, no).state).toBe('resolved');
   });
 
-  it('lets another contact of the project, someone outside the roster in its group, or a coordinator confirm', () => {
+  it('lets another contact of the project, or someone outside the roster in its group, confirm', () => {
     const h = setup();
     ok(h, 'huang', 'XM001', `满意 #${ticketIn(h, 'resolved')}`);
     const s = h.send({ senderId: 'stranger', chatId: 'XM001', text: `满意 #${ticketIn(h, 'resolved')} 4` });
     expect(s.reply).toContain('已销号');
-    ok(h, 'zhou', 'coordinators', `满意 #${ticketIn(h, 'resolved')}`);
+  });
+
+  it('is the enterprise’s word alone: a coordinator is refused and pointed to 回访 (SPEC §2)', () => {
+    const h = setup();
+    const no = ticketIn(h, 'resolved');
+    expectRefused(h, 'zhou', 'coordinators', `满意 #${no}`, '“满意”只能由企业使用', '您的身份是护企办');
+    expectRefused(h, 'wu', 'coordinators', `满意 #${no} 5`, '“满意”只能由企业使用');
+    expect(ticket(h, no).state).toBe('resolved');
   });
 
   it('refuses officers, and enterprise contacts of another project', () => {

@@ -76,9 +76,9 @@ describe('走访', () => {
   it('takes the project from the code, not from the chat, in any case', () => {
     const h = setup();
     ok(h, 'zhao', 'XM001', '走访 xm002 检查便道');
-    ok(h, 'zhou', 'coordinators', 'visit XM003 与安置户座谈');
+    ok(h, 'sun', 'XM001', 'visit XM003 与安置户座谈');
     expect(h.core.repos.logs.visits('XM002')).toHaveLength(1);
-    expect(h.core.repos.logs.visits('XM003')).toMatchObject([{ personId: 'zhou', text: '与安置户座谈' }]);
+    expect(h.core.repos.logs.visits('XM003')).toMatchObject([{ personId: 'sun', text: '与安置户座谈' }]);
   });
 
   it('refuses an unknown project, a missing code and a missing record', () => {
@@ -88,10 +88,11 @@ describe('走访', () => {
     expectRefused(h, 'wang', 'XM001', '走访 XM001', '请写明走访记录');
   });
 
-  it('refuses enterprise contacts and leaders', () => {
+  it('refuses enterprise contacts, leaders and coordinators: it is the officers’ log (SPEC §3)', () => {
     const h = setup();
     expectRefused(h, 'chen', 'XM001', '走访 XM001 来看看', '“走访”只能由', '您的身份是企业');
     expectRefused(h, 'li', 'XM001', '走访 XM001 来看看', '“走访”只能由');
+    expectRefused(h, 'zhou', 'coordinators', '走访 XM001 来看看', '“走访”只能由民警/联络员使用');
   });
 });
 
@@ -133,7 +134,7 @@ describe('会商', () => {
     const reply = ok(h, 'wang', 'XM001', '会商').reply;
     expect(reply).toContain(`重办：#${reopened}（王警官）`);
     expect(reply).toContain(`督办：#${supervised}（王警官）`);
-    expect(reply).toContain(`超期：#${overdue}（未认领）`);
+    expect(reply).toContain(`超期：#${overdue}（待王警官认领）`);
   });
 
   it('lets an officer add an agenda item, which then shows on the agenda', () => {

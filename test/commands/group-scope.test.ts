@@ -40,12 +40,13 @@ describe('what a project group may read', () => {
     expect(ok(h, 'zhao', 'XM002', '会商').reply).not.toContain(`#${conduct}（`);
     expect(ok(h, 'zhou', 'coordinators', '会商').reply).toContain(`#${conduct}（`);
 
-    // The claim deadline passes: the reminder goes to the coordinators, not the project group.
+    // The claim deadline passes: the reminder goes to the coordinators, not the project group; the
+    // other ticket's goes to its group and to its project officer directly (SPEC §4 tier 1).
     const before = (h.db.prepare('SELECT coalesce(max(id), 0) AS id FROM outbox').get() as { id: number }).id;
     await runJob(h.core, escalate, new Date(h.clock.now().getTime() + 5 * 3_600_000));
     const sent = h.db.prepare('SELECT destination, body FROM outbox WHERE id > ?').all(before) as { destination: string; body: string }[];
     expect(sent.filter((m) => m.body.includes(`#${conduct} `)).map((m) => m.destination)).toEqual(['coordinators']);
-    expect(sent.filter((m) => m.body.includes(`#${other} `)).map((m) => m.destination)).toEqual(['XM002']);
+    expect(sent.filter((m) => m.body.includes(`#${other} `)).map((m) => m.destination)).toEqual(['XM002', 'zhao']);
   });
 
   it('sends each project group a meeting notice without conduct complaints', async () => {

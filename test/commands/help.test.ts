@@ -27,24 +27,25 @@ describe('帮助', () => {
   it('shows an officer the commands for working tickets, but not the coordinators’', () => {
     const h = setup();
     const list = words(ok(h, 'wang', 'XM001', '帮助').reply);
-    expect(list).toEqual(expect.arrayContaining(['认领', '进展', '转办', '吹哨', '报到', '办结', '台账', '走访', '会商']));
-    for (const w of ['满意', '不满意', '督办', '延期', '统计', '绑定']) expect(list).not.toContain(w);
+    expect(list).toEqual(expect.arrayContaining(['认领', '进展', '转办', '改类', '吹哨', '报到', '办结', '申请延期', '台账', '走访', '会商']));
+    for (const w of ['满意', '不满意', '回访', '督办', '延期', '批准延期', '驳回延期', '统计', '绑定']) expect(list).not.toContain(w);
     expect(ok(h, 'wang', 'XM001', '帮助').reply).toContain('会商 议题');
   });
 
   it('shows a coordinator 认领 and the coordinators’ commands', () => {
     const h = setup();
     const list = words(ok(h, 'zhou', 'coordinators', '帮助').reply);
-    expect(list).toEqual(expect.arrayContaining(['认领', '转办', '办结', '满意', '督办', '延期', '台账', '统计', '绑定', '走访']));
-    expect(list).not.toContain('不满意');
-    expect(list).not.toContain('报到');
+    expect(list).toEqual(expect.arrayContaining(['认领', '转办', '改类', '办结', '回访', '督办', '延期', '批准延期', '驳回延期', '台账', '统计', '绑定']));
+    // 满意 and 不满意 are the enterprise's own answers; 走访 is the officers' log; 报到 a summoned department's.
+    for (const w of ['满意', '不满意', '走访', '报到']) expect(list).not.toContain(w);
   });
 
   it('shows a leader supervision, extension and figures, but not claiming', () => {
     const h = setup();
     const list = words(ok(h, 'li', 'XM001', '帮助').reply);
-    expect(list).toEqual(expect.arrayContaining(['督办', '延期', '统计', '台账', '查询']));
+    expect(list).toEqual(expect.arrayContaining(['督办', '延期', '批准延期', '驳回延期', '统计', '台账', '查询']));
     expect(list).not.toContain('认领');
+    expect(list).not.toContain('回访');
     expect(list).not.toContain('绑定');
   });
 

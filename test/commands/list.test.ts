@@ -34,7 +34,8 @@ describe('台账', () => {
     expect(reply.split('\n')[0]).toContain('共3件');
     expect(listed(reply)).toEqual([b.resolved, b.claimed, b.open]);
     expect(reply).toContain(`#${b.claimed} 盗窃 办理中 王警官`);
-    expect(reply).toContain(`#${b.open} 盗窃 待认领 （未认领）`);
+    // An unclaimed ticket names whom it waits for (SPEC §2), never an owner called “未认领”.
+    expect(reply).toContain(`#${b.open} 盗窃 待认领 待王警官认领`);
   });
 
   it('filters by state', () => {

@@ -18,8 +18,8 @@ describe('报告: category and urgency', () => {
   for (const [text, category, urgency] of cases) {
     it(`reads “${text}” as ${category}·${urgency}`, () => {
       const h = setup();
-      // In a private chat the reporter is told the category (in the group, a conduct complaint's is not).
-      const said = h.send({ senderId: 'chen', chatId: 'chen-private', chatType: 'single', text: `报告 ${text}` });
+      // In a private chat, where the reply repeats the report (in a project group a conduct complaint is not repeated).
+      const said = h.send({ senderId: 'chen', chatId: 'chenjl-private', chatType: 'single', text: `报告 ${text}` });
       expect(said.reply).toContain(`${category}·${urgency}`);
       const t = ticket(h, h.ticketNo(said));
       expect(t.category).toBe(category);
@@ -196,10 +196,11 @@ describe('报告: 执法投诉 (a complaint about officers’ conduct)', () => {
     const h = setup();
     const said = ok(h, 'chen', 'XM001', '报告 派出所民警吃拿卡要，乱罚款');
     const no = h.ticketNo(said);
-    // The project group reads the answer: it repeats neither the complaint nor its category (SPEC §2).
-    expect(said.reply).toContain('护企办');
-    expect(said.reply).toContain('私聊');
-    expect(said.reply).not.toMatch(/执法投诉|吃拿卡要|乱罚款|王警官/);
+    // SPEC §2: in the project group, the reply neither repeats the complaint nor names its
+    // category; it says 护企办 has it and suggests a private chat next time.
+    expect(said.reply).toBe(`已收到您的反映（#${no}），将由护企办处理。此类问题下次可以直接私聊我反映。`);
+    expect(said.reply).not.toContain('吃拿卡要');
+    expect(said.reply).not.toContain('王警官');
     expect(sentTo(said, 'group')).toEqual(['coordinators']);
     const coord = textTo(said, 'group', 'coordinators');
     expect(coord).toContain(`执法投诉 #${no}`);

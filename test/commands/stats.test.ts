@@ -10,9 +10,21 @@ describe('统计', () => {
     expect(reply.split('\n')[0]).toContain('2026年11月 工作统计');
     expect(reply).toContain('收到2件');
     expect(reply).toContain('销号1件');
-    expect(reply).toContain('满意1');
+    expect(reply).toContain('企业自评满意率100.0%（1/1）');
     expect(reply).toContain('治安大队');
     expect(reply).toContain('经开区新材料产业园');
+    // SPEC §6: which tickets “当前超期” covers, and as of when.
+    expect(reply).toContain('当前超期0件（截至2026-11-02 10:00，含以前月份收到、仍在办理的工单）');
+  });
+
+  it('shows every rate with what it counts, and — when nothing was due, never 100%', () => {
+    const h = setup();
+    ticketIn(h, 'open'); // claim deadline 14:00, not yet passed
+    const reply = ok(h, 'zhou', 'coordinators', '统计').reply;
+    expect(reply).toContain('签收及时率—（0/0），按时办结率—（0/0）');
+    h.clock.set(new Date('2026-11-02T15:00:00+08:00'));
+    // Now past its claim deadline with nobody claiming it: due, and late.
+    expect(ok(h, 'zhou', 'coordinators', '统计').reply).toContain('签收及时率0.0%（0/1）');
   });
 
   it('shows a given month, written in the ways people write it', () => {

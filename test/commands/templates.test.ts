@@ -20,7 +20,8 @@ describe('the main messages, as people read them', () => {
       内容：村民堵路阻工，车辆进不去
       签收时限：2026-11-02 10:15
       办结时限：2026-11-03 10:00
-      请 <@wang|王警官> 认领：发送“认领 #1”"
+      请 <@wang|王警官> 认领：发送“认领 #1”
+      如遇人身安全危险或违法犯罪正在发生，请立即拨打110。"
     `);
   });
 
@@ -46,7 +47,7 @@ describe('the main messages, as people read them', () => {
       "**#1 已办结**（王警官）
       结果：已劝离围堵人员，施工恢复
       请 <@chen|陈经理> 评价：满意请回复“满意 #1”（可加1-5分和评语），不满意请回复“不满意 #1 原因”
-      评价时限：2026-11-05 18:00，逾期未评价将自动销号"
+      评价时限：2026-11-05 18:00，逾期未评价的由护企办电话回访"
     `);
   });
 
@@ -92,11 +93,7 @@ describe('the main messages, as people read them', () => {
 
   it('a conduct complaint, as the coordinators’ group reads it', () => {
     const said = ok(h, 'huang', 'XM001', '报告 检查人员吃拿卡要');
-    // In the project group, where the officers read along: received, and who handles it, no more.
-    expect(said.reply).toMatchInlineSnapshot(`
-      "**已收到您的反映（#2）**，将由护企办处理，护企办会与您联系。
-      此类问题下次可以直接私聊联保助手反映。"
-    `);
+    expect(said.reply).toMatchInlineSnapshot(`"已收到您的反映（#2），将由护企办处理。此类问题下次可以直接私聊我反映。"`);
     expect(textTo(said, 'group', 'coordinators')).toMatchInlineSnapshot(`
       "**执法投诉 #2**（经开区新材料产业园）
       报告人：黄工

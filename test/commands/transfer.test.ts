@@ -4,7 +4,7 @@ import { expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, textTo, ticket,
 const HOUR = 3_600_000;
 
 describe('转办 to a person', () => {
-  it('keeps the ticket in hand with the new assignee, restarts the resolve clock and tells that person', () => {
+  it('keeps the ticket in hand with the new assignee, leaves the resolve deadline where it was, and tells that person', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
     h.clock.advance(2 * 24 * HOUR); // Wednesday 10:00
@@ -18,8 +18,8 @@ describe('转办 to a person', () => {
       assigneeId: 'zhao',
       departmentId: 'jiaojing',
       claimedAt: h.clock.now().getTime(),
-      // 5 working days from Wednesday 2026-11-04
-      resolveDeadline: new Date('2026-11-11T18:00:00+08:00').getTime(),
+      // The clock belongs to the ticket (SPEC §4): still 5 working days from the report on Monday 2026-11-02.
+      resolveDeadline: new Date('2026-11-09T18:00:00+08:00').getTime(),
     });
     expect(lastAudit(h, no)).toMatchObject({
       action: 'transfer',
@@ -34,7 +34,7 @@ describe('转办 to a person', () => {
     expect(notice).toContain('转办通知');
     expect(notice).toContain(`#${no}`);
     expect(notice).toContain('工地夜间电缆被偷');
-    expect(notice).toContain('2026-11-11 18:00');
+    expect(notice).toContain('办结时限：2026-11-09 18:00');
   });
 
   it('finds the person by name without @, and lets a coordinator transfer an open ticket straight to someone', () => {
@@ -55,7 +55,7 @@ describe('转办 to a person', () => {
 });
 
 describe('转办 to a department', () => {
-  it('puts the ticket back to 待认领 for that department, with new deadlines, and tells its officers', () => {
+  it('puts the ticket back to 待认领 for that department with a new claim deadline only, and tells its officers', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
     h.clock.advance(HOUR); // 11:00
@@ -64,12 +64,16 @@ describe('转办 to a department', () => {
     expect(said.reply).toContain('交警大队');
     expect(said.reply).toContain('待认领');
     expect(said.reply).toContain('签收时限：2026-11-02 15:00');
+    expect(said.reply).toContain('办结时限：2026-11-09 18:00（转办不改变办结时限）');
     expect(ticket(h, no)).toMatchObject({
       state: 'open',
       assigneeId: null,
       departmentId: 'jiaojing',
+      awaitingDepartment: true,
       claimedAt: null,
       claimDeadline: new Date('2026-11-02T15:00:00+08:00').getTime(),
+      // The resolve deadline set at the report stays (SPEC §4).
+      resolveDeadline: new Date('2026-11-09T18:00:00+08:00').getTime(),
     });
     expect(lastAudit(h, no)).toMatchObject({ action: 'transfer', fromState: 'claimed', toState: 'open', detail: { to: { department: 'jiaojing' } } });
     // The department has no group on the playground, so its officer hears directly.
@@ -126,5 +130,30 @@ describe('转办 refusals', () => {
     expectRefused(h, 'wang', 'XM001', `转办 #${no}`, '请写明转给谁');
     expectRefused(h, 'wang', 'XM001', `转办 #${no} 交警大队`, '请写明转办原因');
     expectRefused(h, 'wang', 'XM001', '转办 #77 交警大队 换人', '没有找到工单 #77');
+  });
+});
+
+describe('转办 cannot buy time', () => {
+  it('leaves the resolve deadline where it was however often the ticket is passed on', () => {
+    const h = setup();
+    const no = ticketIn(h, 'claimed');
+    const resolveBy = ticket(h, no).resolveDeadline;
+    h.clock.advance(3 * 24 * HOUR);
+    ok(h, 'wang', 'XM001', `转办 #${no} @赵警官 请交警处理`);
+    h.clock.advance(HOUR);
+    ok(h, 'zhao', 'XM001', `转办 #${no} 开发区派出所 属地处理`);
+    h.clock.advance(HOUR);
+    ok(h, 'sun', 'XM001', `认领 #${no}`);
+    expect(ticket(h, no)).toMatchObject({ state: 'claimed', assigneeId: 'sun', resolveDeadline: resolveBy });
+  });
+
+  it('keeps a conduct complaint with the coordinators: no department, no officer', () => {
+    const h = setup();
+    const no = h.ticketNo(ok(h, 'chen', 'XM001', '报告 检查人员吃拿卡要'));
+    ok(h, 'zhou', 'coordinators', `认领 #${no}`);
+    expectRefused(h, 'zhou', 'coordinators', `转办 #${no} 治安大队 请核查`, '执法投诉', '改类');
+    expectRefused(h, 'zhou', 'coordinators', `转办 #${no} @王警官 请核查`, '执法投诉', '只能转给护企办的人');
+    ok(h, 'zhou', 'coordinators', `转办 #${no} @吴主任 请主任处理`);
+    expect(ticket(h, no)).toMatchObject({ assigneeId: 'wu', routing: 'coordinators' });
   });
 });

@@ -68,7 +68,7 @@ describe('查询', () => {
     expect(said.reply).toContain('XM001 经开区新材料产业园');
     expect(said.reply).toContain('阻工·紧急');
     expect(said.reply).toContain('报告人：陈经理');
-    expect(said.reply).toContain('（未认领）');
+    expect(said.reply).toContain('承办：待王警官认领');
     expect(said.reply).toContain('签收时限：2026-11-02 10:15');
     expect(said.reply).toContain('11-02 10:00 陈经理 报告挂号：村民堵路阻工，车辆进不去');
     // Reading a ticket changes nothing and is not in its log.

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { dailyDigest } from '../../src/jobs/daily-digest.js';
+import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { ok, setup, THEFT, type Harness } from '../helpers/tickets.js';
 import { destinations, lastOutboxId, queued, textFor } from './outbox.js';
@@ -28,7 +29,7 @@ describe('daily-digest', () => {
     const text = textFor(sent, 'group', 'coordinators');
     const [news, waiting, overdue] = text.split(/\*\*待认领\*\*|\*\*超期工单\*\*/) as [string, string, string];
     expect(news).toContain('昨日 11-02，2件');
-    expect(news).toContain(`#${unclaimed} XM001 盗窃 待认领，承办：未认领（治安大队）`);
+    expect(news).toContain(`#${unclaimed} XM001 盗窃 待认领，承办：待王警官认领`);
     expect(news).toContain(`#${claimed} XM002 盗窃 办理中，承办：赵警官`);
     expect(news).not.toContain(`#${today} `); // received this morning: tomorrow's digest
     expect(waiting).toContain('（2件）');
@@ -36,7 +37,7 @@ describe('daily-digest', () => {
     expect(waiting).toContain(`#${today} XM003`);
     expect(waiting).not.toContain(`#${claimed} `);
     expect(overdue).toContain('（1件）');
-    expect(overdue).toContain(`#${unclaimed} XM001 盗窃，签收时限11-02 14:00，已超18小时30分，承办：未认领（治安大队）`);
+    expect(overdue).toContain(`#${unclaimed} XM001 盗窃，签收时限11-02 14:00，已超18小时30分，承办：待王警官认领`);
   });
 
   it('sends nothing on a day off, and after a weekend covers the days since the last digest', async () => {
@@ -59,6 +60,25 @@ describe('daily-digest', () => {
     expect(text).toContain(`#${sunday} XM002`);
   });
 
+  it('lists the extension requests waiting for an answer and the resolutions waiting for 回访 (SPEC §6)', async () => {
+    const h = setup('2026-11-02T02:00:00Z'); // Monday 10:00
+    const asking = h.ticketNo(ok(h, 'chen', 'XM001', THEFT));
+    ok(h, 'wang', 'XM001', `认领 #${asking}`);
+    ok(h, 'wang', 'XM001', `申请延期 #${asking} 2wd 等待鉴定结果`);
+    const unanswered = h.ticketNo(ok(h, 'liu', 'XM002', '报告 工地夜间钢筋被盗'));
+    ok(h, 'zhao', 'XM002', `认领 #${unanswered}`);
+    ok(h, 'zhao', 'XM002', `办结 #${unanswered} 已追回`);
+    // Its confirm deadline (3 working days) passes on Thursday at 18:00; the sweep makes it 待回访.
+    await runJob(h.core, escalate, at('2026-11-06T08:00'));
+    const { sent, summary } = await digest(h, '2026-11-06');
+    const text = textFor(sent, 'group', 'coordinators');
+    expect(text).toContain('**延期申请待答复**（1件）');
+    expect(text).toContain(`· #${asking} XM001 盗窃，王警官11-02 10:00申请延后2个工作日，办结时限2026-11-09 18:00：等待鉴定结果`);
+    expect(text).toContain('**待回访**（1件）');
+    expect(text).toContain(`· #${unanswered} XM002 盗窃，报告人：刘经理，承办：赵警官，评价时限11-05 18:00已过`);
+    expect(summary).toContain('1 extension request(s), 1 awaiting follow-up');
+  });
+
   it('says so when there is nothing to report', async () => {
     const h = setup('2026-11-03T00:30:00Z');
     const { sent } = await digest(h, '2026-11-03');
@@ -69,6 +89,10 @@ describe('daily-digest', () => {
       **待认领**（0件）
       · 无
       **超期工单**（0件）
+      · 无
+      **延期申请待答复**（0件）
+      · 无
+      **待回访**（0件）
       · 无
       以上截至2026-11-03 08:30。"
     `);

@@ -47,7 +47,7 @@ describe('meeting-notice', () => {
     expect(xm001).toContain('时间：2026-11-25 15:00');
     expect(xm001).toContain('地点：市公安局三楼会议室');
     expect(xm001).toContain('项目业主、施工单位');
-    expect(xm001).toContain(`#${unclaimed}（未认领）`); // overdue since its claim deadline
+    expect(xm001).toContain(`#${unclaimed}（待王警官认领）`); // overdue since its claim deadline
     expect(xm001).toContain(`#${supervised}（王警官）`);
     expect(xm001).toContain('议题：协调解决进场道路问题（王警官）');
     expect(xm001).not.toContain('XM002');
@@ -110,7 +110,7 @@ describe('meeting-notice', () => {
       参加：项目责任单位、项目业主、施工单位（三方），护企办
       议程：
       **XM001 经开区新材料产业园**
-      · 超期：#2（王警官） #1（未认领）
+      · 超期：#2（王警官） #1（待王警官认领）
       · 待认领：#1（盗窃）
       · 督办：#2（王警官）
       · 议题：协调解决进场道路问题（王警官）"

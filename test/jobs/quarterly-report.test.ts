@@ -12,16 +12,17 @@ function row(key: string, name: string, f: Partial<FigureRow>): FigureRow {
 }
 
 describe('the ranking of departments', () => {
-  it('goes by 按时办结率, then 满意率, then tickets received; equal departments share a place', () => {
+  it('goes by 按时办结率, then 签收及时率, then 满意率; equal departments share a place; nothing due, no place (SPEC §6)', () => {
     const ranked = rankDepartments([
-      row('a', '甲', { received: 5, resolved: 4, resolvedOnTime: 2, satisfied: 2, dissatisfied: 0 }), // 50%, 100%
-      row('b', '乙', { received: 3, resolved: 2, resolvedOnTime: 2, satisfied: 1, dissatisfied: 1 }), // 100%, 50%
-      row('c', '丙', { received: 9, resolved: 4, resolvedOnTime: 2, satisfied: 1, dissatisfied: 1 }), // 50%, 50%, 9
-      row('d', '丁', { received: 4, resolved: 2, resolvedOnTime: 1, satisfied: 1, dissatisfied: 1 }), // 50%, 50%, 4
-      row('e', '戊', { received: 4, resolved: 4, resolvedOnTime: 2, satisfied: 3, dissatisfied: 3 }), // ties with 丁
-      row('f', '己', { received: 7 }), // nothing resolved: last
-      row(':none', '（未分派）', { received: 20, resolved: 20, resolvedOnTime: 20 }),
-      row(':coordinators', '护企办', { received: 1, resolved: 1, resolvedOnTime: 1 }),
+      row('a', '甲', { received: 5, resolveDue: 4, resolvedOnTime: 2, claimDue: 4, claimedOnTime: 4, satisfied: 2 }), // 50%, 100%
+      row('b', '乙', { received: 3, resolveDue: 2, resolvedOnTime: 2, claimDue: 2, claimedOnTime: 1, satisfied: 1, dissatisfied: 1 }), // 100%
+      row('c', '丙', { received: 9, resolveDue: 4, resolvedOnTime: 2, claimDue: 4, claimedOnTime: 2, satisfied: 2 }), // 50%, 50%, 100%
+      row('d', '丁', { received: 4, resolveDue: 2, resolvedOnTime: 1, claimDue: 2, claimedOnTime: 1, satisfied: 1, dissatisfied: 1 }), // 50%, 50%, 50%
+      row('e', '戊', { received: 8, resolveDue: 4, resolvedOnTime: 2, claimDue: 4, claimedOnTime: 2, satisfied: 3, dissatisfied: 3 }), // ties with 丁
+      row('f', '己', { received: 7, claimDue: 3 }), // nothing resolved or due to be: its 按时办结率 is “—”, last
+      row('g', '庚', { received: 5 }), // nothing due yet: not ranked at all
+      row(':none', '（未分派）', { received: 20, resolveDue: 20, resolvedOnTime: 20 }),
+      row(':coordinators', '护企办', { received: 1, resolveDue: 1, resolvedOnTime: 1 }),
     ]);
     expect(ranked.map((r) => `${r.rank} ${r.row.name}`)).toEqual(['1 乙', '2 甲', '3 丙', '4 丁', '4 戊', '6 己']);
   });
@@ -65,7 +66,9 @@ describe('quarterly-report', () => {
     const text = textFor(sent, 'group', 'coordinators');
     expect(text).toContain('2026年第3季度');
     const ranking = text.split('\n').filter((l) => /^\d+\. /.test(l)).map((l) => l.split('：')[0]);
-    expect(ranking).toEqual(['1. 治安大队', '2. 交警大队', '3. 开发区派出所']);
+    // 治安大队: #1 on time, #2 never claimed (late on both counts) → 1/2; 交警大队 and 开发区派出所:
+    // resolved late or not at all, both claimed on time, no answers → equal, second.
+    expect(ranking).toEqual(['1. 治安大队', '2. 交警大队', '2. 开发区派出所']);
     const overdue = text.slice(text.indexOf('三、超期工单'), text.indexOf('四、挂牌督办工单'));
     expect(overdue).toContain('共2件');
     expect(overdue).toContain(`#${unclaimed} XM001 经开区新材料产业园 盗窃，签收时限08-03 14:00，已超`);
@@ -78,24 +81,24 @@ describe('quarterly-report', () => {
     expect(text).toContain('排名规则：按“按时办结率”从高到低排列');
     expect(text).toMatchInlineSnapshot(`
       "**📋 2026年第3季度 联保工作通报**
-      共收到诉求4件，签收3件（签收及时率100.0%），办结2件（按时办结率50.0%），销号1件
-      满意1件、不满意0件、未评价0件，满意率100.0%；重办0件
+      共收到诉求4件，签收及时率75.0%（3/4），按时办结率25.0%（1/4），办结2件，销号1件
+      企业自评满意率100.0%（1/1）；回访代评0件；待回访0件；重办0件
       签收用时中位数0分钟，办结用时中位数9天
       **一、各部门情况及排名**
-      1. 治安大队：收到2，签收及时率100.0%，办结1，按时办结率100.0%，满意率100.0%，重办0，当前超期1
-      2. 交警大队：收到1，签收及时率100.0%，办结1，按时办结率0.0%，满意率—，重办0，当前超期0
-      3. 开发区派出所：收到1，签收及时率100.0%，办结0，按时办结率—，满意率—，重办0，当前超期1
+      1. 治安大队：收到2，按时办结率50.0%（1/2），签收及时率50.0%（1/2），满意率100.0%（1/1），重办0，当前超期1
+      2. 交警大队：收到1，按时办结率0.0%（0/1），签收及时率100.0%（1/1），满意率—（0/0），重办0，当前超期0
+      2. 开发区派出所：收到1，按时办结率0.0%（0/1），签收及时率100.0%（1/1），满意率—（0/0），重办0，当前超期1
       **二、各项目情况**
-      · 经开区新材料产业园：收到2，签收及时率100.0%，办结1，按时办结率100.0%，销号1，满意率100.0%，当前超期1
-      · 城东快速路二期工程：收到1，签收及时率100.0%，办结1，按时办结率0.0%，销号0，满意率—，当前超期0
-      · 高铁新城安置小区：收到1，签收及时率100.0%，办结0，按时办结率—，销号0，满意率—，当前超期1
+      · 经开区新材料产业园：收到2，签收及时率50.0%（1/2），按时办结率50.0%（1/2），销号1，满意率100.0%（1/1），当前超期1
+      · 城东快速路二期工程：收到1，签收及时率100.0%（1/1），按时办结率0.0%（0/1），销号0，满意率—（0/0），当前超期0
+      · 高铁新城安置小区：收到1，签收及时率100.0%（1/1），按时办结率0.0%（0/1），销号0，满意率—（0/0），当前超期1
       **三、超期工单**（截至2026-10-08 09:00，共2件）
-      · #2 XM001 经开区新材料产业园 盗窃，签收时限08-03 14:00，已超65天19小时，承办：未认领（治安大队）
+      · #2 XM001 经开区新材料产业园 盗窃，签收时限08-03 14:00，已超65天19小时，承办：待王警官认领
       · #4 XM003 高铁新城安置小区 盗窃，办结时限08-10 18:00，已超58天15小时，承办：孙警官（督办）
       **四、挂牌督办工单**（共1件）
       · #4 XM003 高铁新城安置小区 盗窃 办理中，承办：孙警官，办结时限08-10 18:00（已超58天15小时）
-      排名规则：按“按时办结率”从高到低排列；相同时比较“满意率”；仍相同时收到件数多者在前；本季度无办结或无评价的，该项比率计为最低；三项均相同的名次并列。未分派工单和护企办直办的执法投诉不参与排名。
-      统计口径：本季度收到的工单及其截至2026-10-08 09:00的办理情况；满意率＝满意÷（满意＋不满意），未评价不计入。"
+      排名规则：按“按时办结率”从高到低排列；相同时比较“签收及时率”，再比较“满意率”；无应计工单的比率（“—”）计为最低；三项均相同的名次并列。本季度没有应签收、应办结工单的部门，以及未分派工单和护企办直办的执法投诉，不参与排名。
+      统计口径：本季度收到的工单及其截至2026-10-08 09:00的办理情况；比率后括号内为“达标数/应计数”，应签收、应办结指已签收、已办结或已过时限的工单（时限未到即撤回的不计）；满意率＝企业自评满意÷（满意＋不满意），护企办回访代评单列，未评价不计入。"
     `);
 
     expect(await runJob(h.core, quarterlyReport, at('2026-10-09T09:00'))).toMatchObject({ status: 'skipped' });

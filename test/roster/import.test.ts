@@ -31,10 +31,11 @@ function addTicket(db: Db, reporter: string, assignee: string): number {
   const info = db
     .prepare(
       `INSERT INTO tickets (project_code, category, urgency, description, state, reporter_platform, reporter_user_id,
-         reporter_person_id, reporter_name, assignee_id, department_id, created_at, updated_at, source_platform, source_chat_id)
-       VALUES ('XM001', '阻工', 'urgent', '门口被堵', 'claimed', 'wecom', 'chenjl', ?, '陈经理', ?, 'zhian', ?, ?, 'wecom', 'wrXM001')`,
+         reporter_person_id, reporter_name, assignee_id, department_id, created_at, updated_at, source_platform, source_chat_id,
+         claim_from, round_from, window_start)
+       VALUES ('XM001', '阻工', 'urgent', '门口被堵', 'claimed', 'wecom', 'chenjl', ?, '陈经理', ?, 'zhian', @t, @t, 'wecom', 'wrXM001', @t, @t, @t)`,
     )
-    .run(reporter, assignee, T0, T0);
+    .run(reporter, assignee, { t: T0 });
   return Number(info.lastInsertRowid);
 }
 
@@ -55,7 +56,7 @@ describe('importRoster', () => {
       department_id: 'zhian',
       project_code: null,
     });
-    expect(db.prepare('SELECT * FROM departments WHERE id = ?').get('jiaojing')).toEqual({ id: 'jiaojing', name: '交警大队' });
+    expect(db.prepare('SELECT * FROM departments WHERE id = ?').get('jiaojing')).toEqual({ id: 'jiaojing', name: '交警大队', head_id: null });
     expect(db.prepare('SELECT * FROM projects').all()).toEqual([{ code: 'XM001', name: '经开区新材料产业园', level: '重大', officer_id: 'wang' }]);
     // Where each is on each platform: user ids of people, group addresses of the rest.
     const addresses = (owner: string, id: string) =>

@@ -77,6 +77,16 @@ describe('parseRoster: valid files', () => {
     );
     // The 2027 dates are commented out until the year's notice is published: no invented holidays.
     expect(roster.calendar).toEqual({ holidays: [], workdays: [] });
+    // 治安大队's head gets tier 2 for its tickets; the 110 line is the SPEC's, commented out in the file.
+    expect(roster.departments.find((d) => d.id === 'zhian')?.head).toBe('zhang');
+    expect(person('zhang')).toMatchObject({ roles: ['officer'], department: 'zhian' });
+    expect(roster.settings.urgentNotice).toBe('如遇人身安全危险或违法犯罪正在发生，请立即拨打110。');
+  });
+
+  it('reads settings.urgentNotice, the line an urgent report’s reply ends with', () => {
+    expect(parseRoster('settings:\n  urgentNotice: "请立即拨打110或值班电话。"\n').settings.urgentNotice).toBe('请立即拨打110或值班电话。');
+    const problems = problemsOf(() => parseRoster(`settings:\n  urgentNotice: "${'很长'.repeat(101)}"\n`));
+    expect(problemAt(problems, 'settings.urgentNotice')).toMatchObject({ line: 2, message: expect.stringContaining('at most 200 characters') });
   });
 
   it('fills in the meeting defaults for whatever the file leaves out', () => {
@@ -181,6 +191,27 @@ describe('parseRoster: problems name the line', () => {
     expect(problemAt(problems, 'people[2].project')).toMatchObject({ line: 6, message: '企业联系人（enterprise）要写 "project"：所在项目的编号' });
     expect(problemAt(problems, 'projects[0].officer')).toMatchObject({ line: 8, message: '项目警官 "zhou" 没有 officer 角色（现有角色：coordinator）' });
     expect(problemAt(problems, 'projects[0].leaders[0]')).toMatchObject({ line: 8, message: '包联领导 "chen" 没有 leader 角色（现有角色：enterprise）' });
+  });
+
+  it('checks a department’s head like the other references: a person of the file who works tickets', () => {
+    const text = [
+      'departments:',
+      '  - { id: zhian, name: 治安大队, head: zhnag }',
+      '  - { id: jiaojing, name: 交警大队, head: chen }',
+      '  - { id: kfq, name: 开发区派出所, head: li }',
+      'people:',
+      '  - { id: zhang, name: 张大队长, roles: [officer], department: zhian }',
+      '  - { id: li, name: 李局长, roles: [leader] }',
+      '  - { id: chen, name: 陈经理, roles: [enterprise], project: XM001 }',
+      'projects:',
+      '  - { code: XM001, name: 甲, level: 重大, officer: zhang }',
+    ].join('\n');
+    const problems = problemsOf(() => parseRoster(text));
+    expect(problems.map((p) => [p.line, p.column, p.path, p.message])).toEqual([
+      [2, 36, 'departments[0].head', '名册里没有人员 "zhnag"，是不是 "zhang"？'],
+      [3, 39, 'departments[1].head', '部门负责人 "chen" 既没有 officer 角色也没有 leader 角色（现有角色：enterprise）'],
+    ]);
+    expect(problemsOf(() => parseRoster(text)).map((p) => p.path)).not.toContain('departments[2].head');
   });
 
   it('does not let one group belong to two projects', () => {
