@@ -1,6 +1,6 @@
 import { findPerson, isAssignee, isCoordinator, loadTicket, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
-import { mentionPerson } from '../src/delivery/notifier.js';
+import { mentionPerson } from '../src/chat/mentions.js';
 import { transferToDepartment, transferToPerson } from '../src/tickets/lifecycle.js';
 import { render } from '../src/templates.js';
 

@@ -1,40 +1,10 @@
 import type { Clock } from '../clock.js';
 import type { OutboxRepo } from '../db/outbox-repo.js';
 import type { RosterRepo } from '../db/roster-repo.js';
-import type { Person } from '../tickets/model.js';
 import { MENTION_RE } from '../chat/mentions.js';
 import type { IncomingMessage, OutboundMessage, Platform } from '../chat/types.js';
 import { escapeUserText } from '../templates.js';
 import { splitText } from './split.js';
-
-/**
- * A mention in core text: `<@p:personId|名字>` for someone in the roster, or
- * `<@platform:userId|名字>` for a sender outside it. The notifier turns it into the
- * adapter-level token `<@platformUserId|名字>` for the platform a message goes to, or plain
- * `@名字` where that person has no account on it.
- */
-export function mentionPerson(p: Pick<Person, 'id' | 'name'>): string {
-  return `<@p:${tokenId(p.id)}|${tokenName(p.name)}>`;
-}
-
-export function mentionUser(platform: string, userId: string, name: string): string {
-  // An id that could not be part of a token is nobody the platform knows: the name is shown instead.
-  if (!/^[^<>|@\s]+$/.test(userId)) return `@${escapeUserText(tokenName(name))}`;
-  return `<@${platform}:${userId}|${tokenName(name)}>`;
-}
-
-/**
- * The parts of a mention token: without the characters that end or split a token, so that a name
- * (a platform's display name is whatever its owner typed) cannot close the token early and open
- * another one, a mention of somebody else.
- */
-function tokenName(s: string): string {
-  return s.replace(/[<>|\s]+/g, ' ').trim() || '?';
-}
-
-function tokenId(s: string): string {
-  return s.replace(/[<>|@\s]+/g, '') || '?';
-}
 
 export interface NotifierOptions {
   roster: RosterRepo;

@@ -1,4 +1,4 @@
-import { mentionPerson, mentionUser } from '../delivery/notifier.js';
+import { mentionPerson, mentionUser } from '../chat/mentions.js';
 import { accountable, type Accountable } from './accountable.js';
 import { workDeadline } from './escalation.js';
 import { formatShortTime, formatSpan, formatTime } from './format.js';

@@ -80,7 +80,7 @@ describe('lianbao backup, outbox and the rest', () => {
     const forced = await cli(['backup', file, '--force'], env);
     expect(forced.code).toBe(0);
     const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 14 });
+    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 15 });
     db.close();
     expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
     expect((await cli(['backup'], env)).code).toBe(2);

@@ -47,7 +47,7 @@ function seedFirstVersion(db: Database.Database): void {
   ticket.run({ ...base, category: '纠纷', description: '拖欠工资', state: 'closed', assignee: 'wang', claimed: t + 3_600_000,
     resolved: t + 86_400_000, resolution: '已协调发放', confirm: t + 4 * 86_400_000, closeKind: 'auto', closed: t + 4 * 86_400_000 });
   db.prepare(`INSERT INTO audit_log (ticket_no, at, actor_id, actor_name, action, from_state, to_state, detail, msg_platform, msg_id)
-    VALUES (1, ?, 'chen', '陈经理', 'report', NULL, 'open', '{"text":"村民堵路阻工"}', 'wecom', 'm1')`).run(t);
+    VALUES (1, ?, 'chen', '陈经理', 'report', NULL, 'open', '{"category":"阻工","urgency":"urgent","text":"村民堵路阻工"}', 'wecom', 'm1')`).run(t);
   db.prepare(`INSERT INTO outbox (dedupe_key, platform, kind, lane, destination, title, body, mentions, status, next_attempt_at, created_at)
     VALUES ('k1', 'wecom', 'group', 'wecom:group:KEY', 'KEY', '#1', '#1 已登记', '[]', 'pending', ?, ?)`).run(t, t);
 }
@@ -75,7 +75,7 @@ describe('migrations', () => {
 
       const db = openDb(path);
       expect(db.pragma('user_version', { simple: true })).toBe(LATEST);
-      expect(db.pragma('foreign_key_check')).toEqual([]);
+      expect(db.pragma('foreign_key_check'), JSON.stringify(db.pragma('foreign_key_check'))).toEqual([]);
       const tickets = new TicketsRepo(db);
       expect([1, 2, 3].map((no) => tickets.get(no)?.state)).toEqual(['open', 'claimed', 'closed']);
       expect(tickets.get(3)).toMatchObject({ closeKind: 'auto', description: '拖欠工资' });

@@ -76,7 +76,7 @@ describe('daily-digest', () => {
     expect(text).toContain(`· #${asking} XM001 盗窃，王警官11-02 10:00申请延后2个工作日，办结时限2026-11-09 18:00：等待鉴定结果`);
     expect(text).toContain('**待回访**（1件）');
     expect(text).toContain(`· #${unanswered} XM002 盗窃，报告人：刘经理，承办：赵警官，评价时限11-05 18:00已过`);
-    expect(summary).toContain('1 extension request(s), 1 awaiting follow-up');
+    expect(summary).toContain('延期申请 1 件，待回访 1 件');
   });
 
   it('says so when there is nothing to report', async () => {

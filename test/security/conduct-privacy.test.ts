@@ -68,10 +68,7 @@ describe('a conduct complaint made in a project group', () => {
   it('is acknowledged there without its words or its category, and later steps show only that there is news', () => {
     const h = setup();
     const said = ok(h, 'visitor', 'XM001', '报告 执法人员乱罚款，还扣了我们的车');
-    expect(said.reply).toMatchInlineSnapshot(`
-      "**已收到您的反映（#1）**，将由护企办处理，护企办会与您联系。
-      此类问题下次可以直接私聊联保助手反映。"
-    `);
+    expect(said.reply).toMatchInlineSnapshot(`"已收到您的反映（#1），将由护企办处理。此类问题下次可以直接私聊我反映。"`);
     // Someone outside the roster has no other address than the group: it hears that there is news.
     const progress = ok(h, 'zhou', 'coordinators', '认领 #1');
     const toGroup = progress.out.filter((m) => m.to === 'XM001');
