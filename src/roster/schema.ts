@@ -18,23 +18,11 @@ export const DEFAULT_MEETING: Readonly<MeetingSettings> = Object.freeze({
 /** What the reply to an urgent report says on its own line, unless the roster says otherwise (SPEC §2). */
 export const DEFAULT_URGENT_NOTICE = '如遇人身安全危险或违法犯罪正在发生，请立即拨打110。';
 
-/** The monthly consultation meeting (会商): day of the month, time and place, and when to send the notice. */
-export interface MeetingSettings {
-  /** Day of the month, 1–28 so that every month has it. */
-  day: number;
-  /** `HH:MM`, Asia/Shanghai. */
-  time: string;
-  place: string;
-  /** Working days before the meeting on which the notice goes out. */
-  noticeDaysBefore: number;
-}
+/** The monthly consultation meeting (会商), every key filled in (from DEFAULT_MEETING where the file leaves it out). */
+export type MeetingSettings = Required<z.output<typeof meetingSchema>>;
 
-/** The coordinators' group (护企办) on each platform. */
-export interface CoordinatorsSettings {
-  /** The group robot's webhook key; `chatId` maps incoming messages from that group. */
-  wecom?: { webhookKey: string; chatId?: string };
-  dingtalk?: { openConversationId: string };
-}
+/** The coordinators' group (护企办) on each platform, as `settings.coordinators` gives it. */
+export type CoordinatorsSettings = z.output<typeof coordinatorsSchema>;
 
 export interface RosterSettings {
   coordinators: CoordinatorsSettings;
@@ -110,19 +98,28 @@ const address = z.string().trim().min(1, '不能为空');
 const wecomGroup = z.strictObject({ webhookKey: address, chatId: address.optional() });
 const dingtalkGroup = z.strictObject({ openConversationId: address });
 
-export const meetingSchema = z.strictObject({
+const meetingSchema = z.strictObject({
+  /** day of the month, 1–28 so that every month has it */
   day: z.number().int().min(1).max(28).optional(),
+  /** `HH:MM`, Asia/Shanghai */
   time: z
     .string()
     .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, '应为时间 "HH:MM"，例如 "15:00"')
     .transform((t) => t.padStart(5, '0'))
     .optional(),
   place: text.optional(),
+  /** working days before the meeting on which the notice goes out */
   noticeDaysBefore: z.number().int().min(0).optional(),
 });
 
+/**
+ * The coordinators' group on each platform: a WeCom group robot's webhook key (with `chatId`, the
+ * group's messages are mapped to the coordinators), a DingTalk group's openConversationId.
+ */
+const coordinatorsSchema = z.strictObject({ wecom: wecomGroup.optional(), dingtalk: dingtalkGroup.optional() });
+
 export const settingsSchema = z.strictObject({
-  coordinators: z.strictObject({ wecom: wecomGroup.optional(), dingtalk: dingtalkGroup.optional() }).optional(),
+  coordinators: coordinatorsSchema.optional(),
   meeting: meetingSchema.optional(),
   // One line of the reply: long enough for a sentence and a number, no more.
   urgentNotice: text.pipe(z.string().max(200, 'must be at most 200 characters')).optional(),
