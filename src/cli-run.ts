@@ -10,7 +10,7 @@ import { RosterError } from './roster/parse.js';
 import { importRosterCommand } from './roster/import.js';
 import { systemClock, type Clock } from './clock.js';
 import { formatTime } from './tickets/format.js';
-import { WorkCalendar } from './tickets/calendar.js';
+import { WorkCalendar, type CalendarHealth } from './tickets/calendar.js';
 import { RosterRepo } from './db/roster-repo.js';
 import type { DoctorCheck } from './platforms/doctor.js';
 import { doctorDingtalk } from './platforms/dingtalk/index.js';
@@ -19,7 +19,7 @@ import pino from 'pino';
 import { createLogger } from './log.js';
 import { findJob, JOBS } from './jobs/index.js';
 import { runJob } from './jobs/runner.js';
-import { calendarHealth, startCore, type CalendarHealth } from './startup.js';
+import { startCore } from './startup.js';
 import { monthPeriod } from './reports/figures.js';
 import { collectMonth, FIGURE_HEADERS, figureRows, TICKET_HEADERS, toCsv, writeXlsx } from './reports/export.js';
 
@@ -291,7 +291,7 @@ async function cmdDoctor(config: Config, out: Out, clock: Clock): Promise<boolea
         ok: !roster.isEmpty(),
         detail: roster.isEmpty() ? '还没有名册：lianbao import roster.yaml' : `人员 ${roster.people().length} 人，项目 ${roster.projects().length} 个`,
       });
-      checks.push(...calendarChecks(calendarHealth(new WorkCalendar(roster.calendarOverrides(), config.workdayEnd), clock.now())));
+      checks.push(...calendarChecks(new WorkCalendar(roster.calendarOverrides(), config.workdayEnd).health(clock.now())));
     });
   } catch (err) {
     checks.push({ name: '数据库', ok: false, detail: `${config.databasePath} 无法写入：${err instanceof Error ? err.message : String(err)}` });

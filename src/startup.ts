@@ -10,7 +10,6 @@ import { createWecomAdapter } from './platforms/wecom/index.js';
 import type { Platform, PlatformAdapter } from './chat/types.js';
 import { importRoster, rosterIsEmpty } from './roster/import.js';
 import { readRosterFile } from './roster/parse.js';
-import { WorkCalendar } from './tickets/calendar.js';
 
 /** The adapters for the platforms the configuration names. */
 export function createAdapters(config: Config, log: Logger, clock: Clock): Partial<Record<Platform, PlatformAdapter>> {
@@ -38,7 +37,7 @@ export function startCore(
     log.info({ file: config.rosterFile, ...summary }, 'empty database: roster loaded');
   }
   const core = createCore({ config, db, clock, log, adapters: createAdapters(config, log, clock) });
-  const health = calendarHealth(core.calendar(), clock.now());
+  const health = core.calendar().health(clock.now());
   if (opts.warnings ?? true) {
     if (!health.thisYear) {
       log.error(
@@ -56,16 +55,3 @@ export function startCore(
   return core;
 }
 
-/** Which of this year and next (Shanghai years) have holiday data: for the start-up warning and `doctor`. */
-export interface CalendarHealth {
-  year: number;
-  /** without it, deadlines in working days are wrong now: a failure */
-  thisYear: boolean;
-  /** published by the State Council around November: missing until then is expected, a warning */
-  nextYear: boolean;
-}
-
-export function calendarHealth(calendar: WorkCalendar, now: Date): CalendarHealth {
-  const year = Number(WorkCalendar.shanghaiDate(now).slice(0, 4));
-  return { year, thisYear: calendar.hasData(year), nextYear: calendar.hasData(year + 1) };
-}

@@ -1,7 +1,7 @@
 import type { Db } from './open.js';
 import type { Department, Person, Project, Role } from '../tickets/model.js';
 import type { Platform, PlatformAddresses } from '../chat/types.js';
-import { DEFAULT_URGENT_NOTICE } from '../roster/schema.js';
+import { DEFAULT_MEETING, DEFAULT_URGENT_NOTICE, type MeetingSettings } from '../roster/schema.js';
 
 export interface ChatBinding {
   platform: Platform;
@@ -10,13 +10,6 @@ export interface ChatBinding {
   projectCode: string | null;
   departmentId: string | null;
   groupAddress: string;
-}
-
-export interface MeetingSettings {
-  day: number;
-  time: string;
-  place: string;
-  noticeDaysBefore: number;
 }
 
 interface PersonRow {
@@ -100,7 +93,7 @@ export class RosterRepo {
   /** Lookups already made in the current `within` call; null outside one. */
   private memo: Map<string, unknown> | null = null;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.s = {
       person: db.prepare<[string], PersonRow>(`${PERSON} WHERE p.id = ?`),
       // People the roster file no longer lists keep their row (the log refers to them) with no
@@ -280,7 +273,7 @@ export class RosterRepo {
   }
 
   meeting(): MeetingSettings {
-    return { day: 25, time: '15:00', place: '待定', noticeDaysBefore: 3, ...this.setting<Partial<MeetingSettings>>('meeting') };
+    return { ...DEFAULT_MEETING, ...this.setting<Partial<MeetingSettings>>('meeting') };
   }
 
   /** The line an urgent report's reply ends with (roster `settings.urgentNotice`, SPEC §2). */

@@ -1,4 +1,4 @@
-import type { MeetingSettings } from '../db/roster-repo.js';
+import type { MeetingSettings } from '../roster/schema.js';
 import type { Repos } from '../dispatch/types.js';
 import { WorkCalendar } from '../tickets/calendar.js';
 import { workDeadline } from '../tickets/escalation.js';

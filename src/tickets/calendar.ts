@@ -88,6 +88,15 @@ export function validateCalendarOverrides(overrides: CalendarOverrides): string[
   return problems;
 }
 
+/** Which of this year and next have holiday data (see WorkCalendar.health). */
+export interface CalendarHealth {
+  year: number;
+  /** without it, deadlines in working days are wrong now: a failure */
+  thisYear: boolean;
+  /** published by the State Council around November: missing until then is expected, a warning */
+  nextYear: boolean;
+}
+
 /**
  * The Chinese working-day calendar: statutory holidays and 调休 make-up days from the
  * `chinese-days` package, corrected by the roster's overrides; otherwise Monday to Friday.
@@ -127,10 +136,10 @@ export class WorkCalendar {
     return PACKAGE_DATA.years.has(year) || this.overrideYears.has(year);
   }
 
-  /** years among [y, y+1] (y = Shanghai year of `now`) without data, for the start-up warning and `doctor` */
-  missingYears(now: Date): number[] {
-    const y = Number(WorkCalendar.shanghaiDate(now).slice(0, 4));
-    return [y, y + 1].filter((year) => !this.hasData(year));
+  /** Which of this year and next (Shanghai years, as of `now`) have holiday data: for the start-up warning and `doctor`. */
+  health(now: Date): CalendarHealth {
+    const year = Number(WorkCalendar.shanghaiDate(now).slice(0, 4));
+    return { year, thisYear: this.hasData(year), nextYear: this.hasData(year + 1) };
   }
 
   /**

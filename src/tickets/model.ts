@@ -2,7 +2,6 @@
 import type { PlatformAddresses } from '../chat/types.js';
 
 export type Role = 'enterprise' | 'officer' | 'coordinator' | 'leader';
-export const ROLES: readonly Role[] = ['enterprise', 'officer', 'coordinator', 'leader'];
 export const ROLE_NAMES: Record<Role, string> = {
   enterprise: '企业',
   officer: '民警/联络员',
@@ -134,8 +133,4 @@ export interface Project {
   leaderIds: string[];
   /** where the project group's messages go, on each platform it has a group on */
   addresses: PlatformAddresses;
-}
-
-export function formatNo(no: number): string {
-  return `#${no}`;
 }

@@ -124,25 +124,25 @@ describe('WorkCalendar overrides', () => {
   });
 });
 
-describe('WorkCalendar.hasData and missingYears', () => {
+describe('WorkCalendar.hasData and health', () => {
   it('knows 2026 from the package but not 2027', () => {
     const cal = new WorkCalendar();
     expect(cal.hasData(2026)).toBe(true);
     expect(cal.hasData(2027)).toBe(false);
-    expect(cal.missingYears(at('2026-06-01T12:00:00+08:00'))).toEqual([2027]);
+    expect(cal.health(at('2026-06-01T12:00:00+08:00'))).toEqual({ year: 2026, thisYear: true, nextYear: false });
   });
 
   it('counts a year as known once the overrides list one of its dates', () => {
     const cal = new WorkCalendar({ holidays: [], workdays: ['2027-02-07'] });
     expect(cal.hasData(2027)).toBe(true);
-    expect(cal.missingYears(at('2026-06-01T12:00:00+08:00'))).toEqual([]);
+    expect(cal.health(at('2026-06-01T12:00:00+08:00'))).toEqual({ year: 2026, thisYear: true, nextYear: true });
   });
 
   it('takes the current year in Shanghai', () => {
     const cal = new WorkCalendar({ holidays: ['2027-01-01'], workdays: [] });
     // 00:30 on 1 January 2027 in Shanghai, still 2026 in UTC.
-    expect(cal.missingYears(at('2026-12-31T16:30:00Z'))).toEqual([2028]);
-    expect(cal.missingYears(at('2026-12-31T15:30:00Z'))).toEqual([]);
+    expect(cal.health(at('2026-12-31T16:30:00Z'))).toEqual({ year: 2027, thisYear: true, nextYear: false });
+    expect(cal.health(at('2026-12-31T15:30:00Z'))).toEqual({ year: 2026, thisYear: true, nextYear: true });
   });
 });
 
