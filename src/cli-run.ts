@@ -181,7 +181,7 @@ async function cmdJobs(config: Config, args: string[], out: Out): Promise<number
   // The CLI only queues messages; the running server's delivery worker sends them within a second.
   const core = startCore(config, log, systemClock, { loadRoster: false });
   try {
-    const r = await runJob(core, job, now, { force: values.force ?? false });
+    const r = await runJob(core.jobs, job, now, { force: values.force ?? false });
     const pending = core.outbox.counts().pending;
     if (r.status === 'done') out(`${job.name} ${r.periodKey}：${r.summary}（外发队列中待发 ${pending} 条）`);
     if (r.status === 'skipped') out(`${job.name} ${r.periodKey}：已跳过，${r.reason}（加 --force 再运行一次）`);

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import { COMMANDS } from '../commands/index.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import type { Db } from './db/open.js';
+import { transactions, type Db } from './db/open.js';
+import { JobRunsRepo } from './db/job-runs-repo.js';
+import type { RunnerDeps } from './jobs/runner.js';
 import { ExtensionsRepo } from './db/extensions-repo.js';
 import { LogsRepo } from './db/logs-repo.js';
 import { OutboxRepo } from './db/outbox-repo.js';
@@ -29,6 +31,8 @@ export interface Core {
   dispatcher: Dispatcher;
   worker: DeliveryWorker;
   figures: Figures;
+  /** what running the scheduled jobs takes */
+  jobs: RunnerDeps;
   adapters: Partial<Record<Platform, PlatformAdapter>>;
   /** platforms messages are sent to */
   platforms: Platform[];
@@ -97,5 +101,19 @@ export function createCore(o: CoreOptions): Core {
     senderPerMinute: o.config.rates.senderPerMinute,
     onQueued: () => worker.wake(),
   });
-  return { ...o, repos, outbox, notifier, dispatcher, worker, figures, platforms, calendar, sla };
+  const jobs: RunnerDeps = {
+    runs: new JobRunsRepo(o.db),
+    jobs: {
+      repos,
+      notify: notifier,
+      figures,
+      calendar,
+      clock: o.clock,
+      tx: transactions(o.db),
+      backup: { ...o.config.backup, copyTo: (file) => o.db.backup(file) },
+    },
+    log: o.log,
+    onQueued: () => worker.wake(),
+  };
+  return { ...o, repos, outbox, notifier, dispatcher, worker, figures, jobs, platforms, calendar, sla };
 }

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 
   // Jobs run in the processor thread (its own connection), so a job waiting for the write lock of
   // another process never holds up a callback; without one (an in-memory database), here.
-  const scheduler = startScheduler(core, JOBS, config.schedules, processor && ((job, now) => processor.runJob(job, now)));
+  const scheduler = startScheduler(core.jobs, JOBS, config.schedules, processor && ((job, now) => processor.runJob(job, now)));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

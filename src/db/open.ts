@@ -100,6 +100,36 @@ export async function writeSoon(db: Db, write: () => void, maxWaitMs: number, re
 }
 
 /**
+ * The transactions of one connection, for code outside src/db/ that puts several repository calls
+ * into one unit of work without holding the connection itself (jobs, the dashboard, /readyz).
+ */
+export interface Transactions {
+  /** Runs `fn` in one transaction, waiting for the write lock as any write does. */
+  run<T>(fn: () => T): T;
+  /** Runs `fn` in one transaction if the write lock is free now: false, with nothing written, if not (see `writeIfFree`). */
+  ifFree(fn: () => void): boolean;
+  /** Runs `fn` in one transaction as soon as the write lock is free, waiting at most `maxWaitMs` (see `writeSoon`). */
+  soon(fn: () => void, maxWaitMs: number): Promise<boolean>;
+}
+
+export function transactions(db: Db): Transactions {
+  return {
+    run: (fn) => db.transaction(fn)(),
+    ifFree: (fn) => writeIfFree(db, db.transaction(fn)),
+    soon: (fn, maxWaitMs) => writeSoon(db, db.transaction(fn), maxWaitMs),
+  };
+}
+
+/**
+ * Leaves copying the WAL back into the database file (a checkpoint, with its fsync) to other
+ * connections until the WAL has `pages` pages: for the server's thread, which answers callbacks
+ * while the processor thread writes most.
+ */
+export function checkpointOnlyPast(db: Db, pages: number): void {
+  db.pragma(`wal_autocheckpoint = ${pages}`);
+}
+
+/**
  * Free space (bytes) for the database's files: below `MIN_FREE_BYTES` a write may fail half-way
  * through a command, so /readyz says so before it does.
  */

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.js';
 import { nextEscalationAt } from '../tickets/escalation.js';
 import { readEvent, type Emitted, type TicketEvent } from '../tickets/events.js';
@@ -220,6 +221,10 @@ export class TicketsRepo {
       checkIn: db.prepare(
         'UPDATE ticket_departments SET checked_in_at = ?, checked_in_by = ? WHERE ticket_no = ? AND department_id = ? AND checked_in_at IS NULL',
       ),
+      byState: db.prepare<[], { state: TicketState; n: number }>('SELECT state, count(*) AS n FROM tickets GROUP BY state'),
+      overdue: db.prepare<[number], { n: number }>(
+        `SELECT count(*) AS n FROM tickets WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < ?`,
+      ),
     };
   }
 
@@ -297,7 +302,23 @@ export class TicketsRepo {
     return this.s.checkIn.run(at, by, no, departmentId).changes === 1;
   }
 
-  /** Lists tickets, newest first, with the total matching. The filter is small, so the statement is built per call. */
+  /** How many tickets are in each state (states without any are left out). */
+  countByState(): { state: TicketState; n: number }[] {
+    return this.s.byState.all();
+  }
+
+  /** How many tickets are past their current claim or resolve deadline at `now`. */
+  countOverdue(now: number): number {
+    return this.s.overdue.get(now)!.n;
+  }
+
+  /**
+   * The statements of `list`, by their WHERE clause: the filters callers use are a handful of
+   * shapes, so each shape is prepared once.
+   */
+  private readonly listed = new Map<string, { count: Statement<[Record<string, unknown>], { n: number }>; rows: Statement<[Record<string, unknown>], TicketRow> }>();
+
+  /** Lists tickets, newest first, with the total matching. */
   list(f: TicketFilter): { tickets: Ticket[]; total: number } {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
@@ -319,9 +340,16 @@ export class TicketsRepo {
       params.overdueAt = f.overdueAt;
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM tickets ${clause}`).get(params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM tickets ${clause} ORDER BY no DESC LIMIT @limit`).all({ ...params, limit: f.limit ?? 50 });
-    return { tickets: (rows as TicketRow[]).map(toTicket), total };
+    let s = this.listed.get(clause);
+    if (!s) {
+      s = {
+        count: this.db.prepare(`SELECT count(*) AS n FROM tickets ${clause}`),
+        rows: this.db.prepare(`SELECT * FROM tickets ${clause} ORDER BY no DESC LIMIT @limit`),
+      };
+      this.listed.set(clause, s);
+    }
+    const total = s.count.get(params)!.n;
+    return { tickets: s.rows.all({ ...params, limit: f.limit ?? 50 }).map(toTicket), total };
   }
 }
 

@@ -119,7 +119,7 @@ async function runJobs(): Promise<void> {
     let outcome: RunOutcome;
     try {
       if (!job) throw new Error(`unknown job ${j.name}`);
-      outcome = await runJob(core, job, new Date(j.at));
+      outcome = await runJob(core.jobs, job, new Date(j.at));
     } catch (err) {
       // runJob records its own failures; this is a failure to record one.
       log.error({ err, job: j.name }, 'job could not be run');

@@ -15,12 +15,12 @@ export const backup: Job = {
   schedule: '30 2 * * *',
   periodKey: (now) => WorkCalendar.shanghaiDate(now),
   catchUp: true,
-  async run({ core, now }) {
-    const { dir, keep } = core.config.backup;
+  async run({ backup: target, now }) {
+    const { dir, keep } = target;
     if (!dir) return 'BACKUP_DIR 为空：不做每晚备份';
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${PREFIX}${WorkCalendar.shanghaiDate(now)}${SUFFIX}`);
-    const r = await core.db.backup(file);
+    const r = await target.copyTo(file);
     // File names sort by date, so the oldest come first.
     const files = readdirSync(dir)
       .filter((f) => f.startsWith(PREFIX) && f.endsWith(SUFFIX))

@@ -2,7 +2,7 @@ import { render } from '../templates.js';
 import { WorkCalendar } from '../tickets/calendar.js';
 import { formatDuration, parseDuration } from '../tickets/duration.js';
 import { formatShortTime, formatTime } from '../tickets/format.js';
-import { asOf, dateOf, LIST_LIMIT, overdueTickets, ticketLine, ticketsReceived } from './report-lines.js';
+import { asOf, dateOf, LIST_LIMIT, overdueTickets, ticketLine } from './report-lines.js';
 import type { Job } from './types.js';
 
 const NAME = 'daily-digest';
@@ -22,8 +22,8 @@ export const dailyDigest: Job = {
   periodKey: (now) => dateOf(now.getTime()),
   catchUp: true,
   run(ctx) {
-    const { core } = ctx;
-    const cal = core.calendar();
+    const { repos } = ctx;
+    const cal = ctx.calendar();
     const today = dateOf(ctx.now.getTime());
     if (!cal.isWorkday(today)) return `${today} 不是工作日，不发日报`;
     const at = asOf(ctx);
@@ -32,23 +32,23 @@ export const dailyDigest: Job = {
     const from = WorkCalendar.shanghaiTime(cal.workdaysBefore(today, 1), 0, 0).getTime();
     const first = dateOf(from);
     const last = dateOf(to - 1);
-    const received = ticketsReceived(ctx, from, to).map((t) => ticketLine(core.repos, t, at));
-    const open = core.repos.tickets.list({ states: ['open'], limit: 10_000 });
-    const waiting = open.tickets.sort((a, b) => a.no - b.no).slice(0, LIST_LIMIT).map((t) => ticketLine(core.repos, t, at));
-    const overdue = overdueTickets(core.repos, at);
+    const received = repos.tickets.receivedIn(from, to).map((t) => ticketLine(repos, t, at));
+    const open = repos.tickets.list({ states: ['open'], limit: 10_000 });
+    const waiting = open.tickets.sort((a, b) => a.no - b.no).slice(0, LIST_LIMIT).map((t) => ticketLine(repos, t, at));
+    const overdue = overdueTickets(repos, at);
     // Waiting for a coordinator: extension requests to answer, and resolutions to follow up by phone.
-    const { requests, total: requestsTotal } = core.repos.extensions.waiting(LIST_LIMIT);
+    const { requests, total: requestsTotal } = repos.extensions.waiting(LIST_LIMIT);
     const extensions = requests.flatMap((r) => {
-      const t = core.repos.tickets.get(r.ticketNo);
+      const t = repos.tickets.get(r.ticketNo);
       if (!t) return [];
       const d = parseDuration(r.duration);
-      return [{ ...ticketLine(core.repos, t, at), duration: d ? formatDuration(d) : r.duration, reason: r.reason, requestedAt: formatShortTime(r.requestedAt) }];
+      return [{ ...ticketLine(repos, t, at), duration: d ? formatDuration(d) : r.duration, reason: r.reason, requestedAt: formatShortTime(r.requestedAt) }];
     });
-    const followups = core.repos.tickets.list({ states: ['followup'], limit: 10_000 });
+    const followups = repos.tickets.list({ states: ['followup'], limit: 10_000 });
     const toCall = followups.tickets
       .sort((a, b) => a.no - b.no)
       .slice(0, LIST_LIMIT)
-      .map((t) => ({ ...ticketLine(core.repos, t, at), confirmDeadline: t.confirmDeadline ? formatShortTime(t.confirmDeadline) : '' }));
+      .map((t) => ({ ...ticketLine(repos, t, at), confirmDeadline: t.confirmDeadline ? formatShortTime(t.confirmDeadline) : '' }));
     const text = render('daily-digest', {
       date: today,
       asOf: formatTime(at),
@@ -69,7 +69,7 @@ export const dailyDigest: Job = {
       followupsTotal: followups.total,
       followupsMore: followups.total - toCall.length,
     });
-    core.db.transaction(() => core.notifier.coordinators(text, `${NAME}:${ctx.runKey}:coordinators`))();
+    ctx.tx.run(() => ctx.notify.coordinators(text, `${NAME}:${ctx.runKey}:coordinators`));
     return `新收 ${received.length} 件，待认领 ${open.total} 件，超时 ${overdue.total} 件，延期申请 ${requestsTotal} 件，待回访 ${followups.total} 件`;
   },
 };

@@ -1,5 +1,4 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { writeIfFree } from '../db/open.js';
 import type { EventSource } from '../db/tickets-repo.js';
 import { render } from '../templates.js';
 import { REMIND, tierOfStage, type Tier } from '../tickets/escalation.js';
@@ -7,8 +6,7 @@ import { formatShortTime, formatSpan, formatTime } from '../tickets/format.js';
 import { awaitFollowup, escalate as escalateStep, type Sent } from '../tickets/lifecycle.js';
 import { DEADLINE_NAMES, type Ticket } from '../tickets/model.js';
 import { accountableOf, accountableRecipients, ticketView, type TicketView } from '../tickets/view.js';
-import type { Core } from '../core.js';
-import type { Job } from './types.js';
+import type { Job, JobContext } from './types.js';
 
 /** Tickets handled per transaction: the sweep runs on the server's thread, which answers callbacks. */
 const BATCH = 50;
@@ -49,8 +47,8 @@ class Mail {
  * Files a reminder or tier for the people SPEC §4 names. Everything about a conduct complaint
  * (执法投诉) goes to the coordinators only.
  */
-function file(core: Core, mail: Mail, t: Ticket, item: Item, sent: Sent): void {
-  const { roster } = core.repos;
+function file(ctx: JobContext, mail: Mail, t: Ticket, item: Item, sent: Sent): void {
+  const { roster } = ctx.repos;
   const conduct = t.routing === 'coordinators';
   const who = accountableRecipients(accountableOf(t, roster), roster);
   const tier = tierOfStage(sent.stage);
@@ -82,8 +80,8 @@ function file(core: Core, mail: Mail, t: Ticket, item: Item, sent: Sent): void {
 }
 
 /** Queues what a batch found: one message per destination and kind. */
-function send(core: Core, key: (what: string) => string, mail: Mail): void {
-  const n = core.notifier;
+function send(ctx: JobContext, key: (what: string) => string, mail: Mail): void {
+  const n = ctx.notify;
   for (const [person, items] of mail.reminders) n.person(person, render('deadline-reminder', { items }), key(`remind:${person}`));
   if (mail.remindersCoordinators.length > 0) n.coordinators(render('deadline-reminder', { items: mail.remindersCoordinators }), key('remind:coordinators'));
   for (const [code, items] of mail.tier1Groups) {
@@ -99,8 +97,8 @@ function send(core: Core, key: (what: string) => string, mail: Mail): void {
 }
 
 /** One transaction's worth: the due tickets, their steps, and the messages they cause. */
-function sweepBatch(core: Core, at: number, runKey: string, mail: Mail): number {
-  const { roster, tickets } = core.repos;
+function sweepBatch(ctx: JobContext, at: number, mail: Mail): number {
+  const { roster, tickets } = ctx.repos;
   const system: EventSource = { actorId: null, actorName: '系统', at };
   const due = tickets.dueForEscalation(at, BATCH);
   for (const t of due) {
@@ -135,10 +133,10 @@ function sweepBatch(core: Core, at: number, runKey: string, mail: Mail): number 
       head: department?.headId ?? null,
       description: [...t.description].slice(0, 60).join(''),
     };
-    file(core, mail, out.ticket, item, out.sent);
+    file(ctx, mail, out.ticket, item, out.sent);
   }
   // Keys name the batch by its first ticket: a run retried after a failure sends what it had not.
-  if (due.length > 0) send(core, (what) => `escalate:${runKey}:${due[0]!.no}:${what}`, mail);
+  if (due.length > 0) send(ctx, (what) => `escalate:${ctx.runKey}:${due[0]!.no}:${what}`, mail);
   return due.length;
 }
 
@@ -154,18 +152,18 @@ export const escalate: Job = {
   schedule: '* * * * *',
   periodKey: minuteKey,
   catchUp: false,
-  async run({ core, now, runKey }) {
-    const at = now.getTime();
+  async run(ctx) {
+    const at = ctx.now.getTime();
     const total: Mail['counts'] = { remind: 0, 1: 0, 2: 0, 3: 0, followup: 0 };
     let handled = 0;
     for (;;) {
       const mail = new Mail();
       let n = 0;
-      const batch = core.db.transaction(() => {
-        n = sweepBatch(core, at, runKey, mail);
-      });
+      const batch = () => {
+        n = sweepBatch(ctx, at, mail);
+      };
       let waited = 0;
-      while (!writeIfFree(core.db, batch)) {
+      while (!ctx.tx.ifFree(batch)) {
         if (waited >= LOCK_WAIT_MS) throw new Error(`the database stayed locked for ${LOCK_WAIT_MS} ms`);
         await new Promise((resolve) => setTimeout(resolve, 10));
         waited += 10;

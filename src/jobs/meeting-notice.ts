@@ -18,9 +18,8 @@ export const meetingNotice: Job = {
   periodKey: (now) => dateOf(now.getTime()),
   catchUp: true,
   run(ctx) {
-    const { core } = ctx;
-    const cal = core.calendar();
-    const settings = core.repos.roster.meeting();
+    const cal = ctx.calendar();
+    const settings = ctx.repos.roster.meeting();
     const today = dateOf(ctx.now.getTime());
     const meeting = nextMeeting(settings, cal, ctx.now.getTime());
     const noticeDay = cal.workdaysBefore(meeting.date, settings.noticeDaysBefore);
@@ -29,22 +28,22 @@ export const meetingNotice: Job = {
     if (!reminder && today !== noticeDay) {
       return `今天不发通知：会商在 ${meeting.date} ${meeting.time}，通知在 ${noticeDay} 发出`;
     }
-    if (core.clock.now().getTime() > meeting.at) {
+    if (ctx.clock.now().getTime() > meeting.at) {
       return `不发：${meeting.date} ${meeting.time} 的会商已经结束`;
     }
     const previous = previousMeeting(meeting, settings, cal);
     // The coordinators see everything; each project group its own agenda without conduct complaints.
-    const agenda = buildAgenda(core.repos, meeting, previous, asOf(ctx));
-    const groupAgenda = buildAgenda(core.repos, meeting, previous, asOf(ctx), undefined, { forProjectGroup: true });
+    const agenda = buildAgenda(ctx.repos, meeting, previous, asOf(ctx));
+    const groupAgenda = buildAgenda(ctx.repos, meeting, previous, asOf(ctx), undefined, { forProjectGroup: true });
     const kind = reminder ? 'reminder' : 'notice';
     const key = (to: string) => `${NAME}:${ctx.runKey}:${kind}:${to}`;
-    core.db.transaction(() => {
+    ctx.tx.run(() => {
       for (const project of groupAgenda) {
         if (!project.code) continue; // the 综合议题 section is for the full agenda only
-        core.notifier.project(project.code, render('meeting', { ...meeting, projects: [project], reminder }), key(project.code));
+        ctx.notify.project(project.code, render('meeting', { ...meeting, projects: [project], reminder }), key(project.code));
       }
-      core.notifier.coordinators(render('meeting', { ...meeting, projects: agenda, reminder }), key('coordinators'));
-    })();
+      ctx.notify.coordinators(render('meeting', { ...meeting, projects: agenda, reminder }), key('coordinators'));
+    });
     return `${meeting.date} ${meeting.time} 会商的${reminder ? '当天提醒' : '通知'}已发到 ${agenda.length} 个项目群和护企办`;
   },
 };

@@ -25,7 +25,7 @@ export const monthlyReport: Job = {
   notDue: beforeFirstWorkday,
   run(ctx) {
     const at = asOf(ctx);
-    const report = ctx.core.figures.compute(previousMonth(ctx.now.getTime()), at);
+    const report = ctx.figures.compute(previousMonth(ctx.now.getTime()), at);
     const text = render('monthly-report', { ...figuresView(report), asOf: formatTime(at) });
     const leaders = sendToCoordinatorsAndLeaders(ctx, text, `${NAME}:${ctx.runKey}`);
     return `收到工单 ${report.overall.received} 件；已发给护企办和 ${leaders} 位领导`;

@@ -79,8 +79,8 @@ export const quarterlyReport: Job = {
   notDue: beforeFirstWorkday,
   run(ctx) {
     const at = asOf(ctx);
-    const { repos } = ctx.core;
-    const report = ctx.core.figures.compute(previousQuarter(ctx.now.getTime()), at);
+    const { repos } = ctx;
+    const report = ctx.figures.compute(previousQuarter(ctx.now.getTime()), at);
     const ranking = rankDepartments(report.byDepartment);
     const ranked = new Set(ranking.map((r) => r.row.key));
     const overdue = overdueTickets(repos, at);

@@ -1,10 +1,9 @@
-import type { Core } from '../core.js';
 import type { Repos } from '../dispatch/types.js';
 import { WorkCalendar } from '../tickets/calendar.js';
 import { workDeadline } from '../tickets/escalation.js';
 import type { Ticket } from '../tickets/model.js';
 import { ticketView, type TicketView } from '../tickets/view.js';
-import type { JobContext } from './types.js';
+import type { JobContext, JobDeps } from './types.js';
 
 /** A ticket as the report messages (digest, 季度通报) list it: the one view of a ticket, with short times. */
 export type TicketLine = TicketView;
@@ -14,8 +13,8 @@ export type TicketLine = TicketView;
  * clock. The data is as it stands when the message goes out, so a run made up after a restart
  * must judge what is overdue by the time people read it, not by the missed firing time.
  */
-export function asOf(ctx: Pick<JobContext, 'core' | 'now'>): number {
-  return Math.max(ctx.now.getTime(), ctx.core.clock.now().getTime());
+export function asOf(ctx: Pick<JobContext, 'clock' | 'now'>): number {
+  return Math.max(ctx.now.getTime(), ctx.clock.now().getTime());
 }
 
 export function ticketLine(repos: Repos, t: Ticket, at: number): TicketLine {
@@ -51,16 +50,10 @@ export function firstWorkdayOfMonth(cal: WorkCalendar, date: string): string {
 }
 
 /** Reports wait for the month's first working day (the 1st may be a holiday or a weekend). */
-export function beforeFirstWorkday(core: Core, now: Date): string | null {
+export function beforeFirstWorkday(deps: Pick<JobDeps, 'calendar'>, now: Date): string | null {
   const today = dateOf(now.getTime());
-  const first = firstWorkdayOfMonth(core.calendar(), today);
+  const first = firstWorkdayOfMonth(deps.calendar(), today);
   return today >= first ? null : `还没到时间：${today.slice(0, 7)} 的第一个工作日是 ${first}`;
-}
-
-/** Tickets received in [from, to), oldest first. */
-export function ticketsReceived(ctx: Pick<JobContext, 'core'>, from: number, to: number): Ticket[] {
-  const rows = ctx.core.db.prepare('SELECT no FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY no').all(from, to) as { no: number }[];
-  return rows.map((r) => ctx.core.repos.tickets.get(r.no)).filter((t): t is Ticket => t !== undefined);
 }
 
 /**
@@ -68,12 +61,11 @@ export function ticketsReceived(ctx: Pick<JobContext, 'core'>, from: number, to:
  * role. Queued in one transaction, so a crash leaves all of it or none for the retried run.
  * Returns how many leaders it went to.
  */
-export function sendToCoordinatorsAndLeaders(ctx: Pick<JobContext, 'core'>, text: string, key: string): number {
-  const { core } = ctx;
-  const leaders = core.repos.roster.people().filter((p) => p.roles.includes('leader'));
-  core.db.transaction(() => {
-    core.notifier.coordinators(text, `${key}:coordinators`);
-    for (const p of leaders) core.notifier.person(p.id, text, `${key}:${p.id}`);
-  })();
+export function sendToCoordinatorsAndLeaders(ctx: Pick<JobContext, 'repos' | 'notify' | 'tx'>, text: string, key: string): number {
+  const leaders = ctx.repos.roster.people().filter((p) => p.roles.includes('leader'));
+  ctx.tx.run(() => {
+    ctx.notify.coordinators(text, `${key}:coordinators`);
+    for (const p of leaders) ctx.notify.person(p.id, text, `${key}:${p.id}`);
+  });
   return leaders.length;
 }

@@ -1,6 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Core } from '../core.js';
-import { runJob, wasRun, type RunOutcome } from './runner.js';
+import { runJob, type RunnerDeps, type RunOutcome } from './runner.js';
 import type { Job } from './types.js';
 
 export const TIMEZONE = 'Asia/Shanghai';
@@ -27,12 +26,6 @@ export function missedRuns(job: Job, schedule: string, from: number, to: number)
   return [...byPeriod.values()];
 }
 
-/** When this database last saw a job start, by any process: the server was alive then. */
-function lastJobRunAt(core: Core): number | null {
-  const row = core.db.prepare('SELECT max(started_at) AS t FROM job_runs').get() as { t: number | null };
-  return row.t;
-}
-
 /** Runs one job as of `now` (once per period): in this thread by default, or handed to another. */
 export type JobRunner = (job: Job, now: Date) => Promise<RunOutcome>;
 
@@ -42,27 +35,27 @@ export type JobRunner = (job: Job, now: Date) => Promise<RunOutcome>;
  * processor thread (`run`), where waiting for the database's write lock holds up no callback.
  */
 export function startScheduler(
-  core: Core,
+  d: RunnerDeps,
   jobs: readonly Job[],
   overrides: Record<string, string>,
-  run: JobRunner = (job, now) => runJob(core, job, now),
+  run: JobRunner = (job, now) => runJob(d, job, now),
 ): { stop(): Promise<void>; caughtUp: Promise<void> } {
   const tasks: ScheduledTask[] = [];
   let running: Promise<unknown> = Promise.resolve();
   // Jobs run one after another, so a long report never overlaps the escalation sweep's writes.
   const enqueue = (job: Job, now: Date) => {
-    running = running.then(() => run(job, now)).catch((err: unknown) => core.log.error({ err, job: job.name }, 'job crashed'));
+    running = running.then(() => run(job, now)).catch((err: unknown) => d.log.error({ err, job: job.name }, 'job crashed'));
     return running;
   };
   for (const [job, schedule] of schedules(jobs, overrides)) {
-    tasks.push(cron.schedule(schedule, () => void enqueue(job, core.clock.now()), { timezone: TIMEZONE, name: job.name, noOverlap: true }));
+    tasks.push(cron.schedule(schedule, () => void enqueue(job, d.jobs.clock.now()), { timezone: TIMEZONE, name: job.name, noOverlap: true }));
   }
 
   const caughtUp = (async () => {
-    const now = core.clock.now().getTime();
+    const now = d.jobs.clock.now().getTime();
     // Only what was missed while the server was down: from when it last ran a job (escalate runs
     // every minute), and no further back than 7 days. A new database has missed nothing.
-    const lastAlive = lastJobRunAt(core);
+    const lastAlive = d.runs.lastStartedAt();
     const from = lastAlive === null ? now : Math.max(lastAlive, now - CATCH_UP_MS);
     for (const [job, schedule] of schedules(jobs, overrides)) {
       if (!job.catchUp) {
@@ -70,8 +63,8 @@ export function startScheduler(
         continue;
       }
       for (const at of missedRuns(job, schedule, from, now)) {
-        if (wasRun(core.db, job.name, job.periodKey(at))) continue;
-        core.log.info({ job: job.name, at: at.toISOString() }, 'making up a run missed while the server was down');
+        if (d.runs.wasRun(job.name, job.periodKey(at))) continue;
+        d.log.info({ job: job.name, at: at.toISOString() }, 'making up a run missed while the server was down');
         await enqueue(job, at);
       }
     }

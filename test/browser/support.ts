@@ -110,7 +110,7 @@ export async function seeded(env: Record<string, string> = {}): Promise<SeededHa
   };
   const nos: number[] = [];
   const sweep = async () => {
-    const r = await runJob(h.core, escalate, h.clock.now());
+    const r = await runJob(h.jobs, escalate, h.clock.now());
     if (r.status === 'failed') throw new Error(`seed: escalate failed: ${r.error}`);
   };
   for (const [i, [reporter, project, text]] of REPORTS.entries()) {

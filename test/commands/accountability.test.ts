@@ -11,7 +11,7 @@ const HOUR = 3_600_000;
 async function inFollowup(h: Harness): Promise<number> {
   const no = ticketIn(h, 'resolved');
   const at = ticket(h, no).confirmDeadline!;
-  await runJob(h.core, escalate, new Date(at));
+  await runJob(h.jobs, escalate, new Date(at));
   h.clock.set(at + HOUR);
   expect(ticket(h, no).state).toBe('followup');
   return no;

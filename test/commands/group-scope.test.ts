@@ -43,7 +43,7 @@ describe('what a project group may read', () => {
     // The claim deadline passes: the reminder goes to the coordinators, not the project group; the
     // other ticket's goes to its group and to its project officer directly (SPEC §4 tier 1).
     const before = (h.db.prepare('SELECT coalesce(max(id), 0) AS id FROM outbox').get() as { id: number }).id;
-    await runJob(h.core, escalate, new Date(h.clock.now().getTime() + 5 * 3_600_000));
+    await runJob(h.jobs, escalate, new Date(h.clock.now().getTime() + 5 * 3_600_000));
     const sent = h.db.prepare('SELECT destination, body FROM outbox WHERE id > ?').all(before) as { destination: string; body: string }[];
     expect(sent.filter((m) => m.body.includes(`#${conduct} `)).map((m) => m.destination)).toEqual(['coordinators']);
     expect(sent.filter((m) => m.body.includes(`#${other} `)).map((m) => m.destination)).toEqual(['XM002', 'zhao']);
@@ -54,7 +54,7 @@ describe('what a project group may read', () => {
     const conduct = h.ticketNo(ok(h, 'liu', 'XM002', '报告 有民警吃拿卡要，乱罚款'));
     const before = (h.db.prepare('SELECT coalesce(max(id), 0) AS id FROM outbox').get() as { id: number }).id;
     // The meeting is on Wednesday 25 November; the notice goes out three working days before, on the 20th.
-    expect((await runJob(h.core, meetingNotice, new Date('2026-11-20T01:00:00Z'))).status).toBe('done');
+    expect((await runJob(h.jobs, meetingNotice, new Date('2026-11-20T01:00:00Z'))).status).toBe('done');
     const sent = h.db.prepare('SELECT destination, body FROM outbox WHERE id > ?').all(before) as { destination: string; body: string }[];
     expect(sent.find((m) => m.destination === 'XM002')!.body).not.toContain(`#${conduct}（`);
     expect(sent.find((m) => m.destination === 'coordinators')!.body).toContain(`#${conduct}（`);

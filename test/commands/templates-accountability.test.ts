@@ -14,7 +14,7 @@ describe('accountability messages, as people read them', () => {
   const at = (s: string) => h.clock.set(new Date(`${s}+08:00`));
   const sweep = async (s: string) => {
     const before = lastOutboxId(h);
-    await runJob(h.core, escalate, new Date(`${s}+08:00`));
+    await runJob(h.jobs, escalate, new Date(`${s}+08:00`));
     return queued(h, before).map((m) => `→ ${m.to}\n${m.text}`);
   };
   const theft = h.ticketNo(ok(h, 'chen', 'XM001', '报告 工地电缆被盗，损失约两万元'));
@@ -169,7 +169,7 @@ describe('accountability messages, as people read them', () => {
     at('2026-11-10T11:00');
     ok(h, 'zhao', 'XM002', `申请延期 #${other} 2d 等待鉴定`);
     const before = lastOutboxId(h);
-    await runJob(h.core, dailyDigest, new Date('2026-11-11T08:30:00+08:00'));
+    await runJob(h.jobs, dailyDigest, new Date('2026-11-11T08:30:00+08:00'));
     expect(queued(h, before).map((m) => m.text)).toMatchInlineSnapshot(`
       [
         "**🗓 联保日报 2026-11-11**

@@ -112,7 +112,7 @@ describe('escalation, as people read it', () => {
     const no = h.ticketNo(h.say('chen', 'XM001', '报告 施工方与村民因补偿款发生纠纷'));
     const sweep = async (iso: string) => {
       const before = (h.db.prepare('SELECT coalesce(max(id), 0) AS id FROM outbox').get() as { id: number }).id;
-      await runJob(h.core, escalate, new Date(iso));
+      await runJob(h.jobs, escalate, new Date(iso));
       return (h.db.prepare('SELECT body, destination FROM outbox WHERE id > ? ORDER BY id').all(before) as { body: string; destination: string }[]).map(
         (r) => `→ ${r.destination}\n${r.body}`,
       );

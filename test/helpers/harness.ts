@@ -58,5 +58,5 @@ export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, stri
     return Number(m[1]);
   };
 
-  return { core, db, clock, say, send, ticketNo };
+  return { core, db, clock, jobs: core.jobs, say, send, ticketNo };
 }

@@ -15,7 +15,7 @@ describe('backup job', () => {
     const h = harness('2026-11-02T02:00:00Z', { BACKUP_DIR: dir, BACKUP_KEEP: '2' });
     h.say('chen', 'XM001', '报告 工地电缆被盗');
 
-    const r = await runJob(h.core, backup, new Date('2026-11-02T18:30:00Z')); // 02:30 on 11-03 in Beijing
+    const r = await runJob(h.jobs, backup, new Date('2026-11-02T18:30:00Z')); // 02:30 on 11-03 in Beijing
     expect(r.status).toBe('done');
     expect(readdirSync(dir).sort()).toEqual(['lianbao-2026-10-03.db', 'lianbao-2026-11-03.db', 'notes.txt']);
 

@@ -10,7 +10,7 @@ const at = (beijing: string) => new Date(`${beijing}+08:00`);
 async function digest(h: Harness, date: string) {
   const before = lastOutboxId(h);
   h.clock.set(at(`${date}T08:30`));
-  const r = await runJob(h.core, dailyDigest, h.clock.now());
+  const r = await runJob(h.jobs, dailyDigest, h.clock.now());
   expect(r).toMatchObject({ status: 'done', periodKey: date });
   return { summary: r.status === 'done' ? r.summary : '', sent: queued(h, before) };
 }
@@ -69,7 +69,7 @@ describe('daily-digest', () => {
     ok(h, 'zhao', 'XM002', `认领 #${unanswered}`);
     ok(h, 'zhao', 'XM002', `办结 #${unanswered} 已追回`);
     // Its confirm deadline (3 working days) passes on Thursday at 18:00; the sweep makes it 待回访.
-    await runJob(h.core, escalate, at('2026-11-06T08:00'));
+    await runJob(h.jobs, escalate, at('2026-11-06T08:00'));
     const { sent, summary } = await digest(h, '2026-11-06');
     const text = textFor(sent, 'group', 'coordinators');
     expect(text).toContain('**延期申请待答复**（1件）');

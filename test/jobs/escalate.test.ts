@@ -10,7 +10,7 @@ const HOUR = 60 * MINUTE;
 /** Runs the sweep as of `at` and returns what it queued. */
 async function sweep(h: ReturnType<typeof harness>, at: number | string): Promise<OutboxItem[]> {
   const before = (h.db.prepare('SELECT coalesce(max(id), 0) AS id FROM outbox').get() as { id: number }).id;
-  const r = await runJob(h.core, escalate, new Date(at));
+  const r = await runJob(h.jobs, escalate, new Date(at));
   expect(r.status).toBe('done');
   return (h.db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map((x) => h.core.outbox.get(x.id)!);
 }
@@ -195,8 +195,8 @@ describe('escalate: the reminder and the three tiers of a deadline (SPEC §4)', 
     const h = harness(new Date(start).toISOString());
     h.say('chen', 'XM001', '报告 工地电缆被盗');
     const at = new Date(start + 5 * HOUR);
-    expect((await runJob(h.core, escalate, at)).status).toBe('done');
-    expect((await runJob(h.core, escalate, at)).status).toBe('skipped');
+    expect((await runJob(h.jobs, escalate, at)).status).toBe('done');
+    expect((await runJob(h.jobs, escalate, at)).status).toBe('skipped');
   });
 });
 

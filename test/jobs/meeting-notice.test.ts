@@ -11,7 +11,7 @@ const ALL_GROUPS = ['group:XM001', 'group:XM002', 'group:XM003', 'group:coordina
 async function nineOClock(h: Harness, date: string) {
   const before = lastOutboxId(h);
   h.clock.set(at(`${date}T09:00`));
-  const r = await runJob(h.core, meetingNotice, h.clock.now());
+  const r = await runJob(h.jobs, meetingNotice, h.clock.now());
   expect(r.status).toBe('done');
   return { summary: r.status === 'done' ? r.summary : '', sent: queued(h, before) };
 }
@@ -91,11 +91,11 @@ describe('meeting-notice', () => {
     const { h } = november();
     await nineOClock(h, '2026-11-20');
     const before = lastOutboxId(h);
-    expect(await runJob(h.core, meetingNotice, at('2026-11-20T09:00'))).toMatchObject({ status: 'skipped', periodKey: '2026-11-20' });
+    expect(await runJob(h.jobs, meetingNotice, at('2026-11-20T09:00'))).toMatchObject({ status: 'skipped', periodKey: '2026-11-20' });
 
     // The server was down on the meeting day until 16:00: the 09:00 reminder is not sent late.
     h.clock.set(at('2026-11-25T16:00'));
-    const late = await runJob(h.core, meetingNotice, at('2026-11-25T09:00'));
+    const late = await runJob(h.jobs, meetingNotice, at('2026-11-25T09:00'));
     expect(late.status === 'done' && late.summary).toContain('的会商已经结束');
     expect(queued(h, before)).toEqual([]);
   });

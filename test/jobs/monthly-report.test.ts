@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { monthlyReport } from '../../src/jobs/monthly-report.js';
-import { runJob, wasRun } from '../../src/jobs/runner.js';
+import { runJob } from '../../src/jobs/runner.js';
 import { missedRuns, startScheduler } from '../../src/jobs/scheduler.js';
 import { findJob, JOBS } from '../../src/jobs/index.js';
 import { ok, setup, THEFT, type Harness } from '../helpers/tickets.js';
@@ -45,7 +45,7 @@ describe('monthly-report', () => {
   it('sends the previous month to the coordinators and every leader, once per month; --force sends again', async () => {
     const h = october();
     h.clock.set(at('2026-11-02T09:00'));
-    const first = await runJob(h.core, monthlyReport, h.clock.now());
+    const first = await runJob(h.jobs, monthlyReport, h.clock.now());
     expect(first).toMatchObject({ status: 'done', periodKey: '2026-10' });
     const sent = queued(h);
     const reports = sent.filter((m) => m.text.includes('联保工作月报'));
@@ -53,11 +53,11 @@ describe('monthly-report', () => {
     expect(textFor(reports, 'person', 'li')).toBe(textFor(reports, 'group', 'coordinators'));
 
     const before = lastOutboxId(h);
-    expect(await runJob(h.core, monthlyReport, at('2026-11-02T09:00'))).toMatchObject({ status: 'skipped', periodKey: '2026-10' });
-    expect(await runJob(h.core, monthlyReport, at('2026-11-03T09:00'))).toMatchObject({ status: 'skipped' });
+    expect(await runJob(h.jobs, monthlyReport, at('2026-11-02T09:00'))).toMatchObject({ status: 'skipped', periodKey: '2026-10' });
+    expect(await runJob(h.jobs, monthlyReport, at('2026-11-03T09:00'))).toMatchObject({ status: 'skipped' });
     expect(queued(h, before)).toEqual([]);
 
-    const forced = await runJob(h.core, monthlyReport, at('2026-11-02T09:00'), { force: true });
+    const forced = await runJob(h.jobs, monthlyReport, at('2026-11-02T09:00'), { force: true });
     expect(forced.status).toBe('done');
     expect(destinations(queued(h, before)).sort()).toEqual(['group:coordinators', ...LEADERS]);
   });
@@ -66,36 +66,36 @@ describe('monthly-report', () => {
     const h = october();
     const before = lastOutboxId(h);
     h.clock.set(at('2026-11-01T09:00')); // Sunday
-    const sunday = await runJob(h.core, monthlyReport, h.clock.now());
+    const sunday = await runJob(h.jobs, monthlyReport, h.clock.now());
     expect(sunday.status).toBe('skipped');
     expect(sunday.status === 'skipped' && sunday.reason).toContain('2026-11-02');
     expect(queued(h, before)).toEqual([]);
-    expect(wasRun(h.db, 'monthly-report', '2026-10')).toBe(false);
+    expect(h.jobs.runs.wasRun('monthly-report', '2026-10')).toBe(false);
 
     h.clock.set(at('2026-11-02T09:00'));
-    expect((await runJob(h.core, monthlyReport, h.clock.now())).status).toBe('done');
+    expect((await runJob(h.jobs, monthlyReport, h.clock.now())).status).toBe('done');
     expect(queued(h, before).filter((m) => m.kind === 'group').map((m) => m.to)).toEqual(['coordinators']);
-    expect(wasRun(h.db, 'monthly-report', '2026-10')).toBe(true);
+    expect(h.jobs.runs.wasRun('monthly-report', '2026-10')).toBe(true);
   });
 
   it('is sent once when the server comes back after being down over the 1st', async () => {
     const h = october();
     // The server was last up on 31 October (its escalation sweep ran then) …
     h.clock.set(at('2026-10-31T18:00'));
-    expect((await runJob(h.core, findJob('escalate')!, h.clock.now())).status).toBe('done');
+    expect((await runJob(h.jobs, findJob('escalate')!, h.clock.now())).status).toBe('done');
     const before = lastOutboxId(h);
     // … and down until Wednesday 4 November 10:00: the firings of the 1st to the 4th were missed.
     h.clock.set(at('2026-11-04T10:00'));
     const missed = missedRuns(monthlyReport, monthlyReport.schedule, at('2026-10-28T10:00').getTime(), h.clock.now().getTime());
     expect(missed).toEqual([at('2026-11-04T09:00')]); // one run for the one missed period
-    const scheduler = startScheduler(h.core, [monthlyReport], {});
+    const scheduler = startScheduler(h.jobs, [monthlyReport], {});
     await scheduler.caughtUp;
     await scheduler.stop();
     const reports = queued(h, before).filter((m) => m.text.includes('2026年10月 联保工作月报'));
     expect(destinations(reports).sort()).toEqual(['group:coordinators', ...LEADERS]);
 
     // Started again the same day: nothing is sent twice.
-    const again = startScheduler(h.core, [monthlyReport], {});
+    const again = startScheduler(h.jobs, [monthlyReport], {});
     await again.caughtUp;
     await again.stop();
     expect(queued(h, before)).toHaveLength(reports.length);
@@ -104,7 +104,7 @@ describe('monthly-report', () => {
   it('reads like this', async () => {
     const h = october();
     h.clock.set(at('2026-11-02T09:00'));
-    await runJob(h.core, monthlyReport, h.clock.now());
+    await runJob(h.jobs, monthlyReport, h.clock.now());
     expect(textFor(queued(h), 'group', 'coordinators')).toMatchInlineSnapshot(`
       "**📊 2026年10月 联保工作月报**
       收到诉求3件，签收及时率66.7%（2/3），按时办结率33.3%（1/3），办结1件，销号1件
@@ -129,7 +129,7 @@ describe('catching up at start-up', () => {
     const h = october();
     h.clock.set(at('2026-11-04T10:00'));
     const before = lastOutboxId(h);
-    const scheduler = startScheduler(h.core, JOBS.filter((j) => j.catchUp), {});
+    const scheduler = startScheduler(h.jobs, JOBS.filter((j) => j.catchUp), {});
     await scheduler.caughtUp;
     await scheduler.stop();
     expect(queued(h, before)).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { emptyRow, type FigureRow } from '../../src/reports/figures.js';
 import { quarterlyReport, rankDepartments } from '../../src/jobs/quarterly-report.js';
-import { runJob, wasRun } from '../../src/jobs/runner.js';
+import { runJob } from '../../src/jobs/runner.js';
 import { ok, setup, THEFT } from '../helpers/tickets.js';
 import { destinations, lastOutboxId, queued, textFor } from './outbox.js';
 
@@ -54,13 +54,13 @@ describe('quarterly-report', () => {
     const before = lastOutboxId(h);
     // 1 October is National Day: the quarter's first working day is the 8th.
     h.clock.set(at('2026-10-01T09:00'));
-    const holiday = await runJob(h.core, quarterlyReport, h.clock.now());
+    const holiday = await runJob(h.jobs, quarterlyReport, h.clock.now());
     expect(holiday.status === 'skipped' && holiday.reason).toContain('2026-10-08');
     expect(queued(h, before)).toEqual([]);
-    expect(wasRun(h.db, 'quarterly-report', '2026-Q3')).toBe(false);
+    expect(h.jobs.runs.wasRun('quarterly-report', '2026-Q3')).toBe(false);
 
     h.clock.set(at('2026-10-08T09:00'));
-    expect(await runJob(h.core, quarterlyReport, h.clock.now())).toMatchObject({ status: 'done', periodKey: '2026-Q3' });
+    expect(await runJob(h.jobs, quarterlyReport, h.clock.now())).toMatchObject({ status: 'done', periodKey: '2026-Q3' });
     const sent = queued(h, before);
     expect(destinations(sent).sort()).toEqual(['group:coordinators', 'person:he', 'person:li', 'person:wu']);
     const text = textFor(sent, 'group', 'coordinators');
@@ -101,6 +101,6 @@ describe('quarterly-report', () => {
       统计口径：本季度收到的工单及其截至2026-10-08 09:00的办理情况；比率后括号内为“达标数/应计数”，应签收、应办结指已签收、已办结或已过时限的工单（时限未到即撤回的不计）；满意率＝企业自评满意÷（满意＋不满意），护企办回访代评单列，未评价不计入。"
     `);
 
-    expect(await runJob(h.core, quarterlyReport, at('2026-10-09T09:00'))).toMatchObject({ status: 'skipped' });
+    expect(await runJob(h.jobs, quarterlyReport, at('2026-10-09T09:00'))).toMatchObject({ status: 'skipped' });
   });
 });

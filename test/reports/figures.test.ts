@@ -77,7 +77,7 @@ function november(env: Record<string, string> = {}): { h: Harness; no: Record<Na
 
 /** The rest of the month, with the sweeps that make the unanswered ones 待回访. */
 async function throughNovember(h: Harness, no: Record<Name, number>): Promise<void> {
-  const sweep = async (when: string) => expect((await runJob(h.core, escalate, at(when))).status).toBe('done');
+  const sweep = async (when: string) => expect((await runJob(h.jobs, escalate, at(when))).status).toBe('done');
   const step = (when: string, who: string, chat: string, text: string) => {
     h.clock.set(at(when));
     ok(h, who, chat, text);
@@ -177,7 +177,7 @@ describe('one computation: the chat, the monthly report, the dashboard and the e
     expect(chat).not.toContain('未认领');
 
     const before = lastOutboxId(h);
-    expect((await runJob(h.core, monthlyReport, DECEMBER_1ST)).status).toBe('done');
+    expect((await runJob(h.jobs, monthlyReport, DECEMBER_1ST)).status).toBe('done');
     const monthly = textFor(queued(h, before), 'group', 'coordinators');
     for (const s of SAME) expect(monthly).toContain(s);
     expect(monthly).toContain('· 王警官：负责4，签收及时率33.3%（1/3），按时办结率66.7%（2/3）');
