@@ -1,13 +1,14 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Core } from './core.js';
-import { freeSpaceProblem, writeSoon } from './db/open.js';
-import { dashboardRoutes } from './dashboard/routes.js';
-import { createMetrics } from './metrics.js';
+import type { Logger } from 'pino';
+import type { Ingest, InboundDeps } from './chat/receiver.js';
+import type { Platform } from './chat/types.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { dashboardRoutes, type DashboardOptions } from './dashboard/routes.js';
+import { freeSpaceProblem } from './db/open.js';
+import { createMetrics, type MetricsDeps } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
-import { SignatureMemory } from './platforms/dingtalk/signatures.js';
-import { boundMessage, type Accepted, type InboundDeps, type OneUseSignature } from './chat/receiver.js';
-import type { IncomingMessage } from './chat/types.js';
-import { playgroundRoutes } from './platforms/playground/index.js';
+import { playgroundRoutes, type PlaygroundOptions } from './platforms/playground/index.js';
 import { wecomRoutes } from './platforms/wecom/index.js';
 
 /** How long /readyz waits for the database's write lock before saying it is busy. */
@@ -37,48 +38,41 @@ export const HTTP_TIMEOUTS = {
   checkEveryMs: 1_000,
 } as const;
 
-/**
- * Builds the HTTP app around a core. It never listens: `server.ts` owns start-up and shutdown,
- * and tests call `app.inject()`.
- */
-export interface AppOptions {
-  /**
-   * Takes a verified platform message (and the one-use signature it came with: InboundDeps.handle)
-   * and settles once it is stored. By default `acceptInMemory`; the server stores it in the inbox
-   * instead, for the processor thread (src/inbox/).
-   */
-  accept?: (msg: IncomingMessage | undefined, signature?: OneUseSignature) => Promise<Accepted>;
-  /** Further reasons for /readyz to say the server is not ready. */
-  problems?: () => (string | undefined)[];
-  /** The inbox's figures for /metrics: messages stored and not yet handled, and those set aside. */
-  inbox?: { waiting(): number; setAside(): number };
+/** What /readyz checks, besides the routes answering at all. */
+export interface Readiness {
+  /** A real write to the main database, as soon as its write lock is free: false when not within `waitMs`. */
+  write(waitMs: number): Promise<boolean>;
+  /** the database file, whose folder must have room; undefined for an in-memory database */
+  databasePath: string | undefined;
+  /** the platforms messages are sent to */
+  platforms: readonly Platform[];
+  /** further reasons not to be ready: sending paused, the processor not running */
+  problems(): (string | undefined)[];
+}
+
+/** What the HTTP app is built from (src/wiring.ts builds it). */
+export interface AppDeps {
+  config: Pick<Config, 'trustProxy' | 'wecom' | 'dingtalk'>;
+  log: Logger;
+  clock: Clock;
+  /** where every route hands its verified messages: the inbox */
+  ingest: Ingest;
+  readiness: Readiness;
+  metrics: MetricsDeps;
+  /** the local trial page, when it is on */
+  playground?: Omit<PlaygroundOptions, 'deps'>;
+  /** the ledger pages, when ADMIN_TOKEN is set */
+  dashboard?: DashboardOptions;
 }
 
 /**
- * How an app without an inbox (an in-memory database) takes a callback: the core handles the
- * message in this thread before the platform is answered, and spent signatures are kept in memory.
+ * Builds the HTTP app. It never listens: `server.ts` owns start-up and shutdown, and tests call
+ * `app.inject()`.
  */
-export function acceptInMemory(core: Core): NonNullable<AppOptions['accept']> {
-  const signatures = new SignatureMemory();
-  return async (msg, signature) => {
-    if (signature) {
-      const taken = signatures.spend(signature, core.clock.now().getTime());
-      if (taken !== 'stored') return taken;
-    }
-    try {
-      if (msg) await core.dispatcher.submit(msg);
-    } catch (err) {
-      // Not stored, so the platform will retry: its signature must still be good then.
-      if (signature) signatures.release(signature);
-      throw err;
-    }
-    return 'stored';
-  };
-}
-
-export async function buildApp(core: Core, opts: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, log, clock } = deps;
   const app = Fastify({
-    loggerInstance: core.log as FastifyBaseLogger,
+    loggerInstance: log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     connectionTimeout: HTTP_TIMEOUTS.idleMs,
     requestTimeout: HTTP_TIMEOUTS.requestMs,
@@ -89,7 +83,7 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     // is believed, and only from the proxy's own addresses (TRUST_PROXY): the dashboard's sign-in
     // throttle is keyed by it. Without TRUST_PROXY the header is ignored, so no client can pick
     // its own address. https://fastify.dev/docs/latest/Reference/Server/#trustproxy
-    trustProxy: core.config.trustProxy ? [...core.config.trustProxy] : false,
+    trustProxy: config.trustProxy ? [...config.trustProxy] : false,
     // One line per request, written below when it is answered, instead of Fastify's two (each of
     // which serialises the whole request through the redaction paths).
     logController: new LogController({ disableRequestLogging: true }),
@@ -99,7 +93,7 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
   // client is worth a warning that names the check, like any other refused request.
   app.server.on('clientError', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return;
-    core.log.warn(
+    log.warn(
       { check: 'timeout' },
       `request not received in time (headers within ${HTTP_TIMEOUTS.headersMs / 1000} s, all of it within ${HTTP_TIMEOUTS.requestMs / 1000} s): connection closed`,
     );
@@ -110,7 +104,7 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     // A callback taken is logged by the line that says how its message was handled, and timed in
     // /metrics; its answer is logged at debug. Refusals have their own warning line as well.
     const level = reply.statusCode < 300 && CALLBACKS[req.routeOptions.url ?? ''] ? 'debug' : 'info';
-    if (!core.log.isLevelEnabled(level)) return;
+    if (!log.isLevelEnabled(level)) return;
     // The path only: callback query strings carry signatures, and the dashboard's its filters.
     const q = req.url.indexOf('?');
     req.log[level](
@@ -132,34 +126,31 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
 
   app.get('/healthz', async () => ({ ok: true }));
 
-  const readyzWrite = core.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const { readiness } = deps;
   app.get('/readyz', async (_req, reply) => {
     const problems: string[] = [];
     // A real write, but never a wait in SQLite's busy handler: while another connection holds the
     // write lock (the processor's batch, an import) this thread goes on answering callbacks.
     try {
-      const written = await writeSoon(core.db, () => readyzWrite.run('readyz', String(core.clock.now().getTime())), READYZ_WAIT_MS);
-      if (!written) problems.push(`database busy: another connection has held its write lock for over ${READYZ_WAIT_MS / 1000} s`);
+      if (!(await readiness.write(READYZ_WAIT_MS))) problems.push(`database busy: another connection has held its write lock for over ${READYZ_WAIT_MS / 1000} s`);
     } catch (err) {
       problems.push(`database not writable: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (core.config.databasePath !== ':memory:') {
+    if (readiness.databasePath !== undefined) {
       try {
-        const disk = await freeSpaceProblem(core.config.databasePath);
+        const disk = await freeSpaceProblem(readiness.databasePath);
         if (disk) problems.push(disk);
       } catch (err) {
         problems.push(`cannot check the free disk space: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    if (core.platforms.length === 0) problems.push('no platform configured and the playground is off');
-    const sending = core.worker.problem();
-    if (sending) problems.push(sending);
-    for (const p of opts.problems?.() ?? []) if (p) problems.push(p);
+    if (readiness.platforms.length === 0) problems.push('no platform configured and the playground is off');
+    for (const p of readiness.problems()) if (p) problems.push(p);
     if (problems.length > 0) return reply.code(503).send({ ok: false, problems });
-    return { ok: true, platforms: core.platforms };
+    return { ok: true, platforms: readiness.platforms };
   });
 
-  const metrics = createMetrics(core, opts.inbox);
+  const metrics = createMetrics(deps.metrics);
   app.get('/metrics', async (_req, reply) => {
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -168,13 +159,11 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     if (platform) metrics.callback(platform, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  const accept = opts.accept ?? acceptInMemory(core);
-  // Every route keeps at most so much of a message's text (boundMessage).
-  const inbound: InboundDeps = { handle: (msg, signature) => accept(msg && boundMessage(msg), signature), clock: core.clock };
-  if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
-  if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
-  if (core.config.playground.enabled) await app.register(playgroundRoutes, { core, deps: inbound });
+  const inbound: InboundDeps = { accept: (msg, signature) => deps.ingest.accept(msg, signature), clock };
+  if (config.wecom) await app.register(wecomRoutes, { config: config.wecom, deps: inbound });
+  if (config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: config.dingtalk, deps: inbound });
+  if (deps.playground) await app.register(playgroundRoutes, { ...deps.playground, deps: inbound });
   // After the playground: the dashboard serves the shared stylesheet itself only when the playground is off.
-  if (core.config.adminToken) await app.register(dashboardRoutes, { core });
+  if (deps.dashboard) await app.register(dashboardRoutes, deps.dashboard);
   return app;
 }

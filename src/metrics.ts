@@ -1,13 +1,23 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Core } from './core.js';
-import { CURRENT_DEADLINE_SQL } from './db/tickets-repo.js';
+import type { Clock } from './clock.js';
+import type { OutboxRepo } from './db/outbox-repo.js';
+import type { TicketsRepo } from './db/tickets-repo.js';
 import { STATES } from './tickets/model.js';
+
+/** What the metrics read when scraped. */
+export interface MetricsDeps {
+  tickets: Pick<TicketsRepo, 'countByState' | 'countOverdue'>;
+  outbox: Pick<OutboxRepo, 'counts'>;
+  clock: Clock;
+  /** the inbox's figures: messages stored and not yet handled, and those set aside */
+  inbox?: { waiting(): number; setAside(): number };
+}
 
 /**
  * Prometheus metrics (SPEC §10). Ticket and outbox figures are read from the database when
  * scraped, so they are right even when another process (the CLI) changed the data.
  */
-export function createMetrics(core: Core, inbox?: { waiting(): number; setAside(): number }) {
+export function createMetrics({ tickets, outbox, clock, inbox }: MetricsDeps) {
   const registry = new Registry();
   if (inbox) {
     new Gauge({
@@ -27,11 +37,6 @@ export function createMetrics(core: Core, inbox?: { waiting(): number; setAside(
       },
     });
   }
-  const ticketsByState = core.db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM tickets GROUP BY state');
-  const overdue = core.db.prepare<{ now: number }, { n: number }>(
-    `SELECT count(*) AS n FROM tickets WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now`,
-  );
-
   new Gauge({
     name: 'lianbao_tickets',
     help: 'Tickets by state',
@@ -40,7 +45,7 @@ export function createMetrics(core: Core, inbox?: { waiting(): number; setAside(
     collect() {
       this.reset();
       for (const s of STATES) this.set({ state: s }, 0);
-      for (const r of ticketsByState.all()) this.set({ state: r.state }, r.n);
+      for (const r of tickets.countByState()) this.set({ state: r.state }, r.n);
     },
   });
   new Gauge({
@@ -48,7 +53,7 @@ export function createMetrics(core: Core, inbox?: { waiting(): number; setAside(
     help: 'Open or claimed tickets past their current deadline',
     registers: [registry],
     collect() {
-      this.set(overdue.get({ now: core.clock.now().getTime() })!.n);
+      this.set(tickets.countOverdue(clock.now().getTime()));
     },
   });
   new Gauge({
@@ -57,7 +62,7 @@ export function createMetrics(core: Core, inbox?: { waiting(): number; setAside(
     labelNames: ['status'],
     registers: [registry],
     collect() {
-      const c = core.outbox.counts();
+      const c = outbox.counts();
       for (const [status, n] of Object.entries(c)) this.set({ status }, n);
     },
   });

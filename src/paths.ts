@@ -19,4 +19,6 @@ function findRoot(): string {
 export const ROOT = findRoot();
 export const TEMPLATES_DIR = join(ROOT, 'templates');
 export const MIGRATIONS_DIR = join(ROOT, 'src', 'db', 'migrations');
+/** The inbox file's own migrations (src/db/inbox-store.ts). */
+export const INBOX_MIGRATIONS_DIR = join(ROOT, 'src', 'db', 'inbox-migrations');
 export const PUBLIC_DIR = join(ROOT, 'public');

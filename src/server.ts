@@ -1,15 +1,7 @@
-import { acceptInMemory, buildApp } from './app.js';
 import { ConfigError, loadConfig, readEnv, type Config } from './config.js';
-import { Inbox, inboxPathFor } from './inbox/inbox.js';
-import { Processor } from './inbox/processor.js';
-import { boundMessage, type OneUseSignature } from './chat/receiver.js';
-import type { IncomingMessage } from './chat/types.js';
 import { createLogger } from './log.js';
-import { startDingtalkStream } from './platforms/dingtalk/index.js';
 import { RosterError } from './roster/parse.js';
-import { startCore } from './startup.js';
-import { JOBS } from './jobs/index.js';
-import { startScheduler } from './jobs/scheduler.js';
+import { wireServer } from './wiring.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -24,30 +16,12 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const core = startCore(config, log);
-  // Platform messages are stored in the inbox and answered at once; the processor thread handles
-  // them on another core. An in-memory database cannot be shared with a thread: there the server
-  // handles each message itself before answering.
-  let processor: Processor | undefined;
-  let inbox: Inbox | undefined;
-  if (config.databasePath !== ':memory:') {
-    const inboxPath = inboxPathFor(config.databasePath);
-    inbox = new Inbox(inboxPath, () => processor?.wake());
-    processor = new Processor({ env, inboxPath, inbox, log, onProgress: () => core.worker.wake() });
-    processor.start();
-    // The processor writes most, so its commits copy the WAL back into the database (with an
-    // fsync); this thread, which answers callbacks, does it only if the WAL has grown far.
-    core.db.pragma('wal_autocheckpoint = 10000');
-  }
-  const store = inbox ? (m: IncomingMessage | undefined, s?: OneUseSignature) => inbox.accept(m, s) : acceptInMemory(core);
-  // Every way in (the HTTP routes through buildApp, DingTalk Stream here) keeps at most so much text.
-  const accept = (m: IncomingMessage | undefined, s?: OneUseSignature) => store(m && boundMessage(m), s);
-  const app = await buildApp(core, {
-    accept,
-    problems: () => [processor?.problem()],
-    inbox: processor && inbox && { waiting: () => processor.waiting(), setAside: () => inbox.setAsideCount() },
-  });
-  core.worker.start();
+  // Platform messages are stored in the inbox and answered at once; the processor handles them on
+  // another core (src/wiring.ts).
+  const server = await wireServer(config, log, { env });
+  const { app, processor, inbox, worker, db } = server;
+  processor.start();
+  worker.start();
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -57,18 +31,14 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  // DingTalk Stream mode: lianbao connects out, so no public URL is needed.
-  const stream =
-    config.dingtalk?.mode === 'stream'
-      ? startDingtalkStream(config.dingtalk, { handle: accept, clock: core.clock }, log.child({ platform: 'dingtalk' }))
-      : undefined;
+  const stream = server.startStream();
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   if (config.playground.enabled) log.info(`playground: http://${host}:${config.port}/playground`);
   if (config.adminToken) log.info(`dashboard: http://${host}:${config.port}/dashboard`);
 
-  // Jobs run in the processor thread (its own connection), so a job waiting for the write lock of
-  // another process never holds up a callback; without one (an in-memory database), here.
-  const scheduler = startScheduler(core.jobs, JOBS, config.schedules, processor && ((job, now) => processor.runJob(job, now)));
+  // Jobs run in the processor (its own connection), so a job waiting for the write lock of
+  // another process never holds up a callback.
+  const scheduler = server.startScheduler();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -81,10 +51,10 @@ async function main(): Promise<void> {
     await stream?.stop();
     await app.close();
     await new Promise((r) => setImmediate(r));
-    await processor?.stop();
-    inbox?.close();
-    await core.worker.stop();
-    core.db.close();
+    await processor.stop();
+    inbox.close();
+    await worker.stop();
+    db.close();
     log.info('stopped');
     process.exit(0);
   };

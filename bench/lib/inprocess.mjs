@@ -1,6 +1,6 @@
 // The measurements made inside one process against the benchmark database: the escalation sweep,
 // the monthly figures and the outbox drain. They call the product's own job runner, figures and
-// delivery worker (from dist/), wired by its own startCore.
+// delivery worker (from dist/), wired by its own src/wiring.ts.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,15 +23,21 @@ export function benchClock() {
   };
 }
 
-/** The product's core on the benchmark database, logging at info to a file as the server would. */
+/**
+ * The product's repositories, dispatcher, jobs and delivery worker on the benchmark database, wired
+ * as the processor and the server wire theirs, logging at info to a file as the server would.
+ */
 export async function openCore(env, clock, logName) {
   const { loadConfig } = await product('src/config.js');
   const { createLogger } = await product('src/log.js');
-  const { startCore } = await product('src/startup.js');
+  const { openMainDb, wireDelivery, wireHandling } = await product('src/wiring.js');
   const config = loadConfig(env);
   const dest = pino.destination({ dest: join(DATA_DIR, logName), sync: true });
   const log = createLogger('info', dest);
-  return startCore(config, log, clock, { loadRoster: false });
+  const db = openMainDb(config, log, clock, { loadRoster: false });
+  const handling = wireHandling(db, config, log, clock);
+  const { worker } = wireDelivery(config, log, clock, handling.outbox);
+  return { ...handling, config, db, clock, log, worker };
 }
 
 async function job(name) {
@@ -52,10 +58,10 @@ async function job(name) {
  */
 export async function catchUp(core) {
   const { JOBS } = await product('src/jobs/index.js');
-  const { startScheduler } = await product('src/jobs/scheduler.js');
+  const { runHere, startScheduler } = await product('src/jobs/scheduler.js');
   const { runJob } = await product('src/jobs/runner.js');
   const t0 = performance.now();
-  const scheduler = startScheduler(core, JOBS, core.config.schedules);
+  const scheduler = startScheduler(runHere(core.jobs), JOBS, core.config.schedules);
   await scheduler.caughtUp;
   await scheduler.stop();
   const escalate = await job('escalate');
@@ -64,7 +70,7 @@ export async function catchUp(core) {
     const due = core.repos.tickets.dueForEscalation(core.clock.now().getTime(), 1).length;
     if (due === 0) break;
     const t = performance.now();
-    const out = await runJob(core, escalate, core.clock.now(), { force: true });
+    const out = await runJob(core.jobs, escalate, core.clock.now(), { force: true });
     sweeps.push({ ms: performance.now() - t, summary: out.summary ?? out.reason ?? out.error });
   }
   return { ms: performance.now() - t0, sweeps, jobs: JOBS.map((j) => j.name) };
@@ -82,7 +88,7 @@ export async function sweepBench(core, clock, runs = 9) {
     clock.set(at);
     const due = core.repos.tickets.dueForEscalation(at).length;
     const t = performance.now();
-    const out = await runJob(core, escalate, new Date(at));
+    const out = await runJob(core.jobs, escalate, new Date(at));
     const ms = performance.now() - t;
     if (out.status !== 'done') throw new Error(`escalate: ${out.status} ${out.reason ?? out.error}`);
     return { ms, due, summary: out.summary };
@@ -119,7 +125,7 @@ export async function monthlyBench(core, runs = 5) {
   if (monthly) {
     for (let i = 0; i < 3; i += 1) {
       const t = performance.now();
-      const out = await runJob(core, monthly, new Date(now), { force: true });
+      const out = await runJob(core.jobs, monthly, new Date(now), { force: true });
       jobRuns.push(performance.now() - t);
       if (out.status === 'failed') throw new Error(`monthly-report failed: ${out.error}`);
     }

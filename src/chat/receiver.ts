@@ -7,8 +7,8 @@ import type { IncomingMessage } from './types.js';
  * - verify: each transport reads what arrived and checks it (signature, time, shape) into a
  *   `Verified`, with no I/O: WeCom and DingTalk HTTP callbacks, DingTalk Stream frames, the
  *   playground's form.
- * - store: `receive` hands the message to the core (`InboundDeps.handle`: the inbox, or the
- *   dispatcher itself where there is none) and waits until it is stored.
+ * - store: `receive` hands the message to the core (`Ingest.accept`: the inbox) and waits until it
+ *   is stored.
  * - acknowledge: the transport answers in its own way (an HTTP status, a Stream ack), told only how
  *   storing went (`Outcome`), so that a platform retries exactly what was not stored.
  * - hand over: the processor takes the stored message up and the core replies through the outbox.
@@ -39,8 +39,8 @@ export interface OneUseSignature {
  */
 export type Accepted = 'stored' | 'repeat' | 'reused';
 
-/** What an inbound route needs from the core. */
-export interface InboundDeps {
+/** Where every way in hands its verified messages: the inbox (src/inbox/inbox.ts). */
+export interface Ingest {
   /** Hands a verified, parsed message to the core and settles once it is stored. Idempotent: the
    *  core stores the message id in the transaction of its effect and ignores a repeat, so call it
    *  for every verified message, and answer the platform after it settles. It never fails for bad
@@ -50,7 +50,11 @@ export interface InboundDeps {
    *  With a `signature`, the signature is checked and recorded in the same transaction that stores
    *  the message, and the result says whether it was `reused`. `msg` is undefined for a callback
    *  answered without being handled (a type the bot ignores): then only its signature is spent. */
-  handle(msg: IncomingMessage | undefined, signature?: OneUseSignature): Promise<Accepted>;
+  accept(msg: IncomingMessage | undefined, signature?: OneUseSignature): Promise<Accepted>;
+}
+
+/** What an inbound route needs from the core: where its messages go, and the time. */
+export interface InboundDeps extends Ingest {
   clock: Clock;
 }
 
@@ -142,7 +146,7 @@ export interface ReceiverLog {
 export async function receive<T>(
   what: string,
   verified: Verified,
-  deps: Pick<InboundDeps, 'handle'>,
+  ingest: Ingest,
   log: ReceiverLog,
   acknowledge: (outcome: Outcome) => T,
 ): Promise<T> {
@@ -158,7 +162,7 @@ export async function receive<T>(
   if (!message && !signature) return acknowledge({ kind: 'stored' });
   let taken: Accepted;
   try {
-    taken = await deps.handle(message, signature);
+    taken = await ingest.accept(message, signature);
   } catch (err) {
     log.error({ err, msgId }, `${what}: the message could not be stored; answered so that the platform sends it again`);
     return acknowledge({ kind: 'failed' });

@@ -2,14 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Core } from '../core.js';
-import { LedgerRepo } from '../db/ledger-repo.js';
-import { writeSoon } from '../db/open.js';
-import { SessionsRepo } from '../db/sessions-repo.js';
+import type { Clock } from '../clock.js';
+import type { LedgerRepo } from '../db/ledger-repo.js';
+import type { Transactions } from '../db/open.js';
+import type { SessionsRepo } from '../db/sessions-repo.js';
+import type { Repos } from '../dispatch/types.js';
 import { currentDeadline } from '../dispatch/helpers.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { buildAgenda, nextMeeting, previousMeeting } from '../reports/agenda.js';
+import type { Figures } from '../reports/figures.js';
 import { figuresView } from '../reports/view.js';
+import type { WorkCalendar } from '../tickets/calendar.js';
 import { formatDate } from '../tickets/format.js';
 import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
 import { AdminSessions, COOKIE_NAME, LoginThrottle, clearedCookie, clientKey, readCookie, sameSecret, sessionCookie } from './auth.js';
@@ -70,19 +73,33 @@ function ticketJson(t: Ticket, names: Names, now: number) {
   };
 }
 
+/** What the dashboard reads (it changes nothing but its own sign-ins). */
+export interface DashboardOptions {
+  /** ADMIN_TOKEN: the one sign-in */
+  adminToken: string;
+  clock: Clock;
+  repos: Pick<Repos, 'roster' | 'tickets' | 'logs'>;
+  figures: Pick<Figures, 'compute'>;
+  ledger: LedgerRepo;
+  sessions: SessionsRepo;
+  /** the working-day calendar with the roster's overrides as they are now */
+  calendar(): WorkCalendar;
+  /** sign-ins and sign-outs are written as soon as the write lock is free */
+  tx: Transactions;
+}
+
 /**
  * The ledger pages for coordinators and leaders under `/dashboard`: 台账 with filters and search,
  * each ticket's timeline, the month's figures with charts, the meeting agenda and the visit log,
  * and CSV / xlsx exports. Read-only: tickets change only in the chat. Registered only when
  * ADMIN_TOKEN is set; everything under /dashboard needs the sign-in cookie.
  */
-export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, { core }) => {
-  const token = core.config.adminToken;
+export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
+  const { adminToken: token, repos, figures, ledger, tx } = opts;
   if (!token) throw new Error('the dashboard needs ADMIN_TOKEN');
-  const ledger = new LedgerRepo(core.db, core.repos.tickets);
   const throttle = new LoginThrottle();
-  const sessions = new AdminSessions(new SessionsRepo(core.db), token);
-  const now = (): number => core.clock.now().getTime();
+  const sessions = new AdminSessions(opts.sessions, token);
+  const now = (): number => opts.clock.now().getTime();
 
   // The playground serves the shared stylesheet when it is on; the dashboard must not depend on it.
   if (!app.hasRoute({ method: 'GET', url: '/assets/style.css' })) {
@@ -175,8 +192,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
         }
         throttle.succeed(client);
         let id = '';
-        const open = core.db.transaction(() => sessions.open(now()));
-        if (!(await writeSoon(core.db, () => (id = open()), SESSION_WRITE_WAIT_MS))) {
+        if (!(await tx.soon(() => (id = sessions.open(now())), SESSION_WRITE_WAIT_MS))) {
           req.log.warn({ check: 'database-busy' }, 'dashboard sign-in not recorded: the database stayed busy');
           return html(503, '数据库正忙，登录没有完成，请稍后再试。');
         }
@@ -186,7 +202,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
 
       d.post('/logout', async (req, reply) => {
         const id = readCookie(req.headers.cookie, COOKIE_NAME);
-        if (!(await writeSoon(core.db, () => sessions.end(id, now()), SESSION_WRITE_WAIT_MS))) {
+        if (!(await tx.soon(() => sessions.end(id, now()), SESSION_WRITE_WAIT_MS))) {
           req.log.warn({ check: 'database-busy' }, 'dashboard sign-out not recorded: the database stayed busy');
           // The cookie stays, so that the next 退出 ends the session on the server too.
           return reply.code(503).type('text/html; charset=utf-8').send(problemPage('退出没有完成', '数据库正忙，请再点一次“退出”。'));
@@ -207,20 +223,20 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
           page = Math.ceil(total / PAGE_SIZE);
           ({ tickets, total } = ledger.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }));
         }
-        const html = ledgerPage({ query: q.data, tickets, total, page, now: t, names: rosterNames(core.repos.roster), roster: core.repos.roster });
+        const html = ledgerPage({ query: q.data, tickets, total, page, now: t, names: rosterNames(repos.roster), roster: repos.roster });
         return reply.type('text/html; charset=utf-8').send(html);
       });
 
       d.get('/tickets/:no', async (req, reply) => {
         const raw = (req.params as { no: string }).no.replace(/^#/, '');
         const no = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
-        const ticket = Number.isFinite(no) ? core.repos.tickets.get(no) : undefined;
+        const ticket = Number.isFinite(no) ? repos.tickets.get(no) : undefined;
         if (!ticket) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个工单', `没有找到工单 #${raw}，请核对编号。`));
         const html = ticketPage({
           ticket,
-          timeline: core.repos.tickets.timeline(ticket.no),
-          summoned: core.repos.tickets.summonedDepartments(ticket.no),
-          names: rosterNames(core.repos.roster),
+          timeline: repos.tickets.timeline(ticket.no),
+          summoned: repos.tickets.summonedDepartments(ticket.no),
+          names: rosterNames(repos.roster),
           now: now(),
         });
         return reply.type('text/html; charset=utf-8').send(html);
@@ -231,27 +247,27 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
         const { key, period } = chosenMonth(q.data.month, t);
-        const report = core.figures.compute(period, t);
+        const report = figures.compute(period, t);
         return reply.type('text/html; charset=utf-8').send(figuresPage({ month: key, report, weeks: ledger.weeklyByState(period.from, period.to) }));
       });
 
       d.get('/meeting', async (_req, reply) => {
-        const settings = core.repos.roster.meeting();
-        const cal = core.calendar();
+        const settings = repos.roster.meeting();
+        const cal = opts.calendar();
         const t = now();
         const meeting = nextMeeting(settings, cal, t);
         const previous = previousMeeting(meeting, settings, cal);
-        const agenda = buildAgenda(core.repos, meeting, previous, t);
+        const agenda = buildAgenda(repos, meeting, previous, t);
         return reply.type('text/html; charset=utf-8').send(meetingPage({ meeting, previous, agenda }));
       });
 
       d.get('/visits', async (req, reply) => {
         const q = visitsQuery.safeParse(req.query);
         if (!q.success) return badQuery(req, reply, q.error);
-        const projects = core.repos.roster.projects();
-        const project = q.data.project ? core.repos.roster.project(q.data.project) : projects[0];
+        const projects = repos.roster.projects();
+        const project = q.data.project ? repos.roster.project(q.data.project) : projects[0];
         if (q.data.project && !project) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个项目', `没有项目“${q.data.project}”。`));
-        const visits = project ? core.repos.logs.visits(project.code, 500) : [];
+        const visits = project ? repos.logs.visits(project.code, 500) : [];
         return reply.type('text/html; charset=utf-8').send(visitsPage({ projects, project, visits }));
       });
 
@@ -269,7 +285,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
           if (!q.success) return badQuery(req, reply, q.error);
           const t = now();
           const filter = toLedgerFilter(q.data, t);
-          const sheet = ticketSheet(core.repos.roster, ledger.all(filter), t);
+          const sheet = ticketSheet(repos.roster, ledger.all(filter), t);
           return download(reply, sheet, [sheet], `lianbao-tickets-${q.data.month ?? formatDate(t)}`, format);
         });
         d.get(`/export/figures.${format}`, async (req, reply) => {
@@ -277,7 +293,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
           if (!q.success) return badQuery(req, reply, q.error);
           const t = now();
           const { key, period } = chosenMonth(q.data.month, t);
-          const report = core.figures.compute(period, t);
+          const report = figures.compute(period, t);
           return download(reply, figureTable(report), figureSheets(report), `lianbao-figures-${key}`, format);
         });
       }
@@ -288,7 +304,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
         const t = now();
         const page = q.data.page ?? 1;
         const { tickets, total } = ledger.search(toLedgerFilter(q.data, t), { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-        const names = rosterNames(core.repos.roster);
+        const names = rosterNames(repos.roster);
         return { total, page, pageSize: PAGE_SIZE, tickets: tickets.map((x) => ticketJson(x, names, t)) };
       });
 
@@ -296,7 +312,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ core: Core }> = async (app, {
         const q = monthQuery.safeParse(req.query);
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
-        return figuresView(core.figures.compute(chosenMonth(q.data.month, t).period, t));
+        return figuresView(figures.compute(chosenMonth(q.data.month, t).period, t));
       });
     },
     { prefix: '/dashboard' },

@@ -35,13 +35,11 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * rebuilds a table (https://www.sqlite.org/lang_altertable.html#otheralter), and each migration
  * must leave none broken (`PRAGMA foreign_key_check`) before it commits.
  */
-export function migrate(db: Db, migrations = loadMigrations()): void {
+export function migrate(db: Db, migrations = loadMigrations(), what = 'database'): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = migrations.length;
   if (current > latest) {
-    throw new DatabaseTooNewError(
-      `database schema version ${current} is newer than this version of lianbao understands (${latest}); upgrade lianbao`,
-    );
+    throw new DatabaseTooNewError(`${what} schema version ${current} is newer than this version of lianbao understands (${latest}); upgrade lianbao`);
   }
   const pending = migrations.slice(current);
   if (pending.length === 0) return;

@@ -116,38 +116,13 @@ export class Dispatcher {
   }
 
   /**
-   * Handles one message in its own transaction, synchronously. Throws only when the message could
-   * not be stored (the database failed), and then nothing of it was.
+   * The one way in: handles messages in order in one transaction (each in its own savepoint),
+   * reading the roster once for all of them, and returns what became of each. Throws only when the
+   * transaction failed (the database), and then none of them was stored. Once `budgetMs` has passed
+   * it commits what it has handled (at least one message) and returns fewer results than
+   * messages: slow commands must not hold the database's write lock for long.
    */
-  handle(msg: IncomingMessage): HandleResult {
-    return this.commit([msg])[0]!;
-  }
-
-  /**
-   * Handles messages in order in one transaction (each in its own savepoint), reading the roster
-   * once for all of them. Throws when the transaction failed, and then none of them was stored.
-   * Once `budgetMs` has passed it commits what it has handled (at least one message) and returns
-   * fewer results than messages: slow commands must not hold the database's write lock for long.
-   */
-  handleAll(msgs: readonly IncomingMessage[], budgetMs = Infinity): HandleResult[] {
-    return this.commit(msgs, budgetMs);
-  }
-
-  /**
-   * Handles a message from a platform callback in its own transaction, as an answer the route can
-   * wait for. The server stores callbacks in the inbox for the processor thread (src/inbox/); this
-   * is for an app without one (an in-memory database). Rejects when the message could not be stored.
-   */
-  submit(msg: IncomingMessage): Promise<HandleResult> {
-    try {
-      return Promise.resolve(this.handle(msg));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Stores the messages in one transaction, reading the roster once for all of them. */
-  private commit(msgs: readonly IncomingMessage[], budgetMs = Infinity): HandleResult[] {
+  dispatch(msgs: readonly IncomingMessage[], budgetMs = Infinity): HandleResult[] {
     const { log } = this.o;
     const results: HandleResult[] = [];
     let current: IncomingMessage | undefined;

@@ -18,12 +18,11 @@ export const MAX_ROW_CHARS = 2_000_000;
 export interface InboxHandlerDeps {
   reader: InboxReader;
   /**
-   * Handles messages in order in one transaction; returns how many it handled (it may stop early
-   * to keep the transaction short). Throws when the transaction failed: none of them was stored.
+   * Handles messages in order in one transaction (the dispatcher); returns how many it handled (it
+   * may stop early to keep the transaction short). Throws when the transaction failed: none of them
+   * was stored. Given one message, it handles that one or throws.
    */
-  handleAll(messages: readonly IncomingMessage[]): number;
-  /** Handles one message in its own transaction; throws when it could not be stored. */
-  handleOne(message: IncomingMessage): void;
+  dispatch(messages: readonly IncomingMessage[]): number;
   /** Whether the main database takes a write: if not, a failing message is not to blame. */
   databaseWritable(): boolean;
   log: Logger;
@@ -35,7 +34,7 @@ export type Step = { kind: 'idle' } | { kind: 'handled'; upTo: number } | { kind
 
 /**
  * Works off the inbox one batch at a time, in order. Before a batch is read, a note of it is
- * committed to the inbox file (SetAside.begin): if the thread, or the whole process, dies while
+ * committed to the inbox file (SetAsideRepo.begin): if the thread, or the whole process, dies while
  * handling it, the next start finds the batch unfinished and goes through it one message at a
  * time, and a message started MAX_TRIES times without finishing is set aside. So is one that keeps
  * throwing while the database takes writes, and a stored row too large to read. Everything behind
@@ -97,12 +96,12 @@ export class InboxHandler {
     const readable = unreadable < 0 ? rows : rows.slice(0, unreadable);
     let done: number;
     try {
-      done = this.d.handleAll(readable.map((r) => r.message!));
+      done = this.d.dispatch(readable.map((r) => r.message!));
     } catch {
       done = 0;
       for (const r of readable) {
         try {
-          this.d.handleOne(r.message!);
+          this.d.dispatch([r.message!]);
           done += 1;
         } catch (err) {
           // Logged by the dispatcher. A database that takes no writes is no fault of the message: it

@@ -1,4 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { JobRunsRepo } from '../db/job-runs-repo.js';
 import { runJob, type RunnerDeps, type RunOutcome } from './runner.js';
 import type { Job } from './types.js';
 
@@ -26,8 +29,21 @@ export function missedRuns(job: Job, schedule: string, from: number, to: number)
   return [...byPeriod.values()];
 }
 
-/** Runs one job as of `now` (once per period): in this thread by default, or handed to another. */
+/** Runs one job as of `now` (once per period): handed to the processor by the server. */
 export type JobRunner = (job: Job, now: Date) => Promise<RunOutcome>;
+
+/** What the schedule needs: which periods have run, the time, and who runs a job. */
+export interface SchedulerDeps {
+  runs: Pick<JobRunsRepo, 'wasRun' | 'lastStartedAt'>;
+  clock: Clock;
+  log: Logger;
+  run: JobRunner;
+}
+
+/** A schedule whose jobs run in this thread, on `d` (tests, and the benchmark's catch-up before a server starts). */
+export function runHere(d: RunnerDeps): SchedulerDeps {
+  return { runs: d.runs, clock: d.jobs.clock, log: d.log, run: (job, now) => runJob(d, job, now) };
+}
 
 /**
  * Starts every job on its node-cron schedule (Asia/Shanghai), and makes up, once each, the
@@ -35,24 +51,23 @@ export type JobRunner = (job: Job, now: Date) => Promise<RunOutcome>;
  * processor thread (`run`), where waiting for the database's write lock holds up no callback.
  */
 export function startScheduler(
-  d: RunnerDeps,
+  d: SchedulerDeps,
   jobs: readonly Job[],
   overrides: Record<string, string>,
-  run: JobRunner = (job, now) => runJob(d, job, now),
 ): { stop(): Promise<void>; caughtUp: Promise<void> } {
   const tasks: ScheduledTask[] = [];
   let running: Promise<unknown> = Promise.resolve();
   // Jobs run one after another, so a long report never overlaps the escalation sweep's writes.
   const enqueue = (job: Job, now: Date) => {
-    running = running.then(() => run(job, now)).catch((err: unknown) => d.log.error({ err, job: job.name }, 'job crashed'));
+    running = running.then(() => d.run(job, now)).catch((err: unknown) => d.log.error({ err, job: job.name }, 'job crashed'));
     return running;
   };
   for (const [job, schedule] of schedules(jobs, overrides)) {
-    tasks.push(cron.schedule(schedule, () => void enqueue(job, d.jobs.clock.now()), { timezone: TIMEZONE, name: job.name, noOverlap: true }));
+    tasks.push(cron.schedule(schedule, () => void enqueue(job, d.clock.now()), { timezone: TIMEZONE, name: job.name, noOverlap: true }));
   }
 
   const caughtUp = (async () => {
-    const now = d.jobs.clock.now().getTime();
+    const now = d.clock.now().getTime();
     // Only what was missed while the server was down: from when it last ran a job (escalate runs
     // every minute), and no further back than 7 days. A new database has missed nothing.
     const lastAlive = d.runs.lastStartedAt();

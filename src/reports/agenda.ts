@@ -62,7 +62,7 @@ export interface ProjectAgenda {
  * tickets with their numbers and owners, and the items raised with `会商 议题` since the meeting before.
  */
 export function buildAgenda(
-  repos: Repos,
+  repos: Pick<Repos, 'roster' | 'logs' | 'tickets'>,
   meeting: Meeting,
   previous: Meeting,
   now: number,

@@ -1,14 +1,13 @@
 // exceljs takes a few hundred milliseconds to load; only an xlsx export needs it, so it is
 // loaded then rather than with every server and CLI start.
 import type ExcelJS from 'exceljs';
-import type { Db } from '../db/open.js';
-import { RosterRepo } from '../db/roster-repo.js';
-import { TicketsRepo } from '../db/tickets-repo.js';
+import type { RosterRepo } from '../db/roster-repo.js';
+import type { TicketsRepo } from '../db/tickets-repo.js';
 import { workDeadline } from '../tickets/escalation.js';
 import { formatTime } from '../tickets/format.js';
 import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
 import { accountableName, accountableOf } from '../tickets/view.js';
-import { Figures, type FigureRow, type FiguresReport, type Period } from './figures.js';
+import type { Figures, FigureRow, FiguresReport, Period } from './figures.js';
 import { figureRowView } from './view.js';
 
 /** One spreadsheet cell: counts stay numbers so spreadsheet programs can sum them. */
@@ -102,9 +101,8 @@ function rating(t: Ticket): string {
  * first 认领, as the figures count it, so a later transfer does not move it; 责任人 is whoever is
  * accountable (SPEC §2), the same rule the figures group by.
  */
-export function ticketRows(db: Db, period: Period, now: number): Cell[][] {
-  const roster = new RosterRepo(db);
-  return new TicketsRepo(db).receivedIn(period.from, period.to).map((t) => ticketRow(t, roster, now));
+export function ticketRows(repos: { tickets: TicketsRepo; roster: RosterRepo }, period: Period, now: number): Cell[][] {
+  return repos.tickets.receivedIn(period.from, period.to).map((t) => ticketRow(t, repos.roster, now));
 }
 
 /** One ticket as a row of TICKET_HEADERS. */
@@ -150,8 +148,12 @@ export function figureRows(report: FiguresReport): Cell[][] {
 }
 
 /** The month's tickets and figures, with "overdue" judged at `now`. */
-export function collectMonth(db: Db, period: Period, now: number): MonthExport {
-  return { period, tickets: ticketRows(db, period, now), figures: new Figures(db, new RosterRepo(db)).compute(period, now) };
+export function collectMonth(
+  from: { repos: { tickets: TicketsRepo; roster: RosterRepo }; figures: Pick<Figures, 'compute'> },
+  period: Period,
+  now: number,
+): MonthExport {
+  return { period, tickets: ticketRows(from.repos, period, now), figures: from.figures.compute(period, now) };
 }
 
 /**

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/core.js';
 import { createLogger } from '../../src/log.js';
 import { FIGURE_HEADERS, TICKET_HEADERS } from '../../src/reports/export.js';
 import ExcelJS from 'exceljs';
@@ -42,14 +40,14 @@ function parseCsv(text: string): string[][] {
 }
 
 let h: SeededHarness;
-let app: FastifyInstance;
+let close: (() => Promise<void>) | undefined;
 let url: string;
 let browser: Browser;
 const logs: Record<string, unknown>[] = [];
 
 /** Tickets past their claim or resolve deadline now, as the tickets repository lists them. */
 function overdueNos(): number[] {
-  return h.core.repos.tickets
+  return h.repos.tickets
     .list({ overdueAt: h.clock.now().getTime(), limit: 10_000 })
     .tickets.map((t) => t.no)
     .sort((a, b) => a - b);
@@ -71,14 +69,13 @@ beforeAll(async () => {
       done();
     },
   });
-  const core: Core = { ...h.core, log: createLogger('info', sink) };
-  ({ app, url } = await serve(core));
+  ({ url, close } = await serve(h, createLogger('info', sink)));
   browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
+  await close?.();
 });
 
 describe('the dashboard without a sign-in', () => {
@@ -160,7 +157,7 @@ describe('the dashboard without a sign-in', () => {
 describe('the dashboard on its own', () => {
   it('serves the stylesheet with the playground off, slows guessing after ten wrong tokens, and still takes the right one', async () => {
     const solo = harness('2026-11-02T02:00:00Z', { ADMIN_TOKEN: TOKEN, PLAYGROUND: '0' });
-    const server = await serve(solo.core);
+    const server = await serve(solo);
     try {
       const css = await fetch(`${server.url}/assets/style.css`);
       expect(css.status).toBe(200);
@@ -179,7 +176,7 @@ describe('the dashboard on its own', () => {
       expect(admitted.status).toBe(303);
       expect(admitted.headers.get('set-cookie')).toMatch(/^lianbao_admin=/);
     } finally {
-      await server.app.close();
+      await server.close();
     }
   });
 });
@@ -254,7 +251,7 @@ describe('the dashboard in a browser', () => {
       await Promise.all([page.waitForURL(`${url}/dashboard/tickets/${no}`), row.locator('a.ticket-link').click()]);
       expect(await page.locator('#ticket-title').textContent()).toBe(`工单 #${no}`);
       const lines = await page.locator('#timeline li').allTextContents();
-      expect(lines).toHaveLength(h.core.repos.tickets.timeline(no).length);
+      expect(lines).toHaveLength(h.repos.tickets.timeline(no).length);
       expect(lines[0]).toContain('马经理 报告挂号：拆迁补偿纠纷');
       expect(lines.some((l) => l.includes('孙警官 认领'))).toBe(true);
       expect(lines.some((l) => l.includes('钱警官 报到：经侦大队'))).toBe(true);
@@ -280,7 +277,7 @@ describe('the dashboard in a browser', () => {
       const col = (name: string) => header!.indexOf(name);
       expect(rows.map((r) => Number(r[col('编号')])).sort((a, b) => a - b)).toEqual(overdueNos());
       for (const r of rows) {
-        const t = h.core.repos.tickets.get(Number(r[col('编号')]))!;
+        const t = h.repos.tickets.get(Number(r[col('编号')]))!;
         expect(r[col('状态')]).toMatch(/^(待认领|办理中)$/);
         expect(r[col('内容')]).toBe(t.description);
         expect(r[col('报告人')]).toBe(t.reporterName);

@@ -1,25 +1,22 @@
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness } from '../helpers/harness.js';
 import { launchBrowser, serve } from './support.js';
 
 let h: ReturnType<typeof harness>;
-let app: FastifyInstance;
 let url: string;
+let close: () => Promise<void>;
 let browser: Browser;
 
 beforeAll(async () => {
   h = harness('2026-11-02T02:00:00Z', { RATE_SENDER_PER_MINUTE: '1000' });
-  ({ app, url } = await serve(h.core));
-  h.core.worker.start();
+  ({ url, close } = await serve(h));
   browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await h?.core.worker.stop();
+  await close?.();
 });
 
 /** Types a command as whoever is picked and waits for the bot's answer that contains `expected`. */
@@ -65,7 +62,7 @@ describe('the playground in a browser', () => {
       await expect.poll(async () => (await page.locator('#outbox .out').count()) === sent() && sent() >= 3).toBe(true);
       expect((await page.locator('#outbox').textContent()) ?? '').toContain(`#${no} 已办结`);
 
-      expect(h.core.repos.tickets.get(no)?.state).toBe('resolved');
+      expect(h.repos.tickets.get(no)?.state).toBe('resolved');
     } finally {
       await page.close();
     }

@@ -12,7 +12,7 @@ describe.runIf(process.env.SCREENSHOTS === '1')('screenshots for the README', ()
   it('saves the ledger, a ticket, the figures and the ledger on a phone', { timeout: 120_000 }, async () => {
     mkdirSync(OUT, { recursive: true });
     const h = await seeded({ ADMIN_TOKEN: TOKEN });
-    const { app, url } = await serve(h.core);
+    const { close, url } = await serve(h);
     const browser = await launchBrowser();
     try {
       const laptop = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', colorScheme: 'light' });
@@ -38,7 +38,7 @@ describe.runIf(process.env.SCREENSHOTS === '1')('screenshots for the README', ()
       await mobile.screenshot({ path: join(OUT, 'dashboard-ledger-phone.png') });
     } finally {
       await browser.close();
-      await app.close();
+      await close();
     }
   });
 });

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { Browser } from 'playwright-core';
-import { buildApp } from '../../src/app.js';
-import type { Core } from '../../src/core.js';
 import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
+import { createLogger } from '../../src/log.js';
+import { wireServer } from '../../src/wiring.js';
 import { harness } from '../helpers/harness.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -40,12 +41,27 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-/** A real HTTP server for a core, on 127.0.0.1 and a free port. */
-export async function serve(core: Core): Promise<{ app: FastifyInstance; url: string }> {
-  const app = await buildApp(core);
+/**
+ * A real HTTP server on a harness's database, on 127.0.0.1 and a free port: wired as the server is,
+ * its processor handling what the playground stores and its delivery worker "sending" it.
+ */
+export async function serve(h: ReturnType<typeof harness>, log: Logger = createLogger('silent')): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
+  const server = await wireServer(h.config, log, { clock: h.clock, db: h.db });
+  server.processor.start();
+  server.worker.start();
+  const { app } = server;
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}` };
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await app.close();
+      await server.processor.stop();
+      server.inbox.close();
+      await server.worker.stop();
+    },
+  };
 }
 
 export type SeededHarness = ReturnType<typeof harness>;

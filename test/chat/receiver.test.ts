@@ -11,7 +11,7 @@ import { boundMessage, MAX_MESSAGE_ITEMS, receive, type Accepted, type OneUseSig
 import type { IncomingMessage } from '../../src/chat/types.js';
 import { createLogger } from '../../src/log.js';
 import { readStreamFrame } from '../../src/platforms/dingtalk/stream.js';
-import { startCore } from '../../src/startup.js';
+import { wireServer } from '../../src/wiring.js';
 
 const message: IncomingMessage = { platform: 'wecom', msgId: 'm1', chatId: 'wrXM001', chatType: 'group', senderId: 'chenjl', text: '报告 东门被堵' };
 
@@ -28,7 +28,7 @@ describe('receive', () => {
     const outcome = await receive(
       'wecom callback',
       { ok: false, status: 401, check: 'signature', reason: 'signature mismatch: check WECOM_TOKEN' },
-      { handle: async (m) => (stored.push(m), 'stored') },
+      { accept: async (m) => (stored.push(m), 'stored') },
       log,
       (o) => o,
     );
@@ -38,10 +38,10 @@ describe('receive', () => {
   });
 
   it('acknowledges a message once it is stored, and a failed store so that the platform sends it again', async () => {
-    const ok = await receive('x', { ok: true, message }, { handle: async () => 'stored' }, recorder().log, (o) => o);
+    const ok = await receive('x', { ok: true, message }, { accept: async () => 'stored' }, recorder().log, (o) => o);
     expect(ok).toEqual({ kind: 'stored' });
     const { lines, log } = recorder();
-    const failed = await receive('x', { ok: true, message }, { handle: () => Promise.reject(new Error('disk full')) }, log, (o) => o);
+    const failed = await receive('x', { ok: true, message }, { accept: () => Promise.reject(new Error('disk full')) }, log, (o) => o);
     expect(failed).toEqual({ kind: 'failed' });
     expect(lines.find((l) => l.level === 'error')?.obj).toMatchObject({ msgId: 'm1' });
   });
@@ -49,7 +49,7 @@ describe('receive', () => {
   it('refuses a signature spent on another message with 401 and check sign-reused', async () => {
     const signature: OneUseSignature = { signedAtMs: 1, msgId: 'm1', keepMs: 1000 };
     const { lines, log } = recorder();
-    const outcome = await receive('dingtalk callback', { ok: true, message, signature }, { handle: async (): Promise<Accepted> => 'reused' }, log, (o) => o);
+    const outcome = await receive('dingtalk callback', { ok: true, message, signature }, { accept: async (): Promise<Accepted> => 'reused' }, log, (o) => o);
     expect(outcome).toEqual({ kind: 'refused', status: 401, check: 'sign-reused' });
     expect(lines.some((l) => l.level === 'warn' && l.obj['check'] === 'sign-reused')).toBe(true);
   });
@@ -79,11 +79,13 @@ describe('the playground', () => {
 
   async function app(accept: (m: IncomingMessage | undefined) => Promise<Accepted>) {
     const config = loadConfig({ DATABASE_PATH: ':memory:', ROSTER_FILE: 'roster.example.yaml', LOG_LEVEL: 'silent', PLAYGROUND: '1' });
-    const core = startCore(config, createLogger('silent'), new FixedClock('2026-11-02T02:00:00Z'));
-    const built = await buildApp(core, { accept });
+    const server = await wireServer(config, createLogger('silent'), { clock: new FixedClock('2026-11-02T02:00:00Z') });
+    // The same app, with its inbox replaced by one that records or fails.
+    const built = await buildApp({ ...server.deps, ingest: { accept } });
     close = async () => {
       await built.close();
-      core.db.close();
+      await server.app.close();
+      server.db.close();
     };
     return built;
   }

@@ -20,7 +20,7 @@ function run(file: string, args: string[], cwd: string, env: Record<string, stri
 describe('lianbao and npm run cli start what was built, and compile nothing', () => {
   // A copy of the project whose source has changed since it was built: what runs shows whether it compiled.
   const copy = imageFolder(join(tempDir('lianbao-bin-'), 'lianbao'));
-  const usage = join(copy, 'src', 'cli-run.ts');
+  const usage = join(copy, 'src', 'cli', 'run.ts');
   writeFileSync(usage, readFileSync(usage, 'utf8').replace('lianbao — 联保命令行', 'lianbao — 改过但没有编译'));
 
   it('lianbao help prints the built usage, not the changed source', () => {

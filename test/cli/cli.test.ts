@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli-run.js';
+import { runCli } from '../../src/cli/run.js';
 import { FixedClock } from '../../src/clock.js';
 import { startDouble, type HttpDouble } from '../platforms/wecom/http-double.js';
 
@@ -205,7 +205,7 @@ describe('lianbao doctor', () => {
 
 describe('parseBeijingTime', () => {
   it('reads a time without an offset as Beijing time', async () => {
-    const { parseBeijingTime } = await import('../../src/cli-run.js');
+    const { parseBeijingTime } = await import('../../src/cli/jobs.js');
     expect(parseBeijingTime('2026-11-28T09:00').toISOString()).toBe('2026-11-28T01:00:00.000Z');
     expect(parseBeijingTime('2026-11-28').toISOString()).toBe('2026-11-27T16:00:00.000Z');
     expect(parseBeijingTime('2026-11-28T09:00:00Z').toISOString()).toBe('2026-11-28T09:00:00.000Z');

@@ -2,13 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { runCli } from '../../src/cli-run.js';
+import { runCli } from '../../src/cli/run.js';
 import { FixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import { createCore } from '../../src/core.js';
 import { openDb } from '../../src/db/open.js';
 import { createLogger } from '../../src/log.js';
-import { createPlaygroundAdapter } from '../../src/platforms/playground/index.js';
+import { wireHandling } from '../../src/wiring.js';
 
 /** A description with everything csv has to quote: a comma, quotes and a line break. */
 export const AWKWARD = '钢筋被盗, 值班员说"不关我事"\n监控已调取';
@@ -40,10 +39,10 @@ export async function filledDatabase(): Promise<{ dir: string; env: Record<strin
   const clock = new FixedClock('2026-10-30T02:00:00Z');
   const db = openDb(env.DATABASE_PATH);
   const config = loadConfig({ ...env, RATE_SENDER_PER_MINUTE: '1000' });
-  const core = createCore({ config, db, clock, log: createLogger('silent'), adapters: { playground: createPlaygroundAdapter() } });
+  const { dispatcher } = wireHandling(db, config, createLogger('silent'), clock);
   let n = 0;
   const say = (senderId: string, chatId: string, text: string) =>
-    core.dispatcher.handle({ platform: 'playground', msgId: `fill-${++n}`, chatType: 'group', senderId, chatId, text });
+    dispatcher.dispatch([{ platform: 'playground', msgId: `fill-${++n}`, chatType: 'group', senderId, chatId, text }]);
   say('chen', 'XM001', '报告 十月的一起纠纷');
   clock.set('2026-11-02T02:00:00Z'); // Monday 2 November, 10:00 in Beijing
   say('chen', 'XM001', '报告 工地夜间电缆被偷');

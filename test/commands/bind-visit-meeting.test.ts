@@ -8,7 +8,7 @@ describe('绑定', () => {
     expect(said.reply).toContain('本群已绑定为项目群');
     expect(said.reply).toContain('XM002 城东快速路二期工程');
     expect(said.reply).toContain('报告');
-    expect(h.core.repos.roster.chat('playground', 'new-group')).toMatchObject({ kind: 'project', projectCode: 'XM002' });
+    expect(h.repos.roster.chat('playground', 'new-group')).toMatchObject({ kind: 'project', projectCode: 'XM002' });
     const audit = h.db.prepare("SELECT * FROM audit_log WHERE action = 'bind'").all();
     expect(audit).toMatchObject([{ ticket_no: null, actor_id: 'zhou', msg_id: lastMsgId(h) }]);
     const report = h.send({ senderId: 'stranger', senderName: '项目部小刘', chatId: 'new-group', text: '报告 货车被拦' });
@@ -19,7 +19,7 @@ describe('绑定', () => {
   it('reads the project code in any case', () => {
     const h = setup();
     expect(ok(h, 'wu', 'new-group', 'bind xm003').reply).toContain('XM003 高铁新城安置小区');
-    expect(h.core.repos.roster.chat('playground', 'new-group')?.projectCode).toBe('XM003');
+    expect(h.repos.roster.chat('playground', 'new-group')?.projectCode).toBe('XM003');
   });
 
   it('rebinds a group to another project, saying what it was', () => {
@@ -67,7 +67,7 @@ describe('走访', () => {
     expect(said.reply).toContain('XM001 经开区新材料产业园');
     expect(said.reply).toContain('王警官');
     expect(said.reply).toContain('2026-11-02 10:00');
-    expect(h.core.repos.logs.visits('XM001')).toMatchObject([
+    expect(h.repos.logs.visits('XM001')).toMatchObject([
       { personId: 'wang', authorName: '王警官', text: '到工地了解施工进度，企业反映夜间有人偷电缆', at: h.clock.now().getTime() },
     ]);
     expect(h.db.prepare('SELECT msg_id FROM visits').get()).toEqual({ msg_id: lastMsgId(h) });
@@ -77,8 +77,8 @@ describe('走访', () => {
     const h = setup();
     ok(h, 'zhao', 'XM001', '走访 xm002 检查便道');
     ok(h, 'sun', 'XM001', 'visit XM003 与安置户座谈');
-    expect(h.core.repos.logs.visits('XM002')).toHaveLength(1);
-    expect(h.core.repos.logs.visits('XM003')).toMatchObject([{ personId: 'sun', text: '与安置户座谈' }]);
+    expect(h.repos.logs.visits('XM002')).toHaveLength(1);
+    expect(h.repos.logs.visits('XM003')).toMatchObject([{ personId: 'sun', text: '与安置户座谈' }]);
   });
 
   it('refuses an unknown project, a missing code and a missing record', () => {

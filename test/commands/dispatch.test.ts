@@ -23,7 +23,7 @@ describe('a message delivered twice (platform retry)', () => {
     const msg = { msgId: 'dt-77', senderId: 'wang', chatId: 'XM001', text: `认领 #${no}` };
     expect(h.send(msg).reply).toContain('已认领');
     expect(h.send(msg).out).toEqual([]);
-    expect(h.core.repos.tickets.timeline(no).filter((r) => r.action === 'claim')).toHaveLength(1);
+    expect(h.repos.tickets.timeline(no).filter((r) => r.action === 'claim')).toHaveLength(1);
   });
 
   it('answers a refused command once', () => {
@@ -76,21 +76,20 @@ describe('a command that fails unexpectedly', () => {
         throw new Error('disk on fire');
       },
     };
-    const c = h.core;
     const dispatcher = new Dispatcher({
-      db: c.db,
-      repos: c.repos,
-      notify: c.notifier,
-      clock: c.clock,
+      db: h.db,
+      repos: h.repos,
+      notify: h.notifier,
+      clock: h.clock,
       log: createLogger('silent'),
       commands: [broken],
-      calendar: c.calendar,
-      sla: c.sla,
-      figures: c.figures,
+      calendar: h.calendar,
+      sla: h.sla,
+      figures: h.figures,
       senderPerMinute: 100,
     });
     const before = stored(h);
-    dispatcher.handle({ platform: 'playground', msgId: 'x1', chatId: 'XM001', chatType: 'group', senderId: 'wang', text: '坏了 #1' });
+    dispatcher.dispatch([{ platform: 'playground', msgId: 'x1', chatId: 'XM001', chatType: 'group', senderId: 'wang', text: '坏了 #1' }]);
     expect(stored(h)).toEqual(before);
     expect(ticket(h, no).state).toBe('open');
     const reply = h.db.prepare("SELECT body FROM outbox WHERE kind = 'reply' ORDER BY id DESC LIMIT 1").get() as { body: string };
@@ -110,18 +109,18 @@ describe('people outside the roster', () => {
   });
 });
 
-describe('callbacks arriving together', () => {
+describe('messages handled together in one batch', () => {
   const msg = (msgId: string, senderId: string, chatId: string, text: string) =>
     ({ platform: 'playground', msgId, chatId, chatType: 'group', senderId, text }) as const;
 
-  it('are each stored with its own effect, and a repeat among them counts once', async () => {
+  it('are each stored with its own effect, and a repeat among them counts once', () => {
     const h = harness();
     const before = h.db.prepare('SELECT count(*) AS n FROM tickets').get() as { n: number };
-    const results = await Promise.all([
-      h.core.dispatcher.submit(msg('b1', 'chen', 'XM001', '报告 村民堵路阻工，车辆进不去')),
-      h.core.dispatcher.submit(msg('b2', 'liu', 'XM002', '报告 工地钢筋被盗')),
-      h.core.dispatcher.submit(msg('b1', 'chen', 'XM001', '报告 村民堵路阻工，车辆进不去')),
-      h.core.dispatcher.submit(msg('b3', 'chen', 'XM001', '没有这个 命令')),
+    const results = h.dispatcher.dispatch([
+      msg('b1', 'chen', 'XM001', '报告 村民堵路阻工，车辆进不去'),
+      msg('b2', 'liu', 'XM002', '报告 工地钢筋被盗'),
+      msg('b1', 'chen', 'XM001', '报告 村民堵路阻工，车辆进不去'),
+      msg('b3', 'chen', 'XM001', '没有这个 命令'),
     ]);
     expect(results).toEqual(['done', 'done', 'duplicate', 'refused']);
     const after = h.db.prepare('SELECT count(*) AS n FROM tickets').get() as { n: number };
@@ -131,28 +130,34 @@ describe('callbacks arriving together', () => {
     expect(replies[2]!.body).toContain('没有“没有这个”这个命令');
   });
 
-  it('see what an earlier one in the same batch changed: a group bound by one is a project group for the next', async () => {
+  it('see what an earlier one in the same batch changed: a group bound by one is a project group for the next', () => {
     const h = harness();
-    const [bound, reported] = await Promise.all([
-      h.core.dispatcher.submit(msg('c1', 'zhou', 'new-group', '绑定 XM002')),
-      h.core.dispatcher.submit(msg('c2', 'stranger', 'new-group', '报告 有人阻挠施工')),
+    const [bound, reported] = h.dispatcher.dispatch([
+      msg('c1', 'zhou', 'new-group', '绑定 XM002'),
+      msg('c2', 'stranger', 'new-group', '报告 有人阻挠施工'),
     ]);
     expect([bound, reported]).toEqual(['done', 'done']);
     const t = h.db.prepare('SELECT project_code FROM tickets ORDER BY no DESC LIMIT 1').get() as { project_code: string };
     expect(t.project_code).toBe('XM002');
   });
 
-  it('do not fail together: when one cannot be stored, the others are, and only its caller hears of it', async () => {
+  it('fail together when one cannot be stored, and then nothing of the batch is; alone, the others are', () => {
     const h = harness();
     // A trigger standing in for a database failure that hits one message only.
     h.db.exec(`CREATE TRIGGER fail_one BEFORE INSERT ON inbound_messages WHEN NEW.msg_id = 'd2'
                BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
-    const settled = await Promise.allSettled([
-      h.core.dispatcher.submit(msg('d1', 'chen', 'XM001', '报告 村民堵路阻工')),
-      h.core.dispatcher.submit(msg('d2', 'chen', 'XM001', '报告 工地围挡被推倒')),
-      h.core.dispatcher.submit(msg('d3', 'liu', 'XM002', '报告 工地钢筋被盗')),
-    ]);
-    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const batch = [msg('d1', 'chen', 'XM001', '报告 村民堵路阻工'), msg('d2', 'chen', 'XM001', '报告 工地围挡被推倒'), msg('d3', 'liu', 'XM002', '报告 工地钢筋被盗')];
+    expect(() => h.dispatcher.dispatch(batch)).toThrow(/disk I\/O error/);
+    expect(h.db.prepare('SELECT count(*) AS n FROM inbound_messages').get()).toEqual({ n: 0 });
+    // As the inbox handler then goes on (src/inbox/handler.ts): one message per transaction.
+    const settled = batch.map((m) => {
+      try {
+        return h.dispatcher.dispatch([m])[0];
+      } catch {
+        return 'failed';
+      }
+    });
+    expect(settled).toEqual(['done', 'failed', 'done']);
     const ids = h.db.prepare('SELECT msg_id FROM inbound_messages ORDER BY msg_id').all() as { msg_id: string }[];
     expect(ids.map((r) => r.msg_id)).toEqual(['d1', 'd3']);
     const descriptions = h.db.prepare('SELECT description FROM tickets ORDER BY no').all() as { description: string }[];
@@ -164,10 +169,10 @@ describe('a batch with a time budget', () => {
   it('commits what it handled once the budget is spent, at least one message, and leaves the rest untouched', () => {
     const h = harness();
     const msgs = ['e1', 'e2', 'e3'].map((msgId) => ({ platform: 'playground', msgId, chatId: 'XM001', chatType: 'group', senderId: 'chen', text: `报告 ${msgId} 工地围挡被推倒` }) as const);
-    expect(h.core.dispatcher.handleAll(msgs, 0)).toEqual(['done']);
+    expect(h.dispatcher.dispatch(msgs, 0)).toEqual(['done']);
     const stored = h.db.prepare('SELECT msg_id FROM inbound_messages ORDER BY msg_id').all() as { msg_id: string }[];
     expect(stored.map((r) => r.msg_id)).toEqual(['e1']);
     // Without a budget the rest go through together.
-    expect(h.core.dispatcher.handleAll(msgs.slice(1))).toEqual(['done', 'done']);
+    expect(h.dispatcher.dispatch(msgs.slice(1))).toEqual(['done', 'done']);
   });
 });

@@ -12,7 +12,7 @@ describe('messages that are not typed text', () => {
     const said = h.send({ senderId: 'chen', chatId: 'XM001', kind: 'voice', text: '报告 东门有村民堵路，车辆进不去' });
     expect(said.reply).toContain('已登记');
     expect(ticketCount(h)).toBe(1);
-    expect(h.core.repos.tickets.get(1)).toMatchObject({ description: '东门有村民堵路，车辆进不去', category: '阻工' });
+    expect(h.repos.tickets.get(1)).toMatchObject({ description: '东门有村民堵路，车辆进不去', category: '阻工' });
   });
 
   it('answers a picture, a file, a sticker … with one line saying what works, and registers nothing', () => {

@@ -50,7 +50,7 @@ describe('command words', () => {
     ok(h, 'sun', 'XM001', `resolve #${no} 已追回`);
     ok(h, 'chen', 'XM001', `accept #${no} 5 感谢`);
     expect(ticket(h, no)).toMatchObject({ state: 'closed', rating: 5, reopenCount: 1, assigneeId: 'sun', supervised: true });
-    expect(h.core.repos.tickets.timeline(no).map((r) => r.action)).toEqual([
+    expect(h.repos.tickets.timeline(no).map((r) => r.action)).toEqual([
       'report', 'note', 'claim', 'progress', 'summon', 'checkin', 'supervise', 'extend', 'transfer', 'resolve', 'reject', 'resolve', 'accept',
     ]);
     const other = h.ticketNo(ok(h, 'chen', 'XM001', 'report 有人偷钢筋'));
@@ -110,7 +110,7 @@ describe('ticket numbers and spacing', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
     ok(h, 'wang', 'XM001', `进展#${no}已到现场`);
-    expect(h.core.repos.tickets.timeline(no).at(-1)?.detail).toEqual({ text: '已到现场' });
+    expect(h.repos.tickets.timeline(no).at(-1)?.detail).toEqual({ text: '已到现场' });
   });
 
   it('reads a full-width rating and duration', () => {

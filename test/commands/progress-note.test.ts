@@ -89,7 +89,7 @@ describe('补充', () => {
     expect(s.reply).toContain('门卫老李');
     ok(h, 'zhao', 'XM001', `补充 #${no} 交警卡口有该车记录`);
     ok(h, 'li', 'XM001', `补充 #${no} 请尽快处理`);
-    expect(h.core.repos.tickets.timeline(no).filter((r) => r.action === 'note')).toHaveLength(4);
+    expect(h.repos.tickets.timeline(no).filter((r) => r.action === 'note')).toHaveLength(4);
   });
 
   it('allows information while waiting for evaluation', () => {

@@ -9,7 +9,7 @@ describe('吹哨', () => {
     expect(said.reply).toContain(`#${no} 吹哨`);
     expect(said.reply).toContain('人社局');
     expect(said.reply).toContain(`报到 #${no}`);
-    expect(h.core.repos.tickets.summonedDepartments(no)).toMatchObject([{ departmentId: 'renshe', checkedInAt: null }]);
+    expect(h.repos.tickets.summonedDepartments(no)).toMatchObject([{ departmentId: 'renshe', checkedInAt: null }]);
     expect(ticket(h, no)).toMatchObject({ state: 'claimed', assigneeId: 'wang', departmentId: 'zhian' });
     expect(lastAudit(h, no)).toMatchObject({
       action: 'summon',
@@ -73,7 +73,7 @@ describe('报到', () => {
     expect(said.reply).toContain(`#${no}`);
     expect(said.reply).toContain('人社局已报到');
     expect(said.reply).toContain('郑科长');
-    expect(h.core.repos.tickets.summonedDepartments(no)).toMatchObject([
+    expect(h.repos.tickets.summonedDepartments(no)).toMatchObject([
       { departmentId: 'renshe', checkedInAt: h.clock.now().getTime(), checkedInBy: 'zheng' },
     ]);
     expect(lastAudit(h, no)).toMatchObject({ action: 'checkin', actorId: 'zheng', detail: { department: 'renshe' }, msgId: lastMsgId(h) });

@@ -72,7 +72,7 @@ describe('查询', () => {
     expect(said.reply).toContain('签收时限：2026-11-02 10:15');
     expect(said.reply).toContain('11-02 10:00 陈经理 报告挂号：村民堵路阻工，车辆进不去');
     // Reading a ticket changes nothing and is not in its log.
-    expect(h.core.repos.tickets.timeline(no)).toHaveLength(1);
+    expect(h.repos.tickets.timeline(no)).toHaveLength(1);
     expect(sentTo(said, 'group')).toEqual([]);
   });
 

@@ -14,7 +14,7 @@ function ledger() {
   ] as const) {
     ok(h, who, 'XM001', text);
   }
-  const repo = new LedgerRepo(h.db, h.core.repos.tickets);
+  const repo = new LedgerRepo(h.db, h.repos.tickets);
   const search = (text: string, f: LedgerFilter = {}) => {
     const { tickets, total } = repo.search({ ...f, text }, { limit: 50, offset: 0 });
     expect(total).toBe(tickets.length);

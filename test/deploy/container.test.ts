@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { inboxPathFor } from '../../src/inbox/inbox.js';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/serve.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/cli/serve.js';
 import { buildContextFiles, imageFolder, readDockerfile } from '../support/deploy-files.js';
 import { ROOT } from '../support/locations.js';
 import { cleanupServers, freePort, ServerProcess, tempDir } from '../support/server-process.js';

@@ -8,7 +8,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { inboxPathFor } from '../../src/inbox/inbox.js';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/serve.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/cli/serve.js';
 import { readUnit, unitEnvironment, unitValues } from '../support/deploy-files.js';
 import { ROOT } from '../support/locations.js';
 

@@ -93,7 +93,10 @@ describe('one chat member cannot stop the bot or jam a group', () => {
     // handled, and ordinary messages behind it. Reading it whole would take the process down.
     const inbox = new Inbox(inboxPathFor(first.databasePath));
     const base = { platform: 'dingtalk', chatId: CID, chatType: 'group', senderId: 'staff-chen' } as const;
-    await inbox.accept({ ...base, msgId: 'hostile-huge', text: `补充 #1 ${'x'.repeat(10_000_000)}` });
+    // Written as that version did: this one cuts a message to a few thousand characters at the door.
+    inbox.store.db
+      .prepare('INSERT INTO inbox (received_at, message) VALUES (?, ?)')
+      .run(Date.now(), JSON.stringify({ ...base, msgId: 'hostile-huge', text: `补充 #1 ${'x'.repeat(10_000_000)}` }));
     for (const i of [1, 2, 3]) await inbox.accept({ ...base, msgId: `hostile-after-${i}`, text: `报告 [HY-${i}] 工地电缆被偷` });
     inbox.close();
 

@@ -14,7 +14,7 @@ import { imageFolder, readDockerfile, readUnit, unitEnvironment, unitValues } fr
 import { ROOT } from '../support/locations.js';
 import { startPlatformDouble, type PlatformDouble } from '../support/platform-double.js';
 import { cleanupServers, queryDb, ServerProcess, tempDir, type ServerOptions } from '../support/server-process.js';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/serve.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/cli/serve.js';
 
 let double: PlatformDouble;
 

@@ -1,14 +1,13 @@
 import { FixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import { createCore, type Core } from '../../src/core.js';
 import type { OutboxItem } from '../../src/db/outbox-repo.js';
 import { openDb } from '../../src/db/open.js';
 import { createLogger } from '../../src/log.js';
-import { createPlaygroundAdapter } from '../../src/platforms/playground/index.js';
 import type { IncomingMessage } from '../../src/chat/types.js';
 import { importRoster } from '../../src/roster/import.js';
 import { readRosterFile } from '../../src/roster/parse.js';
 import type { Roster } from '../../src/roster/schema.js';
+import { wireHandling } from '../../src/wiring.js';
 
 /**
  * The example roster, parsed once per test process and copied for each harness: parsing it is
@@ -28,23 +27,25 @@ export interface Said {
 }
 
 /**
- * A core on an in-memory database with the example roster, driven through the playground
- * platform: `say('chen', 'XM001', '报告 …')` is 陈经理 typing in XM001's group.
+ * The dispatcher and the jobs, as the processor has them, on an in-memory database with the example
+ * roster, driven through the playground platform: `say('chen', 'XM001', '报告 …')` is 陈经理 typing
+ * in XM001's group.
  */
 export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, string> = {}) {
   const clock = new FixedClock(start);
   const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...env });
   const db = openDb(':memory:');
   importRoster(db, exampleRosterCopy(), clock.now().getTime());
-  const core: Core = createCore({ config, db, clock, log: createLogger('silent'), adapters: { playground: createPlaygroundAdapter() } });
+  const handling = wireHandling(db, config, createLogger('silent'), clock);
+  const { dispatcher, outbox } = handling;
   let n = 0;
   const lastId = () => (db.prepare('SELECT max(id) AS id FROM outbox').get() as { id: number | null }).id ?? 0;
 
   function send(msg: Partial<IncomingMessage> & { senderId: string; chatId: string; text: string }): Said {
     const before = lastId();
-    core.dispatcher.handle({ platform: 'playground', msgId: `m${++n}`, chatType: 'group', groupAddress: msg.chatId, ...msg });
+    dispatcher.dispatch([{ platform: 'playground', msgId: `m${++n}`, chatType: 'group', groupAddress: msg.chatId, ...msg }]);
     const out = (db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map(
-      (r) => core.outbox.get(r.id)!,
+      (r) => outbox.get(r.id)!,
     );
     return { reply: out.filter((m) => m.kind === 'reply').map((m) => m.text).join('\n'), out };
   }
@@ -58,5 +59,6 @@ export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, stri
     return Number(m[1]);
   };
 
-  return { core, db, clock, jobs: core.jobs, say, send, ticketNo };
+  const { repos, figures, calendar, sla, notifier, jobs } = handling;
+  return { config, db, clock, repos, figures, calendar, sla, notifier, outbox, dispatcher, jobs, say, send, ticketNo };
 }

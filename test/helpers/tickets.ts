@@ -38,7 +38,7 @@ export function lastMsgId(h: Harness): string {
 
 /** The audit rows of a ticket, as the log holds them. */
 export function auditOf(h: Harness, no: number) {
-  return h.core.repos.tickets.timeline(no);
+  return h.repos.tickets.timeline(no);
 }
 
 /** The last audit row of a ticket. */
@@ -50,7 +50,7 @@ export function lastAudit(h: Harness, no: number) {
 }
 
 export function ticket(h: Harness, no: number) {
-  const t = h.core.repos.tickets.get(no);
+  const t = h.repos.tickets.get(no);
   if (!t) throw new Error(`no ticket #${no}`);
   return t;
 }

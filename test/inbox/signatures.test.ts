@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Inbox, InboxReader, inboxPathFor } from '../../src/inbox/inbox.js';
-import { SignatureMemory } from '../../src/platforms/dingtalk/signatures.js';
 import type { OneUseSignature } from '../../src/chat/receiver.js';
 import type { IncomingMessage } from '../../src/chat/types.js';
 
@@ -84,22 +83,5 @@ describe('the inbox spends a DingTalk signature in the transaction that stores i
     expect(db.prepare('SELECT msg_id FROM signatures ORDER BY signed_at').pluck().all()).toEqual(['new']);
     db.close();
     inbox.close();
-  });
-});
-
-describe('the in-memory equivalent (an app without an inbox)', () => {
-  it('answers like the inbox, forgets expired signs, and gives a sign back when its message could not be stored', () => {
-    const now = Date.parse('2026-11-02T02:00:00Z');
-    const memory = new SignatureMemory();
-    const at = (ms: number, msgId: string): OneUseSignature => ({ signedAtMs: ms, msgId, keepMs: HOUR });
-    expect(memory.spend(at(now, 'a'), now)).toBe('stored');
-    expect(memory.spend(at(now, 'forged'), now)).toBe('reused');
-    expect(memory.spend(at(now, 'a'), now)).toBe('repeat');
-    expect(memory.spend(at(now + 1, 'b'), now)).toBe('stored');
-    memory.release(at(now + 1, 'b'));
-    expect(memory.spend(at(now + 1, 'b'), now)).toBe('stored');
-    expect(memory.size).toBe(2);
-    expect(memory.spend(at(now + 2 * HOUR, 'c'), now + 2 * HOUR)).toBe('stored');
-    expect(memory.size).toBe(1);
   });
 });

@@ -12,7 +12,7 @@ async function sweep(h: ReturnType<typeof harness>, at: number | string): Promis
   const before = (h.db.prepare('SELECT coalesce(max(id), 0) AS id FROM outbox').get() as { id: number }).id;
   const r = await runJob(h.jobs, escalate, new Date(at));
   expect(r.status).toBe('done');
-  return (h.db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map((x) => h.core.outbox.get(x.id)!);
+  return (h.db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map((x) => h.outbox.get(x.id)!);
 }
 
 const to = (items: OutboxItem[], kind: string, dest: string) => items.filter((m) => m.kind === kind && m.to === dest);
@@ -26,7 +26,7 @@ describe('escalate: the reminder and the three tiers of a deadline (SPEC §4)', 
   it('reminds whoever is accountable at ¾ of the window, then sends tier 1, 2 and 3, each once, to the people named', async () => {
     const h = harness(new Date(start).toISOString());
     const no = h.ticketNo(h.say('chen', 'XM001', DISPUTE));
-    const t = h.core.repos.tickets.get(no)!;
+    const t = h.repos.tickets.get(no)!;
     expect(t.urgency).toBe('normal');
     expect(t.claimDeadline).toBe(start + 4 * HOUR);
 
@@ -54,16 +54,16 @@ describe('escalate: the reminder and the three tiers of a deadline (SPEC §4)', 
     const tier2 = await sweep(h, start + 28 * HOUR);
     expect(where(tier2).sort()).toEqual(['group:coordinators', 'person:li', 'person:zhang']);
     for (const m of tier2) expect(m.text).toContain('督促');
-    expect(h.core.repos.tickets.get(no)!.supervised).toBe(false);
+    expect(h.repos.tickets.get(no)!.supervised).toBe(false);
 
     // Tier 3 three days after the deadline: a 预警单 to the coordinators and every leader of the project.
     const tier3 = await sweep(h, start + 76 * HOUR);
     expect(where(tier3).sort()).toEqual(['group:coordinators', 'person:li']);
     expect(to(tier3, 'group', 'coordinators')[0]!.text).toContain('预警单');
-    expect(h.core.repos.tickets.get(no)!.supervised).toBe(true);
+    expect(h.repos.tickets.get(no)!.supervised).toBe(true);
     expect(await sweep(h, start + 200 * HOUR)).toEqual([]);
 
-    const actions = h.core.repos.tickets.timeline(no).map((r) => r.action);
+    const actions = h.repos.tickets.timeline(no).map((r) => r.action);
     expect(actions.filter((a) => a === 'remind')).toHaveLength(1);
     expect(actions.filter((a) => a === 'escalate')).toHaveLength(3);
     expect(actions).toContain('supervise');
@@ -80,7 +80,7 @@ describe('escalate: the reminder and the three tiers of a deadline (SPEC §4)', 
   it('uses a quarter of the delays for urgent tickets', async () => {
     const h = harness(new Date(start).toISOString());
     const no = h.ticketNo(h.say('chen', 'XM001', '报告 村民堵路阻工，车辆进不去'));
-    const t = h.core.repos.tickets.get(no)!;
+    const t = h.repos.tickets.get(no)!;
     expect(t.urgency).toBe('urgent');
     const d = t.claimDeadline!; // 15 minutes in the example roster's sla
     expect(d).toBe(start + 15 * MINUTE);
@@ -94,7 +94,7 @@ describe('escalate: the reminder and the three tiers of a deadline (SPEC §4)', 
     const h = harness(new Date(start).toISOString());
     const no = h.ticketNo(h.say('chen', 'XM001', '报告 工地电缆被盗'));
     h.say('zhou', 'coordinators', `督办 #${no}`);
-    const out = await sweep(h, h.core.repos.tickets.get(no)!.claimDeadline!);
+    const out = await sweep(h, h.repos.tickets.get(no)!.claimDeadline!);
     expect(out.some((m) => m.text.includes('超期提醒'))).toBe(false);
     expect(to(out, 'group', 'coordinators')[0]!.text).toContain('督促');
   });
@@ -103,7 +103,7 @@ describe('escalate: the reminder and the three tiers of a deadline (SPEC §4)', 
     const h = harness(new Date(start).toISOString());
     const no = h.ticketNo(h.say('chen', 'XM001', '报告 工地电缆被盗'));
     h.say('wang', 'XM001', `认领 #${no}`);
-    const resolveBy = h.core.repos.tickets.get(no)!.resolveDeadline!;
+    const resolveBy = h.repos.tickets.get(no)!.resolveDeadline!;
     const first = await sweep(h, resolveBy);
     expect(where(first)).toEqual(['group:XM001', 'person:wang']);
     expect(first[0]!.text).toContain('<@wang|王警官>');
@@ -111,7 +111,7 @@ describe('escalate: the reminder and the three tiers of a deadline (SPEC §4)', 
 
     h.clock.set(resolveBy + HOUR);
     expect(h.say('zhou', 'coordinators', `延期 #${no} 2d 等待鉴定结果`).reply).toContain('已延期');
-    const extended = h.core.repos.tickets.get(no)!.resolveDeadline!;
+    const extended = h.repos.tickets.get(no)!.resolveDeadline!;
     expect(extended).toBe(resolveBy + 48 * HOUR);
     // The new window runs from the extension: ¾ of its 47 hours.
     const remindAt = resolveBy + HOUR + (47 * HOUR * 3) / 4;
@@ -126,12 +126,12 @@ describe('escalate: the reminder and the three tiers of a deadline (SPEC §4)', 
     const h = harness(new Date(start).toISOString());
     const no = h.ticketNo(h.say('chen', 'XM001', '报告 工地电缆被盗'));
     h.say('wang', 'XM001', `认领 #${no}`);
-    const resolveBy = h.core.repos.tickets.get(no)!.resolveDeadline!;
+    const resolveBy = h.repos.tickets.get(no)!.resolveDeadline!;
     expect(where(await sweep(h, resolveBy))).toEqual(['group:XM001', 'person:wang']);
 
     h.clock.set(resolveBy + HOUR);
     h.say('wang', 'XM001', `转办 #${no} 交警大队 涉及货车通行`);
-    const claimBy = h.core.repos.tickets.get(no)!.claimDeadline!;
+    const claimBy = h.repos.tickets.get(no)!.claimDeadline!;
     expect(claimBy).toBe(resolveBy + 5 * HOUR);
     // The department's officers are accountable until one of them claims it.
     const reminder = await sweep(h, resolveBy + 4 * HOUR);
@@ -142,7 +142,7 @@ describe('escalate: the reminder and the three tiers of a deadline (SPEC §4)', 
 
     h.clock.set(claimBy + HOUR);
     h.say('zhao', 'XM001', `认领 #${no}`);
-    expect(h.core.repos.tickets.get(no)!.resolveDeadline).toBe(resolveBy);
+    expect(h.repos.tickets.get(no)!.resolveDeadline).toBe(resolveBy);
     // Tier 1 for this resolve deadline went out already; tier 2 follows a day after it.
     expect(await sweep(h, claimBy + 2 * HOUR)).toEqual([]);
     const tier2 = await sweep(h, resolveBy + 24 * HOUR);
@@ -153,7 +153,7 @@ describe('escalate: the reminder and the three tiers of a deadline (SPEC §4)', 
   it('sends everything about a conduct complaint to the coordinators only', async () => {
     const h = harness(new Date(start).toISOString());
     const no = h.ticketNo(h.say('chen', 'XM001', '报告 检查人员吃拿卡要'));
-    const t = h.core.repos.tickets.get(no)!;
+    const t = h.repos.tickets.get(no)!;
     const sent: OutboxItem[] = [];
     for (const at of [t.windowStart + ((t.claimDeadline! - t.windowStart) * 3) / 4, t.claimDeadline!, t.claimDeadline! + 24 * HOUR, t.claimDeadline! + 72 * HOUR]) {
       sent.push(...(await sweep(h, at)));
@@ -206,19 +206,19 @@ describe('escalate: a resolution nobody answers (SPEC §2, §4)', () => {
     const no = h.ticketNo(h.say('chen', 'XM001', '报告 工地电缆被盗'));
     h.say('wang', 'XM001', `认领 #${no}`);
     h.say('wang', 'XM001', `办结 #${no} 已抓获嫌疑人`);
-    const confirmBy = h.core.repos.tickets.get(no)!.confirmDeadline!;
+    const confirmBy = h.repos.tickets.get(no)!.confirmDeadline!;
     expect(await sweep(h, confirmBy - MINUTE)).toEqual([]);
     const out = await sweep(h, confirmBy);
     expect(where(out)).toEqual(['group:coordinators']);
     expect(out[0]!.text).toContain('待回访');
     expect(out[0]!.text).toContain(`#${no} 经开区新材料产业园`);
     expect(out[0]!.text).toContain(`回访 #N 满意`);
-    const t = h.core.repos.tickets.get(no)!;
+    const t = h.repos.tickets.get(no)!;
     expect(t).toMatchObject({ state: 'followup', closeKind: null, closedAt: null, rating: null });
-    expect(h.core.repos.tickets.timeline(no).at(-1)).toMatchObject({ action: 'await_followup', actorName: '系统', fromState: 'resolved', toState: 'followup' });
+    expect(h.repos.tickets.timeline(no).at(-1)).toMatchObject({ action: 'await_followup', actorName: '系统', fromState: 'resolved', toState: 'followup' });
     // Nothing more happens by itself, however long nobody calls.
     expect(await sweep(h, confirmBy + 100 * 24 * HOUR)).toEqual([]);
-    expect(h.core.repos.tickets.get(no)!.state).toBe('followup');
+    expect(h.repos.tickets.get(no)!.state).toBe('followup');
   });
 
   it('still takes the enterprise’s own answer afterwards, as its own', async () => {
@@ -226,9 +226,9 @@ describe('escalate: a resolution nobody answers (SPEC §2, §4)', () => {
     const no = h.ticketNo(h.say('chen', 'XM001', '报告 工地电缆被盗'));
     h.say('wang', 'XM001', `认领 #${no}`);
     h.say('wang', 'XM001', `办结 #${no} 已抓获嫌疑人`);
-    await sweep(h, h.core.repos.tickets.get(no)!.confirmDeadline!);
-    h.clock.set(h.core.repos.tickets.get(no)!.confirmDeadline! + HOUR);
+    await sweep(h, h.repos.tickets.get(no)!.confirmDeadline!);
+    h.clock.set(h.repos.tickets.get(no)!.confirmDeadline! + HOUR);
     expect(h.say('chen', 'XM001', `满意 #${no} 4`).reply).toContain('已销号');
-    expect(h.core.repos.tickets.get(no)).toMatchObject({ state: 'closed', closeKind: 'confirmed', rating: 4 });
+    expect(h.repos.tickets.get(no)).toMatchObject({ state: 'closed', closeKind: 'confirmed', rating: 4 });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { monthlyReport } from '../../src/jobs/monthly-report.js';
 import { runJob } from '../../src/jobs/runner.js';
-import { missedRuns, startScheduler } from '../../src/jobs/scheduler.js';
+import { missedRuns, runHere, startScheduler } from '../../src/jobs/scheduler.js';
 import { findJob, JOBS } from '../../src/jobs/index.js';
 import { ok, setup, THEFT, type Harness } from '../helpers/tickets.js';
 import { destinations, lastOutboxId, queued, textFor } from './outbox.js';
@@ -88,14 +88,14 @@ describe('monthly-report', () => {
     h.clock.set(at('2026-11-04T10:00'));
     const missed = missedRuns(monthlyReport, monthlyReport.schedule, at('2026-10-28T10:00').getTime(), h.clock.now().getTime());
     expect(missed).toEqual([at('2026-11-04T09:00')]); // one run for the one missed period
-    const scheduler = startScheduler(h.jobs, [monthlyReport], {});
+    const scheduler = startScheduler(runHere(h.jobs), [monthlyReport], {});
     await scheduler.caughtUp;
     await scheduler.stop();
     const reports = queued(h, before).filter((m) => m.text.includes('2026年10月 联保工作月报'));
     expect(destinations(reports).sort()).toEqual(['group:coordinators', ...LEADERS]);
 
     // Started again the same day: nothing is sent twice.
-    const again = startScheduler(h.jobs, [monthlyReport], {});
+    const again = startScheduler(runHere(h.jobs), [monthlyReport], {});
     await again.caughtUp;
     await again.stop();
     expect(queued(h, before)).toHaveLength(reports.length);
@@ -129,7 +129,7 @@ describe('catching up at start-up', () => {
     const h = october();
     h.clock.set(at('2026-11-04T10:00'));
     const before = lastOutboxId(h);
-    const scheduler = startScheduler(h.jobs, JOBS.filter((j) => j.catchUp), {});
+    const scheduler = startScheduler(runHere(h.jobs), JOBS.filter((j) => j.catchUp), {});
     await scheduler.caughtUp;
     await scheduler.stop();
     expect(queued(h, before)).toEqual([]);

@@ -4,7 +4,7 @@ import type { Harness } from '../helpers/tickets.js';
 /** Every message queued after outbox id `after`, oldest first. */
 export function queued(h: Harness, after = 0): OutboxItem[] {
   const ids = h.db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(after) as { id: number }[];
-  return ids.map((r) => h.core.outbox.get(r.id)!);
+  return ids.map((r) => h.outbox.get(r.id)!);
 }
 
 /** The id of the last queued message, to look at what comes after it. */

@@ -24,7 +24,7 @@ describe('who is accountable: the figures’ SQL and the domain agree', () => {
     nos.push(toDepartment, toPerson, conduct, conductClaimed, other);
 
     const sql = h.db.prepare<[number], { k: string }>(`SELECT ${ACCOUNTABLE_SQL} AS k FROM tickets LEFT JOIN projects p ON p.code = tickets.project_code WHERE no = ?`);
-    const both = nos.map((no) => [no, sql.get(no)!.k, accountableKey(accountableOf(h.core.repos.tickets.get(no)!, h.core.repos.roster))]);
+    const both = nos.map((no) => [no, sql.get(no)!.k, accountableKey(accountableOf(h.repos.tickets.get(no)!, h.repos.roster))]);
     for (const [no, fromSql, fromDomain] of both) expect(fromSql, `#${no}`).toBe(fromDomain);
     expect(new Set(both.map(([, k]) => k))).toEqual(new Set(['wang', 'dept:jiaojing', 'sun', ':coordinators', 'zhao']));
   });

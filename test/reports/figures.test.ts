@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { createLogger } from '../../src/log.js';
+import { wireServer } from '../../src/wiring.js';
 import { escalate } from '../../src/jobs/escalate.js';
 import { monthlyReport } from '../../src/jobs/monthly-report.js';
 import { runJob } from '../../src/jobs/runner.js';
@@ -107,7 +108,7 @@ describe('the figures of a month, counted by hand (SPEC §6)', () => {
     // The transfer left G's resolve deadline where the report put it.
     expect(ticket(h, no.G).resolveDeadline).toBe(at('2026-11-09T18:00').getTime());
 
-    const f = h.core.figures.compute(NOVEMBER, DECEMBER_1ST.getTime());
+    const f = h.figures.compute(NOVEMBER, DECEMBER_1ST.getTime());
     expect(f.overall).toMatchObject({
       received: 9,
       claimDue: 8, // all but C, withdrawn before its deadline
@@ -144,23 +145,23 @@ describe('the figures of a month, counted by hand (SPEC §6)', () => {
   it('show — for a group with nothing due, never 100%', () => {
     const h = harness('2026-11-02T02:00:00Z');
     h.say('chen', 'XM001', THEFT);
-    const row = figureRowView(h.core.figures.compute(NOVEMBER, at('2026-11-02T13:00').getTime()).overall);
+    const row = figureRowView(h.figures.compute(NOVEMBER, at('2026-11-02T13:00').getTime()).overall);
     expect(row).toMatchObject({ claimRateFull: '—（0/0）', resolveRateFull: '—（0/0）', satisfactionRateFull: '—（0/0）' });
     // Past the claim deadline with nobody claiming it: late, not missing.
-    expect(figureRowView(h.core.figures.compute(NOVEMBER, at('2026-11-02T14:01').getTime()).overall).claimRateFull).toBe('0.0%（0/1）');
+    expect(figureRowView(h.figures.compute(NOVEMBER, at('2026-11-02T14:01').getTime()).overall).claimRateFull).toBe('0.0%（0/1）');
   });
 
   it('count a ticket overdue only while it is past its deadline at the time asked', () => {
     const { h } = november();
     // D is the only ticket still waiting to be claimed; its claim deadline is 14:00 on the day it came in.
-    expect(h.core.figures.compute(NOVEMBER, at('2026-11-02T13:59').getTime()).overall.overdue).toBe(0);
-    expect(h.core.figures.compute(NOVEMBER, at('2026-11-02T14:01').getTime()).overall.overdue).toBe(1);
+    expect(h.figures.compute(NOVEMBER, at('2026-11-02T13:59').getTime()).overall.overdue).toBe(0);
+    expect(h.figures.compute(NOVEMBER, at('2026-11-02T14:01').getTime()).overall.overdue).toBe(1);
   });
 
   it('leave out tickets received in other months', () => {
     const { h } = november();
-    expect(h.core.figures.compute(monthPeriod('2026-10')!, DECEMBER_1ST.getTime()).overall.received).toBe(0);
-    expect(h.core.figures.compute(monthPeriod('2026-12')!, DECEMBER_1ST.getTime()).overall.received).toBe(0);
+    expect(h.figures.compute(monthPeriod('2026-10')!, DECEMBER_1ST.getTime()).overall.received).toBe(0);
+    expect(h.figures.compute(monthPeriod('2026-12')!, DECEMBER_1ST.getTime()).overall.received).toBe(0);
   });
 });
 
@@ -183,7 +184,7 @@ describe('one computation: the chat, the monthly report, the dashboard and the e
     expect(monthly).toContain('· 王警官：负责4，签收及时率33.3%（1/3），按时办结率66.7%（2/3）');
     expect(monthly).not.toContain('未认领');
 
-    const app = await buildApp(h.core);
+    const { app } = await wireServer(h.config, createLogger('silent'), { clock: h.clock, db: h.db });
     const login = await app.inject({
       method: 'POST',
       url: '/dashboard/login',
@@ -203,7 +204,7 @@ describe('one computation: the chat, the monthly report, the dashboard and the e
     expect(followups.match(/data-no="/g)).toHaveLength(1);
     await app.close();
 
-    const exported = collectMonth(h.db, NOVEMBER, DECEMBER_1ST.getTime());
+    const exported = collectMonth(h, NOVEMBER, DECEMBER_1ST.getTime());
     const overall = figureRows(exported.figures)[0]!;
     const cell = (name: string) => overall[FIGURE_HEADERS.indexOf(name as (typeof FIGURE_HEADERS)[number])];
     expect([cell('应签收'), cell('签收及时'), cell('签收及时率'), cell('应办结'), cell('按时办结'), cell('按时办结率'), cell('满意率'), cell('回访满意率（代评）'), cell('待回访'), cell('当前超期')]).toEqual([

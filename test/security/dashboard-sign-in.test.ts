@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import type { Core } from '../../src/core.js';
 import { startRig, type Rig } from './support.js';
 
 const TOKEN = 'dashboardS3cr3tKq7Wm2Xv9Pz4';
@@ -166,8 +165,8 @@ describe('dashboard sessions (SPEC §9: logout revokes the session on the server
     const r = await start();
     const cookie = cookieOf(await signIn(r, TOKEN));
     // The same database served by a server restarted with another token.
-    const core: Core = { ...r.core, config: Object.freeze({ ...r.core.config, adminToken: 'anotherS3cr3tTokenAfterRotation' }) };
-    const restarted = await buildApp(core);
+    const { deps } = r.server;
+    const restarted = await buildApp({ ...deps, dashboard: { ...deps.dashboard!, adminToken: 'anotherS3cr3tTokenAfterRotation' } });
     try {
       const res = await restarted.inject({ method: 'GET', url: '/dashboard/api/tickets', headers: { cookie } });
       expect(res.statusCode).toBe(401);

@@ -8,13 +8,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { buildApp } from '../../src/app.js';
 import { FixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import type { Core } from '../../src/core.js';
 import type { Db } from '../../src/db/open.js';
 import { createLogger } from '../../src/log.js';
-import { startCore } from '../../src/startup.js';
+import type { LocalProcessor } from '../../src/inbox/processor.js';
+import { wireServer, type ServerWiring } from '../../src/wiring.js';
 import { encryptMessage, sign as wecomSign } from '../platforms/wecom/protocol.js';
 
 /** Monday 2026-11-02 10:00 in Shanghai: a working day, so nothing depends on the calendar. */
@@ -111,7 +110,8 @@ const INFO = 30;
 /** The app under test and everything around it. */
 export interface Rig {
   app: FastifyInstance;
-  core: Core;
+  /** the server as wired: its inbox, processor and delivery worker */
+  server: ServerWiring;
   db: Db;
   clock: FixedClock;
   /** the platforms' API hosts (WECOM_API_BASE, DINGTALK_API_BASE and DINGTALK_OAPI_BASE) */
@@ -125,9 +125,11 @@ export interface Rig {
 }
 
 /**
- * Starts the app as the server does (`startCore` + `buildApp`) on an in-memory database with the
- * example roster, WeCom (bot token, AES key, corp id, agent id, secret) and DingTalk (http mode)
- * configured. Logs are captured at debug level. `env` adds or overrides variables.
+ * Starts the app as the server does (`wireServer`) on an in-memory database with the example
+ * roster, WeCom (bot token, AES key, corp id, agent id, secret) and DingTalk (http mode)
+ * configured: each callback is stored in the inbox and handled by the processor, on this thread
+ * (an in-memory database cannot be shared with another). Logs are captured at debug level. `env`
+ * adds or overrides variables.
  */
 export async function startRig(env: Record<string, string> = {}): Promise<Rig> {
   const [api, foreign] = await Promise.all([startDouble(), startDouble()]);
@@ -160,13 +162,14 @@ export async function startRig(env: Record<string, string> = {}): Promise<Rig> {
     ...env,
   });
   const clock = new FixedClock(START);
-  const core = startCore(config, createLogger('debug', stream), clock);
-  const app = await buildApp(core);
+  const server = await wireServer(config, createLogger('debug', stream), { clock });
+  const { app } = server;
+  server.processor.start();
   await app.ready();
   return {
     app,
-    core,
-    db: core.db,
+    server,
+    db: server.db,
     clock,
     api,
     foreign,
@@ -174,8 +177,10 @@ export async function startRig(env: Record<string, string> = {}): Promise<Rig> {
     logs,
     async close() {
       await app.close();
-      await core.worker.stop();
-      core.db.close();
+      await server.processor.stop();
+      server.inbox.close();
+      await server.worker.stop();
+      server.db.close();
       await Promise.all([api.close(), foreign.close()]);
     },
   };
@@ -200,13 +205,18 @@ export function snapshotCounts(db: Db): Counts {
 export { snapshotRows } from '../helpers/tickets.js';
 
 /**
- * Lets the work an accepted callback schedules after its answer run (the route hands the message
- * to the core on the next turn of the event loop), then sends whatever the outbox holds.
+ * Lets the processor handle what the callbacks so far stored in the inbox (a route may hand its
+ * message over on the next turn of the event loop), then sends whatever the outbox holds.
  */
 export async function settle(rig: Rig): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  await rig.core.worker.drain();
+  await handled(rig);
+  await rig.server.worker.drain();
+}
+
+/** Resolves once the processor has handled everything stored in the inbox so far. */
+export async function handled(rig: Rig): Promise<void> {
+  await (rig.server.processor as LocalProcessor).idle();
 }
 
 // ── WeCom ────────────────────────────────────────────────────────────────────
@@ -374,13 +384,10 @@ export async function say(
       ? await wecomPost(rig, wecomText({ msgid: msgId, userid: userId, chatid: chat, text }))
       : await dingtalkPost(rig, dingtalkText({ msgId, staffId: userId, conversationId: chat, text }));
   expect(res.statusCode, `${text}: callback answered`).toBe(200);
-  let row: { outcome: string } | undefined;
-  for (let i = 0; i < 200 && !row; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    row = rig.db.prepare('SELECT outcome FROM inbound_messages WHERE platform = ? AND msg_id = ?').get(platform, msgId) as
-      | { outcome: string }
-      | undefined;
-  }
+  await handled(rig);
+  const row = rig.db.prepare('SELECT outcome FROM inbound_messages WHERE platform = ? AND msg_id = ?').get(platform, msgId) as
+    | { outcome: string }
+    | undefined;
   if (!row) throw new Error(`the core never processed ${msgId}: ${text}`);
   const queued = rig.db
     .prepare('SELECT kind, destination, body, mentions FROM outbox WHERE id > ? ORDER BY id')

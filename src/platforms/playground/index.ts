@@ -5,8 +5,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { receive, type InboundDeps, type Verified } from '../../chat/receiver.js';
 import type { IncomingMessage } from '../../chat/types.js';
-import type { Core } from '../../core.js';
-import type { OutboxItem } from '../../db/outbox-repo.js';
+import type { OutboxItem, OutboxRepo } from '../../db/outbox-repo.js';
+import type { RosterRepo } from '../../db/roster-repo.js';
 import { PUBLIC_DIR } from '../../paths.js';
 import { ROLE_NAMES } from '../../tickets/model.js';
 import { renderMentions } from '../../chat/mentions.js';
@@ -17,7 +17,23 @@ import type { PlatformAdapter } from '../../chat/types.js';
  * like any other, so the page shows exactly what a real group would receive.
  */
 export function createPlaygroundAdapter(): PlatformAdapter {
-  return { platform: 'playground', maxBytes: 64 * 1024, send: () => Promise.resolve({ ok: true }) };
+  return { platform: 'playground', maxBytes: PLAYGROUND_MAX_BYTES, send: () => Promise.resolve({ ok: true }) };
+}
+
+/** The longest message the page shows in one piece: more than any message lianbao writes. */
+export const PLAYGROUND_MAX_BYTES = 64 * 1024;
+
+/** What the playground's pages read, besides the inbound interface every platform's route gets. */
+export interface PlaygroundOptions {
+  /** PLAYGROUND_REMOTE: other machines may use it */
+  remote: boolean;
+  /** who may be played and which chats there are */
+  roster: Pick<RosterRepo, 'person' | 'people' | 'project' | 'projects' | 'chat'>;
+  /** the messages the page shows when it opens */
+  outbox: Pick<OutboxRepo, 'recent'>;
+  /** each message as it is sent (the delivery worker); returns a function that stops listening */
+  onSent(listener: (m: OutboxItem) => void): () => void;
+  deps: InboundDeps;
 }
 
 export const GUEST_ID = 'guest';
@@ -59,8 +75,7 @@ function foreignPage(req: FastifyRequest): { check: string; reason: string; erro
  * names (or a guest) in the chat it names, with `msgId` and `now` for its id and time. The reason a
  * form is refused is shown on the page, so it is written for the person using it.
  */
-export function readPlaygroundMessage(core: Pick<Core, 'repos'>, body: unknown, msgId: string): Verified {
-  const { roster } = core.repos;
+export function readPlaygroundMessage(roster: PlaygroundOptions['roster'], body: unknown, msgId: string): Verified {
   const form = sendBody.safeParse(body);
   if (!form.success) return { ok: false, status: 400, check: 'playground-form', reason: '请求格式不对：需要 personId、chatId 和 text' };
   const { personId, chatId, text } = form.data;
@@ -84,16 +99,15 @@ export function readPlaygroundMessage(core: Pick<Core, 'repos'>, body: unknown, 
 }
 
 /** `GET /playground` and its small JSON + Server-Sent Events API. */
-export const playgroundRoutes: FastifyPluginAsync<{ core: Core; deps: InboundDeps }> = async (app, { core, deps }) => {
-  const { roster } = core.repos;
+export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (app, { remote, roster, outbox, onSent, deps }) => {
 
   // The playground can act as anyone in the roster: by default only this machine may use it.
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!core.config.playground.remote && !isLoopback(req.socket.remoteAddress)) {
+    if (!remote && !isLoopback(req.socket.remoteAddress)) {
       req.log.warn({ check: 'playground-loopback', remote: req.socket.remoteAddress }, 'playground refused a remote client: set PLAYGROUND_REMOTE=1 to allow');
       return reply.code(403).send({ error: '本地试用页只对本机开放' });
     }
-    const foreign = core.config.playground.remote ? undefined : foreignPage(req);
+    const foreign = remote ? undefined : foreignPage(req);
     if (foreign) {
       const { error, ...line } = foreign;
       req.log.warn(line, 'playground refused a request made for another site: open it as http://127.0.0.1 or http://localhost, or set PLAYGROUND_REMOTE=1');
@@ -133,7 +147,7 @@ export const playgroundRoutes: FastifyPluginAsync<{ core: Core; deps: InboundDep
       ...roster.projects().map((p) => ({ id: p.code, name: `${p.code} ${p.name}`, kind: 'project' })),
       { id: COORDINATORS, name: '护企办', kind: 'coordinators' },
     ];
-    const messages = core.outbox
+    const messages = outbox
       .recent('playground', 200)
       .filter((m) => m.status === 'sent')
       .reverse()
@@ -143,8 +157,8 @@ export const playgroundRoutes: FastifyPluginAsync<{ core: Core; deps: InboundDep
 
   app.post('/playground/api/send', async (req, reply) => {
     const msgId = randomUUID();
-    const sentAt = core.clock.now().getTime();
-    const verified = readPlaygroundMessage(core, req.body, msgId);
+    const sentAt = deps.clock.now().getTime();
+    const verified = readPlaygroundMessage(roster, req.body, msgId);
     // Stored like a platform's message, and answered 202: the reply comes through the outbox and
     // the event stream, as a platform's does.
     return receive('playground message', verified, deps, req.log, (outcome) => {
@@ -176,7 +190,7 @@ export const playgroundRoutes: FastifyPluginAsync<{ core: Core; deps: InboundDep
     });
     res.write(': connected\n\n');
     streams.add(res);
-    const off = core.worker.onSent((m) => {
+    const off = onSent((m) => {
       if (m.platform !== 'playground') return;
       res.write(`data: ${JSON.stringify({ type: 'outbound', message: view(m) })}\n\n`);
     });

@@ -55,7 +55,7 @@ async function harness(dedupe = false, taken: (s: OneUseSignature) => Accepted =
   const seen = new Set<string>();
   const deps: InboundDeps = {
     clock: new FixedClock(NOW),
-    async handle(msg, signature) {
+    async accept(msg, signature) {
       if (signature) spent.push(signature);
       const answer = signature ? taken(signature) : 'stored';
       if (!msg || answer !== 'stored') return answer;
@@ -300,7 +300,7 @@ describe('POST /dingtalk/callback when the message cannot be stored', () => {
     const app = Fastify({ bodyLimit: 1048576, logger: false });
     const failing: InboundDeps = {
       clock: new FixedClock(NOW),
-      handle() {
+      accept() {
         throw new Error('SQLITE_FULL: database or disk is full');
       },
     };

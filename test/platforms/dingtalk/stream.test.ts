@@ -92,7 +92,7 @@ describe('DingTalk Stream mode', () => {
   it('opens a ticket at DINGTALK_API_BASE, acks and hands over a robot message, and reconnects after a drop', async () => {
     gateway = await startGateway();
     const handled: IncomingMessage[] = [];
-    stream = startDingtalkStream(configFor(gateway), { clock: new FixedClock(0), handle: (m) => handled.push(m) }, silent);
+    stream = startDingtalkStream(configFor(gateway), { clock: new FixedClock(0), accept: (m) => handled.push(m) }, silent);
 
     const first = await gateway.nextConnection();
     const [open] = gateway.http.callsTo(OPEN);
@@ -127,7 +127,7 @@ describe('DingTalk Stream mode', () => {
   it('survives a frame that is not JSON, hands a picture over as one, and answers gateway pings', async () => {
     gateway = await startGateway();
     const handled: IncomingMessage[] = [];
-    stream = startDingtalkStream(configFor(gateway), { clock: new FixedClock(0), handle: (m) => handled.push(m) }, silent);
+    stream = startDingtalkStream(configFor(gateway), { clock: new FixedClock(0), accept: (m) => handled.push(m) }, silent);
     const ws = await gateway.nextConnection();
 
     ws.send('this is not json');
@@ -152,14 +152,14 @@ describe('DingTalk Stream mode', () => {
       { status: 500, body: { code: 'ServiceUnavailable', message: 'try later' } },
       { status: 500, body: { code: 'ServiceUnavailable', message: 'try later' } },
     ]);
-    stream = startDingtalkStream(configFor(gateway), { clock: new FixedClock(0), handle: () => {} }, silent, { initialDelayMs: 20 });
+    stream = startDingtalkStream(configFor(gateway), { clock: new FixedClock(0), accept: () => {} }, silent, { initialDelayMs: 20 });
     await gateway.nextConnection();
     expect(gateway.http.callsTo(OPEN)).toHaveLength(3);
   });
 
   it('reconnects when the gateway announces a disconnect', async () => {
     gateway = await startGateway();
-    stream = startDingtalkStream(configFor(gateway), { clock: new FixedClock(0), handle: () => {} }, silent, { initialDelayMs: 20 });
+    stream = startDingtalkStream(configFor(gateway), { clock: new FixedClock(0), accept: () => {} }, silent, { initialDelayMs: 20 });
     const first = await gateway.nextConnection();
     first.send(JSON.stringify({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'disconnect', messageId: 'bye' }, data: '{"reason":"maintenance"}' }));
     await gateway.nextConnection();

@@ -65,7 +65,7 @@ async function build(
       return payload;
     });
   }
-  await app.register(wecomRoutes, { config, deps: { clock, handle: opts.handle ?? ((m) => handled.push(m)) } });
+  await app.register(wecomRoutes, { config, deps: { clock, accept: opts.handle ?? ((m) => handled.push(m)) } });
   await app.ready();
   return { app, handled, logs, warnings: (check) => logs.filter((l) => l.level === 40 && l.check === check) };
 }
@@ -243,7 +243,7 @@ describe('POST /wecom/callback', () => {
     const logs: string[] = [];
     const app = Fastify({ bodyLimit: 1048576, logger: { level: 'warn', stream: { write: (l: string) => void logs.push(l) } } });
     apps.push(app);
-    await app.register(wecomRoutes, { config: { token: TOKEN, encodingAesKey: AES_KEY, receiveId: '', apiBase: 'https://qyapi.weixin.qq.com' }, deps: { clock: new FixedClock(0), handle: () => undefined } });
+    await app.register(wecomRoutes, { config: { token: TOKEN, encodingAesKey: AES_KEY, receiveId: '', apiBase: 'https://qyapi.weixin.qq.com' }, deps: { clock: new FixedClock(0), accept: () => undefined } });
     app.post('/other', async (req) => ({ got: req.body }));
     const res = await app.inject({ method: 'POST', url: '/other', payload: { a: 1 } });
     expect(res.json()).toEqual({ got: { a: 1 } });

@@ -12,12 +12,11 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../src/app.js';
 import { FixedClock } from '../../../src/clock.js';
 import { loadConfig } from '../../../src/config.js';
-import type { Core } from '../../../src/core.js';
+import type { Db } from '../../../src/db/open.js';
 import { createLogger } from '../../../src/log.js';
-import { startCore } from '../../../src/startup.js';
+import { wireServer } from '../../../src/wiring.js';
 import { startPlatformDouble, type PlatformDouble } from '../../support/platform-double.js';
 
 const XML_SAMPLE = {
@@ -41,7 +40,7 @@ const JSON_SAMPLE = {
 
 interface Served {
   base: string;
-  core: Core;
+  db: Db;
   double: PlatformDouble;
   logs: { level: number; check?: string; msg?: string }[];
 }
@@ -69,20 +68,23 @@ async function serve(sample: typeof XML_SAMPLE | typeof JSON_SAMPLE): Promise<Se
     WECOM_SECRET: 'sample-app-secret',
     WECOM_API_BASE: double.base,
   });
-  const core = startCore(config, createLogger('info', stream), new FixedClock(sample.timestamp * 1000), { warnings: false });
-  const app = await buildApp(core);
+  const server = await wireServer(config, createLogger('info', stream), { clock: new FixedClock(sample.timestamp * 1000) });
+  const { app, db } = server;
   await app.listen({ port: 0, host: '127.0.0.1' });
-  core.worker.start();
+  server.processor.start();
+  server.worker.start();
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   served = {
     base,
-    core,
+    db,
     double,
     logs,
     async close() {
       await app.close();
-      await core.worker.stop();
-      core.db.close();
+      await server.processor.stop();
+      server.inbox.close();
+      await server.worker.stop();
+      db.close();
       await double.close();
     },
   };
@@ -104,7 +106,7 @@ describe("WeCom's published sample callbacks, over HTTP", () => {
     expect(dm!.to).toBe('user:mycreate');
     expect(dm!.text).toContain('您也不在人员名册中');
     expect(dm!.request.body).toMatchObject({ touser: 'mycreate', agentid: 218, msgtype: 'markdown' });
-    expect(s.core.db.prepare('SELECT platform, msg_id, sender_id FROM inbound_messages').all()).toEqual([
+    expect(s.db.prepare('SELECT platform, msg_id, sender_id FROM inbound_messages').all()).toEqual([
       { platform: 'wecom', msg_id: '4561255354251345929', sender_id: 'mycreate' },
     ]);
   });
@@ -114,6 +116,6 @@ describe("WeCom's published sample callbacks, over HTTP", () => {
     expect(await post(s, JSON_SAMPLE, 'application/json')).toBe(400);
     // The envelope was read and the signature, time and receiveid held: what failed is the inner JSON.
     expect(s.logs.filter((l) => l.level >= 40 && l.check).map((l) => l.check)).toEqual(['inner']);
-    expect(s.core.db.prepare('SELECT count(*) AS n FROM inbound_messages').get()).toEqual({ n: 0 });
+    expect(s.db.prepare('SELECT count(*) AS n FROM inbound_messages').get()).toEqual({ n: 0 });
   });
 });

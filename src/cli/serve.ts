@@ -22,7 +22,7 @@ const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
  * terminal sends, and ends with the server's exit code.
  */
 export function serve(): Promise<number> {
-  const entry = fileURLToPath(new URL('./server.js', import.meta.url));
+  const entry = fileURLToPath(new URL('../server.js', import.meta.url));
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, entry], {
     stdio: 'inherit',
     env: { ...process.env, ...SERVER_ENV },

@@ -2,15 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { FixedClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { startCore } from '../src/startup.js';
+import { openMainDb } from '../src/wiring.js';
 
-/** The warnings startCore logs about the calendar, as level and message. */
+/** The warnings the server logs about the calendar when it opens the database, as level and message. */
 function calendarLines(at: string, env: Record<string, string> = {}): { level: number; msg: string }[] {
   const lines: { level: number; msg: string }[] = [];
   const stream = { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string })) };
   const config = loadConfig({ DATABASE_PATH: ':memory:', ROSTER_FILE: 'roster.example.yaml', ...env });
-  const core = startCore(config, createLogger('info', stream), new FixedClock(at));
-  core.db.close();
+  openMainDb(config, createLogger('info', stream), new FixedClock(at)).close();
   return lines.filter((l) => l.msg.includes('holiday data')).map(({ level, msg }) => ({ level, msg }));
 }
 

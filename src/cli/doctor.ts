@@ -1,0 +1,62 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { RosterRepo } from '../db/roster-repo.js';
+import { SettingsRepo } from '../db/settings-repo.js';
+import { doctorDingtalk } from '../platforms/dingtalk/index.js';
+import type { DoctorCheck } from '../platforms/doctor.js';
+import { doctorWecom } from '../platforms/wecom/index.js';
+import { WorkCalendar, type CalendarHealth } from '../tickets/calendar.js';
+import { withDb, type Out } from './common.js';
+
+/**
+ * This year's holiday data is needed now; next year's is published by the State Council around
+ * November, so until it is added a warning says when, and the check still passes.
+ */
+function calendarChecks({ year, thisYear, nextYear }: CalendarHealth): DoctorCheck[] {
+  const how = "加到名册的 calendar 部分（holidays 放假、workdays 调休上班），再运行 lianbao import";
+  return [
+    thisYear
+      ? { name: '节假日', ok: true, detail: `有 ${year} 年的节假日数据` }
+      : {
+          name: '节假日',
+          ok: false,
+          detail: `没有今年（${year} 年）的节假日数据：现在周一至周五都按工作日算，按工作日计算的时限不对。请把国务院办公厅公布的 ${year} 年放假安排${how}`,
+        },
+    nextYear
+      ? { name: '节假日', ok: true, detail: `有 ${year + 1} 年的节假日数据` }
+      : {
+          name: '节假日',
+          ok: true,
+          warn: true,
+          detail: `还没有 ${year + 1} 年的节假日数据：国务院办公厅一般在 11 月前后公布下一年的放假安排，公布后请${how}`,
+        },
+  ];
+}
+
+/** `lianbao doctor`: the configuration, the database, the roster, the holiday data, and each platform reached. */
+export async function doctorVerb(config: Config, out: Out, clock: Clock): Promise<boolean> {
+  const checks: DoctorCheck[] = [];
+  checks.push({ name: '配置', ok: true, detail: '各变量均有效' });
+  try {
+    withDb(config, (db) => {
+      new SettingsRepo(db).probe('doctor', Date.now());
+      const roster = new RosterRepo(db);
+      checks.push({ name: '数据库', ok: true, detail: `${config.databasePath} 可写` });
+      checks.push({
+        name: '名册',
+        ok: !roster.isEmpty(),
+        detail: roster.isEmpty() ? '还没有名册：lianbao import roster.yaml' : `人员 ${roster.people().length} 人，项目 ${roster.projects().length} 个`,
+      });
+      checks.push(...calendarChecks(new WorkCalendar(roster.calendarOverrides(), config.workdayEnd).health(clock.now())));
+    });
+  } catch (err) {
+    checks.push({ name: '数据库', ok: false, detail: `${config.databasePath} 无法写入：${err instanceof Error ? err.message : String(err)}` });
+  }
+  if (!config.wecom && !config.dingtalk) {
+    checks.push({ name: '平台', ok: true, detail: '没有配置企业微信或钉钉：只能用本地试用（playground）' });
+  }
+  if (config.wecom) checks.push(...(await doctorWecom(config.wecom)));
+  if (config.dingtalk) checks.push(...(await doctorDingtalk(config.dingtalk)));
+  for (const c of checks) out(`${c.ok ? (c.warn ? 'WARN' : 'ok  ') : 'FAIL'}  ${c.name}：${c.detail}`);
+  return checks.every((c) => c.ok);
+}

@@ -1,0 +1,41 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../clock.js';
+import type { Config } from '../config.js';
+import { monthPeriod } from '../reports/figures.js';
+import { collectMonth, FIGURE_HEADERS, figureRows, TICKET_HEADERS, toCsv, writeXlsx } from '../reports/export.js';
+import { openStore } from '../wiring.js';
+import { readOptions, UsageError, withDb, type Out } from './common.js';
+
+/** `lianbao export --month YYYY-MM`: a month's tickets or figures, as csv or xlsx (SPEC §6). */
+export async function exportVerb(config: Config, args: string[], out: Out): Promise<void> {
+  const { values } = readOptions(() =>
+    parseArgs({
+      args,
+      options: { month: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, figures: { type: 'boolean' } },
+    }),
+  );
+  if (values.month === undefined) throw new UsageError('export 需要 --month YYYY-MM，例如：lianbao export --month 2026-10 --format csv');
+  const period = monthPeriod(values.month);
+  if (!period) throw new UsageError(`--month "${values.month}" 不是月份：请写成 YYYY-MM，月份为 01 到 12，例如 2026-10`);
+  const file = values.out;
+  const format = values.format ?? (file?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv');
+  if (format !== 'csv' && format !== 'xlsx') throw new UsageError(`不支持 --format "${format}"：请用 csv 或 xlsx`);
+  const collect = () => withDb(config, (db) => collectMonth(openStore(db, config), period, systemClock.now().getTime()));
+  if (format === 'xlsx') {
+    if (!file) throw new UsageError(`xlsx 工作簿是二进制文件，不输出到屏幕：请加 --out <文件>，例如 --out ${values.month}.xlsx`);
+    const data = collect();
+    await writeXlsx(file, data);
+    out(`${period.label}：${data.tickets.length} 张工单和统计已写入 ${file}`);
+    return;
+  }
+  const data = collect();
+  const csv = values.figures ? toCsv(FIGURE_HEADERS, figureRows(data.figures)) : toCsv(TICKET_HEADERS, data.tickets);
+  if (!file) {
+    // out() ends the line with \n: leaving the \r keeps every line CRLF, as in the file --out writes.
+    out(csv.replace(/\n$/, ''));
+    return;
+  }
+  writeFileSync(file, csv);
+  out(`${period.label}：${values.figures ? '统计' : `${data.tickets.length} 张工单`}已写入 ${file}`);
+}

@@ -1,0 +1,341 @@
+/**
+ * The composition root: the one place that knows every part and builds, for each process, what it
+ * needs and nothing else: the server (src/server.ts), the processor thread (src/processor-thread.ts)
+ * and the command line (src/cli/). Everything else is handed its dependencies (jobs a JobContext,
+ * the dashboard its read repositories, each route the inbound interface) and imports nothing from here.
+ */
+import type { FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { COMMANDS } from '../commands/index.js';
+import { buildApp, type AppDeps } from './app.js';
+import type { Platform, PlatformAdapter } from './chat/types.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { ExtensionsRepo } from './db/extensions-repo.js';
+import { JobRunsRepo } from './db/job-runs-repo.js';
+import { LedgerRepo } from './db/ledger-repo.js';
+import { LogsRepo } from './db/logs-repo.js';
+import { checkpointOnlyPast, openDb, transactions, type Db } from './db/open.js';
+import { OutboxRepo } from './db/outbox-repo.js';
+import { RosterRepo } from './db/roster-repo.js';
+import { SessionsRepo } from './db/sessions-repo.js';
+import { SettingsRepo } from './db/settings-repo.js';
+import { TicketsRepo } from './db/tickets-repo.js';
+import { Notifier } from './delivery/notifier.js';
+import { DeliveryWorker } from './delivery/worker.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import type { Repos } from './dispatch/types.js';
+import { InboxHandler } from './inbox/handler.js';
+import { Inbox, InboxReader, inboxPathFor } from './inbox/inbox.js';
+import { ProcessorLoop } from './inbox/loop.js';
+import { LocalProcessor, ThreadProcessor, type Processor } from './inbox/processor.js';
+import { findJob, JOBS } from './jobs/index.js';
+import { runJob, type RunnerDeps } from './jobs/runner.js';
+import { startScheduler } from './jobs/scheduler.js';
+import { createDingtalkAdapter, DINGTALK_MAX_BYTES, startDingtalkStream, type DingtalkStreamHandle } from './platforms/dingtalk/index.js';
+import { createPlaygroundAdapter, PLAYGROUND_MAX_BYTES } from './platforms/playground/index.js';
+import { createWecomAdapter, WECOM_MAX_BYTES } from './platforms/wecom/index.js';
+import { Figures } from './reports/figures.js';
+import { importRoster } from './roster/import.js';
+import { readRosterFile } from './roster/parse.js';
+import { WorkCalendar } from './tickets/calendar.js';
+import type { SlaConfig } from './tickets/sla.js';
+
+/** The platforms messages are sent to: the configured ones, and the playground when it is on. */
+export function enabledPlatforms(config: Config): Platform[] {
+  const p: Platform[] = [];
+  if (config.wecom) p.push('wecom');
+  if (config.dingtalk) p.push('dingtalk');
+  if (config.playground.enabled) p.push('playground');
+  return p;
+}
+
+/** The longest message each platform takes in one piece; the notifier splits longer ones. */
+const MAX_BYTES: Record<Platform, number> = { wecom: WECOM_MAX_BYTES, dingtalk: DINGTALK_MAX_BYTES, playground: PLAYGROUND_MAX_BYTES };
+
+/** The adapters that send to the platforms the configuration names: only the delivery worker needs them. */
+function createAdapters(config: Config, log: Logger, clock: Clock): Partial<Record<Platform, PlatformAdapter>> {
+  const adapters: Partial<Record<Platform, PlatformAdapter>> = {};
+  if (config.wecom) adapters.wecom = createWecomAdapter(config.wecom, log.child({ platform: 'wecom' }), clock);
+  if (config.dingtalk) adapters.dingtalk = createDingtalkAdapter(config.dingtalk, log.child({ platform: 'dingtalk' }), clock);
+  if (config.playground.enabled) adapters.playground = createPlaygroundAdapter();
+  return adapters;
+}
+
+/**
+ * Opens (and migrates) the main database. For the server, an empty one gets the roster file (the
+ * example one by default), so that `npm start` works with no configuration at all, and the
+ * holiday data of this year and next is checked.
+ */
+export function openMainDb(config: Config, log: Logger, clock: Clock, opts: { loadRoster?: boolean; warnings?: boolean } = {}): Db {
+  const db = openDb(config.databasePath);
+  const roster = new RosterRepo(db);
+  if ((opts.loadRoster ?? true) && roster.isEmpty() && config.rosterFile && existsSync(config.rosterFile)) {
+    const summary = importRoster(db, readRosterFile(config.rosterFile), clock.now().getTime());
+    log.info({ file: config.rosterFile, ...summary }, 'empty database: roster loaded');
+  }
+  if (opts.warnings ?? true) {
+    const health = new WorkCalendar(roster.calendarOverrides(), config.workdayEnd).health(clock.now());
+    if (!health.thisYear) {
+      log.error(
+        { year: health.year },
+        `no holiday data for ${health.year}, this year: Monday to Friday count as working days, so deadlines in working days ignore its holidays and make-up days; add them to the roster's calendar section and import it`,
+      );
+    }
+    if (!health.nextYear) {
+      log.warn(
+        { year: health.year + 1 },
+        `no holiday data for ${health.year + 1} yet: add next year's holidays and make-up days to the roster's calendar section once the State Council publishes them (around November)`,
+      );
+    }
+  }
+  return db;
+}
+
+/** The repositories on one connection to the main database, and what reads through them. */
+export interface Store {
+  repos: Repos;
+  outbox: OutboxRepo;
+  figures: Figures;
+  /** the working-day calendar with the roster's overrides as they are now */
+  calendar(): WorkCalendar;
+  sla(): SlaConfig;
+}
+
+export function openStore(db: Db, config: Pick<Config, 'workdayEnd'>): Store {
+  const roster = new RosterRepo(db);
+  const repos: Repos = { roster, tickets: new TicketsRepo(db), logs: new LogsRepo(db), extensions: new ExtensionsRepo(db) };
+  // The roster can be re-imported by the CLI while the server runs, so the calendar is rebuilt
+  // whenever its overrides change (reading them is a handful of rows).
+  let cached: { key: string; overrides: object; cal: WorkCalendar } | undefined;
+  const calendar = (): WorkCalendar => {
+    const overrides = roster.calendarOverrides();
+    // Within a batch of messages the roster hands out the same object: nothing to compare.
+    if (cached?.overrides === overrides) return cached.cal;
+    const key = JSON.stringify(overrides);
+    if (cached?.key !== key) cached = { key, overrides, cal: new WorkCalendar(overrides, config.workdayEnd) };
+    else cached.overrides = overrides;
+    return cached.cal;
+  };
+  const sla = (): SlaConfig => roster.setting<SlaConfig>('sla') ?? {};
+  return { repos, outbox: new OutboxRepo(db), figures: new Figures(db, roster), calendar, sla };
+}
+
+/** What handling messages and running jobs take: the processor (in a thread or not) and `lianbao jobs run`. */
+export interface Handling extends Store {
+  notifier: Notifier;
+  dispatcher: Dispatcher;
+  jobs: RunnerDeps;
+  settings: SettingsRepo;
+}
+
+/**
+ * The dispatcher and the jobs on one connection to the main database. `onQueued` is called when
+ * they may have queued messages: to wake the delivery worker where there is one in this thread.
+ */
+export function wireHandling(db: Db, config: Config, log: Logger, clock: Clock, onQueued?: () => void, store = openStore(db, config)): Handling {
+  const platforms = enabledPlatforms(config);
+  const maxBytes: Partial<Record<Platform, number>> = {};
+  for (const p of platforms) maxBytes[p] = MAX_BYTES[p];
+  const notifier = new Notifier({ roster: store.repos.roster, outbox: store.outbox, clock, platforms, maxBytes });
+  const dispatcher = new Dispatcher({
+    db,
+    repos: store.repos,
+    notify: notifier,
+    clock,
+    log: log.child({ component: 'dispatch' }),
+    commands: COMMANDS,
+    calendar: store.calendar,
+    sla: store.sla,
+    figures: store.figures,
+    senderPerMinute: config.rates.senderPerMinute,
+    onQueued,
+  });
+  const jobs: RunnerDeps = {
+    runs: new JobRunsRepo(db),
+    jobs: {
+      repos: store.repos,
+      notify: notifier,
+      figures: store.figures,
+      calendar: store.calendar,
+      clock,
+      tx: transactions(db),
+      backup: { ...config.backup, copyTo: (file) => db.backup(file) },
+    },
+    log,
+    onQueued,
+  };
+  return { ...store, notifier, dispatcher, jobs, settings: new SettingsRepo(db) };
+}
+
+/** The delivery worker: sends what the outbox holds to the platforms the configuration names. */
+export function wireDelivery(config: Config, log: Logger, clock: Clock, outbox: OutboxRepo): { worker: DeliveryWorker; platforms: Platform[] } {
+  const adapters = createAdapters(config, log, clock);
+  const platforms = enabledPlatforms(config).filter((p) => adapters[p]);
+  return { worker: new DeliveryWorker({ outbox, adapters, clock, log: log.child({ component: 'delivery' }), rates: config.rates }), platforms };
+}
+
+/** A transaction is committed after this long even if its batch is not through (slow commands). */
+const BATCH_MS = 50;
+
+/** The processor's loop: the inbox read through `reader`, handled by `handling`. */
+function wireProcessorLoop(
+  handling: Handling,
+  reader: InboxReader,
+  log: Logger,
+  startAfter: number,
+  hooks: { onProgress(upTo: number): void; onStopped(upTo: number): void },
+): ProcessorLoop {
+  const handler = new InboxHandler(
+    {
+      reader,
+      dispatch: (messages) => handling.dispatcher.dispatch(messages, BATCH_MS).length,
+      databaseWritable() {
+        try {
+          handling.settings.probe('processor-probe', Date.now());
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      log,
+      now: () => Date.now(),
+    },
+    startAfter,
+  );
+  return new ProcessorLoop({
+    reader,
+    handler,
+    log,
+    runJob: (name, at) => {
+      const job = findJob(name);
+      if (!job) return Promise.reject(new Error(`unknown job ${name}`));
+      return runJob(handling.jobs, job, new Date(at));
+    },
+    ...hooks,
+  });
+}
+
+/**
+ * The processor thread's own (src/processor-thread.ts): a connection to the database and one to the
+ * inbox, and the loop on them. It queues messages; the server's thread sends them.
+ */
+export function wireProcessorThread(
+  config: Config,
+  log: Logger,
+  inboxPath: string,
+  startAfter: number,
+  hooks: { onProgress(upTo: number): void; onStopped(upTo: number): void },
+): ProcessorLoop {
+  // The server itself has said what there is to say about the roster and the calendar.
+  const db = openMainDb(config, log, systemClock, { loadRoster: false, warnings: false });
+  const reader = new InboxReader(inboxPath);
+  return wireProcessorLoop(wireHandling(db, config, log, systemClock), reader, log, startAfter, {
+    onProgress: hooks.onProgress,
+    onStopped(upTo) {
+      reader.close();
+      db.close();
+      hooks.onStopped(upTo);
+    },
+  });
+}
+
+/** Everything the server runs, built and not yet started. */
+export interface ServerWiring {
+  app: FastifyInstance;
+  /** what the app was built from */
+  deps: AppDeps;
+  db: Db;
+  inbox: Inbox;
+  processor: Processor;
+  worker: DeliveryWorker;
+  /** Starts the scheduled jobs, each run by the processor; `caughtUp` once the missed runs are made up. */
+  startScheduler(): { stop(): Promise<void>; caughtUp: Promise<void> };
+  /** DingTalk Stream mode: lianbao connects out, so no public URL is needed; undefined otherwise. */
+  startStream(): DingtalkStreamHandle | undefined;
+}
+
+/**
+ * The server: the main database, the HTTP app, the inbox every way in stores its messages in, the
+ * processor that handles them, the delivery worker that sends what they queue, and the schedule.
+ * The processor runs in a thread of its own (`env`: the variables it reads its configuration
+ * from), except on an in-memory database, which a thread cannot share: there it runs on this
+ * thread, on the same connections (tests, a quick trial). `db`: a main database already open.
+ */
+export async function wireServer(
+  config: Config,
+  log: Logger,
+  o: { clock?: Clock; env?: Record<string, string | undefined>; db?: Db } = {},
+): Promise<ServerWiring> {
+  const clock = o.clock ?? systemClock;
+  const db = o.db ?? openMainDb(config, log, clock);
+  const store = openStore(db, config);
+  const { worker, platforms } = wireDelivery(config, log, clock, store.outbox);
+  const wakeWorker = (): void => worker.wake();
+  let processor: Processor | undefined;
+  const inbox = new Inbox(inboxPathFor(config.databasePath), () => processor?.wake(), () => clock.now().getTime());
+  if (config.databasePath === ':memory:') {
+    const handling = wireHandling(db, config, log, clock, wakeWorker, store);
+    const reader = new InboxReader(inbox.store);
+    processor = new LocalProcessor({ inbox, log, onProgress: wakeWorker }, (startAfter, hooks) =>
+      wireProcessorLoop(handling, reader, log.child({ component: 'processor' }), startAfter, hooks),
+    );
+  } else {
+    processor = new ThreadProcessor({ inbox, log, onProgress: wakeWorker, env: o.env ?? {}, inboxPath: inboxPathFor(config.databasePath) });
+    // The processor writes most, so its commits copy the WAL back into the database (with an
+    // fsync); this thread, which answers callbacks, does it only if the WAL has grown far.
+    checkpointOnlyPast(db, 10_000);
+  }
+  const running = processor;
+  const tx = transactions(db);
+  const settings = new SettingsRepo(db);
+  const deps: AppDeps = {
+    config,
+    log,
+    clock,
+    ingest: inbox,
+    readiness: {
+      write: (waitMs) => tx.soon(() => settings.probe('readyz', clock.now().getTime()), waitMs),
+      databasePath: config.databasePath === ':memory:' ? undefined : config.databasePath,
+      platforms,
+      problems: () => [worker.problem(), running.problem()],
+    },
+    metrics: {
+      tickets: store.repos.tickets,
+      outbox: store.outbox,
+      clock,
+      inbox: { waiting: () => running.waiting(), setAside: () => inbox.setAsideCount() },
+    },
+    playground: config.playground.enabled
+      ? { remote: config.playground.remote, roster: store.repos.roster, outbox: store.outbox, onSent: (listener) => worker.onSent(listener) }
+      : undefined,
+    dashboard: config.adminToken
+      ? {
+          adminToken: config.adminToken,
+          clock,
+          repos: store.repos,
+          figures: store.figures,
+          ledger: new LedgerRepo(db, store.repos.tickets),
+          sessions: new SessionsRepo(db),
+          calendar: store.calendar,
+          tx,
+        }
+      : undefined,
+  };
+  const app = await buildApp(deps);
+  return {
+    app,
+    deps,
+    db,
+    inbox,
+    processor,
+    worker,
+    startScheduler: () =>
+      startScheduler({ runs: new JobRunsRepo(db), clock, log, run: (job, now) => running.runJob(job, now) }, JOBS, config.schedules),
+    startStream: () =>
+      config.dingtalk?.mode === 'stream'
+        ? startDingtalkStream(config.dingtalk, { accept: (m, s) => inbox.accept(m, s), clock }, log.child({ platform: 'dingtalk' }))
+        : undefined,
+  };
+}
