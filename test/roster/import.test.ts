@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/open.js';
 import { RosterRepo } from '../../src/db/roster-repo.js';
-import { importRoster, importRosterCommand, rosterIsEmpty } from '../../src/roster/import.js';
+import { importRoster, importRosterCommand } from '../../src/roster/import.js';
 import { parseRoster, readRosterFile, RosterError } from '../../src/roster/parse.js';
 import { ROOT } from '../../src/paths.js';
 
@@ -42,13 +42,13 @@ function addTicket(db: Db, reporter: string, assignee: string): number {
 describe('importRoster', () => {
   it('writes departments, people, projects, leaders, chats, settings and calendar from a valid file', () => {
     const db = freshDb();
-    expect(rosterIsEmpty(db)).toBe(true);
+    expect(new RosterRepo(db).isEmpty()).toBe(true);
 
     const summary = importRoster(db, readRosterFile(VALID_PATH), T0);
 
     // Chats: XM001 on WeCom, DingTalk and the playground; coordinators on DingTalk and the playground.
     expect(summary).toEqual({ departments: 2, people: 4, projects: 1, chats: 5, revoked: [] });
-    expect(rosterIsEmpty(db)).toBe(false);
+    expect(new RosterRepo(db).isEmpty()).toBe(false);
     expect(db.prepare('SELECT * FROM people WHERE id = ?').get('wang')).toEqual({
       id: 'wang',
       name: '王警官',
@@ -262,7 +262,7 @@ describe('importRosterCommand', () => {
   it('imports nothing into an empty database from a file with errors', () => {
     const db = freshDb();
     expect(() => importRosterCommand(db, join(FIXTURES, 'dangling.yaml'), T0)).toThrow(RosterError);
-    expect(rosterIsEmpty(db)).toBe(true);
+    expect(new RosterRepo(db).isEmpty()).toBe(true);
     expect(rows(db, 'SELECT * FROM settings')).toEqual([]);
   });
 });

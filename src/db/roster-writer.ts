@@ -1,0 +1,136 @@
+import type { Platform, PlatformAddresses } from '../chat/types.js';
+import type { ProjectLevel, Role } from '../tickets/model.js';
+import type { Db } from './open.js';
+
+/** A chat the roster maps to a project or to the coordinators. */
+export interface RosterChat {
+  platform: Platform;
+  chatId: string;
+  kind: 'project' | 'coordinators';
+  projectCode: string | null;
+  groupAddress: string;
+}
+
+/** A roster file as rows (src/roster/import.ts makes them). */
+export interface RosterRows {
+  departments: { id: string; name: string; head: string | null; addresses: PlatformAddresses }[];
+  projects: { code: string; name: string; level: ProjectLevel; officer: string; leaders: readonly string[]; addresses: PlatformAddresses }[];
+  people: { id: string; name: string; roles: readonly Role[]; department: string | null; project: string | null; addresses: PlatformAddresses }[];
+  chats: RosterChat[];
+  /** the coordinators' group, on each platform */
+  coordinators: PlatformAddresses;
+  /** `meeting`, `urgentNotice` and `sla`, each stored as JSON */
+  settings: Record<string, unknown>;
+  calendar: { holidays: readonly string[]; workdays: readonly string[] };
+}
+
+/** Someone who had roles and is no longer in the roster: they lose them. */
+export interface Revoked {
+  id: string;
+  name: string;
+}
+
+/** The writes of a roster import. */
+export class RosterWriter {
+  private readonly s;
+  private readonly writeAll;
+
+  constructor(db: Db) {
+    this.s = {
+      // A department that left the file keeps its row for old tickets, but its name is needed by
+      // a department in the file (names are unique, and transfers look departments up by name).
+      renameNameHolder: db.prepare<[string, string]>("UPDATE departments SET name = name || ' [' || id || ']' WHERE name = ? AND id <> ?"),
+      department: db.prepare<[{ id: string; name: string; head: string | null }]>(
+        `INSERT INTO departments (id, name, head_id) VALUES (@id, @name, @head)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, head_id = excluded.head_id`,
+      ),
+      project: db.prepare<[{ code: string; name: string; level: string; officer: string }]>(
+        `INSERT INTO projects (code, name, level, officer_id) VALUES (@code, @name, @level, @officer)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, officer_id = excluded.officer_id`,
+      ),
+      person: db.prepare<[{ id: string; name: string; roles: string; department: string | null; project: string | null }]>(
+        `INSERT INTO people (id, name, roles, department_id, project_code)
+         VALUES (@id, @name, @roles, @department, @project)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, roles = excluded.roles, department_id = excluded.department_id,
+           project_code = excluded.project_code`,
+      ),
+      // The file says where a person, a department and the coordinators' group are on each platform:
+      // what it no longer names is forgotten.
+      clearAddresses: db.prepare<[string, string]>('DELETE FROM platform_addresses WHERE owner = ? AND owner_id = ?'),
+      // A user id that moved to another person (say, an id renamed in the file) leaves the old one.
+      releaseUser: db.prepare<[string, string, string]>(
+        "DELETE FROM platform_addresses WHERE owner = 'person' AND platform = ? AND address = ? AND owner_id <> ?",
+      ),
+      // A project group bound in chat with 绑定 is kept when the file does not name one.
+      address: db.prepare<[string, string, string, string]>(
+        `INSERT INTO platform_addresses (owner, owner_id, platform, address) VALUES (?, ?, ?, ?)
+         ON CONFLICT (owner, owner_id, platform) DO UPDATE SET address = excluded.address`,
+      ),
+      clearLeaders: db.prepare<[string]>('DELETE FROM project_leaders WHERE project_code = ?'),
+      leader: db.prepare<[string, string]>('INSERT INTO project_leaders (project_code, person_id) VALUES (?, ?)'),
+      chat: db.prepare<[RosterChat & { now: number }]>(
+        `INSERT INTO chats (platform, chat_id, kind, project_code, department_id, group_address, bound_by, bound_at)
+         VALUES (@platform, @chatId, @kind, @projectCode, NULL, @groupAddress, NULL, @now)
+         ON CONFLICT (platform, chat_id) DO UPDATE SET kind = excluded.kind, project_code = excluded.project_code,
+           department_id = NULL, group_address = excluded.group_address, bound_by = NULL, bound_at = excluded.bound_at`,
+      ),
+      setting: db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      clearCalendar: db.prepare('DELETE FROM calendar_overrides'),
+      // Someone the file no longer lists loses every role (SPEC §9: the roster is the authority);
+      // the row stays, since tickets and the log refer to it.
+      listed: db.prepare<[string], Revoked>(`SELECT id, name FROM people WHERE roles <> '[]' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id`),
+      revoke: db.prepare<[string]>(`UPDATE people SET roles = '[]' WHERE id = ?`),
+      calendarDay: db.prepare<[string, string]>('INSERT INTO calendar_overrides (date, kind) VALUES (?, ?)'),
+    };
+    // Foreign keys: people refer to departments and projects, leaders to people; a project's
+    // officer is not a foreign key (people and projects refer to each other), so this order works.
+    this.writeAll = db.transaction((rows: RosterRows, now: number): Revoked[] => {
+      const { s } = this;
+      for (const d of rows.departments) {
+        s.renameNameHolder.run(d.name, d.id);
+        s.department.run({ id: d.id, name: d.name, head: d.head });
+        this.addresses('department', d.id, d.addresses, true);
+      }
+      for (const p of rows.projects) {
+        s.project.run({ code: p.code, name: p.name, level: p.level, officer: p.officer });
+        this.addresses('project', p.code, p.addresses, false);
+      }
+      for (const p of rows.people) {
+        s.person.run({ id: p.id, name: p.name, roles: JSON.stringify(p.roles), department: p.department, project: p.project });
+        this.addresses('person', p.id, p.addresses, true);
+      }
+      const revoked = s.listed.all(JSON.stringify(rows.people.map((p) => p.id)));
+      for (const p of revoked) s.revoke.run(p.id);
+      for (const p of rows.projects) {
+        s.clearLeaders.run(p.code);
+        for (const leader of p.leaders) s.leader.run(p.code, leader);
+      }
+      for (const c of rows.chats) s.chat.run({ ...c, now });
+      this.addresses('coordinators', '', rows.coordinators, true);
+      for (const [key, value] of Object.entries(rows.settings)) s.setting.run(key, JSON.stringify(value));
+      s.clearCalendar.run();
+      for (const date of rows.calendar.holidays) s.calendarDay.run(date, 'holiday');
+      for (const date of rows.calendar.workdays) s.calendarDay.run(date, 'workday');
+      return revoked;
+    });
+  }
+
+  /**
+   * Writes a roster in one transaction: upserts departments, projects, people, each project's
+   * leaders and the chats; replaces the settings given and the calendar overrides. Nothing is ever
+   * deleted, because tickets and the audit log refer to people, departments and projects. Returns
+   * the people who lost their roles.
+   */
+  write(rows: RosterRows, now: number): Revoked[] {
+    return this.writeAll(rows, now);
+  }
+
+  private addresses(owner: string, id: string, addresses: PlatformAddresses, replace: boolean): void {
+    if (replace) this.s.clearAddresses.run(owner, id);
+    for (const [platform, address] of Object.entries(addresses)) {
+      if (!address) continue;
+      if (owner === 'person') this.s.releaseUser.run(platform, address, id);
+      this.s.address.run(owner, id, platform, address);
+    }
+  }
+}
