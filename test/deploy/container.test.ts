@@ -122,6 +122,7 @@ describe('Dockerfile', () => {
       'roster.example.yaml',
       'public/playground.html',
       'src/db/migrations',
+      'src/db/inbox-migrations',
       'src/tickets/phrases.yaml',
       'templates',
       'commands',
