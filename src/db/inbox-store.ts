@@ -1,9 +1,6 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Accepted, OneUseSignature } from '../chat/receiver.js';
 import { INBOX_MIGRATIONS_DIR } from '../paths.js';
-import { BUSY_TIMEOUT_MS, loadMigrations, migrate, type Db } from './open.js';
+import { connect, loadMigrations, migrate, type Db } from './open.js';
 
 /** Page cache per inbox connection, in KiB: the inbox is written at its end and read just behind it. */
 const INBOX_CACHE_KIB = 1000;
@@ -15,12 +12,7 @@ const INBOX_CACHE_KIB = 1000;
  * an in-memory server, where one connection does both.
  */
 export function openInbox(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma(`cache_size = -${INBOX_CACHE_KIB}`);
+  const db = connect(path, INBOX_CACHE_KIB);
   migrate(db, loadMigrations(INBOX_MIGRATIONS_DIR), 'inbox');
   return db;
 }

@@ -144,17 +144,26 @@ export async function freeSpaceProblem(databasePath: string, minBytes = MIN_FREE
 /** Page cache per connection to the main database, in KiB. */
 const MAIN_CACHE_KIB = 4000;
 
-/** Opens (creating if needed) and migrates the database. `:memory:` works for tests. */
-export function openDb(path: string): Db {
+/**
+ * A connection as lianbao opens each of its files (creating it and its folder if needed): WAL, a
+ * busy timeout, commits synced at checkpoints only, and `cacheKib` of page cache. SQLite as built
+ * here keeps up to 16 MB of pages per connection, and the server holds several; the hot pages
+ * (index tops, the newest rows) fit in far less.
+ */
+export function connect(path: string, cacheKib: number): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('synchronous = NORMAL');
-  // SQLite as built here keeps up to 16 MB of pages per connection, and the server holds several
-  // connections; the hot pages (index tops, the newest rows) fit in far less, so each keeps 4 MB.
-  db.pragma(`cache_size = -${MAIN_CACHE_KIB}`);
+  db.pragma(`cache_size = -${cacheKib}`);
+  return db;
+}
+
+/** Opens (creating if needed) and migrates the database. `:memory:` works for tests. */
+export function openDb(path: string): Db {
+  const db = connect(path, MAIN_CACHE_KIB);
+  db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
 }

@@ -29,49 +29,44 @@ export function jsonSyntaxError(text: string): { offset: number; message: string
       else i++;
     }
   };
+  /** An object's members or an array's elements, from its opening bracket to its closing one. */
+  const entries = (close: '}' | ']', entry: () => void): void => {
+    i++;
+    space();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      space();
+      entry();
+      space();
+      if (text[i] === ',') i++;
+      else if (text[i] === close) {
+        i++;
+        return;
+      } else expect(`“,”或“${close}”`);
+    }
+  };
+  const member = (): void => {
+    if (text[i] !== '"') expect(text[i] === '}' ? '“,”后面的键（是不是多了一个逗号？）' : '用双引号括起的键');
+    str();
+    space();
+    if (text[i] !== ':') expect('键后面的“:”');
+    i++;
+    value();
+  };
+  const element = (): void => {
+    if (text[i] === ']') expect('“,”后面的值（是不是多了一个逗号？）');
+    value();
+  };
   const value = (): void => {
     space();
     const c = text[i];
     if (c === '{') {
-      i++;
-      space();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        space();
-        if (text[i] !== '"') expect(text[i] === '}' ? '“,”后面的键（是不是多了一个逗号？）' : '用双引号括起的键');
-        str();
-        space();
-        if (text[i] !== ':') expect('键后面的“:”');
-        i++;
-        value();
-        space();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') {
-          i++;
-          return;
-        } else expect('“,”或“}”');
-      }
+      entries('}', member);
     } else if (c === '[') {
-      i++;
-      space();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        space();
-        if (text[i] === ']') expect('“,”后面的值（是不是多了一个逗号？）');
-        value();
-        space();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') {
-          i++;
-          return;
-        } else expect('“,”或“]”');
-      }
+      entries(']', element);
     } else if (c === '"') {
       str();
     } else {

@@ -49,31 +49,18 @@ export function checkReferences(
     if (id !== undefined && !rolesById.has(id)) rolesById.set(id, stringsAt(p.item, 'roles').map((r) => r.value));
   }
 
-  checkUnique(
-    problems,
-    departments.map((d) => ({ path: ['departments', d.index, 'id'], key: stringAt(d.item, ['id']) })),
-    (k, line) => `部门 id "${k}" 重复（第 ${line} 行已用过）`,
-  );
-  checkUnique(
-    problems,
-    departments.map((d) => ({ path: ['departments', d.index, 'name'], key: stringAt(d.item, ['name']) })),
-    (k, line) => `部门名称 "${k}" 在第 ${line} 行已用过；名称不能重复（“转办”按名称找部门）`,
-  );
-  checkUnique(
-    problems,
-    people.map((p) => ({ path: ['people', p.index, 'id'], key: stringAt(p.item, ['id']) })),
-    (k, line) => `人员 id "${k}" 重复（第 ${line} 行已用过）`,
-  );
-  checkUnique(
-    problems,
-    people.map((p) => ({ path: ['people', p.index, 'wecom'], key: stringAt(p.item, ['wecom']) })),
-    (k, line) => `企业微信 userid "${k}" 已给了第 ${line} 行的人员`,
-  );
-  checkUnique(
-    problems,
-    people.map((p) => ({ path: ['people', p.index, 'dingtalk'], key: stringAt(p.item, ['dingtalk']) })),
-    (k, line) => `钉钉 staff id "${k}" 已给了第 ${line} 行的人员`,
-  );
+  // Keys no two entries of a section may share.
+  const unique: [section: 'departments' | 'people', key: string, message: (k: string, line: number) => string][] = [
+    ['departments', 'id', (k, line) => `部门 id "${k}" 重复（第 ${line} 行已用过）`],
+    ['departments', 'name', (k, line) => `部门名称 "${k}" 在第 ${line} 行已用过；名称不能重复（“转办”按名称找部门）`],
+    ['people', 'id', (k, line) => `人员 id "${k}" 重复（第 ${line} 行已用过）`],
+    ['people', 'wecom', (k, line) => `企业微信 userid "${k}" 已给了第 ${line} 行的人员`],
+    ['people', 'dingtalk', (k, line) => `钉钉 staff id "${k}" 已给了第 ${line} 行的人员`],
+  ];
+  for (const [section, key, message] of unique) {
+    const entries = section === 'departments' ? departments : people;
+    checkUnique(problems, entries.map((e) => ({ path: [section, e.index, key], key: stringAt(e.item, [key]) })), message);
+  }
   // Codes are looked up case-insensitively in chat (`绑定 xm001`), so XM001 and xm001 would be ambiguous.
   checkUnique(
     problems,

@@ -4,55 +4,43 @@
  * PRAGMA user_version at 0: such a file, with messages acknowledged and not yet handled in it,
  * is taken up in place, nothing lost; an inbox newer than the code is refused.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from '../../src/chat/types.js';
 import { openInbox } from '../../src/db/inbox-store.js';
 import { DatabaseTooNewError, loadMigrations } from '../../src/db/open.js';
 import { Inbox, InboxReader, inboxPathFor } from '../../src/inbox/inbox.js';
 import { readSetAside } from '../../src/inbox/set-aside.js';
 import { INBOX_MIGRATIONS_DIR } from '../../src/paths.js';
+import { tempFolders } from '../support/temp.js';
 
 const LATEST = loadMigrations(INBOX_MIGRATIONS_DIR).length;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempFolders('lianbao-inbox-migrations-');
 function tempInbox(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lianbao-inbox-migrations-'));
-  dirs.push(dir);
+  const dir = temp();
   return inboxPathFor(join(dir, 'lianbao.db'));
 }
 
 const msg = (msgId: string): IncomingMessage => ({ platform: 'dingtalk', msgId, chatId: 'cidXM001', chatType: 'group', senderId: 'staff-chen', text: `报告 ${msgId}` });
 
-/** The inbox as the version before its migrations made it: its own CREATE TABLEs, user_version 0. */
+/**
+ * The schema the version before the inbox's migrations created for itself (src/inbox/inbox.ts and
+ * set-aside.ts of that version), statement by statement as it ran them.
+ */
+const EARLIER_SCHEMA = [
+  'CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, message TEXT NOT NULL) STRICT',
+  'CREATE TABLE IF NOT EXISTS signatures (signed_at INTEGER PRIMARY KEY, msg_id TEXT NOT NULL) STRICT',
+  'CREATE TABLE IF NOT EXISTS processing (one INTEGER PRIMARY KEY CHECK (one = 1), batch_from INTEGER NOT NULL, batch_to INTEGER NOT NULL, tries INTEGER NOT NULL, suspect_to INTEGER NOT NULL) STRICT',
+  'CREATE TABLE IF NOT EXISTS set_aside (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, message TEXT NOT NULL, tries INTEGER NOT NULL, reason TEXT NOT NULL, set_aside_at INTEGER NOT NULL) STRICT',
+];
+
+/** The inbox as the version before its migrations left it: its own tables, user_version 0, and what was in them. */
 function earlierVersionInbox(path: string): void {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.exec('CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, message TEXT NOT NULL) STRICT');
-  db.exec('CREATE TABLE IF NOT EXISTS signatures (signed_at INTEGER PRIMARY KEY, msg_id TEXT NOT NULL) STRICT');
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS processing (
-      one INTEGER PRIMARY KEY CHECK (one = 1),
-      batch_from INTEGER NOT NULL,
-      batch_to INTEGER NOT NULL,
-      tries INTEGER NOT NULL,
-      suspect_to INTEGER NOT NULL
-    ) STRICT;
-    CREATE TABLE IF NOT EXISTS set_aside (
-      id INTEGER PRIMARY KEY,
-      received_at INTEGER NOT NULL,
-      message TEXT NOT NULL,
-      tries INTEGER NOT NULL,
-      reason TEXT NOT NULL,
-      set_aside_at INTEGER NOT NULL
-    ) STRICT;
-  `);
+  for (const statement of EARLIER_SCHEMA) db.exec(statement);
   const now = Date.now();
   // Two messages acknowledged and not yet handled (ids 3 and 4: 1 and 2 were handled and pruned).
   db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('inbox', 2)").run();
@@ -114,10 +102,10 @@ describe('the inbox migrations', () => {
 
   it('refuse an inbox newer than this version of lianbao', () => {
     const path = tempInbox();
-    const db = new Database(path);
-    db.pragma(`user_version = ${LATEST + 1}`);
-    db.close();
-    expect(() => openInbox(path)).toThrow(DatabaseTooNewError);
-    expect(() => openInbox(path)).toThrow(/inbox schema version \d+ is newer than this version of lianbao understands/);
+    const made = openInbox(path);
+    made.pragma(`user_version = ${LATEST + 1}`);
+    made.close();
+    expect(() => new Inbox(path)).toThrow(DatabaseTooNewError);
+    expect(() => new InboxReader(path)).toThrow(/^inbox schema version \d+ is newer than this version of lianbao understands/);
   });
 });

@@ -4,24 +4,19 @@
  * version — with tickets, their log and queued messages in it, as a city's would have — is brought
  * to the latest without losing a row.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DatabaseTooNewError, loadMigrations, migrate, openDb, writeIfFree, writeSoon } from '../../src/db/open.js';
 import { TicketsRepo } from '../../src/db/tickets-repo.js';
+import { tempFolders } from '../support/temp.js';
 
 const MIGRATIONS = loadMigrations();
 const LATEST = MIGRATIONS.length;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempFolders('lianbao-migrations-');
 function tempDb(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lianbao-migrations-'));
-  dirs.push(dir);
+  const dir = temp();
   return join(dir, 'lianbao.db');
 }
 

@@ -5,22 +5,18 @@
  * thread (or the whole process) is gone, so the handler and its reader are dropped and new ones
  * are made on the same inbox file, as the next start would.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Inbox, InboxReader, inboxPathFor } from '../../src/inbox/inbox.js';
 import { InboxHandler, MAX_ROW_CHARS, type Step } from '../../src/inbox/handler.js';
 import { readSetAside } from '../../src/inbox/set-aside.js';
 import { createLogger } from '../../src/log.js';
 import type { IncomingMessage } from '../../src/chat/types.js';
+import { tempFolders } from '../support/temp.js';
 
 class Crash extends Error {}
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempFolders('lianbao-handler-');
 
 const msg = (msgId: string, text = `报告 ${msgId}`): IncomingMessage => ({
   platform: 'wecom',
@@ -32,8 +28,7 @@ const msg = (msgId: string, text = `报告 ${msgId}`): IncomingMessage => ({
 });
 
 async function inboxWith(ids: string[]): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'lianbao-handler-'));
-  dirs.push(dir);
+  const dir = temp();
   const path = inboxPathFor(join(dir, 'lianbao.db'));
   const inbox = new Inbox(path);
   for (const id of ids) await inbox.accept(msg(id));

@@ -1,18 +1,14 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Inbox, InboxReader, inboxPathFor } from '../../src/inbox/inbox.js';
 import type { IncomingMessage } from '../../src/chat/types.js';
+import { tempFolders } from '../support/temp.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempFolders('lianbao-inbox-');
 
 function files() {
-  const dir = mkdtempSync(join(tmpdir(), 'lianbao-inbox-'));
-  dirs.push(dir);
+  const dir = temp();
   return inboxPathFor(join(dir, 'lianbao.db'));
 }
 

@@ -1,20 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Inbox, InboxReader, inboxPathFor } from '../../src/inbox/inbox.js';
 import type { OneUseSignature } from '../../src/chat/receiver.js';
 import type { IncomingMessage } from '../../src/chat/types.js';
+import { tempFolders } from '../support/temp.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempFolders('lianbao-signatures-');
 
 function inboxPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lianbao-signatures-'));
-  dirs.push(dir);
+  const dir = temp();
   return inboxPathFor(join(dir, 'lianbao.db'));
 }
 
