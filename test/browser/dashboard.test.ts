@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { FIGURE_HEADERS, TICKET_HEADERS } from '../../src/reports/export.js';
 import ExcelJS from 'exceljs';
-import { harness } from '../helpers/harness.js';
-import { launchBrowser, seeded, serve, type SeededHarness } from './support.js';
+import { harness } from '../support/harness.js';
+import { launchBrowser, seeded, serve, type SeededHarness } from '../support/browser.js';
 
 const TOKEN = 'dashboard-test-token-3f9a';
 

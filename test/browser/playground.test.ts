@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness } from '../helpers/harness.js';
-import { launchBrowser, serve } from './support.js';
+import { harness } from '../support/harness.js';
+import { launchBrowser, serve } from '../support/browser.js';
 
 let h: ReturnType<typeof harness>;
 let url: string;

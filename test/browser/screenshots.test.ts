@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/paths.js';
-import { launchBrowser, seeded, serve } from './support.js';
+import { launchBrowser, seeded, serve } from '../support/browser.js';
 
 const TOKEN = 'screenshot-token-7Hq2Lw9xK';
 const OUT = join(ROOT, 'docs', 'screenshots');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { FixedClock } from '../../src/clock.js';
-import { startDouble, type HttpDouble } from '../platforms/wecom/http-double.js';
+import { startPlatformDouble, type PlatformDouble } from '../support/platform-double.js';
 
 async function cli(argv: string[], env: Record<string, string>, at?: string) {
   const out: string[] = [];
@@ -128,7 +128,7 @@ describe('lianbao backup, outbox and the rest', () => {
 });
 
 describe('lianbao doctor', () => {
-  let double: HttpDouble | undefined;
+  let double: PlatformDouble | undefined;
   afterEach(async () => double?.close());
 
   it('reports the database, roster and calendar with no platform configured', async () => {
@@ -183,9 +183,7 @@ describe('lianbao doctor', () => {
   });
 
   it('reaches the WeCom token endpoint', async () => {
-    double = await startDouble((req) =>
-      req.path === '/cgi-bin/gettoken' ? { json: { errcode: 0, access_token: 'tok', expires_in: 7200 } } : { json: { errcode: 0 } },
-    );
+    double = await startPlatformDouble();
     const { env } = tempDb();
     await cli(['import', 'roster.example.yaml'], env);
     const r = await cli(['doctor'], {

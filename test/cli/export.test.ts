@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { FIGURE_HEADERS, TICKET_HEADERS } from '../../src/reports/export.js';
-import { AWKWARD, cli, filledDatabase } from './fill.js';
+import { AWKWARD, cli, filledDatabase } from '../support/cli.js';
 import { ROOT } from '../support/locations.js';
 
 /** An RFC 4180 reader, to check the quoting by reading it back. */

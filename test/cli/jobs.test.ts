@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { openDb } from '../../src/db/open.js';
-import { cli, filledDatabase } from './fill.js';
+import { cli, filledDatabase } from '../support/cli.js';
 
 let dir = '';
 let env: Record<string, string> = {};

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectRefused, lastAudit, lastMsgId, ok, setup, ticket, ticketIn } from '../helpers/tickets.js';
+import { expectRefused, lastAudit, lastMsgId, ok, setup, ticket, ticketIn } from '../support/tickets.js';
 
 describe('满意', () => {
   it('closes the ticket (销号) with the default rating of 5', () => {

@@ -3,7 +3,7 @@ import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { importRoster } from '../../src/roster/import.js';
 import { parseRoster, readRosterFile } from '../../src/roster/parse.js';
-import { auditOf, expectRefused, lastAudit, ok, sentTo, setup, textTo, ticket, ticketIn, THEFT, type Harness } from '../helpers/tickets.js';
+import { auditOf, expectRefused, lastAudit, ok, sentTo, setup, textTo, ticket, ticketIn, THEFT, type Harness } from '../support/tickets.js';
 
 const HOUR = 3_600_000;
 

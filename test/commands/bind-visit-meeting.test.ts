@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectRefused, lastMsgId, ok, setup, stored, ticket, ticketIn } from '../helpers/tickets.js';
+import { expectRefused, lastMsgId, ok, setup, stored, ticket, ticketIn } from '../support/tickets.js';
 
 describe('绑定', () => {
   it('binds a new group to a project, so that strangers there report as that project', () => {

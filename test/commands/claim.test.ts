@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { OBSTRUCTION, expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, textTo, ticket, ticketIn } from '../helpers/tickets.js';
+import { OBSTRUCTION, expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, textTo, ticket, ticketIn } from '../support/tickets.js';
 
 describe('认领', () => {
   it('lets the project officer claim an open ticket', () => {

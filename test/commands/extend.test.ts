@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { OBSTRUCTION, expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, ticket, ticketIn } from '../helpers/tickets.js';
+import { OBSTRUCTION, expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, ticket, ticketIn } from '../support/tickets.js';
 
 const beijing = (s: string) => new Date(`${s}:00+08:00`).getTime();
 

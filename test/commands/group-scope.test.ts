@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { escalate } from '../../src/jobs/escalate.js';
 import { meetingNotice } from '../../src/jobs/meeting-notice.js';
 import { runJob } from '../../src/jobs/runner.js';
-import { expectRefused, ok, setup } from '../helpers/tickets.js';
+import { expectRefused, ok, setup } from '../support/tickets.js';
 
 /** Everyone in a project group reads the bot's answers there. */
 describe('what a project group may read', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { ok, setup } from '../helpers/tickets.js';
+import { ok, setup } from '../support/tickets.js';
 
 /** The command words a help text lists, in order. */
 function words(reply: string): string[] {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { auditOf, expectRefused, lastAudit, lastMsgId, ok, setup, ticket } from '../helpers/tickets.js';
+import { auditOf, expectRefused, lastAudit, lastMsgId, ok, setup, ticket } from '../support/tickets.js';
 
 const at = (beijing: string) => new Date(`${beijing}+08:00`);
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectRefused, ok, setup, ticketIn, type Harness } from '../helpers/tickets.js';
+import { expectRefused, ok, setup, ticketIn, type Harness } from '../support/tickets.js';
 
 /** Tickets in every state in XM001, and two in XM002. */
 function board(h: Harness) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectRefused, setup, ticket, ticketIn } from '../helpers/tickets.js';
+import { expectRefused, setup, ticket, ticketIn } from '../support/tickets.js';
 
 /**
  * `@` words in 转办 and 吹哨 name people by the mentions the platform resolved (DingTalk's

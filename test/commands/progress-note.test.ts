@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, textTo, ticket, ticketIn } from '../helpers/tickets.js';
+import { expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, textTo, ticket, ticketIn } from '../support/tickets.js';
 
 describe('进展', () => {
   it('lets the assignee post progress, kept in the log and shown to the project group', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { MAX_TEXT_CHARS as MAX_REPORT_CHARS } from '../../src/dispatch/helpers.js';
-import { expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, stored, textTo, ticket, ticketCount } from '../helpers/tickets.js';
+import { expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, stored, textTo, ticket, ticketCount } from '../support/tickets.js';
 
 describe('报告: category and urgency', () => {
   const cases: [string, string, '紧急' | '一般'][] = [

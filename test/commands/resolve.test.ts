@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, textTo, ticket, ticketIn } from '../helpers/tickets.js';
+import { expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, textTo, ticket, ticketIn } from '../support/tickets.js';
 
 describe('办结', () => {
   it('resolves a ticket in hand and asks the reporter to evaluate it within 3 working days', () => {

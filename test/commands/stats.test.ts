@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectRefused, ok, setup, ticketIn } from '../helpers/tickets.js';
+import { expectRefused, ok, setup, ticketIn } from '../support/tickets.js';
 
 describe('统计', () => {
   it('shows this month’s figures by default', () => {

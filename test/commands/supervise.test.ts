@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, textTo, ticket, ticketIn } from '../helpers/tickets.js';
+import { expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, textTo, ticket, ticketIn } from '../support/tickets.js';
 
 describe('督办', () => {
   it('marks the ticket supervised and tells the project’s leader directly and the project group', () => {

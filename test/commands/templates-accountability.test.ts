@@ -1,26 +1,33 @@
-import { describe, it, expect } from 'vitest';
+import { describe } from 'vitest';
+import { story } from '../support/story.js';
 import { dailyDigest } from '../../src/jobs/daily-digest.js';
 import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
-import { ok, setup, textTo } from '../helpers/tickets.js';
-import { lastOutboxId, queued } from '../jobs/outbox.js';
+import { ok, setup, textTo } from '../support/tickets.js';
+import { lastOutboxId, queued } from '../support/outbox.js';
 
 /**
  * What people read, in full, for the messages of accountability (issue 15): the reminder before a
  * deadline, the direct tiers, extension requests and their answers, 回访, 改类 and the digest.
  */
 describe('accountability messages, as people read them', () => {
-  const h = setup(); // Monday 2026-11-02 10:00 in Beijing
-  const at = (s: string) => h.clock.set(new Date(`${s}+08:00`));
-  const sweep = async (s: string) => {
-    const before = lastOutboxId(h);
-    await runJob(h.jobs, escalate, new Date(`${s}+08:00`));
-    return queued(h, before).map((m) => `→ ${m.to}\n${m.text}`);
-  };
-  const theft = h.ticketNo(ok(h, 'chen', 'XM001', '报告 工地电缆被盗，损失约两万元'));
-  const traffic = h.ticketNo(ok(h, 'liu', 'XM002', '报告 渣土车通行受阻'));
+  // Each step's test replays the steps before it on a harness of its own.
+  const { step } = story(() => {
+    const h = setup(); // Monday 2026-11-02 10:00 in Beijing
+    const at = (s: string) => h.clock.set(new Date(`${s}+08:00`));
+    const sweep = async (s: string) => {
+      const before = lastOutboxId(h);
+      await runJob(h.jobs, escalate, new Date(`${s}+08:00`));
+      return queued(h, before).map((m) => `→ ${m.to}\n${m.text}`);
+    };
+    const theft = h.ticketNo(ok(h, 'chen', 'XM001', '报告 工地电缆被盗，损失约两万元'));
+    const traffic = h.ticketNo(ok(h, 'liu', 'XM002', '报告 渣土车通行受阻'));
+    /** the ticket reported in the 回访 step */
+    const later = { other: 0 };
+    return { h, at, sweep, theft, traffic, later };
+  });
 
-  it('the 临期提醒, directly to whoever is accountable', async () => {
+  step('the 临期提醒, directly to whoever is accountable', async ({ sweep }, expect) => {
     expect(await sweep('2026-11-02T13:00')).toMatchInlineSnapshot(`
       [
         "→ wang
@@ -33,7 +40,7 @@ describe('accountability messages, as people read them', () => {
     `);
   });
 
-  it('tier 1 directly, and tier 2 to the department’s head', async () => {
+  step('tier 1 directly, and tier 2 to the department’s head', async ({ sweep }, expect) => {
     expect(await sweep('2026-11-02T14:30')).toMatchInlineSnapshot(`
       [
         "→ XM001
@@ -76,7 +83,7 @@ describe('accountability messages, as people read them', () => {
     `);
   });
 
-  it('an extension request, as the assignee and the coordinators read it, and its answers', () => {
+  step('an extension request, as the assignee and the coordinators read it, and its answers', ({ h, at, traffic }, expect) => {
     at('2026-11-03T15:00');
     ok(h, 'zhao', 'XM002', `认领 #${traffic}`);
     const asked = ok(h, 'zhao', 'XM002', `申请延期 #${traffic} 3wd 等待交警部门现场勘查`);
@@ -109,7 +116,7 @@ describe('accountability messages, as people read them', () => {
     `);
   });
 
-  it('改类, in the group and when it becomes a conduct complaint', () => {
+  step('改类, in the group and when it becomes a conduct complaint', ({ h, at, theft }, expect) => {
     at('2026-11-03T16:00');
     expect(ok(h, 'wang', 'XM001', `改类 #${theft} 纠纷`).reply).toMatchInlineSnapshot(`
       "**#1 已改类**（王警官）：盗窃·一般 → 纠纷·一般
@@ -128,13 +135,12 @@ describe('accountability messages, as people read them', () => {
     `);
   });
 
-  let other = 0;
-  it('待回访 and 回访, both ways', async () => {
+  step('待回访 and 回访, both ways', async ({ h, at, sweep, traffic, later }, expect) => {
     at('2026-11-04T10:00');
     ok(h, 'zhao', 'XM002', `办结 #${traffic} 已疏导，恢复通行`);
-    other = h.ticketNo(ok(h, 'liu', 'XM002', '报告 工地夜间钢筋被盗'));
-    ok(h, 'zhao', 'XM002', `认领 #${other}`);
-    ok(h, 'zhao', 'XM002', `办结 #${other} 已追回`);
+    later.other = h.ticketNo(ok(h, 'liu', 'XM002', '报告 工地夜间钢筋被盗'));
+    ok(h, 'zhao', 'XM002', `认领 #${later.other}`);
+    ok(h, 'zhao', 'XM002', `办结 #${later.other} 已追回`);
     // Confirm by 11-09 18:00, 3 working days later; nobody answers.
     expect(await sweep('2026-11-10T09:00')).toMatchInlineSnapshot(`
       [
@@ -158,16 +164,16 @@ describe('accountability messages, as people read them', () => {
       "**#2 已销号** ✅ 回访（代评）：满意，4分，电话回访项目经理
       周协调电话回访了报告企业"
     `);
-    expect(ok(h, 'zhou', 'coordinators', `回访 #${other} 不满意 企业说只追回一半`).reply).toMatchInlineSnapshot(`
+    expect(ok(h, 'zhou', 'coordinators', `回访 #${later.other} 不满意 企业说只追回一半`).reply).toMatchInlineSnapshot(`
       "**#3 退回重办**（第1次）
       回访（代评）不满意：企业说只追回一半（周协调）
       请 <@zhao|赵警官> 重新办理，办结时限：2026-11-17 18:00"
     `);
   });
 
-  it('the daily digest with what waits for the coordinators', async () => {
+  step('the daily digest with what waits for the coordinators', async ({ h, at, later }, expect) => {
     at('2026-11-10T11:00');
-    ok(h, 'zhao', 'XM002', `申请延期 #${other} 2d 等待鉴定`);
+    ok(h, 'zhao', 'XM002', `申请延期 #${later.other} 2d 等待鉴定`);
     const before = lastOutboxId(h);
     await runJob(h.jobs, dailyDigest, new Date('2026-11-11T08:30:00+08:00'));
     expect(queued(h, before).map((m) => m.text)).toMatchInlineSnapshot(`

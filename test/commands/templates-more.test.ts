@@ -1,27 +1,32 @@
 import { describe, it, expect } from 'vitest';
+import { story } from '../support/story.js';
 import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
-import { ok, setup } from '../helpers/tickets.js';
-import { harness } from '../helpers/harness.js';
+import { ok, setup } from '../support/tickets.js';
+import { harness } from '../support/harness.js';
 
 /**
  * The rest of what people read, in full: the notices around transfers, summons, supervision and
  * deadlines, the lists, and the escalation tiers.
  */
 describe('more messages, as people read them', () => {
-  const h = setup(); // Monday 2026-11-02 10:00 in Beijing
-  const at = (s: string) => h.clock.set(new Date(`${s}+08:00`));
-  const no = h.ticketNo(ok(h, 'chen', 'XM001', '报告 工地电缆被盗，损失约两万元'));
-  const other = h.ticketNo(ok(h, 'liu', 'XM002', '报告 渣土车通行受阻'));
+  // Each step's test replays the steps before it on a harness of its own.
+  const { step } = story(() => {
+    const h = setup(); // Monday 2026-11-02 10:00 in Beijing
+    const at = (s: string) => h.clock.set(new Date(`${s}+08:00`));
+    const no = h.ticketNo(ok(h, 'chen', 'XM001', '报告 工地电缆被盗，损失约两万元'));
+    const other = h.ticketNo(ok(h, 'liu', 'XM002', '报告 渣土车通行受阻'));
+    return { h, at, no, other };
+  });
 
-  it('note added', () => {
+  step('note added', ({ h, no }, expect) => {
     expect(ok(h, 'chen', 'XM001', `补充 #${no} 监控拍到一辆白色面包车`).reply).toMatchInlineSnapshot(`
       "**#1 补充情况**（陈经理）
       监控拍到一辆白色面包车"
     `);
   });
 
-  it('transferred, and the notice the new department reads', () => {
+  step('transferred, and the notice the new department reads', ({ h, at, no }, expect) => {
     at('2026-11-02T10:30');
     const said = ok(h, 'zhou', 'coordinators', `转办 #${no} 刑侦大队 涉嫌盗窃，请刑侦处理`);
     expect(said.reply).toMatchInlineSnapshot(`
@@ -34,7 +39,7 @@ describe('more messages, as people read them', () => {
     expect(said.out.find((m) => m.kind === 'reply' && m.text.includes('提示'))?.text).toMatchInlineSnapshot(`"提示：名册中刑侦大队没有群，也没有联络人，系统无法通知该部门，请电话告知；可在名册中为该部门添加联络人或群"`);
   });
 
-  it('summoned, the request the department reads, and its check-in', () => {
+  step('summoned, the request the department reads, and its check-in', ({ h, other }, expect) => {
     ok(h, 'zhao', 'XM002', `认领 #${other}`);
     const said = ok(h, 'zhao', 'XM002', `吹哨 #${other} 开发区派出所 请协助疏导`);
     expect(said.reply).toMatchInlineSnapshot(`
@@ -51,7 +56,7 @@ describe('more messages, as people read them', () => {
     expect(ok(h, 'sun', 'XM002', `报到 #${other}`).reply).toMatchInlineSnapshot(`"**#2** 开发区派出所已报到（孙警官），协同办理"`);
   });
 
-  it('supervised and extended', () => {
+  step('supervised and extended', ({ h, no, other }, expect) => {
     expect(ok(h, 'li', 'XM001', `督办 #${no} 本周内破案`).reply).toMatchInlineSnapshot(`
       "**挂牌督办 #1**（经开区新材料产业园） 督办人：李局长
       盗窃·一般：工地电缆被盗，损失约两万元
@@ -66,7 +71,7 @@ describe('more messages, as people read them', () => {
     expect(h.say('zhou', 'coordinators', `延期 #${other} 500d 等待交警部门现场勘查`).reply).toMatchInlineSnapshot(`"延期时长“500d”太长，一次最多延期366天（约一年），请写成 366d 或更短"`);
   });
 
-  it('the ledger and the month’s figures', () => {
+  step('the ledger and the month’s figures', ({ h }, expect) => {
     expect(ok(h, 'zhou', 'coordinators', '台账').reply).toMatchInlineSnapshot(`
       "**台账 · 全部项目 · 在办**（共2件）
       #2 [XM002] 交通 办理中 赵警官 时限11-12 18:00：渣土车通行受阻
@@ -88,7 +93,7 @@ describe('more messages, as people read them', () => {
     `);
   });
 
-  it('bound, visit, agenda item, withdrawn', () => {
+  step('bound, visit, agenda item, withdrawn', ({ h }, expect) => {
     expect(h.send({ senderId: 'zhou', chatId: 'new-group', text: '绑定 XM003' }).reply).toMatchInlineSnapshot(`
       "本群已绑定为项目群：**XM003 高铁新城安置小区**
       企业可直接发送“报告 问题描述”登记问题，发送“帮助”查看全部命令"

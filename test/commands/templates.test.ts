@@ -1,18 +1,21 @@
-import { describe, it, expect } from 'vitest';
-import { ok, setup, textTo } from '../helpers/tickets.js';
+import { describe } from 'vitest';
+import { story } from '../support/story.js';
+import { ok, setup, textTo } from '../support/tickets.js';
 
 /**
  * What people read, in full, for the main messages of the loop. Mentions are shown in the
  * adapter-level form `<@id|名字>`; each platform turns them into its own.
  */
 describe('the main messages, as people read them', () => {
-  const h = setup(); // Monday 2026-11-02 10:00 in Beijing
-  const at = (s: string) => h.clock.set(new Date(`${s}+08:00`));
-  let no = 0;
+  // The loop of one report: each step's test replays the steps before it on a harness of its own.
+  const { step } = story(() => {
+    const h = setup(); // Monday 2026-11-02 10:00 in Beijing
+    return { h, at: (s: string) => h.clock.set(new Date(`${s}+08:00`)), no: 1 };
+  });
 
-  it('ticket created (挂号)', () => {
+  step('ticket created (挂号)', ({ h, no }, expect) => {
     const said = ok(h, 'chen', 'XM001', '报告 村民堵路阻工，车辆进不去');
-    no = h.ticketNo(said);
+    expect(h.ticketNo(said)).toBe(no);
     expect(said.reply).toMatchInlineSnapshot(`
       "**#1 已登记（挂号）** 阻工·紧急 ⚠
       项目：经开区新材料产业园
@@ -25,7 +28,7 @@ describe('the main messages, as people read them', () => {
     `);
   });
 
-  it('claimed', () => {
+  step('claimed', ({ h, at, no }, expect) => {
     at('2026-11-02T10:06');
     expect(ok(h, 'wang', 'XM001', `认领 #${no}`).reply).toMatchInlineSnapshot(`
       "**#1 已认领**，承办人：<@wang|王警官>（治安大队）
@@ -33,7 +36,7 @@ describe('the main messages, as people read them', () => {
     `);
   });
 
-  it('progress', () => {
+  step('progress', ({ h, at, no }, expect) => {
     at('2026-11-02T10:40');
     expect(ok(h, 'wang', 'XM001', `进展 #${no} 已到现场协调，村民已散开`).reply).toMatchInlineSnapshot(`
       "**#1 办理进展**（王警官）
@@ -41,7 +44,7 @@ describe('the main messages, as people read them', () => {
     `);
   });
 
-  it('resolved', () => {
+  step('resolved', ({ h, at, no }, expect) => {
     at('2026-11-02T12:00');
     expect(ok(h, 'wang', 'XM001', `办结 #${no} 已劝离围堵人员，施工恢复`).reply).toMatchInlineSnapshot(`
       "**#1 已办结**（王警官）
@@ -51,7 +54,7 @@ describe('the main messages, as people read them', () => {
     `);
   });
 
-  it('reopened (不满意)', () => {
+  step('reopened (不满意)', ({ h, at, no }, expect) => {
     at('2026-11-03T09:00');
     expect(ok(h, 'chen', 'XM001', `不满意 #${no} 第二天又有人来堵门`).reply).toMatchInlineSnapshot(`
       "**#1 退回重办**（第1次）
@@ -60,7 +63,7 @@ describe('the main messages, as people read them', () => {
     `);
   });
 
-  it('closed (销号)', () => {
+  step('closed (销号)', ({ h, at, no }, expect) => {
     at('2026-11-03T16:00');
     ok(h, 'wang', 'XM001', `办结 #${no} 已与村委会签订协议`);
     at('2026-11-04T09:30');
@@ -70,7 +73,7 @@ describe('the main messages, as people read them', () => {
     `);
   });
 
-  it('the detail view', () => {
+  step('the detail view', ({ h, no }, expect) => {
     expect(ok(h, 'chen', 'XM001', `查询 #${no}`).reply).toMatchInlineSnapshot(`
       "**#1** 状态：已销号
       项目：XM001 经开区新材料产业园
@@ -91,7 +94,7 @@ describe('the main messages, as people read them', () => {
     `);
   });
 
-  it('a conduct complaint, as the coordinators’ group reads it', () => {
+  step('a conduct complaint, as the coordinators’ group reads it', ({ h }, expect) => {
     const said = ok(h, 'huang', 'XM001', '报告 检查人员吃拿卡要');
     expect(said.reply).toMatchInlineSnapshot(`"已收到您的反映（#2），将由护企办处理。此类问题下次可以直接私聊我反映。"`);
     expect(textTo(said, 'group', 'coordinators')).toMatchInlineSnapshot(`
@@ -103,7 +106,7 @@ describe('the main messages, as people read them', () => {
     `);
   });
 
-  it('help for an enterprise contact', () => {
+  step('help for an enterprise contact', ({ h }, expect) => {
     expect(ok(h, 'chen', 'XM001', '帮助').reply).toMatchInlineSnapshot(`
       "**联保助手 · 可用命令**（陈经理，企业，XM001 经开区新材料产业园）
       · 报告 <描述>：登记（挂号）一个问题，自动识别类别和紧急程度。例：报告 村民堵路阻工，车辆进不去
@@ -118,7 +121,7 @@ describe('the main messages, as people read them', () => {
     `);
   });
 
-  it('a refusal', () => {
+  step('a refusal', ({ h, no }, expect) => {
     expect(h.say('chen', 'XM001', `认领 #${no}`).reply).toMatchInlineSnapshot(`"“认领”只能由民警/联络员、护企办使用，您的身份是企业，发送“帮助”查看您可以使用的命令"`);
     expect(h.say('wang', 'XM001', `办结 #${no} 再办一次`).reply).toMatchInlineSnapshot(`"#1 当前状态为「已销号」，如有新情况请重新“报告”"`);
   });

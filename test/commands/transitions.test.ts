@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { STATE_NAMES, type TicketState } from '../../src/tickets/model.js';
-import { expectRefused, lastAudit, ok, setup, ticket, ticketIn } from '../helpers/tickets.js';
+import { expectRefused, lastAudit, ok, setup, ticket, ticketIn } from '../support/tickets.js';
 
 /** A state-changing command, sent by someone whose role allows it, so only the state decides. */
 interface Move {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { OBSTRUCTION, expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, ticket, ticketIn } from '../helpers/tickets.js';
+import { OBSTRUCTION, expectRefused, lastAudit, lastMsgId, ok, sentTo, setup, ticket, ticketIn } from '../support/tickets.js';
 
 describe('撤回', () => {
   it('lets the reporter withdraw an open ticket', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LedgerRepo, type LedgerFilter } from '../../src/db/ledger-repo.js';
-import { ok, setup } from '../helpers/tickets.js';
+import { ok, setup } from '../support/tickets.js';
 
 /** A ledger holding reports typed in Simplified, in Traditional and in a mix of both. */
 function ledger() {

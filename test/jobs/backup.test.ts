@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backup } from '../../src/jobs/backup.js';
 import { runJob } from '../../src/jobs/runner.js';
-import { harness } from '../helpers/harness.js';
+import { harness } from '../support/harness.js';
 
 describe('backup job', () => {
   it('writes a readable copy of the database and keeps the newest BACKUP_KEEP', async () => {

@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { dailyDigest } from '../../src/jobs/daily-digest.js';
 import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
-import { ok, setup, THEFT, type Harness } from '../helpers/tickets.js';
-import { destinations, lastOutboxId, queued, textFor } from './outbox.js';
+import { ok, setup, THEFT, type Harness } from '../support/tickets.js';
+import { destinations, lastOutboxId, queued, textFor } from '../support/outbox.js';
 
 const at = (beijing: string) => new Date(`${beijing}+08:00`);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
 import type { OutboxItem } from '../../src/db/outbox-repo.js';
-import { harness } from '../helpers/harness.js';
+import { harness } from '../support/harness.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { meetingNotice } from '../../src/jobs/meeting-notice.js';
 import { runJob } from '../../src/jobs/runner.js';
-import { ok, setup, THEFT, type Harness } from '../helpers/tickets.js';
-import { destinations, lastOutboxId, queued, textFor } from './outbox.js';
+import { ok, setup, THEFT, type Harness } from '../support/tickets.js';
+import { destinations, lastOutboxId, queued, textFor } from '../support/outbox.js';
 
 const at = (beijing: string) => new Date(`${beijing}+08:00`);
 const ALL_GROUPS = ['group:XM001', 'group:XM002', 'group:XM003', 'group:coordinators'];

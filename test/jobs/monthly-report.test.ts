@@ -3,8 +3,8 @@ import { monthlyReport } from '../../src/jobs/monthly-report.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { missedRuns, runHere, startScheduler } from '../../src/jobs/scheduler.js';
 import { findJob, JOBS } from '../../src/jobs/index.js';
-import { ok, setup, THEFT, type Harness } from '../helpers/tickets.js';
-import { destinations, lastOutboxId, queued, textFor } from './outbox.js';
+import { ok, setup, THEFT, type Harness } from '../support/tickets.js';
+import { destinations, lastOutboxId, queued, textFor } from '../support/outbox.js';
 
 const at = (beijing: string) => new Date(`${beijing}+08:00`);
 

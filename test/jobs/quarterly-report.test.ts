@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { emptyRow, type FigureRow } from '../../src/reports/figures.js';
 import { quarterlyReport, rankDepartments } from '../../src/jobs/quarterly-report.js';
 import { runJob } from '../../src/jobs/runner.js';
-import { ok, setup, THEFT } from '../helpers/tickets.js';
-import { destinations, lastOutboxId, queued, textFor } from './outbox.js';
+import { ok, setup, THEFT } from '../support/tickets.js';
+import { destinations, lastOutboxId, queued, textFor } from '../support/outbox.js';
 
 const at = (beijing: string) => new Date(`${beijing}+08:00`);
 

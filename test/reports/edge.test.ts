@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { monthPeriod } from '../../src/reports/figures.js';
 import { buildAgenda, nextMeeting, previousMeeting } from '../../src/reports/agenda.js';
-import { setup, ok } from '../helpers/tickets.js';
+import { setup, ok } from '../support/tickets.js';
 
 describe('figures at the edges of the loop', () => {
   it('counts a ticket handed straight to a person (转办 while unclaimed) as claimed', () => {

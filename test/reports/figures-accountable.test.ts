@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ACCOUNTABLE_SQL } from '../../src/db/figures-repo.js';
 import { accountableKey } from '../../src/tickets/accountable.js';
 import { accountableOf } from '../../src/tickets/view.js';
-import { ok, setup, ticketIn } from '../helpers/tickets.js';
+import { ok, setup, ticketIn } from '../support/tickets.js';
 
 /**
  * The figures group tickets by who is accountable in SQL; reminders, tiers, the ledger and the

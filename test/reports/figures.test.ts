@@ -7,9 +7,9 @@ import { runJob } from '../../src/jobs/runner.js';
 import { collectMonth, FIGURE_HEADERS, figureRows, TICKET_HEADERS } from '../../src/reports/export.js';
 import { monthPeriod } from '../../src/reports/figures.js';
 import { figureRowView } from '../../src/reports/view.js';
-import { harness } from '../helpers/harness.js';
-import { ok, ticket, THEFT, type Harness } from '../helpers/tickets.js';
-import { lastOutboxId, queued, textFor } from '../jobs/outbox.js';
+import { harness } from '../support/harness.js';
+import { ok, ticket, THEFT, type Harness } from '../support/tickets.js';
+import { lastOutboxId, queued, textFor } from '../support/outbox.js';
 
 const at = (beijing: string) => new Date(`${beijing}+08:00`);
 const MIN = 60_000;

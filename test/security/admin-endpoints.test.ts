@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { say, SECRETS, settle, snapshotCounts, startRig, type Rig } from './support.js';
+import { say, SECRETS, settle, snapshotCounts, startRig, type Rig } from '../support/app-rig.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {

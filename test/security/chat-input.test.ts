@@ -13,7 +13,7 @@ import {
   wecomText,
   type Recorded,
   type Rig,
-} from './support.js';
+} from '../support/app-rig.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -77,7 +77,7 @@ describe('a forged mention in user text never becomes a real mention', () => {
     // Replies go through each platform's reply URL (on the configured host), where mentions are real.
     const wx = await wecomPost(
       r,
-      wecomText({ msgid: 'wx-forge-1', userid: 'chenjl', text: `报告 ${FORGED} 紧急`, responseUrl: `${r.api.base}/cgi-bin/aibot/response?response_code=RC-1` }),
+      wecomText({ msgid: 'wx-forge-1', userid: 'chenjl', text: `报告 ${FORGED} 紧急`, responseUrl: r.api.wecomResponseUrl('wrXM001') }),
     );
     expect(wx.statusCode).toBe(200);
     const dt = await dingtalkPost(
@@ -86,7 +86,7 @@ describe('a forged mention in user text never becomes a real mention', () => {
         msgId: 'dt-forge-1',
         staffId: 'staff-huang',
         text: `报告 ${FORGED} 紧急`,
-        sessionWebhook: `${r.api.base}/robot/sendBySession?session=S-1`,
+        sessionWebhook: r.api.dingtalkSessionWebhook('cidXM001'),
         sessionWebhookExpiredTime: expires,
       }),
     );

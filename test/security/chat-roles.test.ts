@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { say, snapshotRows, startRig, ticketNo, type Rig, type Said } from './support.js';
+import { say, snapshotRows, startRig, ticketNo, type Rig, type Said } from '../support/app-rig.js';
 
 /** Senders here write many commands within one minute; the throttle has its own test. */
 const UNTHROTTLED = { RATE_SENDER_PER_MINUTE: '1000' };

@@ -5,7 +5,7 @@
  * list or an agenda, learn who made it, or reach the complainant through it.
  */
 import { describe, expect, it } from 'vitest';
-import { expectRefused, ok, setup } from '../helpers/tickets.js';
+import { expectRefused, ok, setup } from '../support/tickets.js';
 
 const COMPLAINT = '报告 派出所民警吃拿卡要，乱罚款，还暗示要宴请';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { startRig, type Rig } from './support.js';
+import { startRig, type Rig } from '../support/app-rig.js';
 
 const TOKEN = 'dashboardS3cr3tKq7Wm2Xv9Pz4';
 const ATTACKER = '203.0.113.7';

@@ -9,7 +9,7 @@ import {
   snapshotCounts,
   startRig,
   type Rig,
-} from './support.js';
+} from '../support/app-rig.js';
 
 const WORDS = '项目东门被堵施工车辆进不去';
 const REPORT = dingtalkText({ msgId: 'dt-msg-1', staffId: 'staff-chen', nick: '陈经理', text: `报告 ${WORDS}` });
@@ -127,7 +127,7 @@ describe('DingTalk callback: types the bot ignores, retries', () => {
     expect(snapshotCounts(rig.db)).toEqual({ ...before, inbound_messages: before.inbound_messages + 1, outbox: before.outbox + 1 });
     const sent = rig.api.requests.filter((r) => r.path === '/v1.0/robot/groupMessages/send');
     expect(sent).toHaveLength(1);
-    expect(JSON.parse(String((sent[0]!.json as { msgParam: string }).msgParam)).text).toBe(
+    expect(JSON.parse(String((sent[0]!.body as { msgParam: string }).msgParam)).text).toBe(
       '暂时还不能处理图片，请用文字或语音发送命令，例如“报告 问题描述”；发送“帮助”查看全部命令',
     );
   });
@@ -141,7 +141,7 @@ describe('DingTalk callback: types the bot ignores, retries', () => {
     expect(count("SELECT count(*) AS n FROM outbox WHERE kind = 'reply'")).toBe(1);
     // The reply reached XM001's DingTalk group once.
     const toGroup = rig.api.requests.filter((r) => r.path === '/v1.0/robot/groupMessages/send');
-    expect(toGroup.map((r) => (r.json as { openConversationId: string }).openConversationId)).toEqual(['cidXM001']);
+    expect(toGroup.map((r) => (r.body as { openConversationId: string }).openConversationId)).toEqual(['cidXM001']);
     expectNotLoggedAtInfo(rig, WORDS);
     expectNoSecretsLogged(rig);
   });

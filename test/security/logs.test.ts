@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectNoSecretsLogged, expectNotLoggedAtInfo, say, SECRETS, settle, startRig, ticketNo, type Rig } from './support.js';
+import { expectNoSecretsLogged, expectNotLoggedAtInfo, say, SECRETS, settle, startRig, ticketNo, type Rig } from '../support/app-rig.js';
 
 /** Robot webhook keys of the example roster: anyone holding one can post to that group. */
 const WEBHOOK_KEYS = ['KEY-XM001', 'KEY-XM002', 'KEY-XM003', 'KEY-COORD', 'KEY-JJ'];
@@ -36,7 +36,7 @@ describe('logs never hold a secret, nor message text above debug', () => {
     const gettoken = rig.api.requests.find((r) => r.path === '/cgi-bin/gettoken');
     expect(gettoken?.query.get('corpsecret')).toBe(SECRETS.wecomCorpSecret);
     const dtToken = rig.api.requests.find((r) => r.path === '/v1.0/oauth2/accessToken');
-    expect(dtToken?.json).toMatchObject({ appSecret: SECRETS.dingtalkAppSecret });
+    expect(dtToken?.body).toMatchObject({ appSecret: SECRETS.dingtalkAppSecret });
     expect(rig.api.requests.some((r) => r.path === '/cgi-bin/message/send' && r.query.get('access_token') === SECRETS.wecomAccessToken)).toBe(true);
     expect(rig.api.requests.some((r) => r.headers['x-acs-dingtalk-access-token'] === SECRETS.dingtalkAccessToken)).toBe(true);
 
@@ -49,9 +49,9 @@ describe('logs never hold a secret, nor message text above debug', () => {
 
   it('when the platforms refuse sends and tokens', async () => {
     rig.api.respond = (r) => {
-      if (r.path === '/cgi-bin/gettoken') return { errcode: 40001, errmsg: 'invalid credential, hint: [1793584800_1], from ip: 127.0.0.1' };
-      if (r.path === '/cgi-bin/webhook/send') return { errcode: 93000, errmsg: 'invalid webhook url' };
-      if (r.path === '/v1.0/robot/groupMessages/send') return { errcode: 130101, errmsg: 'send too fast' };
+      if (r.path === '/cgi-bin/gettoken') return { json: { errcode: 40001, errmsg: 'invalid credential, hint: [1793584800_1], from ip: 127.0.0.1' } };
+      if (r.path === '/cgi-bin/webhook/send') return { json: { errcode: 93000, errmsg: 'invalid webhook url' } };
+      if (r.path === '/v1.0/robot/groupMessages/send') return { json: { errcode: 130101, errmsg: 'send too fast' } };
       return undefined;
     };
     await say(rig, 'wecom', 'chen', 'XM001', `报告 ${WORDS}`);
@@ -67,10 +67,10 @@ describe('logs never hold a secret, nor message text above debug', () => {
 
   it('shows a group robot webhook key only by its first characters', async () => {
     await lifecycle();
-    rig.api.respond = (r) => (r.path === '/cgi-bin/webhook/send' ? { errcode: 45009, errmsg: 'api freq out of limit' } : undefined);
+    rig.api.respond = (r) => (r.path === '/cgi-bin/webhook/send' ? { json: { errcode: 45009, errmsg: 'api freq out of limit' } } : undefined);
     await say(rig, 'wecom', 'huang', 'XM001', '报告 工地围挡被盗');
     await settle(rig);
-    rig.api.respond = (r) => (r.path === '/cgi-bin/webhook/send' ? { errcode: 93000, errmsg: 'invalid webhook url' } : undefined);
+    rig.api.respond = (r) => (r.path === '/cgi-bin/webhook/send' ? { json: { errcode: 93000, errmsg: 'invalid webhook url' } } : undefined);
     rig.clock.advance(5_000);
     await settle(rig);
     expect(rig.logs.some((l) => l.level >= 40 && l.component === 'delivery')).toBe(true);

@@ -9,7 +9,7 @@ import {
   wecomText,
   type Recorded,
   type Rig,
-} from './support.js';
+} from '../support/app-rig.js';
 
 /** SPEC §7: a URL that arrives in a callback is followed only to the configured platform host. */
 
@@ -34,7 +34,7 @@ describe('WeCom response_url', () => {
     expect(rig.foreign.requests).toEqual([]);
     const sends = wecomGroupSends();
     expect(sends.map((r) => r.query.get('key'))).toEqual(['KEY-XM001']);
-    expect(JSON.stringify(sends[0]?.json)).toContain('#1');
+    expect(JSON.stringify(sends[0]?.body)).toContain('#1');
     expect(rig.raw.join('\n')).not.toContain('RC-foreign-1');
     expectNoSecretsLogged(rig);
   });
@@ -56,12 +56,12 @@ describe('WeCom response_url', () => {
   });
 
   it('on the configured host is used, once (the control for the cases above)', async () => {
-    const responseUrl = `${rig.api.base}/cgi-bin/aibot/response?response_code=RC-own-1`;
+    const responseUrl = rig.api.wecomResponseUrl('wrXM001');
     const res = await wecomPost(rig, wecomText({ msgid: 'wx-own-1', userid: 'chenjl', text: REPORT, responseUrl }));
     expect(res.statusCode).toBe(200);
     await settle(rig);
     const replies = rig.api.requests.filter((r) => r.path === '/cgi-bin/aibot/response');
-    expect(replies.map((r) => r.query.get('response_code'))).toEqual(['RC-own-1']);
+    expect(replies.map((r) => `${rig.api.base}${r.path}?response_code=${r.query.get('response_code')}`)).toEqual([responseUrl]);
     expect(wecomGroupSends()).toEqual([]);
   });
 });
@@ -76,8 +76,8 @@ describe('DingTalk sessionWebhook', () => {
     await settle(rig);
     expect(rig.foreign.requests).toEqual([]);
     const sends = dingtalkGroupSends();
-    expect(sends.map((r) => (r.json as { openConversationId: string }).openConversationId)).toEqual(['cidXM001']);
-    expect(JSON.stringify(sends[0]?.json)).toContain('#1');
+    expect(sends.map((r) => (r.body as { openConversationId: string }).openConversationId)).toEqual(['cidXM001']);
+    expect(JSON.stringify(sends[0]?.body)).toContain('#1');
     expect(rig.raw.join('\n')).not.toContain('SESS-foreign-1');
     expectNoSecretsLogged(rig);
   });
@@ -98,18 +98,18 @@ describe('DingTalk sessionWebhook', () => {
     }
     await settle(rig);
     expect(rig.api.requests.filter((r) => r.path.startsWith('/robot/')), 'no robot URL of the callback was called').toEqual([]);
-    expect(dingtalkGroupSends().map((r) => (r.json as { openConversationId: string }).openConversationId)).toEqual(others.map(() => 'cidXM001'));
+    expect(dingtalkGroupSends().map((r) => (r.body as { openConversationId: string }).openConversationId)).toEqual(others.map(() => 'cidXM001'));
     expect(rig.raw.join('\n')).not.toContain('attacker');
     expect(rig.logs.filter((l) => l.level === 40 && String(l.msg).includes('sessionWebhook path'))).toHaveLength(others.length);
   });
 
   it('on the configured host is used (the control for the case above)', async () => {
-    const sessionWebhook = `${rig.api.base}/robot/sendBySession?session=SESS-own-1`;
+    const sessionWebhook = rig.api.dingtalkSessionWebhook('cidXM001');
     const body = dingtalkText({ msgId: 'dt-own-1', staffId: 'staff-chen', text: REPORT, sessionWebhook, sessionWebhookExpiredTime: expires() });
     expect((await dingtalkPost(rig, body)).statusCode).toBe(200);
     await settle(rig);
     const replies = rig.api.requests.filter((r) => r.path === '/robot/sendBySession');
-    expect(replies.map((r) => r.query.get('session'))).toEqual(['SESS-own-1']);
+    expect(replies.map((r) => `${rig.api.base}${r.path}?session=${r.query.get('session')}`)).toEqual([sessionWebhook]);
     expect(dingtalkGroupSends()).toEqual([]);
   });
 });

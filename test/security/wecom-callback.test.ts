@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BODY_LIMIT } from '../../src/app.js';
-import { encryptMessage, sign } from '../platforms/wecom/protocol.js';
+import { encryptMessage, sign } from '../support/wecom-protocol.js';
 import {
   expectNoSecretsLogged,
   expectNotLoggedAtInfo,
@@ -16,7 +16,7 @@ import {
   wecomText,
   WECOM_CORP_ID,
   type Rig,
-} from './support.js';
+} from '../support/app-rig.js';
 
 /** The words of the report every case carries, to show they are never logged above debug. */
 const WORDS = '项目东门被堵车辆无法进出';
@@ -248,7 +248,7 @@ describe('WeCom callback: size, types the bot ignores, retries', () => {
     await settle(rig);
     expect(snapshotCounts(rig.db)).toEqual({ ...before, inbound_messages: before.inbound_messages + 2, outbox: before.outbox + 2 });
     // No reply URL came with them: the answers go to the project group's robot.
-    const answers = rig.api.requests.filter((r) => r.path === '/cgi-bin/webhook/send').map((r) => (r.json as { markdown: { content: string } }).markdown.content);
+    const answers = rig.api.requests.filter((r) => r.path === '/cgi-bin/webhook/send').map((r) => (r.body as { markdown: { content: string } }).markdown.content);
     expect(answers).toEqual([
       '暂时还不能处理图片，请用文字或语音发送命令，例如“报告 问题描述”；发送“帮助”查看全部命令',
       '暂时还不能处理图片，请用文字或语音发送命令，例如“报告 问题描述”；发送“帮助”查看全部命令',

@@ -4,7 +4,7 @@
  * HMAC-signed robot messages. Also the credentials and variables that configure the server for them.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { encryptMessage, sign } from '../platforms/wecom/protocol.js';
+import { encryptMessage, sign } from './wecom-protocol.js';
 
 /** The WeCom credentials the e2e servers are started with. */
 export const WECOM_TEST = {

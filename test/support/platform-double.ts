@@ -1,13 +1,15 @@
 /**
- * One real local HTTP server (127.0.0.1, a free port) standing in for every platform host the
- * server talks to: qyapi.weixin.qq.com (WECOM_API_BASE), api.dingtalk.com (DINGTALK_API_BASE,
+ * The one double of the platforms, for every layer of tests (an adapter's client alone, the app in
+ * process, the server as a process): a real local HTTP server (127.0.0.1, a free port) standing
+ * in for every platform host the server talks to: qyapi.weixin.qq.com (WECOM_API_BASE), api.dingtalk.com (DINGTALK_API_BASE,
  * including the Stream gateway and its WebSocket) and oapi.dingtalk.com (DINGTALK_OAPI_BASE).
  * The real paths of the three hosts do not overlap, so one origin serves them all, and the reply
  * URLs it hands out (WeCom response_url, DingTalk sessionWebhook) are on that same origin, as the
  * server requires before it follows them.
  *
  * It records every request, answers like the platform, and can be told to misbehave (HTTP 500,
- * no answer, the platform's rate-limit errcode) for a number of message sends, then recover.
+ * no answer, the platform's rate-limit errcode) for a number of message sends, then recover, or
+ * to answer some requests exactly as a test says (`respond`, `on`).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -29,6 +31,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** parsed JSON, the raw text when it is not JSON, undefined when empty */
   body: unknown;
+  /** the body as it was sent */
+  text: string;
   /** Date.now() when it arrived */
   at: number;
   outcome: Outcome;
@@ -76,6 +80,16 @@ export interface FaultPhase {
   via?: Via[];
 }
 
+/** An answer a test gives instead of the platform's: a status (200), and JSON or a text. */
+export interface Reply {
+  status?: number;
+  json?: unknown;
+  text?: string;
+}
+
+/** Answers some requests as a test says; undefined leaves a request to the double's usual answer. */
+export type Responder = (req: RecordedRequest) => Reply | undefined;
+
 /** A Stream-mode frame the server sent back on the WebSocket (acknowledgements, pongs). */
 export interface StreamFrame {
   code?: number;
@@ -90,7 +104,16 @@ export interface StreamGateway {
   readonly connections: number;
   /** Frames the server sent on the socket, in order. */
   readonly frames: StreamFrame[];
+  /** The tickets connections/open handed out, and the path each connection opened with, in order. */
+  readonly tickets: string[];
+  readonly paths: string[];
   waitForConnection(timeoutMs?: number): Promise<void>;
+  /** Waits until `count` connections have been opened in all (a reconnect adds one). */
+  waitForConnections(count: number, timeoutMs?: number): Promise<void>;
+  /** Sends text on the newest open connection as it is, expecting no answer (a frame that is not JSON, a disconnect notice). */
+  sendRaw(text: string): void;
+  /** Cuts the newest connection, as a network drop would. */
+  drop(): void;
   /** Pushes a robot message (the same JSON as an HTTP callback) and resolves with the server's acknowledgement. */
   pushRobotMessage(body: object, timeoutMs?: number): Promise<StreamFrame>;
   /**
@@ -105,6 +128,12 @@ export interface PlatformDouble {
   /** `http://127.0.0.1:<port>`: the value for WECOM_API_BASE, DINGTALK_API_BASE and DINGTALK_OAPI_BASE */
   readonly base: string;
   readonly requests: RecordedRequest[];
+  /** The requests to one path, in order. */
+  requestsTo(path: string): RecordedRequest[];
+  /** Answers requests as the test says, before anything else (faults, the platform's answers). */
+  respond: Responder | undefined;
+  /** Answers every request to `path` with `responder` from now on (undefined: as usual again). */
+  on(path: string, responder: Responder | undefined): void;
   readonly delivered: DeliveredMessage[];
   /** A fresh WeCom response_url on the double's origin, tied to `chatId`. */
   wecomResponseUrl(chatId: string): string;
@@ -137,7 +166,7 @@ interface WsSocket {
   terminate(): void;
 }
 interface WsServer {
-  on(event: 'connection', listener: (socket: WsSocket) => void): void;
+  on(event: 'connection', listener: (socket: WsSocket, req: IncomingMessage) => void): void;
   readonly clients: Set<WsSocket>;
   close(callback?: () => void): void;
 }
@@ -145,8 +174,8 @@ type WsServerClass = new (options: { server: Server; path: string }) => WsServer
 const { WebSocketServer } = createRequire(import.meta.url)('ws') as { WebSocketServer: WsServerClass };
 const WS_OPEN = 1;
 
-const WECOM_TOKEN = 'double-wecom-access-token';
-const DINGTALK_TOKEN = 'double-dingtalk-access-token';
+const DEFAULT_WECOM_TOKEN = 'double-wecom-access-token';
+const DEFAULT_DINGTALK_TOKEN = 'double-dingtalk-access-token';
 const STREAM_PATH = '/gateway/connect';
 const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
 
@@ -155,15 +184,15 @@ interface Answer {
   body: unknown;
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage): Promise<{ text: string; body: unknown }> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return undefined;
+  if (text === '') return { text, body: undefined };
   try {
-    return JSON.parse(text) as unknown;
+    return { text, body: JSON.parse(text) as unknown };
   } catch {
-    return text;
+    return { text, body: text };
   }
 }
 
@@ -221,10 +250,20 @@ function faultAnswer(fault: FaultPhase, platform: DoublePlatform, path: string):
   return { status: 403, body: { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', message: 'double: too many requests' } };
 }
 
-export async function startPlatformDouble(): Promise<PlatformDouble> {
+export interface DoubleOptions {
+  /** the access tokens it hands out (distinctive values let a test search the logs for them) */
+  tokens?: { wecom?: string; dingtalk?: string };
+}
+
+export async function startPlatformDouble(options: DoubleOptions = {}): Promise<PlatformDouble> {
+  const WECOM_TOKEN = options.tokens?.wecom ?? DEFAULT_WECOM_TOKEN;
+  const DINGTALK_TOKEN = options.tokens?.dingtalk ?? DEFAULT_DINGTALK_TOKEN;
+  const byPath = new Map<string, Responder>();
+  let respond: Responder | undefined;
   const requests: RecordedRequest[] = [];
   const delivered: DeliveredMessage[] = [];
   const replyUrls = new Map<string, string>();
+  const tickets: string[] = [];
   const phases: Record<DoublePlatform, FaultPhase[]> = { wecom: [], dingtalk: [] };
   const faultCounts: Record<DoublePlatform, Record<FaultPhase['kind'], number>> = {
     wecom: { http500: 0, hang: 0, ratelimit: 0 },
@@ -282,8 +321,11 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       // ── DingTalk api.dingtalk.com ──────────────────────────────────────
       case '/v1.0/oauth2/accessToken':
         return { status: 200, body: { accessToken: DINGTALK_TOKEN, expireIn: 7200 } };
-      case '/v1.0/gateway/connections/open':
-        return { status: 200, body: { endpoint: `${base.replace(/^http/, 'ws')}${STREAM_PATH}`, ticket: randomUUID() } };
+      case '/v1.0/gateway/connections/open': {
+        const ticket = randomUUID();
+        tickets.push(ticket);
+        return { status: 200, body: { endpoint: `${base.replace(/^http/, 'ws')}${STREAM_PATH}`, ticket } };
+      }
       case '/v1.0/robot/groupMessages/send': {
         if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
           return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
@@ -319,7 +361,7 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
   }
 
   const server = createServer((req, res) => {
-    void readBody(req).then(async (body) => {
+    void readBody(req).then(async ({ text, body }) => {
       const url = new URL(req.url ?? '/', 'http://double');
       const rec: RecordedRequest = {
         seq: ++seq,
@@ -328,10 +370,22 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
         query: url.searchParams,
         headers: req.headers,
         body,
+        text,
         at: Date.now(),
         outcome: 'ok',
       };
       requests.push(rec);
+      const told = byPath.get(rec.path)?.(rec) ?? respond?.(rec);
+      if (told) {
+        if (res.destroyed) return;
+        res.statusCode = told.status ?? 200;
+        if (told.text !== undefined) res.end(told.text);
+        else {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(told.json ?? {}));
+        }
+        return;
+      }
       const via = viaOf(rec.path);
       const platform = via && platformOf(via);
       const fault = via ? nextFault(via, messageText(rec.path, record(body))) : undefined;
@@ -361,9 +415,11 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
   const wss = new WebSocketServer({ server, path: STREAM_PATH });
   const sockets: WsSocket[] = [];
   const frames: StreamFrame[] = [];
+  const paths: string[] = [];
   const ackWaiters = new Map<string, (f: StreamFrame) => void>();
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, req) => {
     sockets.push(socket);
+    paths.push(req.url ?? '');
     socket.on('message', (data) => {
       let frame: StreamFrame;
       try {
@@ -394,8 +450,21 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       return sockets.length;
     },
     frames,
+    tickets,
+    paths,
     async waitForConnection(timeoutMs = 15_000) {
       await waitFor('the Stream client to connect to the gateway', () => sockets.some((s) => s.readyState === WS_OPEN), { timeoutMs });
+    },
+    async waitForConnections(count, timeoutMs = 15_000) {
+      await waitFor(`${count} Stream connection(s) to the gateway`, () => sockets.length >= count && sockets[count - 1]!.readyState === WS_OPEN, { timeoutMs });
+    },
+    sendRaw(text) {
+      const socket = [...sockets].reverse().find((s) => s.readyState === WS_OPEN);
+      if (!socket) throw new Error('no open Stream connection to send on');
+      socket.send(text);
+    },
+    drop() {
+      [...sockets].reverse().find((s) => s.readyState === WS_OPEN)?.terminate();
     },
     async pushFrame(frame, timeoutMs = 10_000) {
       const socket = [...sockets].reverse().find((s) => s.readyState === WS_OPEN);
@@ -438,6 +507,17 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
   return {
     base,
     requests,
+    requestsTo: (path) => requests.filter((r) => r.path === path),
+    get respond() {
+      return respond;
+    },
+    set respond(r: Responder | undefined) {
+      respond = r;
+    },
+    on(path, responder) {
+      if (responder) byPath.set(path, responder);
+      else byPath.delete(path);
+    },
     delivered,
     wecomResponseUrl(chatId) {
       const code = randomUUID().replace(/-/g, '');

@@ -1,9 +1,19 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { doctorWecom } from '../../../src/platforms/wecom/doctor.js';
 import type { WecomConfig } from '../../../src/platforms/wecom/client.js';
-import { startDouble, type HttpDouble } from './http-double.js';
+import { startPlatformDouble, type PlatformDouble, type Responder } from '../../support/platform-double.js';
 
-let api: HttpDouble;
+/**
+ * The platform double (test/support/platform-double.ts) answering every request with `respond`,
+ * by default WeCom's plain success: the client alone is under test, not the platform's state.
+ */
+async function startDouble(respond: Responder = () => ({ json: { errcode: 0, errmsg: 'ok' } })): Promise<PlatformDouble> {
+  const double = await startPlatformDouble();
+  double.respond = respond;
+  return double;
+}
+
+let api: PlatformDouble;
 beforeEach(async () => {
   api = await startDouble((q) =>
     q.path !== '/cgi-bin/gettoken'

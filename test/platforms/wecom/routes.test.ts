@@ -5,7 +5,7 @@ import { FixedClock } from '../../../src/clock.js';
 import type { IncomingMessage } from '../../../src/chat/types.js';
 import { wecomRoutes } from '../../../src/platforms/wecom/routes.js';
 import type { WecomConfig } from '../../../src/platforms/wecom/client.js';
-import { encryptMessage, SAMPLE, sign } from './protocol.js';
+import { encryptMessage, SAMPLE, sign } from '../../support/wecom-protocol.js';
 
 const TOKEN = 'lianbaoToken2026';
 const AES_KEY = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { verifyWecom, wecomSignature } from '../../../src/platforms/wecom/verify.js';
-import { decryptMessage, encryptMessage, SAMPLE, sign } from './protocol.js';
+import { decryptMessage, encryptMessage, SAMPLE, sign } from '../../support/wecom-protocol.js';
 
 const secrets = { token: SAMPLE.token, encodingAesKey: SAMPLE.encodingAesKey, receiveId: SAMPLE.receiveId };
 const sampleMs = Number(SAMPLE.timestamp) * 1000;

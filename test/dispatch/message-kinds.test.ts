@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setup, ticketCount } from '../helpers/tickets.js';
+import { setup, ticketCount } from '../support/tickets.js';
 
 /**
  * Messages that are not typed text (SPEC §7): a voice message is read as its transcript, exactly as

@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { Dispatcher } from '../../src/dispatch/dispatcher.js';
 import type { Command } from '../../src/dispatch/types.js';
 import { createLogger } from '../../src/log.js';
-import { harness } from '../helpers/harness.js';
-import { ok, setup, stored, ticket, ticketCount, ticketIn } from '../helpers/tickets.js';
+import { harness } from '../support/harness.js';
+import { ok, setup, stored, ticket, ticketCount, ticketIn } from '../support/tickets.js';
 
 describe('a message delivered twice (platform retry)', () => {
   it('creates one ticket and one reply', () => {

@@ -1,11 +1,10 @@
 /**
  * The whole app, configured for WeCom and DingTalk at once, with both platforms' API hosts
- * pointed at a local HTTP double that records every outbound call, and every log line captured.
+ * pointed at the platform double (test/support/platform-double.ts), which records every outbound
+ * call, and every log line captured.
  * Security tests post signed (or deliberately mis-signed) callbacks to it with `app.inject()`.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { FixedClock } from '../../src/clock.js';
@@ -14,7 +13,8 @@ import type { Db } from '../../src/db/open.js';
 import { createLogger } from '../../src/log.js';
 import type { LocalProcessor } from '../../src/inbox/processor.js';
 import { wireServer, type ServerWiring } from '../../src/wiring.js';
-import { encryptMessage, sign as wecomSign } from '../platforms/wecom/protocol.js';
+import { startPlatformDouble, type PlatformDouble, type RecordedRequest } from './platform-double.js';
+import { encryptMessage, sign as wecomSign } from './wecom-protocol.js';
 
 /** Monday 2026-11-02 10:00 in Shanghai: a working day, so nothing depends on the calendar. */
 export const START = '2026-11-02T02:00:00Z';
@@ -35,65 +35,11 @@ export const WECOM_AGENT_ID = '1000002';
 export const DINGTALK_APP_KEY = 'dingsecappkey0001';
 
 /** One request the double received. */
-export interface Recorded {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  /** the raw body, as sent */
-  text: string;
-  /** the body parsed as JSON, or undefined */
-  json: unknown;
-}
+export type Recorded = RecordedRequest;
 
-/** A local HTTP server standing in for qyapi.weixin.qq.com, api.dingtalk.com and oapi.dingtalk.com at once. */
-export interface HttpDouble {
-  base: string;
-  requests: Recorded[];
-  /** Set to answer some requests differently (an error, a refusal); undefined keeps the default. */
-  respond: ((req: Recorded) => unknown) | undefined;
-  close(): Promise<void>;
-}
-
-/** Answers as each platform does when all is well: tokens where asked, success everywhere else. */
-function answer(path: string): unknown {
-  if (path === '/cgi-bin/gettoken') return { errcode: 0, errmsg: 'ok', access_token: SECRETS.wecomAccessToken, expires_in: 7200 };
-  if (path === '/v1.0/oauth2/accessToken') return { accessToken: SECRETS.dingtalkAccessToken, expireIn: 7200 };
-  if (path.startsWith('/v1.0/robot/')) return { processQueryKey: 'pqk-1', invalidStaffIdList: [], flowControlledStaffIdList: [] };
-  return { errcode: 0, errmsg: 'ok' };
-}
-
-export async function startDouble(): Promise<HttpDouble> {
-  const requests: Recorded[] = [];
-  const double: HttpDouble = { base: '', requests, respond: undefined, close: async () => undefined };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://double');
-      const text = Buffer.concat(chunks).toString('utf8');
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      const rec: Recorded = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, text, json };
-      requests.push(rec);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(double.respond?.(rec) ?? answer(url.pathname)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  double.base = `http://127.0.0.1:${port}`;
-  double.close = () =>
-    new Promise<void>((resolve) => {
-      // fetch keeps connections alive; without this close() would wait for them to time out.
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return double;
+/** The platforms' API hosts, with the rig's distinctive access tokens (see test/support/platform-double.ts). */
+export function startDouble(): Promise<PlatformDouble> {
+  return startPlatformDouble({ tokens: { wecom: SECRETS.wecomAccessToken, dingtalk: SECRETS.dingtalkAccessToken } });
 }
 
 /** One parsed pino line. */
@@ -115,9 +61,9 @@ export interface Rig {
   db: Db;
   clock: FixedClock;
   /** the platforms' API hosts (WECOM_API_BASE, DINGTALK_API_BASE and DINGTALK_OAPI_BASE) */
-  api: HttpDouble;
+  api: PlatformDouble;
   /** some other host a callback may name in its reply URL */
-  foreign: HttpDouble;
+  foreign: PlatformDouble;
   /** every log line, raw, as pino wrote it */
   raw: string[];
   logs: LogLine[];
@@ -202,7 +148,7 @@ export function snapshotCounts(db: Db): Counts {
   };
 }
 
-export { snapshotRows } from '../helpers/tickets.js';
+export { snapshotRows } from './tickets.js';
 
 /**
  * Lets the processor handle what the callbacks so far stored in the inbox (a route may hand its

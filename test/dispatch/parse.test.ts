@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectRefused, ok, setup, stored, ticket, ticketCount, ticketIn } from '../helpers/tickets.js';
+import { expectRefused, ok, setup, stored, ticket, ticketCount, ticketIn } from '../support/tickets.js';
 
 describe('command words', () => {
   it('reads the Chinese words, their synonyms, English aliases and Traditional forms for 报告', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectRefused, setup, ticketIn } from '../helpers/tickets.js';
+import { expectRefused, setup, ticketIn } from '../support/tickets.js';
 
 /** Where each person writes from in these tests. */
 const CHAT: Record<string, string> = { chen: 'XM001', wang: 'XM001', li: 'XM001', zhou: 'coordinators' };

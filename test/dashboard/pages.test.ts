@@ -1,8 +1,8 @@
 import ExcelJS from 'exceljs';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TICKET_HEADERS } from '../src/reports/export.js';
-import { say, startRig, ticketNo, type Rig } from './security/support.js';
+import { TICKET_HEADERS } from '../../src/reports/export.js';
+import { say, startRig, ticketNo, type Rig } from '../support/app-rig.js';
 
 const TOKEN = 'dashboardPagesS3cr3tR8nT5vQ1';
 

@@ -1,5 +1,5 @@
 import type { OutboxItem } from '../../src/db/outbox-repo.js';
-import type { Harness } from '../helpers/tickets.js';
+import type { Harness } from './tickets.js';
 
 /** Every message queued after outbox id `after`, oldest first. */
 export function queued(h: Harness, after = 0): OutboxItem[] {

@@ -7,7 +7,7 @@ import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { createLogger } from '../../src/log.js';
 import { wireServer } from '../../src/wiring.js';
-import { harness } from '../helpers/harness.js';
+import { harness } from './harness.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [

@@ -5,7 +5,7 @@
  * gets the help hint, whole, and a near miss of a command word a did-you-mean.
  */
 import { describe, expect, it } from 'vitest';
-import { auditOf, ok, setup, stored, ticket, ticketCount } from '../helpers/tickets.js';
+import { auditOf, ok, setup, stored, ticket, ticketCount } from '../support/tickets.js';
 
 const QUESTION = '是否登记为诉求？回复“是”登记，或发送“报告 …”';
 const REPORT = '渣土车被村民拦住了，货车进不去';
