@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   // Platform messages are stored in the inbox and answered at once; the processor handles them on
   // another core (src/wiring.ts).
   const server = await wireServer(config, log, { env });
-  const { app, processor, inbox, worker, db } = server;
+  const { app, processor, worker } = server;
   processor.start();
   worker.start();
   try {
@@ -45,16 +45,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing callbacks in flight, the messages stored and the current send');
-    // Stop taking callbacks and finish those in flight (their work runs on the next tick), let the
-    // processor handle what is stored, then send what that queued (as far as the limits allow).
     await scheduler.stop();
     await stream?.stop();
-    await app.close();
-    await new Promise((r) => setImmediate(r));
-    await processor.stop();
-    inbox.close();
-    await worker.stop();
-    db.close();
+    await server.stop();
     log.info('stopped');
     process.exit(0);
   };

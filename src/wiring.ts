@@ -254,6 +254,12 @@ export interface ServerWiring {
   startScheduler(): { stop(): Promise<void>; caughtUp: Promise<void> };
   /** DingTalk Stream mode: lianbao connects out, so no public URL is needed; undefined otherwise. */
   startStream(): DingtalkStreamHandle | undefined;
+  /**
+   * Stops taking callbacks and finishes those in flight (their work runs on the next turn of the
+   * event loop), lets the processor handle what is stored, sends what that queued (as far as the
+   * limits allow), and closes the files.
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -337,5 +343,13 @@ export async function wireServer(
       config.dingtalk?.mode === 'stream'
         ? startDingtalkStream(config.dingtalk, { accept: (m, s) => inbox.accept(m, s), clock }, log.child({ platform: 'dingtalk' }))
         : undefined,
+    async stop() {
+      await app.close();
+      await new Promise((r) => setImmediate(r));
+      await running.stop();
+      inbox.close();
+      await worker.stop();
+      db.close();
+    },
   };
 }

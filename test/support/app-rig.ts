@@ -122,11 +122,7 @@ export async function startRig(env: Record<string, string> = {}): Promise<Rig> {
     raw,
     logs,
     async close() {
-      await app.close();
-      await server.processor.stop();
-      server.inbox.close();
-      await server.worker.stop();
-      server.db.close();
+      await server.stop();
       await Promise.all([api.close(), foreign.close()]);
     },
   };

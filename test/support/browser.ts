@@ -55,12 +55,7 @@ export async function serve(h: ReturnType<typeof harness>, log: Logger = createL
   return {
     app,
     url: `http://127.0.0.1:${port}`,
-    async close() {
-      await app.close();
-      await server.processor.stop();
-      server.inbox.close();
-      await server.worker.stop();
-    },
+    close: () => server.stop(),
   };
 }
 

@@ -80,11 +80,7 @@ async function serve(sample: typeof XML_SAMPLE | typeof JSON_SAMPLE): Promise<Se
     double,
     logs,
     async close() {
-      await app.close();
-      await server.processor.stop();
-      server.inbox.close();
-      await server.worker.stop();
-      db.close();
+      await server.stop();
       await double.close();
     },
   };
