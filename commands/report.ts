@@ -58,6 +58,8 @@ export const report: Command = {
       sourceChatId: ctx.msg.chatId,
     });
     ctx.audit(ticket, 'report', null, { category: c.category, urgency: c.urgency, text: c.description });
+    // Pictures sent with the report, and those sent on their own right after it, are its evidence.
+    ctx.attachEvidence(ticket);
     const view = { ...ticketView(ctx, ticket), explicitCategory: c.explicit };
     if (conduct) {
       // In a project group the project's officer reads along: the answer there says only that it is

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { ChatBinding, RosterRepo } from '../db/roster-repo.js';
 import type { TicketsRepo } from '../db/tickets-repo.js';
 import type { LogsRepo } from '../db/logs-repo.js';
+import type { AttachmentsRepo } from '../db/attachments-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
 import type { IncomingMessage } from '../chat/types.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
@@ -38,6 +39,7 @@ export interface Repos {
   roster: RosterRepo;
   tickets: TicketsRepo;
   logs: LogsRepo;
+  attachments: AttachmentsRepo;
 }
 
 /** Everything a command may use while it runs, inside the message's transaction. */
@@ -68,6 +70,12 @@ export interface CommandContext {
   announce(ticket: Ticket, template: string, view: object): void;
   /** A dedupe key for the n-th message this inbound message causes. */
   key(what: string): string;
+  /**
+   * Names the ticket this message reports or adds to (报告, 补充): its pictures and files become
+   * evidence of it, and so do those its sender sends on their own in this chat within 10 minutes
+   * (SPEC §7b). Takes effect only if the command succeeds.
+   */
+  attachEvidence(ticket: Ticket): void;
   /** Writes the audit row of a change to a ticket. */
   audit(ticket: Ticket, action: string, from: TicketState | null, detail?: Record<string, unknown>): void;
 }

@@ -20,7 +20,19 @@ export const ACTION_NAMES: Record<string, string> = {
   withdraw: '撤回',
   auto_close: '超时未评价，自动销号',
   escalate: '超期升级',
+  attach: '附证据',
+  attach_failed: '证据未能下载',
 };
+
+/** How the timeline names what a piece of evidence is. */
+const EVIDENCE_NAMES: Record<string, string> = { image: '图片', audio: '录音', video: '视频', file: '文件' };
+
+/** A size as people read it: 37 KB, 2.4 MB. */
+function readableSize(bytes: unknown): string {
+  if (typeof bytes !== 'number') return '';
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
 
 export interface TimelineNames {
   person(id: string): string;
@@ -69,6 +81,12 @@ export function describeAudit(row: AuditRow, names: TimelineNames, maxTextChars 
       break;
     case 'extend':
       text = `${DEADLINE_NAMES[d.kind as DeadlineKind] ?? ''}时限延至${typeof d.to === 'number' ? formatTime(d.to) : ''}，${str(d.reason)}`;
+      break;
+    case 'attach':
+      text = `${EVIDENCE_NAMES[str(d.category)] ?? '文件'}${str(d.name) ? `「${str(d.name)}」` : ''}，${readableSize(d.size)}`;
+      break;
+    case 'attach_failed':
+      text = `${EVIDENCE_NAMES[str(d.kind)] ?? '文件'}${str(d.name) ? `「${str(d.name)}」` : ''}，平台多次没有提供，请发送人重新发送`;
       break;
   }
   const move =
