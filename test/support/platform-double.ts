@@ -131,7 +131,7 @@ export interface PlatformDouble {
    * (https://open.dingtalk.com/document/orgapp/download-the-file-content-of-the-robot-receiving-message)
    * turns into a downloadUrl on another path of the double, served without any credential.
    */
-  dingtalkDownloadCode(file: ServedFile): string;
+  dingtalkDownloadCode(file: ServedFile, opts?: { downloadUrl?: string }): string;
   /** Makes the next `times` file downloads (any of the above) answer HTTP 500, then recover. */
   failDownloads(times: number): void;
   /** Queues bad behaviour for the platform's message sends (token requests are not affected). */
@@ -258,6 +258,7 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
   /** Files by the path they are downloaded from (a 智能机器人 URL, a DingTalk downloadUrl). */
   const files = new Map<string, ServedFile>();
   const media = new Map<string, ServedFile>();
+  /** downloadCode → the path of its file on the double, or a whole URL a test chose */
   const downloadCodes = new Map<string, string>();
   let downloadFaults = 0;
   let delayMs = 0;
@@ -334,7 +335,7 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
         }
         const path = downloadCodes.get(str(body['downloadCode']));
         if (!path || !str(body['robotCode'])) return { status: 400, body: { code: 'invalidParameter.downloadCode', message: 'double: unknown downloadCode' } };
-        return { status: 200, body: { downloadUrl: `${base}${path}` } };
+        return { status: 200, body: { downloadUrl: path.startsWith('/') ? `${base}${path}` : path } };
       }
       // ── DingTalk oapi.dingtalk.com ─────────────────────────────────────
       case '/robot/sendBySession': {
@@ -538,12 +539,12 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       media.set(id, file);
       return id;
     },
-    dingtalkDownloadCode(file) {
+    dingtalkDownloadCode(file, opts = {}) {
       const code = `dc-${randomUUID()}`;
       // "The returned URL, which may be on another host": here another path of the double.
       const path = `/dingtalk-files/${randomUUID()}/${encodeURIComponent(file.filename ?? 'file')}`;
       files.set(path, file);
-      downloadCodes.set(code, path);
+      downloadCodes.set(code, opts.downloadUrl ?? path);
       return code;
     },
     failDownloads(times) {
