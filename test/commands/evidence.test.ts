@@ -46,8 +46,9 @@ describe('a report followed by photos and a file', () => {
     ]);
     expect(h.kept()).toEqual([sha256(red), sha256(blue), sha256(report)].sort());
     // The audit log holds each file's hash, size, type and the platform's id for it (责任倒查).
+    // Logged as each file arrives: two are fetched at a time, so in either order.
     const rows = h.core.repos.tickets.timeline(no).filter((r) => r.action === 'attach');
-    expect(rows.map((r) => r.detail)).toEqual([
+    expect(rows.map((r) => r.detail).sort((a, b) => String(a.platformId).localeCompare(String(b.platformId)))).toEqual([
       { sha256: sha256(red), size: red.length, type: 'image/png', category: 'image', platformId: 'file-1' },
       { sha256: sha256(blue), size: blue.length, type: 'image/png', category: 'image', platformId: 'file-2' },
       { sha256: sha256(report), size: report.length, type: 'application/pdf', category: 'file', name: '情况说明.pdf', platformId: 'file-3' },
@@ -240,5 +241,37 @@ describe('a platform that does not hand the file out at once', () => {
     }
     expect(replies).toEqual([`这张图片多次下载都没有成功，没有保存（已记入 #${no}）：请重新发送`]);
     expect(h.clock.now().getTime()).toBeLessThanOrEqual(expiresAt + 5 * MINUTE);
+  });
+});
+
+describe('查询 #N', () => {
+  it('lists the evidence by kind, and the timeline shows each file', async () => {
+    const h = setup();
+    const no = h.ticketNo(h.say('chen', 'XM001', '报告 村民堵住工地东门，混凝土车进不去'));
+    h.clock.advance(MINUTE);
+    for (const file of [{ bytes: red }, { bytes: blue }, { kind: 'file' as const, bytes: report, name: '情况说明.pdf' }]) {
+      h.attach('chen', 'XM001', '', file);
+      await h.fetched();
+    }
+    expect(h.say('wang', 'XM001', `查询 #${no}`).reply).toMatchInlineSnapshot(`
+      "**#1** 状态：待认领
+      项目：XM001 经开区新材料产业园
+      类别：阻工·紧急
+      内容：村民堵住工地东门，混凝土车进不去
+      报告人：陈经理　承办：（未认领）（治安大队）
+      签收时限：2026-11-02 10:15
+      附件：3（图片2，文件1）
+      办理经过：
+      11-02 10:00 陈经理 报告挂号：村民堵住工地东门，混凝土车进不去
+      11-02 10:01 陈经理 附证据：图片，1 KB
+      11-02 10:01 陈经理 附证据：图片，1 KB
+      11-02 10:01 陈经理 附证据：文件「情况说明.pdf」，1 KB"
+    `);
+  });
+
+  it('says nothing of evidence a ticket does not have', () => {
+    const h = setup();
+    const no = h.ticketNo(h.say('chen', 'XM001', '报告 村民堵门'));
+    expect(h.say('chen', 'XM001', `查询 #${no}`).reply).not.toContain('附件');
   });
 });
