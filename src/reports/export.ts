@@ -30,6 +30,8 @@ export const TICKET_HEADERS = [
   '评语',
   '重办次数',
   '督办',
+  // Evidence sent for it (SPEC §7b): the number of files.
+  '附件',
   '内容',
 ] as const;
 
@@ -92,6 +94,7 @@ interface TicketRow {
   close_kind: 'confirmed' | 'auto' | null;
   reopen_count: number;
   supervised: number;
+  attachments: number;
   description: string;
 }
 
@@ -112,7 +115,8 @@ export function ticketRows(db: Db, period: Period): Cell[][] {
   const roster = new RosterRepo(db);
   const rows = db
     .prepare(
-      `SELECT t.*, (SELECT min(at) FROM audit_log a WHERE a.ticket_no = t.no AND a.from_state = 'open' AND a.to_state = 'claimed') AS first_claim
+      `SELECT t.*, (SELECT min(at) FROM audit_log a WHERE a.ticket_no = t.no AND a.from_state = 'open' AND a.to_state = 'claimed') AS first_claim,
+         (SELECT count(*) FROM ticket_attachments x WHERE x.ticket_no = t.no) AS attachments
        FROM tickets t WHERE created_at >= ? AND created_at < ? ORDER BY no`,
     )
     .all(period.from, period.to) as TicketRow[];
@@ -135,6 +139,7 @@ export function ticketRows(db: Db, period: Period): Cell[][] {
     r.rating_comment ?? '',
     r.reopen_count,
     r.supervised === 1 ? '是' : '否',
+    r.attachments,
     r.description,
   ]);
 }
