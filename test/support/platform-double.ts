@@ -380,7 +380,12 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       return true;
     }
     const headers: Record<string, string | number> = { 'content-type': file.contentType, 'content-length': file.bytes.length };
-    if (file.filename) headers['content-disposition'] = `attachment; filename="${file.filename}"`;
+    // A name that is not ASCII goes in the RFC 5987 form, as header values must be ASCII.
+    if (file.filename) {
+      headers['content-disposition'] = /^[\x20-\x7e]*$/.test(file.filename)
+        ? `attachment; filename="${file.filename}"`
+        : `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`;
+    }
     res.writeHead(200, headers);
     res.end(file.bytes);
     return true;
