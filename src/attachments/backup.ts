@@ -18,8 +18,9 @@ export async function copyAttachments(src: string, dest: string, linkFrom?: stri
   try {
     names = (await readdir(src)).filter((n) => KEPT.test(n));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') names = [];
-    else throw err;
+    // No evidence kept yet: nothing to copy, and no empty folder beside the backup.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw err;
   }
   await mkdir(dest, { recursive: true });
   const have = new Set((await readdir(dest)).filter((n) => KEPT.test(n)));

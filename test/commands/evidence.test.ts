@@ -71,8 +71,9 @@ describe('a report followed by photos and a file', () => {
     h.clock.advance(30 * MINUTE);
     const withWords = h.attach('wang', 'XM001', `补充 #${no} 监控截图`, { bytes: red });
     expect(withWords.reply).toContain(`**#${no} 补充情况**（王警官）`);
+    expect(await h.fetched()).toEqual([`已附到 #${no}：图片1张`]);
     expect(h.attach('wang', 'XM001', `补充 #${no}`, { bytes: blue }).reply).toBe('');
-    expect(await h.fetched()).toEqual([`已附到 #${no}：图片1张`, `已附到 #${no}：图片1张`]);
+    expect(await h.fetched()).toEqual([`已附到 #${no}：图片1张`]);
     expect(attachments(h, no).map((a) => a.sha256)).toEqual([sha256(red), sha256(blue)]);
   });
 });
@@ -221,7 +222,7 @@ describe('a platform that does not hand the file out at once', () => {
       h.clock.advance(5 * MINUTE);
       replies = await h.fetched();
     }
-    expect(replies).toEqual([`「监控录像说明.pdf」多次下载都没有成功，没有保存（已记入 #${no}）：请重新发送`]);
+    expect(replies).toEqual([`「监控录像说明.pdf」没有下载成功，没有保存（已记入 #${no}）：请重新发送`]);
     const failed = h.core.repos.tickets.timeline(no).filter((r) => r.action === 'attach_failed');
     expect(failed.map((r) => r.detail)).toEqual([{ kind: 'file', name: '监控录像说明.pdf', error: 'HTTP 503' }]);
     // Given up after 24 hours, as a send is.
@@ -239,7 +240,7 @@ describe('a platform that does not hand the file out at once', () => {
       h.clock.advance(MINUTE);
       replies = await h.fetched();
     }
-    expect(replies).toEqual([`这张图片多次下载都没有成功，没有保存（已记入 #${no}）：请重新发送`]);
+    expect(replies).toEqual([`这张图片没有下载成功，没有保存（已记入 #${no}）：请重新发送`]);
     expect(h.clock.now().getTime()).toBeLessThanOrEqual(expiresAt + 5 * MINUTE);
   });
 });
