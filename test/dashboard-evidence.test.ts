@@ -89,6 +89,13 @@ describe('evidence on the dashboard', () => {
     expect((await get(`/dashboard/tickets/${no}/files/..%2F..%2Fetc%2Fpasswd`)).statusCode).toBe(404);
   });
 
+  it('counts the downloads by status on /metrics', async () => {
+    const { app } = await setup();
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/^lianbao_downloads\{status="done"\} 2$/m);
+    expect(metrics.body).toMatch(/^lianbao_downloads\{status="pending"\} 0$/m);
+  });
+
   it('counts the files in the exports', async () => {
     const { no, get } = await setup();
     const csv = (await get('/dashboard/export/tickets.csv')).body.replace(/^\uFEFF/, '').split('\r\n');

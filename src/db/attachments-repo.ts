@@ -149,6 +149,7 @@ export class AttachmentsRepo {
         "SELECT count(*) AS n FROM downloads WHERE msg_platform = ? AND msg_id = ? AND status = 'pending'",
       ),
       pendingCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM downloads WHERE status = 'pending'"),
+      byStatus: db.prepare<[], { status: DownloadStatus; n: number }>('SELECT status, count(*) AS n FROM downloads GROUP BY status'),
       keep: db.prepare('INSERT INTO attachments (sha256, size, mime, category, stored_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       file: db.prepare<[string], { sha256: string; size: number; mime: string; category: AttachmentCategory }>(
         'SELECT sha256, size, mime, category FROM attachments WHERE sha256 = ?',
@@ -217,6 +218,13 @@ export class AttachmentsRepo {
 
   pending(): number {
     return this.s.pendingCount.get()?.n ?? 0;
+  }
+
+  /** Downloads by status, for /metrics. */
+  downloadCounts(): Record<DownloadStatus, number> {
+    const c: Record<DownloadStatus, number> = { pending: 0, done: 0, refused: 0, failed: 0 };
+    for (const r of this.s.byStatus.all()) c[r.status] = r.n;
+    return c;
   }
 
   scheduleRetry(id: number, at: number, error: string): void {
