@@ -40,6 +40,8 @@ export const report: Command = {
     );
     const ticket = ctx.repos.tickets.insert(fresh);
     ctx.record(ticket, events);
+    // Pictures sent with the report, and those sent on their own right after it, are its evidence.
+    ctx.attachEvidence(ticket);
     // SPEC §2: an urgent report's reply says, on its own line, what to do when people are in danger now.
     const view = { ...ticketView(ctx, ticket), explicitCategory: c.explicit, urgentNotice: ctx.repos.roster.urgentNotice() };
     if (ticket.routing !== 'coordinators') {

@@ -17,6 +17,7 @@ import { doctorDingtalk } from './platforms/dingtalk/index.js';
 import { doctorWecom } from './platforms/wecom/index.js';
 import pino from 'pino';
 import { createLogger } from './log.js';
+import { attachmentsHealth, copyAttachments } from './attachments/backup.js';
 import { findJob, JOBS } from './jobs/index.js';
 import { runJob } from './jobs/runner.js';
 import { calendarHealth, startCore, type CalendarHealth } from './startup.js';
@@ -40,7 +41,8 @@ const USAGE = `lianbao — 联保命令行
   lianbao inbox [list|show <编号>|retry <编号>|drop <编号>]
                                         反复处理失败而被搁置的消息：列出、查看一条、放回
                                         队列重新处理，或删除
-  lianbao backup <文件> [--force]       在线备份 SQLite 数据库（文件已存在时须加 --force）
+  lianbao backup <文件> [--force]       在线备份 SQLite 数据库（文件已存在时须加 --force），
+                                        附件（证据）复制到 <文件>.attachments/
   lianbao doctor                        检查配置、数据库、名册和节假日数据，并连接各平台
 
 命令行与服务器读取同样的环境变量和 .env（DATABASE_PATH 等）。`;
@@ -243,6 +245,11 @@ async function cmdBackup(config: Config, args: string[], out: Out): Promise<void
     const r = await db.backup(partial);
     renameSync(partial, file);
     out(`备份已写入 ${file}（${r.totalPages} 页）`);
+    // After the database: every file it names was stored before it was named, so the copy has them all.
+    if (config.attachments.dir) {
+      const copied = await copyAttachments(config.attachments.dir, `${file}.attachments`);
+      out(`附件已复制到 ${file}.attachments/（新复制 ${copied.copied} 个，已有 ${copied.present} 个）`);
+    }
   } catch (e) {
     rmSync(partial, { force: true });
     throw e;
@@ -276,6 +283,21 @@ function calendarChecks({ year, thisYear, nextYear }: CalendarHealth): DoctorChe
   ];
 }
 
+/** Below this much free space beside the evidence, `doctor` warns: a few hundred photos' worth. */
+const ATTACHMENTS_LOW_BYTES = 1024 * 1024 * 1024;
+
+/** The attachments folder: writable, and how much room it has (SPEC §10). */
+async function attachmentsCheck(config: Config): Promise<DoctorCheck> {
+  const { dir, maxBytes } = config.attachments;
+  if (!dir) return { name: '附件', ok: true, warn: true, detail: 'ATTACHMENTS_DIR 为空：照片和文件不会保存' };
+  const h = await attachmentsHealth(dir);
+  if (!h.writable) return { name: '附件', ok: false, detail: `${dir} 无法写入：${h.error}；请检查该目录的属主和权限` };
+  const free = `${(h.freeBytes / 1024 / 1024 / 1024).toFixed(1)} GB`;
+  if (h.freeBytes < maxBytes) return { name: '附件', ok: false, detail: `${dir} 可用空间只剩 ${free}，放不下一个文件：请清理磁盘或换一个目录` };
+  if (h.freeBytes < ATTACHMENTS_LOW_BYTES) return { name: '附件', ok: true, warn: true, detail: `${dir} 可用空间 ${free}，不到 1 GB：请尽快清理磁盘或扩容` };
+  return { name: '附件', ok: true, detail: `${dir} 可写，可用空间 ${free}` };
+}
+
 async function cmdDoctor(config: Config, out: Out, clock: Clock): Promise<boolean> {
   const checks: DoctorCheck[] = [];
   checks.push({ name: '配置', ok: true, detail: '各变量均有效' });
@@ -296,6 +318,7 @@ async function cmdDoctor(config: Config, out: Out, clock: Clock): Promise<boolea
   } catch (err) {
     checks.push({ name: '数据库', ok: false, detail: `${config.databasePath} 无法写入：${err instanceof Error ? err.message : String(err)}` });
   }
+  checks.push(await attachmentsCheck(config));
   if (!config.wecom && !config.dingtalk) {
     checks.push({ name: '平台', ok: true, detail: '没有配置企业微信或钉钉：只能用本地试用（playground）' });
   }

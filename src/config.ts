@@ -116,6 +116,8 @@ const schema = z.object({
   RATE_SENDER_PER_MINUTE: positiveInt.default(20),
   BACKUP_DIR: z.string().optional(),
   BACKUP_KEEP: positiveInt.default(14),
+  ATTACHMENTS_DIR: z.string().optional(),
+  ATTACHMENT_MAX_MB: positiveInt.max(1024).default(20),
 });
 
 export interface Config {
@@ -156,6 +158,11 @@ export interface Config {
   dingtalkOapiBase: string;
   rates: { groupPerMinute: number; personPerMinute: number; senderPerMinute: number };
   backup: { dir: string; keep: number };
+  /**
+   * Evidence sent to the bot (SPEC §7b): the folder files are stored in, named by their SHA-256
+   * ('' for an in-memory database: nothing is kept), and the largest file taken, in bytes.
+   */
+  attachments: { dir: string; maxBytes: number };
   /** job name → node-cron expression, from SCHEDULE_<JOB_NAME> (e.g. SCHEDULE_DAILY_DIGEST) */
   schedules: Record<string, string>;
 }
@@ -175,6 +182,11 @@ export function readEnv(envFile = '.env', env: NodeJS.ProcessEnv = process.env):
  */
 function defaultBackupDir(databasePath: string): string {
   return databasePath === ':memory:' ? '' : join(dirname(databasePath), 'backups');
+}
+
+/** attachments/ beside the database; none for an in-memory database, which keeps nothing. */
+function defaultAttachmentsDir(databasePath: string): string {
+  return databasePath === ':memory:' ? '' : join(dirname(databasePath), 'attachments');
 }
 
 /** Validates the environment once; a bad value throws a ConfigError naming the variable. */
@@ -258,6 +270,10 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
       senderPerMinute: e.RATE_SENDER_PER_MINUTE,
     },
     backup: { dir: e.BACKUP_DIR?.trim() ?? defaultBackupDir(e.DATABASE_PATH), keep: e.BACKUP_KEEP },
+    attachments: {
+      dir: e.ATTACHMENTS_DIR?.trim() ?? defaultAttachmentsDir(e.DATABASE_PATH),
+      maxBytes: e.ATTACHMENT_MAX_MB * 1024 * 1024,
+    },
     schedules,
   });
 }

@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
 import { COMMANDS } from '../commands/index.js';
+import { DownloadWorker } from './attachments/downloads.js';
+import { AttachmentStore } from './attachments/store.js';
+import { AttachmentsRepo } from './db/attachments-repo.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
@@ -28,6 +31,10 @@ export interface Core {
   notifier: Notifier;
   dispatcher: Dispatcher;
   worker: DeliveryWorker;
+  /** fetches the files messages attach to tickets (SPEC §7b); started where messages are handled */
+  downloads: DownloadWorker;
+  /** the attachments folder; undefined when evidence is not kept (ATTACHMENTS_DIR empty) */
+  attachmentStore: AttachmentStore | undefined;
   figures: Figures;
   adapters: Partial<Record<Platform, PlatformAdapter>>;
   /** platforms messages are sent to */
@@ -55,7 +62,9 @@ export function enabledPlatforms(config: Config): Platform[] {
 
 export function createCore(o: CoreOptions): Core {
   const roster = new RosterRepo(o.db);
-  const repos: Repos = { roster, tickets: new TicketsRepo(o.db), logs: new LogsRepo(o.db), extensions: new ExtensionsRepo(o.db) };
+  const attachments = new AttachmentsRepo(o.db);
+  const repos: Repos = { roster, tickets: new TicketsRepo(o.db), logs: new LogsRepo(o.db), extensions: new ExtensionsRepo(o.db), attachments };
+  const attachmentStore = o.config.attachments.dir ? new AttachmentStore(o.config.attachments.dir, o.config.attachments.maxBytes) : undefined;
   const outbox = new OutboxRepo(o.db);
   const platforms = enabledPlatforms(o.config).filter((p) => o.adapters[p]);
   const maxBytes: Partial<Record<Platform, number>> = {};
@@ -83,6 +92,17 @@ export function createCore(o: CoreOptions): Core {
     log: o.log.child({ component: 'delivery' }),
     rates: o.config.rates,
   });
+  const downloads = new DownloadWorker({
+    db: o.db,
+    repo: attachments,
+    tickets: repos.tickets,
+    store: attachmentStore,
+    adapters: o.adapters,
+    notify: notifier,
+    clock: o.clock,
+    log: o.log.child({ component: 'downloads' }),
+    onQueued: () => worker.wake(),
+  });
   const figures = new Figures(o.db, roster);
   const dispatcher = new Dispatcher({
     db: o.db,
@@ -95,7 +115,11 @@ export function createCore(o: CoreOptions): Core {
     sla,
     figures,
     senderPerMinute: o.config.rates.senderPerMinute,
-    onQueued: () => worker.wake(),
+    keepsEvidence: attachmentStore !== undefined,
+    onQueued: () => {
+      worker.wake();
+      downloads.wake();
+    },
   });
-  return { ...o, repos, outbox, notifier, dispatcher, worker, figures, platforms, calendar, sla };
+  return { ...o, repos, outbox, notifier, dispatcher, worker, downloads, attachmentStore, figures, platforms, calendar, sla };
 }

@@ -61,6 +61,15 @@ export function createMetrics(core: Core, inbox?: { waiting(): number; setAside(
       for (const [status, n] of Object.entries(c)) this.set({ status }, n);
     },
   });
+  new Gauge({
+    name: 'lianbao_downloads',
+    help: 'Files messages attached to tickets, by status: pending (waiting or retrying), done, refused (bad file), failed (never came)',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      for (const [status, n] of Object.entries(core.repos.attachments.downloadCounts())) this.set({ status }, n);
+    },
+  });
   const callbacks = new Counter({
     name: 'lianbao_callbacks_total',
     help: 'Platform callbacks by platform and HTTP status',

@@ -48,6 +48,9 @@ async function main(): Promise<void> {
     inbox: processor && inbox && { waiting: () => processor.waiting(), setAside: () => inbox.setAsideCount() },
   });
   core.worker.start();
+  // Without a processor thread (an in-memory database) messages are handled here, and so are the
+  // downloads of the files they attach; otherwise the processor thread runs them.
+  if (!processor) core.downloads.start();
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
     await app.close();
     await new Promise((r) => setImmediate(r));
     await processor?.stop();
+    if (!processor) await core.downloads.stop();
     inbox?.close();
     await core.worker.stop();
     core.db.close();

@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { createCore, type Core } from './core.js';
 import { openDb } from './db/open.js';
 import { createDingtalkAdapter } from './platforms/dingtalk/index.js';
-import { createPlaygroundAdapter } from './platforms/playground/index.js';
+import { createPlaygroundAdapter, playgroundUploadsDir } from './platforms/playground/index.js';
 import { createWecomAdapter } from './platforms/wecom/index.js';
 import type { Platform, PlatformAdapter } from './chat/types.js';
 import { importRoster, rosterIsEmpty } from './roster/import.js';
@@ -17,7 +17,9 @@ export function createAdapters(config: Config, log: Logger, clock: Clock): Parti
   const adapters: Partial<Record<Platform, PlatformAdapter>> = {};
   if (config.wecom) adapters.wecom = createWecomAdapter(config.wecom, log.child({ platform: 'wecom' }), clock);
   if (config.dingtalk) adapters.dingtalk = createDingtalkAdapter(config.dingtalk, log.child({ platform: 'dingtalk' }), clock);
-  if (config.playground.enabled) adapters.playground = createPlaygroundAdapter();
+  if (config.playground.enabled) {
+    adapters.playground = createPlaygroundAdapter(config.attachments.dir ? playgroundUploadsDir(config.attachments.dir) : undefined);
+  }
   return adapters;
 }
 

@@ -55,6 +55,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_PATH: ':memory:' }).backup.dir).toBe('');
   });
 
+  it('keeps evidence beside the database, up to ATTACHMENT_MAX_MB each', () => {
+    expect(loadConfig({}).attachments).toEqual({ dir: 'data/attachments', maxBytes: 20 * 1024 * 1024 });
+    expect(loadConfig({ DATABASE_PATH: '/srv/lianbao/lianbao.db', ATTACHMENT_MAX_MB: '5' }).attachments).toEqual({
+      dir: '/srv/lianbao/attachments',
+      maxBytes: 5 * 1024 * 1024,
+    });
+    expect(loadConfig({ ATTACHMENTS_DIR: '/data/evidence' }).attachments.dir).toBe('/data/evidence');
+    // An in-memory database keeps nothing, files included.
+    expect(loadConfig({ DATABASE_PATH: ':memory:' }).attachments.dir).toBe('');
+    for (const bad of ['0', 'twenty', '5000']) expect(() => loadConfig({ ATTACHMENT_MAX_MB: bad })).toThrow('ATTACHMENT_MAX_MB');
+  });
+
   // WeCom: "Token可由企业任意填写" (https://developer.work.weixin.qq.com/document/path/96466); the console it
   // shares with WeChat takes "英文或数字，长度为3-32字符"
   // (https://developers.weixin.qq.com/community/personal/oCJUsw77ZxO0t8JCwQU6PyBa9wuk/question).

@@ -40,16 +40,22 @@ export interface Mention {
   userId: string;
 }
 
+/** What a platform says an attachment is; its content decides what it is kept as (SPEC §7b). */
+export type AttachmentKind = 'image' | 'file' | 'audio' | 'video';
+
 /**
  * A picture, file, recording or video that came with a message, as the platform names it for a
  * later download (WeCom's media id or URL, DingTalk's downloadCode). SPEC §7b makes them evidence
- * of a ticket; until then adapters leave the list empty.
+ * of a ticket: the core fetches them through the adapter of the platform they came from.
  */
 export interface IncomingAttachment {
-  kind: 'image' | 'file' | 'audio' | 'video';
-  /** what the platform's download API takes */
+  kind: AttachmentKind;
+  /** what the platform's download takes; only the adapter that wrote it reads it */
   ref: string;
+  /** the file's name, where the platform gives one */
   name?: string;
+  /** ms since epoch after which the platform no longer hands it out (WeCom's picture URLs live 5 minutes) */
+  expiresAt?: number;
 }
 
 /** A chat message as the core sees it, whatever platform it came from. */
@@ -126,10 +132,33 @@ export type SendResult =
   | { ok: true }
   | { ok: false; retryable: boolean; error: string };
 
+/**
+ * The content of an attachment as the platform hands it out, to be read once; or why not. A
+ * `refused` failure is one no retry can mend and the sender is told of (`url`: the platform named a
+ * download address that is not https, nor the configured test double's).
+ */
+export type AttachmentFetch =
+  | {
+      ok: true;
+      /** the file's bytes, as they arrive */
+      body: AsyncIterable<Uint8Array>;
+      /** its length where the platform says it beforehand */
+      size?: number;
+      /** the file's name where the download gives one */
+      name?: string;
+    }
+  | { ok: false; retryable: boolean; error: string; refused?: 'url' | 'too_large' };
+
 /** What each platform implements to carry the core's messages out. */
 export interface PlatformAdapter {
   readonly platform: Platform;
   /** Longest text, in UTF-8 bytes, one message may carry; longer texts are split. */
   readonly maxBytes: number;
   send(msg: OutboundMessage): Promise<SendResult>;
+  /**
+   * Opens the content of an attachment that came with a message on this platform (SPEC §7b).
+   * `signal` aborts the download (the body ends with an error); `maxBytes` lets the adapter refuse
+   * a file the platform says is larger before reading any of it. Absent where the platform sends none.
+   */
+  fetchAttachment?(attachment: IncomingAttachment, opts: { signal: AbortSignal; maxBytes: number }): Promise<AttachmentFetch>;
 }

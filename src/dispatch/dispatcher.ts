@@ -1,15 +1,16 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
+import type { AttachmentsRepo } from '../db/attachments-repo.js';
 import { InboundRepo, type InboundOutcome } from '../db/inbound-repo.js';
 import { IntakeRepo, type IntakeKey } from '../db/intake-repo.js';
 import type { ChatBinding } from '../db/roster-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
-import type { IncomingMessage, MessageKind } from '../chat/types.js';
+import type { AttachmentKind, IncomingMessage, MessageKind } from '../chat/types.js';
 import type { Figures } from '../reports/figures.js';
 import { render } from '../templates.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
-import { ROLE_NAMES, type Project } from '../tickets/model.js';
+import { ROLE_NAMES, type Project, type Ticket } from '../tickets/model.js';
 import type { SlaConfig } from '../tickets/sla.js';
 import { deadlineRules, MAX_TEXT_CHARS } from './helpers.js';
 import { INTAKE_WINDOW_MS, isConfirmation, nearMiss, readsLikeReport, unknownCommandWord } from './intake.js';
@@ -30,6 +31,8 @@ export interface DispatcherOptions {
   figures: Figures;
   /** commands a sender may send per minute before being told to slow down */
   senderPerMinute: number;
+  /** whether pictures and files sent to the bot are kept as evidence (an attachments folder is set) */
+  keepsEvidence?: boolean;
   /** called after a message's transaction committed, to send what it queued */
   onQueued?: () => void;
 }
@@ -63,6 +66,30 @@ const KIND_NAMES: Record<Exclude<MessageKind, 'text' | 'voice'>, string> = {
   other: '这类消息',
 };
 
+/**
+ * How long after a sender's 报告 or 补充 a picture or file sent on its own is attached to that
+ * ticket; each attachment starts it again (SPEC §7b).
+ */
+export const EVIDENCE_WINDOW_MS = 10 * 60_000;
+
+/** How the answers name what an attachment is. */
+const ATTACHMENT_NAMES: Record<AttachmentKind, string> = { image: '图片', file: '文件', audio: '录音', video: '视频' };
+
+/** One message being handled: who sent it where, and what has been answered and taken so far. */
+interface Turn {
+  msg: IncomingMessage;
+  sender: Sender;
+  chat: ChatBinding | null;
+  now: number;
+  key: (what: string) => string;
+  replyText: (text: string) => void;
+  finish: (command: string | null, outcome: InboundOutcome) => InboundOutcome;
+  /** whether a reply to the message has been queued */
+  replied: () => boolean;
+  /** whether its attachments went to a ticket */
+  evidenceTaken: boolean;
+}
+
 /** The fields that place a log line about a message. */
 function where(msg: IncomingMessage): { platform: string; chatId: string; msgId: string } {
   return { platform: msg.platform, chatId: msg.chatId, msgId: msg.msgId };
@@ -79,6 +106,9 @@ export class Dispatcher {
   private readonly limit: SenderLimit;
   /** `报告`: what a 是 to a 是否登记 question runs (absent from a command list without it). */
   private readonly reportCommand: Command | undefined;
+  /** `补充`: what a picture sent on its own runs, for the ticket its sender last added to. */
+  private readonly noteCommand: Command | undefined;
+  private readonly attachments: AttachmentsRepo;
 
   /** A command in a savepoint of the message's transaction: a refusal rolls back its changes only. */
   private readonly runCommand;
@@ -91,6 +121,8 @@ export class Dispatcher {
     this.inbound = new InboundRepo(o.db);
     this.intake = new IntakeRepo(o.db);
     this.reportCommand = o.commands.find((c) => c.name === '报告');
+    this.noteCommand = o.commands.find((c) => c.name === '补充');
+    this.attachments = o.repos.attachments;
     this.limit = new SenderLimit(o.senderPerMinute);
     // Prepared once: building a transaction function costs more than a short command.
     this.runCommand = o.db.transaction((command: Command, ctx: CommandContext, args: string) => {
@@ -168,12 +200,18 @@ export class Dispatcher {
     return results;
   }
 
-  private process(msg: IncomingMessage): HandleResult {
+  private process(message: IncomingMessage): HandleResult {
+    // Where evidence is not kept, a message's attachments are not there for any command to take.
+    const msg = this.o.keepsEvidence || !message.attachments ? message : { ...message, attachments: undefined };
     const now = this.o.clock.now().getTime();
     if (!this.inbound.claim(msg.platform, msg.msgId, msg.senderId, now)) return 'duplicate';
     const { roster } = this.o.repos;
     let seq = 0;
-    const key = (what: string) => `msg:${msg.platform}:${msg.msgId}:${seq++}:${what}`;
+    const queued = new Set<string>();
+    const key = (what: string) => {
+      queued.add(what);
+      return `msg:${msg.platform}:${msg.msgId}:${seq++}:${what}`;
+    };
     const replyText = (text: string) => this.o.notify.reply(msg, text, key('reply'));
     const finish = (command: string | null, outcome: InboundOutcome): InboundOutcome => {
       this.inbound.finish(msg.platform, msg.msgId, command, outcome);
@@ -190,13 +228,30 @@ export class Dispatcher {
       replyText(render('unbound-chat', { coordinators: chat?.kind === 'coordinators' }));
       return finish(null, 'ignored');
     }
+    const turn: Turn = { msg, sender, chat, now, key, replyText, finish, replied: () => queued.has('reply'), evidenceTaken: false };
+    const kind = msg.kind ?? 'text';
+    const attachments = msg.attachments ?? [];
+    // A picture or file on its own (or a recording nothing could be made out of) is evidence for
+    // the ticket its sender was just working on (SPEC §7b).
+    if (attachments.length > 0 && kind !== 'text' && (kind !== 'voice' || msg.text.trim() === '')) return this.attachAlone(turn);
     // A picture, a sticker, a file … or a voice message nothing could be made out of: one line
     // saying what works instead, never silence (SPEC §7).
-    const kind = msg.kind ?? 'text';
     if (kind !== 'text' && (kind !== 'voice' || msg.text.trim() === '')) {
       replyText(render('unsupported-message', { voice: kind === 'voice', what: kind === 'voice' ? '' : KIND_NAMES[kind] }));
       return finish(null, 'ignored');
     }
+    const outcome = this.handleText(turn);
+    // Pictures with a message that is neither a 报告 nor a 补充 are not evidence of anything yet:
+    // the sender hears how to attach them (a refusal has said what went wrong already).
+    if (kind === 'text' && attachments.length > 0 && !turn.evidenceTaken && outcome !== 'refused' && outcome !== 'error') {
+      replyText(render('evidence-ask', { what: ATTACHMENT_NAMES[attachments[0]!.kind], other: true }));
+    }
+    return outcome;
+  }
+
+  /** A message of text (typed, or a recording's transcript): a command, or plain language. */
+  private handleText(turn: Turn): InboundOutcome {
+    const { msg, sender, chat, now, replyText, finish } = turn;
     const parsed = parseCommand(msg.text, this.o.commands);
     // Far longer than any command takes (cut at the door, or a command that takes no text at
     // all): refused whatever it is, saying how long it was.
@@ -213,7 +268,7 @@ export class Dispatcher {
       // with its original text, exactly as `报告 <原文>` would be (SPEC §3).
       if (this.reportCommand && isConfirmation(msg.text)) {
         const question = this.intake.take(intakeKey, now - INTAKE_WINDOW_MS);
-        if (question) return this.execute(this.reportCommand, question.text, { msg, sender, chat, now, key, replyText, finish });
+        if (question) return this.execute(this.reportCommand, question.text, turn);
         replyText(render('refusal', { reason: '没有等待确认登记的内容，请直接发送“报告 问题描述”' }));
         return finish(null, 'refused');
       }
@@ -221,27 +276,65 @@ export class Dispatcher {
     }
     // Any command closes an open 是否登记 question of the sender in this chat.
     this.intake.cancel(intakeKey);
-    return this.execute(parsed.command, parsed.args, { msg, sender, chat, now, key, replyText, finish });
+    return this.execute(parsed.command, parsed.args, turn);
+  }
+
+  /**
+   * Pictures or files sent on their own go to the ticket their sender reported or added to in this
+   * chat within the last 10 minutes, exactly as `补充 #N` with them would (its checks included: only
+   * someone who may add to the ticket attaches to it); without one, the sender is asked for `补充 #N`.
+   */
+  private attachAlone(turn: Turn): InboundOutcome {
+    const { msg } = turn;
+    const no = this.attachments.target(msg.platform, msg.chatId, msg.senderId, turn.now - EVIDENCE_WINDOW_MS);
+    if (no === undefined || !this.noteCommand) {
+      turn.replyText(render('evidence-ask', { what: ATTACHMENT_NAMES[msg.attachments![0]!.kind] }));
+      return turn.finish(null, 'refused');
+    }
+    return this.execute(this.noteCommand, `#${no}`, turn);
+  }
+
+  /**
+   * The message's attachments become evidence of `ticket`, which its command (报告, 补充) named, and
+   * the ticket is where its sender's next pictures in this chat go for 10 minutes. The files are
+   * fetched afterwards (src/attachments/downloads.ts), and the sender told what became of them.
+   */
+  private takeEvidence(turn: Turn, ticket: Ticket): void {
+    const { msg, sender, now } = turn;
+    this.attachments.setTarget(msg.platform, msg.chatId, msg.senderId, ticket.no, now);
+    const list = msg.attachments ?? [];
+    if (list.length === 0) return;
+    turn.evidenceTaken = true;
+    // A reply URL that takes one message is spent once the command has answered through it.
+    const reply = turn.replied() && msg.replyHandle?.once ? { ...msg, replyHandle: undefined } : msg;
+    list.forEach((a, seq) =>
+      this.attachments.queue(
+        {
+          msgPlatform: msg.platform,
+          msgId: msg.msgId,
+          seq,
+          ticketNo: ticket.no,
+          kind: a.kind,
+          ref: a.ref,
+          name: a.name ?? null,
+          actorId: sender.personId,
+          actorName: sender.name,
+          reply,
+          expiresAt: a.expiresAt ?? null,
+        },
+        now,
+      ),
+    );
   }
 
   /** Runs a command in a savepoint; a refusal is answered with its one sentence and changes nothing. */
-  private execute(
-    command: Command,
-    args: string,
-    m: {
-      msg: IncomingMessage;
-      sender: Sender;
-      chat: ChatBinding | null;
-      now: number;
-      key: (what: string) => string;
-      replyText: (text: string) => void;
-      finish: (command: string | null, outcome: InboundOutcome) => InboundOutcome;
-    },
-  ): InboundOutcome {
-    const { msg, replyText, finish } = m;
-    const ctx = this.context(msg, m.sender, m.chat, m.now, m.key);
+  private execute(command: Command, args: string, turn: Turn): InboundOutcome {
+    const { msg, replyText, finish } = turn;
+    let evidence: Ticket | undefined;
+    const ctx = this.context(msg, turn.sender, turn.chat, turn.now, turn.key, (t) => (evidence = t));
     try {
       this.runCommand(command, ctx, args);
+      if (evidence) this.takeEvidence(turn, evidence);
       return finish(command.name, 'done');
     } catch (err) {
       if (err instanceof UserError) {
@@ -328,6 +421,7 @@ export class Dispatcher {
     chat: ChatBinding | null,
     now: number,
     key: (what: string) => string,
+    attachEvidence: (ticket: Ticket) => void,
   ): CommandContext {
     const { repos, notify } = this.o;
     const parentLog = this.o.log;
@@ -382,6 +476,7 @@ export class Dispatcher {
       },
       record: (ticket, events) =>
         repos.tickets.record(ticket.no, events, { actorId: sender.personId, actorName: sender.name, at: now, msgPlatform: msg.platform, msgId: msg.msgId }),
+      attachEvidence,
     };
     return ctx;
   }

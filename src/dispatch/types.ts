@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { ChatBinding, RosterRepo } from '../db/roster-repo.js';
 import type { TicketsRepo } from '../db/tickets-repo.js';
 import type { LogsRepo } from '../db/logs-repo.js';
+import type { AttachmentsRepo } from '../db/attachments-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
 import type { IncomingMessage } from '../chat/types.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
@@ -41,6 +42,7 @@ export interface Repos {
   tickets: TicketsRepo;
   logs: LogsRepo;
   extensions: ExtensionsRepo;
+  attachments: AttachmentsRepo;
 }
 
 /** Everything a command may use while it runs, inside the message's transaction. */
@@ -82,6 +84,12 @@ export interface CommandContext {
   apply(outcome: Outcome): Ticket;
   /** Writes the events of a ticket just created, with the sender and this message. */
   record(ticket: Ticket, events: Outcome['events']): void;
+  /**
+   * Names the ticket this message reports or adds to (报告, 补充): its pictures and files become
+   * evidence of it, and so do those its sender sends on their own in this chat within 10 minutes
+   * (SPEC §7b). Takes effect only if the command succeeds.
+   */
+  attachEvidence(ticket: Ticket): void;
 }
 
 export interface Command {

@@ -101,10 +101,13 @@ function run(): void {
 function finish(): void {
   finished = true;
   clearInterval(poll);
-  inbox.close();
-  core.db.close();
-  post({ kind: 'stopped', upTo: handler.upTo });
-  port.close();
+  // Downloads under way are cut short and stay queued: the next start fetches them again.
+  void core.downloads.stop().finally(() => {
+    inbox.close();
+    core.db.close();
+    post({ kind: 'stopped', upTo: handler.upTo });
+    port.close();
+  });
 }
 
 /** Scheduled jobs handed over by the server, run one after another between batches of messages. */
@@ -140,6 +143,9 @@ port.on('message', (m: ToProcessor) => {
   if (m === 'stop') stopping = true;
   schedule();
 });
+// The files messages attach to tickets are fetched here too, off the thread that answers the
+// platforms, and written with this thread's connection (SPEC §7b).
+core.downloads.start();
 // Messages another process puts in the inbox (`lianbao inbox retry`) are found without a wake.
 const poll = setInterval(schedule, POLL_MS);
 poll.unref();

@@ -2,6 +2,7 @@
 // loaded then rather than with every server and CLI start.
 import type ExcelJS from 'exceljs';
 import type { Db } from '../db/open.js';
+import { AttachmentsRepo } from '../db/attachments-repo.js';
 import { RosterRepo } from '../db/roster-repo.js';
 import { TicketsRepo } from '../db/tickets-repo.js';
 import { workDeadline } from '../tickets/escalation.js';
@@ -36,6 +37,8 @@ export const TICKET_HEADERS = [
   '评语',
   '重办次数',
   '督办',
+  // Evidence sent for it (SPEC §7b): the number of files.
+  '附件',
   '内容',
 ] as const;
 
@@ -104,11 +107,13 @@ function rating(t: Ticket): string {
  */
 export function ticketRows(db: Db, period: Period, now: number): Cell[][] {
   const roster = new RosterRepo(db);
-  return new TicketsRepo(db).receivedIn(period.from, period.to).map((t) => ticketRow(t, roster, now));
+  const tickets = new TicketsRepo(db).receivedIn(period.from, period.to);
+  const attachments = new AttachmentsRepo(db).totals(tickets.map((t) => t.no));
+  return tickets.map((t) => ticketRow(t, roster, now, attachments.get(t.no) ?? 0));
 }
 
-/** One ticket as a row of TICKET_HEADERS. */
-export function ticketRow(t: Ticket, roster: RosterRepo, now: number): Cell[] {
+/** One ticket as a row of TICKET_HEADERS; `attachments`: how many files are its evidence. */
+export function ticketRow(t: Ticket, roster: RosterRepo, now: number, attachments: number): Cell[] {
   const work = workDeadline(t);
   const late = work !== null && work.at < now ? now - work.at : null;
   return [
@@ -134,6 +139,7 @@ export function ticketRow(t: Ticket, roster: RosterRepo, now: number): Cell[] {
     t.ratingComment ?? '',
     t.reopenCount,
     t.supervised ? '是' : '否',
+    attachments,
     t.description,
   ];
 }

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { encryptMedia } from '../platforms/wecom/protocol.js';
 import { waitFor } from './wait.js';
 
 export type DoublePlatform = 'wecom' | 'dingtalk';
@@ -100,6 +101,14 @@ export interface StreamGateway {
   pushFrame(frame: { headers: { messageId: string } }, timeoutMs?: number): Promise<StreamFrame>;
 }
 
+/** A file the double hands out, as the platform's storage would. */
+export interface ServedFile {
+  bytes: Buffer;
+  contentType: string;
+  /** for media/get's Content-Disposition */
+  filename?: string;
+}
+
 /** The double, as tests use it. */
 export interface PlatformDouble {
   /** `http://127.0.0.1:<port>`: the value for WECOM_API_BASE, DINGTALK_API_BASE and DINGTALK_OAPI_BASE */
@@ -110,6 +119,21 @@ export interface PlatformDouble {
   wecomResponseUrl(chatId: string): string;
   /** A fresh DingTalk sessionWebhook on the double's origin, tied to `conversationId`. */
   dingtalkSessionWebhook(conversationId: string): string;
+  /**
+   * A 智能机器人 picture or file URL (https://developer.work.weixin.qq.com/document/path/100719): the file,
+   * encrypted with `encodingAesKey` as WeCom does, at its own path on the double.
+   */
+  wecomEncryptedUrl(file: Buffer, encodingAesKey: string): string;
+  /** A self-built app's MediaId that media/get (https://developer.work.weixin.qq.com/document/path/90254) answers with the file. */
+  wecomMediaId(file: ServedFile): string;
+  /**
+   * A DingTalk downloadCode that messageFiles/download
+   * (https://open.dingtalk.com/document/orgapp/download-the-file-content-of-the-robot-receiving-message)
+   * turns into a downloadUrl on another path of the double, served without any credential.
+   */
+  dingtalkDownloadCode(file: ServedFile, opts?: { downloadUrl?: string }): string;
+  /** Makes the next `times` file downloads (any of the above) answer HTTP 500, then recover. */
+  failDownloads(times: number): void;
   /** Queues bad behaviour for the platform's message sends (token requests are not affected). */
   misbehave(platform: DoublePlatform, phases: FaultPhase[]): void;
   /** Ends any bad behaviour at once and cuts the connections left hanging (they never count as delivered). */
@@ -231,6 +255,12 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
     dingtalk: { http500: 0, hang: 0, ratelimit: 0 },
   };
   const hung = new Set<ServerResponse>();
+  /** Files by the path they are downloaded from (a 智能机器人 URL, a DingTalk downloadUrl). */
+  const files = new Map<string, ServedFile>();
+  const media = new Map<string, ServedFile>();
+  /** downloadCode → the path of its file on the double, or a whole URL a test chose */
+  const downloadCodes = new Map<string, string>();
+  let downloadFaults = 0;
   let delayMs = 0;
   let seq = 0;
   let base = '';
@@ -299,6 +329,14 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
         deliver(rec, 'dingtalk', 'dingtalk-batch', `user:${ids.join(',')}`, messageText(rec.path, body), []);
         return { status: 200, body: { processQueryKey: randomUUID(), invalidStaffIdList: [], flowControlledStaffIdList: [] } };
       }
+      case '/v1.0/robot/messageFiles/download': {
+        if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
+          return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
+        }
+        const path = downloadCodes.get(str(body['downloadCode']));
+        if (!path || !str(body['robotCode'])) return { status: 400, body: { code: 'invalidParameter.downloadCode', message: 'double: unknown downloadCode' } };
+        return { status: 200, body: { downloadUrl: path.startsWith('/') ? `${base}${path}` : path } };
+      }
       // ── DingTalk oapi.dingtalk.com ─────────────────────────────────────
       case '/robot/sendBySession': {
         const chat = replyUrls.get(`dingtalk:${rec.query.get('session') ?? ''}`);
@@ -310,6 +348,52 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       default:
         return { status: 404, body: { code: 'NotFound', message: `double: no route ${rec.method} ${rec.path}` } };
     }
+  }
+
+  /**
+   * A file download, answered with the bytes themselves, or undefined for a path that is not one.
+   * Storage hosts take no credential: a request that brings one is recorded, for tests to refuse.
+   */
+  function download(rec: RecordedRequest, res: ServerResponse): boolean {
+    let file: ServedFile | undefined;
+    if (rec.path === '/cgi-bin/media/get') {
+      if (rec.query.get('access_token') !== WECOM_TOKEN) {
+        sendJson(res, { status: 200, body: { errcode: 40014, errmsg: 'invalid access_token' } });
+        rec.outcome = 'refused';
+        return true;
+      }
+      file = media.get(rec.query.get('media_id') ?? '');
+      if (!file) {
+        // 40007: invalid media_id (expired after three days, or never issued)
+        sendJson(res, { status: 200, body: { errcode: 40007, errmsg: 'invalid media_id' } });
+        rec.outcome = 'refused';
+        return true;
+      }
+    } else {
+      file = files.get(rec.path);
+      if (!file) return false;
+    }
+    if (downloadFaults > 0) {
+      downloadFaults -= 1;
+      rec.outcome = 'http500';
+      sendJson(res, { status: 500, body: { code: 'ServiceUnavailable', message: 'double: injected download error' } });
+      return true;
+    }
+    const headers: Record<string, string | number> = { 'content-type': file.contentType, 'content-length': file.bytes.length };
+    // A name that is not ASCII goes in the RFC 5987 form, as header values must be ASCII.
+    if (file.filename) {
+      headers['content-disposition'] = /^[\x20-\x7e]*$/.test(file.filename)
+        ? `attachment; filename="${file.filename}"`
+        : `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`;
+    }
+    res.writeHead(200, headers);
+    res.end(file.bytes);
+    return true;
+  }
+
+  function sendJson(res: ServerResponse, a: Answer): void {
+    res.writeHead(a.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(a.body));
   }
 
   function send(res: ServerResponse, a: Answer): void {
@@ -344,6 +428,7 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
         });
         return;
       }
+      if (rec.method === 'GET' && download(rec, res)) return;
       if (platform && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       if (fault && platform) {
         rec.outcome = fault.kind;
@@ -448,6 +533,27 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       const session = randomUUID().replace(/-/g, '');
       replyUrls.set(`dingtalk:${session}`, conversationId);
       return `${base}/robot/sendBySession?session=${session}`;
+    },
+    wecomEncryptedUrl(file, encodingAesKey) {
+      const path = `/aibot-media/${randomUUID()}`;
+      files.set(path, { bytes: encryptMedia(encodingAesKey, file), contentType: 'application/octet-stream' });
+      return `${base}${path}?sign=${randomUUID().slice(0, 8)}`;
+    },
+    wecomMediaId(file) {
+      const id = `MEDIA_${randomUUID().replace(/-/g, '')}`;
+      media.set(id, file);
+      return id;
+    },
+    dingtalkDownloadCode(file, opts = {}) {
+      const code = `dc-${randomUUID()}`;
+      // "The returned URL, which may be on another host": here another path of the double.
+      const path = `/dingtalk-files/${randomUUID()}/${encodeURIComponent(file.filename ?? 'file')}`;
+      files.set(path, file);
+      downloadCodes.set(code, opts.downloadUrl ?? path);
+      return code;
+    },
+    failDownloads(times) {
+      downloadFaults = times;
     },
     misbehave(platform, list) {
       phases[platform].push(...list.map((p) => ({ ...p })));

@@ -1,8 +1,8 @@
 import type { Clock } from '../../clock.js';
 import { renderMentions } from '../../chat/mentions.js';
-import type { OutboundMessage, PlatformAdapter, SendResult } from '../../chat/types.js';
+import type { AttachmentFetch, IncomingAttachment, OutboundMessage, PlatformAdapter, SendResult } from '../../chat/types.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';
-import { send, TransportError } from '../http.js';
+import { fetchFile, send, TransportError } from '../http.js';
 
 /**
  * Longest text one DingTalk message carries, in UTF-8 bytes. The group API caps `msgParam` (the JSON
@@ -16,6 +16,8 @@ export const DINGTALK_MAX_BYTES = 5000;
 export const DINGTALK_BATCH_LIMIT = 20;
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** No byte from a file's host for this long, and the try is given up (and made again later). */
+const DOWNLOAD_PAUSE_MS = 30_000;
 /** The token is renewed this long before DingTalk says it expires, so no send races its expiry. */
 const TOKEN_MARGIN_MS = 5 * 60 * 1000;
 /** sessionWebhook errcode: the session no longer exists (expired or closed); the group path still works. */
@@ -225,6 +227,21 @@ export class DingtalkClient {
     return { ok: false, fallBack: true, error: verdict.error };
   }
 
+  /**
+   * The download URL of a file a robot received (`POST /v1.0/robot/messageFiles/download` with its
+   * downloadCode and the robot's code, https://open.dingtalk.com/document/orgapp/download-the-file-content-of-the-robot-receiving-message):
+   * `{ downloadUrl }`, a short-lived link on DingTalk's storage.
+   */
+  async downloadUrl(downloadCode: string): Promise<{ ok: true; url: string } | { ok: false; retryable: boolean; error: string }> {
+    const v = await this.withToken((token) => this.api('/v1.0/robot/messageFiles/download', { downloadCode, robotCode: this.config.robotCode }, token));
+    if (v.kind === 'ok') {
+      const url = v.body?.downloadUrl;
+      if (typeof url === 'string' && url !== '') return { ok: true, url };
+      return { ok: false, retryable: false, error: 'messageFiles/download answered without a downloadUrl' };
+    }
+    return { ok: false, retryable: v.kind === 'fail' && v.retryable, error: `messageFiles/download: ${v.error}` };
+  }
+
   private async withToken(call: (token: string) => Promise<Verdict>): Promise<Verdict> {
     let last: Verdict | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -295,7 +312,7 @@ class DingtalkAdapter implements PlatformAdapter {
 
   constructor(
     private readonly client: DingtalkClient,
-    config: DingtalkConfig,
+    private readonly config: DingtalkConfig,
     private readonly log: DingtalkLogger,
     private readonly clock: Clock,
   ) {
@@ -335,6 +352,25 @@ class DingtalkAdapter implements PlatformAdapter {
     if (msg.to) return this.settle(msg, await this.client.sendGroup(msg.to, title, text));
     if (msg.replyUser) return this.settle(msg, await this.client.sendToPeople([msg.replyUser], title, text));
     return this.permanent(msg, `reply cannot use its sessionWebhook (${problem ?? 'session ended'}) and has no group or sender to fall back to`);
+  }
+
+  /**
+   * A file a message carried (SPEC §7b): its downloadCode is turned into a download URL with the app's
+   * token, and the URL — which may be on another host — is fetched without any credential, over https
+   * or from the configured double.
+   */
+  async fetchAttachment(a: IncomingAttachment, opts: { signal: AbortSignal; maxBytes: number }): Promise<AttachmentFetch> {
+    const link = await this.client.downloadUrl(a.ref);
+    if (!link.ok) return link;
+    const f = await fetchFile(link.url, {
+      timeoutMs: DOWNLOAD_PAUSE_MS,
+      signal: opts.signal,
+      doubles: [this.config.apiBase, this.config.oapiBase],
+      maxBytes: opts.maxBytes,
+    });
+    if (!f.ok) return f.refused ? { ok: false, retryable: false, refused: f.refused, error: f.error } : { ok: false, retryable: f.retryable, error: `download URL: ${f.error}` };
+    const size = Number(f.headers['content-length']);
+    return { ok: true, body: f.body, ...(Number.isFinite(size) ? { size } : {}) };
   }
 
   private settle(msg: OutboundMessage, result: SendResult): SendResult {

@@ -4,6 +4,7 @@ import type { Config } from '../../config.js';
 import { renderMentions } from '../../chat/mentions.js';
 import type { OutboundMessage, PlatformAdapter, SendResult } from '../../chat/types.js';
 import { send, TransportError } from '../http.js';
+import { fetchWecomAttachment } from './media.js';
 
 /** The WeCom part of the configuration (present when WECOM_TOKEN and WECOM_ENCODING_AES_KEY are set). */
 export type WecomConfig = NonNullable<Config['wecom']>;
@@ -281,6 +282,21 @@ export function createWecomAdapter(config: WecomConfig, log: AdapterLog, clock: 
   return {
     platform: 'wecom',
     maxBytes: WECOM_MAX_BYTES,
+    fetchAttachment: (attachment, opts) =>
+      fetchWecomAttachment(attachment, opts, {
+        base,
+        encodingAesKey: config.encodingAesKey,
+        async token() {
+          if (!config.corpId || !config.secret) {
+            return { ok: false, retryable: false, error: 'media/get needs WECOM_CORP_ID and WECOM_SECRET (the self-built app)' };
+          }
+          const t = await getToken();
+          return t.ok ? t : { ok: false, retryable: t.failure.retryable, error: t.failure.error };
+        },
+        refresh(refused) {
+          if (token?.value === refused) token = undefined;
+        },
+      }),
     async send(msg: OutboundMessage): Promise<SendResult> {
       switch (msg.kind) {
         case 'group':

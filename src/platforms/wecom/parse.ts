@@ -1,10 +1,26 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { z } from 'zod';
-import type { IncomingMessage, MessageKind } from '../../chat/types.js';
+import type { IncomingAttachment, IncomingMessage, MessageKind } from '../../chat/types.js';
 
 /** A reply URL from a callback may be used for this long (WeCom: response_url lives one hour). */
 export const REPLY_URL_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * A 智能机器人's picture or file URL is valid for five minutes
+ * (https://developer.work.weixin.qq.com/document/path/100719, 图片/文件: "五分钟内有效").
+ */
+export const AIBOT_URL_TTL_MS = 5 * 60 * 1000;
+
+/** A self-built app's MediaId is valid for three days (https://developer.work.weixin.qq.com/document/path/90254). */
+export const MEDIA_ID_TTL_MS = 3 * 24 * 60 * 60 * 1000;
+
+/**
+ * How the adapter names an attachment for its own download (IncomingAttachment.ref): a 智能机器人's
+ * encrypted URL, or a self-built app's MediaId for media/get.
+ */
+export const AIBOT_REF = 'aibot:';
+export const MEDIA_REF = 'media:';
 
 /**
  * Limits on a decrypted inner message. WeCom's deepest message (a card click's selected options)
@@ -244,7 +260,14 @@ function xmlEnvelopeField(body: string, field: string): string | undefined {
 
 const text = z.looseObject({ content: z.string() });
 const id = z.union([z.string(), z.number()]).transform(String);
-const jsonItem = z.looseObject({ msgtype: z.string().optional(), msg_type: z.string().optional(), text: text.optional() });
+/** A picture or file of 智能机器人: its encrypted download URL (and a name, where given). */
+const jsonMedia = z.looseObject({ url: z.string().optional(), filename: z.string().optional(), name: z.string().optional() });
+const jsonItem = z.looseObject({
+  msgtype: z.string().optional(),
+  msg_type: z.string().optional(),
+  text: text.optional(),
+  image: jsonMedia.optional(),
+});
 const jsonItems = z.looseObject({ msg_item: z.array(jsonItem) });
 
 /** 智能机器人 (https://developer.work.weixin.qq.com/document/path/100719) and the group robot's JSON callback protocol. */
@@ -259,6 +282,8 @@ const jsonInner = z.looseObject({
   text: text.optional(),
   // A voice message comes with its transcript only.
   voice: z.looseObject({ content: z.string().optional() }).optional(),
+  image: jsonMedia.optional(),
+  file: jsonMedia.optional(),
   mixed: jsonItems.optional(),
   mixed_message: jsonItems.optional(),
 });
@@ -278,6 +303,10 @@ const xmlInner = z.looseObject({
   Content: z.string().optional(),
   /** a voice message's transcript, where speech recognition gives one */
   Recognition: z.string().optional(),
+  /** a picture's, file's or recording's id for media/get (self-built app) */
+  MediaId: z.string().optional(),
+  FileName: z.string().optional(),
+  Title: z.string().optional(),
   WebhookUrl: z.string().optional(),
   MixedMessage: z
     .looseObject({ MsgItem: z.union([xmlItem, z.array(xmlItem)]) })
@@ -299,6 +328,17 @@ interface Fields {
   text?: string;
   /** A voice message's transcript (possibly empty). */
   transcript?: string;
+  /** The pictures, files and recordings the message carries, in their order. */
+  media: Omit<IncomingAttachment, 'expiresAt'>[];
+  /** how long the platform hands them out */
+  mediaTtlMs?: number;
+}
+
+/** A 智能机器人 picture or file, when it has its URL. */
+function aibotMedia(kind: 'image' | 'file', m: z.infer<typeof jsonMedia> | undefined): Omit<IncomingAttachment, 'expiresAt'>[] {
+  if (!m?.url) return [];
+  const name = m.filename ?? m.name;
+  return [{ kind, ref: `${AIBOT_REF}${m.url}`, ...(name ? { name } : {}) }];
 }
 
 function joinTexts(items: { type?: string; text?: string }[]): string | undefined {
@@ -311,7 +351,17 @@ function fromJson(doc: Record<string, unknown>): Fields {
   if (!r.success) throw new WecomParseError('inner-fields', `inner JSON: ${describe(r.error)}`);
   const m = r.data;
   const mixed = m.mixed ?? m.mixed_message;
+  const media =
+    m.msgtype === 'image'
+      ? aibotMedia('image', m.image)
+      : m.msgtype === 'file'
+        ? aibotMedia('file', m.file)
+        : m.msgtype === 'mixed' && mixed
+          ? mixed.msg_item.filter((i) => (i.msgtype ?? i.msg_type) === 'image').flatMap((i) => aibotMedia('image', i.image))
+          : [];
   return {
+    media,
+    mediaTtlMs: AIBOT_URL_TTL_MS,
     msgId: m.msgid,
     chatId: m.chatid,
     chatType: m.chattype,
@@ -354,7 +404,13 @@ function fromXml(doc: Record<string, unknown>): Fields {
   if (!r.success) throw new WecomParseError('inner-fields', `inner XML: ${describe(r.error)}`);
   const m = r.data;
   const items = m.MixedMessage ? [m.MixedMessage.MsgItem].flat() : [];
+  // A self-built app's picture, file or recording is fetched with media/get by its MediaId.
+  const mediaKind = ({ image: 'image', file: 'file', voice: 'audio' } as const)[m.MsgType as 'image' | 'file' | 'voice'];
+  const name = m.FileName ?? m.Title;
+  const media = mediaKind && m.MediaId ? [{ kind: mediaKind, ref: `${MEDIA_REF}${m.MediaId}`, ...(name ? { name } : {}) }] : [];
   return {
+    media,
+    mediaTtlMs: MEDIA_ID_TTL_MS,
     msgId: m.MsgId,
     chatId: m.ChatId,
     // A self-built app's messages come without ChatId/ChatType: they are always one-to-one.
@@ -421,6 +477,10 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
     text: messageKind === 'voice' ? (f.transcript ?? '').trim() : messageKind === 'text' ? stripLeadingMentions(f.text ?? '') : '',
   };
   if (messageKind !== 'text') message.kind = messageKind;
+  if (f.media.length > 0) {
+    const expiresAt = f.mediaTtlMs === undefined ? undefined : nowMs + f.mediaTtlMs;
+    message.attachments = f.media.map((a) => (expiresAt === undefined ? a : { ...a, expiresAt }));
+  }
   if (f.senderName) message.senderName = f.senderName;
   if (f.replyUrl) {
     message.replyHandle = { url: f.replyUrl, expiresAt: nowMs + REPLY_URL_TTL_MS };
