@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AttachmentsRepo, type NewDownload } from '../../src/db/attachments-repo.js';
 import { openDb } from '../../src/db/open.js';
 import { TicketsRepo } from '../../src/db/tickets-repo.js';
+import { report } from '../../src/tickets/lifecycle.js';
 import { importRoster } from '../../src/roster/import.js';
 import { readRosterFile } from '../../src/roster/parse.js';
 
@@ -15,13 +16,20 @@ function setup() {
   const db = openDb(':memory:');
   importRoster(db, readRosterFile('roster.example.yaml'), T0);
   const tickets = new TicketsRepo(db);
-  const base = {
-    projectCode: 'XM001', category: '阻工', urgency: 'urgent', description: '堵门', state: 'open', routing: 'department',
-    reporterPlatform: 'wecom', reporterUserId: 'chenjl', reporterPersonId: 'chen', reporterName: '陈经理', assigneeId: null,
-    departmentId: null, supervised: false, claimDeadline: null, resolveDeadline: null, confirmDeadline: null, resolution: null,
-    rating: null, ratingComment: null, closeKind: null, reopenCount: 0, createdAt: T0, claimedAt: null, resolvedAt: null,
-    closedAt: null, withdrawnAt: null, updatedAt: T0, sourcePlatform: 'wecom', sourceChatId: 'wrXM001',
-  } as const;
+  // Two tickets as a 报告 makes them (src/tickets/lifecycle.ts), deadlines an hour apart.
+  const { ticket: base } = report(
+    {
+      projectCode: 'XM001',
+      category: '阻工',
+      urgency: 'urgent',
+      description: '堵门',
+      reporter: { platform: 'wecom', userId: 'chenjl', personId: 'chen', name: '陈经理' },
+      source: { platform: 'wecom', chatId: 'wrXM001' },
+      officerDepartmentId: null,
+    },
+    { deadline: (_t, _kind, from) => from + 3_600_000, add: (from) => from },
+    T0,
+  );
   tickets.insert(base);
   tickets.insert(base);
   return { db, repo: new AttachmentsRepo(db) };
