@@ -1,0 +1,1 @@
+-- Number reserved for another change to the schema, which replaces this file; it changes nothing.
