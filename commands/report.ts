@@ -1,5 +1,6 @@
 import { classify } from '../src/tickets/classify.js';
 import { deadline, limitText, refuse, ticketView } from '../src/dispatch/helpers.js';
+import { cardTicket, claimCard } from '../src/dispatch/cards.js';
 import type { Command } from '../src/dispatch/types.js';
 import { render } from '../src/templates.js';
 
@@ -63,9 +64,9 @@ export const report: Command = {
       // In a project group the project's officer reads along: the answer there says only that it is
       // received and who handles it (SPEC §2); the full report goes to the coordinators.
       ctx.reply(ctx.chat?.kind === 'project' ? 'conduct-received' : 'ticket-created', view);
-      ctx.notify.coordinators(render('conduct-complaint', view), ctx.key('coordinators'), ctx.msg);
+      ctx.notify.coordinators(render('conduct-complaint', view), ctx.key('coordinators'), ctx.msg, claimCard(cardTicket(view), true));
     } else {
-      ctx.announce(ticket, 'ticket-created', view);
+      ctx.announce(ticket, 'ticket-created', view, claimCard(cardTicket(view)));
     }
   },
 };

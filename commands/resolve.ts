@@ -1,4 +1,5 @@
 import { deadline, isAssignee, isCoordinator, loadTicket, nextStepHint, parseTicketArg, refuse, requireState, ticketView } from '../src/dispatch/helpers.js';
+import { cardTicket, rateCard } from '../src/dispatch/cards.js';
 import type { Command } from '../src/dispatch/types.js';
 
 export const resolve: Command = {
@@ -24,6 +25,7 @@ export const resolve: Command = {
     t.updatedAt = ctx.now;
     ctx.repos.tickets.save(t);
     ctx.audit(t, 'resolve', from, { text: rest });
-    ctx.announce(t, 'resolved', { ...ticketView(ctx, t), by: ctx.sender.name });
+    const view = { ...ticketView(ctx, t), by: ctx.sender.name };
+    ctx.announce(t, 'resolved', view, rateCard(cardTicket(view), ctx.sender.name));
   },
 };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { COMMANDS } from '../commands/index.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { CardsRepo } from './db/cards-repo.js';
 import type { Db } from './db/open.js';
 import { LogsRepo } from './db/logs-repo.js';
 import { OutboxRepo } from './db/outbox-repo.js';
@@ -24,6 +25,8 @@ export interface Core {
   log: Logger;
   repos: Repos;
   outbox: OutboxRepo;
+  /** the cards sent (SPEC §7a) */
+  cards: CardsRepo;
   notifier: Notifier;
   dispatcher: Dispatcher;
   worker: DeliveryWorker;
@@ -59,6 +62,10 @@ export function createCore(o: CoreOptions): Core {
   const platforms = enabledPlatforms(o.config).filter((p) => o.adapters[p]);
   const maxBytes: Partial<Record<Platform, number>> = {};
   for (const p of platforms) maxBytes[p] = o.adapters[p]!.maxBytes;
+  // Cards go where the adapter can show them, unless CARDS=0 (SPEC §7a): then the text forms only.
+  const cardPlatforms: Partial<Record<Platform, NonNullable<PlatformAdapter['cards']>>> = {};
+  if (o.config.cards) for (const p of platforms) if (o.adapters[p]!.cards) cardPlatforms[p] = o.adapters[p]!.cards;
+  const cards = new CardsRepo(o.db);
 
   // The roster can be re-imported by the CLI while the server runs, so the calendar is rebuilt
   // whenever its overrides change (reading them is a handful of rows).
@@ -74,7 +81,7 @@ export function createCore(o: CoreOptions): Core {
   };
   const sla = (): SlaConfig => roster.setting<SlaConfig>('sla') ?? {};
 
-  const notifier = new Notifier({ roster, outbox, clock: o.clock, platforms, maxBytes });
+  const notifier = new Notifier({ roster, outbox, clock: o.clock, platforms, maxBytes, cards, cardPlatforms });
   const worker = new DeliveryWorker({
     outbox,
     adapters: o.adapters,
@@ -86,6 +93,7 @@ export function createCore(o: CoreOptions): Core {
   const dispatcher = new Dispatcher({
     db: o.db,
     repos,
+    cards,
     notify: notifier,
     clock: o.clock,
     log: o.log.child({ component: 'dispatch' }),
@@ -96,5 +104,5 @@ export function createCore(o: CoreOptions): Core {
     senderPerMinute: o.config.rates.senderPerMinute,
     onQueued: () => worker.wake(),
   });
-  return { ...o, repos, outbox, notifier, dispatcher, worker, figures, platforms, calendar, sla };
+  return { ...o, repos, outbox, cards, notifier, dispatcher, worker, figures, platforms, calendar, sla };
 }

@@ -1,3 +1,4 @@
+import { superviseCard, type OverdueItem } from '../dispatch/cards.js';
 import { mentionPerson } from '../delivery/notifier.js';
 import { render } from '../templates.js';
 import { dueTier, type Tier } from '../tickets/escalation.js';
@@ -111,6 +112,7 @@ export const escalate: Job = {
           ownerMention: o.mention,
           action: due.plan.kind === 'claim' ? '认领' : '办结',
           leaders: project?.leaderIds ?? [],
+          supervised: t.supervised,
         });
       }
       send(core, runKey, tiers, closed);
@@ -132,6 +134,17 @@ function byLeader(items: Item[]): Map<string, Item[]> {
   return m;
 }
 
+/** The tickets of a tier message as its card lists them. */
+function overdue(items: Item[]): OverdueItem[] {
+  return items.map((i) => ({
+    no: i['no'] as number,
+    projectName: String(i['projectName']),
+    category: String(i['category']),
+    late: String(i['late']),
+    supervised: i['supervised'] === true,
+  }));
+}
+
 /** One message per destination and tier, listing every ticket due for it in this sweep. */
 function send(core: Core, runKey: string, tiers: Record<Tier, Item[]>, closed: Item[]): void {
   const n = core.notifier;
@@ -145,11 +158,12 @@ function send(core: Core, runKey: string, tiers: Record<Tier, Item[]>, closed: I
   }
   if (tiers[2].length > 0) {
     n.coordinators(render('escalation-tier2', { items: tiers[2] }), key('tier2:coordinators'));
-    for (const [leader, items] of byLeader(tiers[2])) n.person(leader, render('escalation-tier2', { items }), key(`tier2:${leader}`));
+    // A leader can supervise (督办) straight from the message (SPEC §7a).
+    for (const [leader, items] of byLeader(tiers[2])) n.person(leader, render('escalation-tier2', { items }), key(`tier2:${leader}`), superviseCard(2, overdue(items)));
   }
   if (tiers[3].length > 0) {
     n.coordinators(render('escalation-tier3', { items: tiers[3] }), key('tier3:coordinators'));
-    for (const [leader, items] of byLeader(tiers[3])) n.person(leader, render('escalation-tier3', { items }), key(`tier3:${leader}`));
+    for (const [leader, items] of byLeader(tiers[3])) n.person(leader, render('escalation-tier3', { items }), key(`tier3:${leader}`), superviseCard(3, overdue(items)));
   }
   for (const [code, items] of byProject(closed.filter((i) => !i.conduct))) n.project(code, render('auto-closed', { items }), key(`closed:${code}`));
   const closedConduct = closed.filter((i) => i.conduct);

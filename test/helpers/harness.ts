@@ -23,7 +23,7 @@ function exampleRosterCopy(): Roster {
 export interface Said {
   /** the text of the reply to the sender's chat */
   reply: string;
-  /** every message the command queued */
+  /** every message the command queued (card updates included: they carry `cardUpdate`) */
   out: OutboxItem[];
 }
 
@@ -46,7 +46,8 @@ export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, stri
     const out = (db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map(
       (r) => core.outbox.get(r.id)!,
     );
-    return { reply: out.filter((m) => m.kind === 'reply').map((m) => m.text).join('\n'), out };
+    // An update of a card already sent (SPEC §7a) is no new message to the chat.
+    return { reply: out.filter((m) => m.kind === 'reply' && !m.cardUpdate).map((m) => m.text).join('\n'), out };
   }
 
   const say = (senderId: string, chatId: string, text: string): Said => send({ senderId, chatId, text });

@@ -17,7 +17,8 @@ import type { PlatformAdapter } from '../../chat/types.js';
  * like any other, so the page shows exactly what a real group would receive.
  */
 export function createPlaygroundAdapter(): PlatformAdapter {
-  return { platform: 'playground', maxBytes: 64 * 1024, send: () => Promise.resolve({ ok: true }) };
+  // The page draws cards with working buttons and replaces one when its update arrives (SPEC §7a).
+  return { platform: 'playground', maxBytes: 64 * 1024, cards: { updatable: 'any-time' }, send: () => Promise.resolve({ ok: true }) };
 }
 
 export const GUEST_ID = 'guest';
