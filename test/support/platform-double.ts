@@ -41,9 +41,12 @@ export type Via =
   | 'wecom-response-url'
   | 'wecom-webhook'
   | 'wecom-app'
+  | 'wecom-card-update'
   | 'dingtalk-session'
   | 'dingtalk-group'
-  | 'dingtalk-batch';
+  | 'dingtalk-batch'
+  | 'dingtalk-card'
+  | 'dingtalk-card-update';
 
 /** A message the double accepted: what people in a chat, or a person, would now see. */
 export interface DeliveredMessage {
@@ -60,6 +63,11 @@ export interface DeliveredMessage {
   mentions: string[];
   at: number;
   request: RecordedRequest;
+  /**
+   * For a card (SPEC §7a): the card as the platform got it — WeCom's template_card, DingTalk's
+   * cardParamMap — and its id there (task_id, outTrackId).
+   */
+  card?: { id: string; data: Record<string, unknown> };
 }
 
 /**
@@ -188,9 +196,37 @@ function msgParamText(body: Record<string, unknown>): string {
   }
 }
 
+/**
+ * The words of a WeCom template card (模板卡片类型, https://developer.work.weixin.qq.com/document/path/101032):
+ * title and its description, the sub-title, the rows and the buttons' texts, a line each.
+ */
+function templateCardText(tc: Record<string, unknown>): string {
+  const title = record(tc['main_title']);
+  const rows = Array.isArray(tc['horizontal_content_list']) ? tc['horizontal_content_list'].map(record) : [];
+  const buttons = Array.isArray(tc['button_list']) ? tc['button_list'].map(record) : [];
+  return [
+    str(title['title']),
+    str(title['desc']),
+    str(tc['sub_title_text']),
+    ...rows.map((r) => `${str(r['keyname'])}：${str(r['value'])}`),
+    buttons.map((b) => `[${str(b['text'])}]`).join(' '),
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+/** The words of a DingTalk card's data (the template's variables): its title, markdown, done line and button texts. */
+function cardParamText(map: Record<string, unknown>): string {
+  const buttons = [1, 2, 3].map((n) => str(map[`btn${n}Text`])).filter((t) => t !== '');
+  return [str(map['title']), str(map['markdown']), str(map['done']), buttons.map((b) => `[${b}]`).join(' ')].filter((l) => l !== '').join('\n');
+}
+
 /** The text of a message send, whatever the API. */
 function messageText(path: string, body: Record<string, unknown>): string {
   if (path === '/v1.0/robot/groupMessages/send' || path === '/v1.0/robot/oToMessages/batchSend') return msgParamText(body);
+  if (body['msgtype'] === 'template_card') return templateCardText(record(body['template_card']));
+  if (path === '/cgi-bin/message/update_template_card') return templateCardText(record(body['template_card']));
+  if (path === '/v1.0/card/instances/createAndDeliver' || path === '/v1.0/card/instances') return cardParamText(record(record(body['cardData'])['cardParamMap']));
   return str(record(body['markdown'])['content']) || str(record(body['markdown'])['text']) || str(record(body['text'])['content']);
 }
 
@@ -198,6 +234,7 @@ const VIA_BY_PATH: Record<string, Via> = {
   '/cgi-bin/aibot/response': 'wecom-response-url',
   '/cgi-bin/webhook/send': 'wecom-webhook',
   '/cgi-bin/message/send': 'wecom-app',
+  '/cgi-bin/message/update_template_card': 'wecom-card-update',
   '/robot/sendBySession': 'dingtalk-session',
   '/v1.0/robot/groupMessages/send': 'dingtalk-group',
   '/v1.0/robot/oToMessages/batchSend': 'dingtalk-batch',
@@ -225,6 +262,7 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
   const requests: RecordedRequest[] = [];
   const delivered: DeliveredMessage[] = [];
   const replyUrls = new Map<string, string>();
+  const usedResponseCodes = new Set<string>();
   const phases: Record<DoublePlatform, FaultPhase[]> = { wecom: [], dingtalk: [] };
   const faultCounts: Record<DoublePlatform, Record<FaultPhase['kind'], number>> = {
     wecom: { http500: 0, hang: 0, ratelimit: 0 },
@@ -248,8 +286,23 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
     return phase;
   }
 
-  function deliver(rec: RecordedRequest, platform: DoublePlatform, via: Via, to: string, text: string, mentions: string[]): void {
-    delivered.push({ platform, via, to, text, mentions, at: rec.at, request: rec });
+  function deliver(
+    rec: RecordedRequest,
+    platform: DoublePlatform,
+    via: Via,
+    to: string,
+    text: string,
+    mentions: string[],
+    card?: DeliveredMessage['card'],
+  ): void {
+    delivered.push({ platform, via, to, text, mentions, at: rec.at, request: rec, ...(card ? { card } : {}) });
+  }
+
+  /** A WeCom message's template card, if it is one. */
+  function wecomCard(body: Record<string, unknown>): DeliveredMessage['card'] {
+    if (body['msgtype'] !== 'template_card') return undefined;
+    const tc = record(body['template_card']);
+    return { id: str(tc['task_id']), data: tc };
   }
 
   /** The platform's answer to a well-behaved request; records what was delivered. */
@@ -267,17 +320,36 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
         return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
       }
       case '/cgi-bin/aibot/response': {
-        const chat = replyUrls.get(`wecom:${rec.query.get('response_code') ?? ''}`);
+        const code = rec.query.get('response_code') ?? '';
+        const chat = replyUrls.get(`wecom:${code}`);
         if (!chat) return { status: 200, body: { errcode: 40001, errmsg: 'invalid response_code' } };
+        // 主动回复消息 (https://developer.work.weixin.qq.com/document/path/101138): each response_url
+        // takes one message, markdown or template_card.
+        replyUrls.delete(`wecom:${code}`);
         const text = messageText(rec.path, body);
-        deliver(rec, 'wecom', 'wecom-response-url', `chat:${chat}`, text, wecomMentions(text));
+        deliver(rec, 'wecom', 'wecom-response-url', `chat:${chat}`, text, wecomMentions(text), wecomCard(body));
         return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
       }
       case '/cgi-bin/message/send': {
         if (rec.query.get('access_token') !== WECOM_TOKEN) return { status: 200, body: { errcode: 40014, errmsg: 'invalid access_token' } };
         const text = messageText(rec.path, body);
-        deliver(rec, 'wecom', 'wecom-app', `user:${str(body['touser'])}`, text, []);
-        return { status: 200, body: { errcode: 0, errmsg: 'ok', invaliduser: '' } };
+        const card = wecomCard(body);
+        deliver(rec, 'wecom', 'wecom-app', `user:${str(body['touser'])}`, text, [], card);
+        // A template card's send answers with a response_code, good for one update_template_card
+        // (https://developer.work.weixin.qq.com/document/path/94888).
+        return { status: 200, body: { errcode: 0, errmsg: 'ok', invaliduser: '', ...(card ? { response_code: randomUUID().replace(/-/g, '') } : {}) } };
+      }
+      case '/cgi-bin/message/update_template_card': {
+        if (rec.query.get('access_token') !== WECOM_TOKEN) return { status: 200, body: { errcode: 40014, errmsg: 'invalid access_token' } };
+        // 更新模版卡片消息 (https://developer.work.weixin.qq.com/document/path/94888): a response_code
+        // is used once, within 72 hours.
+        const code = str(body['response_code']);
+        if (!code || usedResponseCodes.has(code)) return { status: 200, body: { errcode: 40058, errmsg: 'invalid response_code' } };
+        usedResponseCodes.add(code);
+        const tc = record(body['template_card']);
+        const to = strings(body['userids']).map((u) => `user:${u}`).join(',') || 'all';
+        deliver(rec, 'wecom', 'wecom-card-update', to, templateCardText(tc), [], { id: str(tc['task_id']), data: tc });
+        return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
       }
       // ── DingTalk api.dingtalk.com ──────────────────────────────────────
       case '/v1.0/oauth2/accessToken':

@@ -1,0 +1,135 @@
+/**
+ * The one-tap loop on WeCom (SPEC §7a) against the real server process, over real HTTP: the
+ * 智能机器人's answers carry button_interaction template cards through their response_url
+ * (主动回复消息, https://developer.work.weixin.qq.com/document/path/101138); a click is a signed,
+ * encrypted `template_card_event` callback (接收事件, https://developer.work.weixin.qq.com/document/path/101027)
+ * answered with `update_template_card` — the card as the click left it, for everyone — encrypted like a
+ * callback (被动回复消息, https://developer.work.weixin.qq.com/document/path/101031; 加解密,
+ * https://developer.work.weixin.qq.com/document/path/101033).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wecomAibotCallback, wecomEnv, wecomJsonCallback, WECOM_TEST, type Callback } from '../support/callbacks.js';
+import { startPlatformDouble, ticketNumbers, type DeliveredMessage, type PlatformDouble } from '../support/platform-double.js';
+import { cleanupServers, queryDb, ServerProcess } from '../support/server-process.js';
+import { decryptMessage, sign } from '../platforms/wecom/protocol.js';
+
+const CHAT = 'wrXM001';
+const CHEN = 'chenjl';
+const WANG = 'wangjg';
+
+let double: PlatformDouble;
+let server: ServerProcess;
+let seq = 0;
+
+beforeAll(async () => {
+  double = await startPlatformDouble();
+  server = await ServerProcess.start({ env: wecomEnv(double.base) });
+}, 30_000);
+
+afterAll(async () => {
+  await cleanupServers();
+  await double?.close();
+});
+
+/** Posts a callback as WeCom does and returns its answer. */
+async function post(cb: Callback): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${server.base}${cb.path}?${cb.query}`, { method: 'POST', headers: cb.headers, body: cb.body, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, body: await res.text() };
+}
+
+/** What the bot answered a typed message with: what arrived through its response_url. */
+async function say(userId: string, text: string): Promise<DeliveredMessage> {
+  const replyUrl = double.wecomResponseUrl(CHAT);
+  const code = new URL(replyUrl).searchParams.get('response_code');
+  expect((await post(wecomJsonCallback({ msgId: `wecom-cards-${++seq}`, chatId: CHAT, userId, text, replyUrl }))).status).toBe(200);
+  const [reply] = await double.waitForMessages(1, (m) => m.request.query.get('response_code') === code);
+  return reply!;
+}
+
+/** A click on the button `key` of the card `taskId`, as WeCom sends it, with a score chosen if given. */
+function clickCallback(userId: string, taskId: string, key: string, choice?: string): Callback {
+  return wecomAibotCallback({
+    msgId: `wecom-card-click-${++seq}`,
+    userId,
+    chatId: CHAT,
+    replyUrl: double.wecomResponseUrl(CHAT),
+    msgtype: 'event',
+    content: {
+      event: {
+        eventtype: 'template_card_event',
+        template_card_event: {
+          card_type: 'button_interaction',
+          event_key: key,
+          task_id: taskId,
+          ...(choice ? { selected_items: { selected_item: [{ question_key: 'choice', option_ids: { option_id: [choice] } }] } } : {}),
+        },
+      },
+    },
+  });
+}
+
+/** The passive answer to a click, decrypted: WeCom's update_template_card, or undefined for an empty answer. */
+function answerOf(body: string): { response_type: string; template_card: Record<string, unknown> } | undefined {
+  if (body === '') return undefined;
+  const envelope = JSON.parse(body) as { encrypt: string; msgsignature: string; timestamp: number; nonce: string };
+  expect(envelope.msgsignature).toBe(sign(WECOM_TEST.token, String(envelope.timestamp), envelope.nonce, envelope.encrypt));
+  const plain = decryptMessage(WECOM_TEST.encodingAesKey, envelope.encrypt);
+  expect(plain.receiveId).toBe('');
+  return JSON.parse(plain.message) as { response_type: string; template_card: Record<string, unknown> };
+}
+
+const buttonKeys = (card: Record<string, unknown>) => (card['button_list'] as { key: string }[]).map((b) => b.key);
+const claims = (no: number) => queryDb<{ n: number }>(server.databasePath, "SELECT count(*) AS n FROM audit_log WHERE ticket_no = ? AND action = 'claim'", no)[0]!.n;
+
+describe('WeCom cards: one tap instead of a typed command', () => {
+  it('claims with the officer’s click and changes the card for everyone; refuses the enterprise’s; a replayed click changes nothing', async () => {
+    const created = await say(CHEN, '报告 村民堵路阻工，施工车辆进不去');
+    const no = ticketNumbers(created.text)[0]!;
+    expect(created.card?.data).toMatchObject({ card_type: 'button_interaction', main_title: { title: `#${no} 阻工·紧急 ⚠` } });
+    const taskId = created.card!.id;
+    expect(buttonKeys(created.card!.data)).toEqual([`认领 #${no}`]);
+
+    // The enterprise may not claim: refused, told privately (the self-built app), the card left as it is.
+    const refused = await post(clickCallback(CHEN, taskId, `认领 #${no}`));
+    expect(refused).toEqual({ status: 200, body: '' });
+    const [told] = await double.waitForMessages(1, (m) => m.via === 'wecom-app' && m.to === `user:${CHEN}` && m.text.includes('“认领”只能由'));
+    expect(told!.text).toContain('您的身份是企业');
+    expect(queryDb(server.databasePath, 'SELECT state, assignee_id FROM tickets WHERE no = ?', no)).toEqual([{ state: 'open', assignee_id: null }]);
+
+    // The officer's click claims it, and the answer is the card without its button, for everyone.
+    const click = clickCallback(WANG, taskId, `认领 #${no}`);
+    const claimed = await post(click);
+    expect(claimed.status).toBe(200);
+    const answer = answerOf(claimed.body);
+    expect(answer?.response_type).toBe('update_template_card');
+    expect(answer?.template_card).toMatchObject({ task_id: taskId, main_title: { desc: expect.stringMatching(/^已由 王警官 认领 \d\d:\d\d$/) } });
+    expect(buttonKeys(answer!.template_card)).toEqual(['lianbao:finished']);
+    expect(answer).not.toHaveProperty('userids');
+    expect(queryDb(server.databasePath, 'SELECT state, assignee_id FROM tickets WHERE no = ?', no)).toEqual([{ state: 'claimed', assignee_id: 'wang' }]);
+    expect(claims(no)).toBe(1);
+    // The group is told as it would be after a typed 认领, through the click's response_url.
+    await double.waitForMessages(1, (m) => m.via === 'wecom-response-url' && m.text.includes(`#${no} 已认领`));
+
+    // The same callback again (a replay): answered, and nothing changes.
+    expect(await post(click)).toEqual({ status: 200, body: '' });
+    expect(claims(no)).toBe(1);
+  }, 45_000);
+
+  it('closes the ticket with the enterprise’s [满意] and the score 4 chosen on the card', async () => {
+    const created = await say(CHEN, '报告 工地电缆被偷了');
+    const no = ticketNumbers(created.text)[0]!;
+    expect(answerOf((await post(clickCallback(WANG, created.card!.id, `认领 #${no}`))).body)).toBeDefined();
+    const resolved = await say(WANG, `办结 #${no} 已追回被盗电缆`);
+    expect(resolved.card?.data).toMatchObject({
+      main_title: { title: `#${no} 已办结，请评价` },
+      button_selection: { question_key: 'choice', selected_id: '5' },
+    });
+    expect(buttonKeys(resolved.card!.data)).toEqual([`满意 #${no}`, `不满意 #${no}`]);
+
+    const accepted = answerOf((await post(clickCallback(CHEN, resolved.card!.id, `满意 #${no}`, '4'))).body);
+    expect(accepted?.template_card).toMatchObject({ main_title: { desc: expect.stringMatching(/^已由 陈经理 评价满意（4分） \d\d:\d\d$/) } });
+    expect(queryDb(server.databasePath, 'SELECT state, rating, close_kind FROM tickets WHERE no = ?', no)).toEqual([
+      { state: 'closed', rating: 4, close_kind: 'confirmed' },
+    ]);
+  }, 45_000);
+});
