@@ -106,7 +106,7 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     );
   });
 
-  const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk' };
+  const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk', '/dingtalk/card-callback': 'dingtalk' };
   app.addHook('onResponse', async (req, reply) => {
     // A callback taken is logged by the line that says how its message was handled, and timed in
     // /metrics; its answer is logged at debug. Refusals have their own warning line as well.

@@ -102,6 +102,12 @@ export interface StreamGateway {
   /** Pushes a robot message (the same JSON as an HTTP callback) and resolves with the server's acknowledgement. */
   pushRobotMessage(body: object, timeoutMs?: number): Promise<StreamFrame>;
   /**
+   * Pushes a card callback (a click, the same JSON as the HTTP card callback) on the topic
+   * /v1.0/card/instances/callback, with `messageId` (a new one unless given), and resolves with the
+   * server's acknowledgement.
+   */
+  pushCardCallback(body: object, messageId?: string, timeoutMs?: number): Promise<StreamFrame>;
+  /**
    * Pushes a frame as it is (`headers.messageId` names it) and resolves with the server's answer to
    * it: an acknowledgement, or the echo of a ping.
    */
@@ -157,6 +163,8 @@ const WECOM_TOKEN = 'double-wecom-access-token';
 const DINGTALK_TOKEN = 'double-dingtalk-access-token';
 const STREAM_PATH = '/gateway/connect';
 const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
+/** dingtalk-stream's TOPIC_CARD: a click on an interactive card's button. */
+const TOPIC_CARD = '/v1.0/card/instances/callback';
 
 interface Answer {
   status: number;
@@ -238,6 +246,8 @@ const VIA_BY_PATH: Record<string, Via> = {
   '/robot/sendBySession': 'dingtalk-session',
   '/v1.0/robot/groupMessages/send': 'dingtalk-group',
   '/v1.0/robot/oToMessages/batchSend': 'dingtalk-batch',
+  '/v1.0/card/instances/createAndDeliver': 'dingtalk-card',
+  '/v1.0/card/instances': 'dingtalk-card-update',
 };
 
 /** How a message send travels, or undefined for token endpoints and unknown paths. */
@@ -263,6 +273,8 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
   const delivered: DeliveredMessage[] = [];
   const replyUrls = new Map<string, string>();
   const usedResponseCodes = new Set<string>();
+  /** DingTalk cards by outTrackId: where each was delivered and its data as it now is. */
+  const cardInstances = new Map<string, { to: string; params: Record<string, unknown> }>();
   const phases: Record<DoublePlatform, FaultPhase[]> = { wecom: [], dingtalk: [] };
   const faultCounts: Record<DoublePlatform, Record<FaultPhase['kind'], number>> = {
     wecom: { http500: 0, hang: 0, ratelimit: 0 },
@@ -370,6 +382,44 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
         const ids = strings(body['userIds']);
         deliver(rec, 'dingtalk', 'dingtalk-batch', `user:${ids.join(',')}`, messageText(rec.path, body), []);
         return { status: 200, body: { processQueryKey: randomUUID(), invalidStaffIdList: [], flowControlledStaffIdList: [] } };
+      }
+      case '/v1.0/card/instances/createAndDeliver': {
+        // 创建并投放卡片 (https://open.dingtalk.com/document/orgapp/create-and-deliver-cards):
+        // openSpaceId names a group (dtv1.card//IM_GROUP.<openConversationId>) or a person
+        // (dtv1.card//IM_ROBOT.<userId>); the answer says per space whether the card arrived.
+        if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
+          return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
+        }
+        const outTrackId = str(body['outTrackId']);
+        const space = /^dtv1\.card\/\/(IM_GROUP|IM_ROBOT)\.(.+)$/.exec(str(body['openSpaceId']));
+        if (!outTrackId || !str(body['cardTemplateId']) || !space) {
+          return { status: 400, body: { code: 'param.invalid', message: 'double: cardTemplateId, outTrackId and openSpaceId are required' } };
+        }
+        if (cardInstances.has(outTrackId)) return { status: 400, body: { code: 'param.outTrackIdExists', message: 'double: outTrackId already used' } };
+        const params = record(record(body['cardData'])['cardParamMap']);
+        const to = space[1] === 'IM_GROUP' ? `cid:${space[2]}` : `user:${space[2]}`;
+        cardInstances.set(outTrackId, { to, params: { ...params } });
+        deliver(rec, 'dingtalk', 'dingtalk-card', to, messageText(rec.path, body), [], { id: outTrackId, data: { ...params } });
+        return {
+          status: 200,
+          body: { success: true, result: { outTrackId, deliverResults: [{ success: true, spaceType: space[1], spaceId: space[2], carrierId: randomUUID() }] } },
+        };
+      }
+      case '/v1.0/card/instances': {
+        // 更新卡片 (https://open.dingtalk.com/document/orgapp/interactive-card-update-interface):
+        // PUT, the card named by its outTrackId; updateCardDataByKey changes only the keys given.
+        if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
+          return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
+        }
+        if (rec.method !== 'PUT') return { status: 404, body: { code: 'NotFound', message: `double: no route ${rec.method} ${rec.path}` } };
+        const outTrackId = str(body['outTrackId']);
+        const instance = cardInstances.get(outTrackId);
+        if (!instance) return { status: 400, body: { code: 'param.invalidOutTrackId', message: 'double: no card with this outTrackId' } };
+        const params = record(record(body['cardData'])['cardParamMap']);
+        const byKey = record(body['cardUpdateOptions'])['updateCardDataByKey'] === true;
+        instance.params = byKey ? { ...instance.params, ...params } : { ...params };
+        deliver(rec, 'dingtalk', 'dingtalk-card-update', instance.to, cardParamText(instance.params), [], { id: outTrackId, data: { ...instance.params } });
+        return { status: 200, body: { success: true, result: true } };
       }
       // ── DingTalk oapi.dingtalk.com ─────────────────────────────────────
       case '/robot/sendBySession': {
@@ -486,6 +536,24 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       });
       socket.send(JSON.stringify(frame));
       return answered;
+    },
+    async pushCardCallback(body, messageId = randomUUID(), timeoutMs = 10_000) {
+      return stream.pushFrame(
+        {
+          specVersion: '1.0',
+          type: 'CALLBACK',
+          headers: {
+            appId: 'double-app',
+            connectionId: 'double-connection',
+            contentType: 'application/json',
+            messageId,
+            time: String(Date.now()),
+            topic: TOPIC_CARD,
+          },
+          data: JSON.stringify(body),
+        },
+        timeoutMs,
+      );
     },
     async pushRobotMessage(body, timeoutMs = 10_000) {
       return stream.pushFrame(
