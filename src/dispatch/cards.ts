@@ -62,7 +62,7 @@ function plain(text: string): string {
 }
 
 function heading(t: CardTicket): string {
-  return `#${t.no} ${t.category}·${t.urgency}${t.urgent ? ' ⚠' : ''}`;
+  return `#${t.no} 已登记 ${t.category}·${t.urgency}${t.urgent ? ' ⚠' : ''}`;
 }
 
 /** A new ticket (挂号): [认领]. For a conduct complaint, the card the coordinators get. */

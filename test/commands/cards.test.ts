@@ -49,7 +49,7 @@ describe('the new-ticket card: [认领]', () => {
     const created = ok(h, 'chen', 'XM001', '报告 村民堵路阻工，车辆进不去');
     const no = h.ticketNo(created);
     const card = cardTo(created, 'reply');
-    expect(card).toMatchObject({ title: `#${no} 阻工·紧急 ⚠`, summary: '村民堵路阻工，车辆进不去', done: [] });
+    expect(card).toMatchObject({ title: `#${no} 已登记 阻工·紧急 ⚠`, summary: '村民堵路阻工，车辆进不去', done: [] });
     expect(card.buttons).toEqual([{ label: '认领', command: `认领 #${no}`, style: 'primary', ticket: no }]);
     // The text form beside it is the message as it always was.
     expect(created.reply).toContain(`请 <@wang|王警官> 认领：发送“认领 #${no}”`);

@@ -85,7 +85,7 @@ describe('WeCom cards: one tap instead of a typed command', () => {
   it('claims with the officer’s click and changes the card for everyone; refuses the enterprise’s; a replayed click changes nothing', async () => {
     const created = await say(CHEN, '报告 村民堵路阻工，施工车辆进不去');
     const no = ticketNumbers(created.text)[0]!;
-    expect(created.card?.data).toMatchObject({ card_type: 'button_interaction', main_title: { title: `#${no} 阻工·紧急 ⚠` } });
+    expect(created.card?.data).toMatchObject({ card_type: 'button_interaction', main_title: { title: `#${no} 已登记 阻工·紧急 ⚠` } });
     const taskId = created.card!.id;
     expect(buttonKeys(created.card!.data)).toEqual([`认领 #${no}`]);
 
