@@ -205,9 +205,10 @@ export interface CardChange {
  * What a command done on ticket `t` by `by` (its command word `command`) does to a card with
  * buttons for it: its buttons for that ticket go when the command is one of theirs (a click, or
  * the same command typed) or when they no longer apply; a line says who did what, when. Undefined
- * when the card stays as it is.
+ * when the card stays as it is. `inProjectChat`: the card is in a project group, where the
+ * officers read along.
  */
-export function cardAfter(card: StoredCard, t: Ticket, command: string, by: string, now: number): CardChange | undefined {
+export function cardAfter(card: StoredCard, t: Ticket, command: string, by: string, now: number, inProjectChat = false): CardChange | undefined {
   const offered = card.content.buttons.filter((b) => !card.closed.includes(b.command));
   const mine = offered.filter((b) => b.ticket === t.no);
   if (mine.length === 0) return undefined;
@@ -215,7 +216,11 @@ export function cardAfter(card: StoredCard, t: Ticket, command: string, by: stri
   const gone = acted ? mine : mine.filter((b) => !stillOffered(b, t));
   if (gone.length === 0) return undefined;
   const several = new Set(card.content.buttons.map((b) => b.ticket)).size > 1;
-  const line = `${several ? `#${t.no} ` : ''}已由 ${escapeUserText(by)} ${verb(command, t)} ${formatShortTime(now).slice(6)}`;
+  // A ticket that became a conduct complaint is followed by the coordinators only: a card in a
+  // project group learns no more than that (SPEC §2: the group is told `#N 已转护企办处理`).
+  const line = t.routing === 'coordinators' && inProjectChat
+    ? `#${t.no} 已转护企办处理`
+    : `${several ? `#${t.no} ` : ''}已由 ${escapeUserText(by)} ${verb(command, t)} ${formatShortTime(now).slice(6)}`;
   const buttons = offered.filter((b) => !gone.includes(b));
   const done = [...card.done, line];
   const { choice, ...rest } = card.content;

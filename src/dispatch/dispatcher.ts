@@ -364,7 +364,8 @@ export class Dispatcher {
       const t = ctx.repos.tickets.get(no);
       if (!t) continue;
       for (const card of this.o.cards.openFor(no)) {
-        const change = cardAfter(card, t, command.name, ctx.sender.name, ctx.now);
+        const inProjectChat = card.chatId !== null && ctx.repos.roster.chat(card.platform, card.chatId)?.kind === 'project';
+        const change = cardAfter(card, t, command.name, ctx.sender.name, ctx.now, inProjectChat);
         if (!change) continue;
         this.o.cards.update(card.id, change.closed, change.done, change.finished, ctx.now);
         const { id: _id, ...content } = change.content;
