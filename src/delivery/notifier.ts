@@ -192,11 +192,12 @@ export class Notifier {
   /**
    * Replaces a card already sent with `content` (SPEC §7a: updated in place, for everyone). Where
    * the platform updates a card only in answer to a click on it, only the card clicked (`click`) is
-   * updated, with what the click brought for it; elsewhere every copy is.
+   * updated, with what the click brought for it; elsewhere every copy is. `onlyOnClick`: only on
+   * such a platform (a card the others have already shown as it is).
    */
-  updateCard(card: StoredCard, content: Omit<OutgoingCard, 'id'>, key: string, click?: IncomingMessage): void {
+  updateCard(card: StoredCard, content: Omit<OutgoingCard, 'id'>, key: string, click?: IncomingMessage, onlyOnClick = false): void {
     const how = this.o.cardPlatforms[card.platform];
-    if (!how) return;
+    if (!how || (onlyOnClick && how.updatable !== 'on-click')) return;
     const clicked = click?.click?.cardId === card.id && click.platform === card.platform ? click : undefined;
     if (how.updatable === 'on-click' && !clicked) return;
     const { target } = card;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { InboundRepo, type InboundOutcome } from '../db/inbound-repo.js';
-import type { CardsRepo } from '../db/cards-repo.js';
+import type { CardsRepo, StoredCard } from '../db/cards-repo.js';
 import { IntakeRepo, type IntakeKey } from '../db/intake-repo.js';
 import { ReasonsRepo, type ReasonKey } from '../db/reasons-repo.js';
 import type { ChatBinding } from '../db/roster-repo.js';
@@ -310,7 +310,22 @@ export class Dispatcher {
     this.intake.cancel({ platform: msg.platform, chatId: msg.chatId, senderId: msg.senderId });
     this.reasons.cancel(reasonKey(msg));
     if (button?.ask) return this.askReason(m, parsed, args, button.ask);
-    return this.execute(parsed.command, args, m);
+    const outcome = this.execute(parsed.command, args, m);
+    if (outcome !== 'done' && card) this.showAsItIs(card, m);
+    return outcome;
+  }
+
+  /**
+   * A refused click on a card that changed since this copy was shown — a WeCom card, which changes
+   * only in answer to a click on it, left behind by a typed command — is answered with the card as
+   * it is now; the refusal says why. A card nothing was done with stays as it is.
+   */
+  private showAsItIs(card: StoredCard, m: Answering): void {
+    if (card.done.length === 0) return;
+    const { id: _id, choice, ...rest } = card.content;
+    const buttons = rest.buttons.filter((b) => !card.closed.includes(b.command));
+    const content = { ...rest, buttons, done: card.done, ...(choice && buttons.some((b) => b.withChoice) ? { choice } : {}) };
+    this.o.notify.updateCard(card, content, m.key('card'), m.msg, true);
   }
 
   /** [不满意], [驳回]: asks the clicker for the reason, once the command is known to be theirs to give. */

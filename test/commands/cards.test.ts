@@ -11,6 +11,8 @@ import { harness } from '../helpers/harness.js';
 import { auditOf, ok, setup, stored, ticket, ticketIn, type Harness } from '../helpers/tickets.js';
 import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
+import { createLogger } from '../../src/log.js';
+import { createWecomAdapter } from '../../src/platforms/wecom/client.js';
 
 let clicks = 0;
 
@@ -232,5 +234,49 @@ describe('clicks that stand for nothing, and CARDS=0', () => {
     expect(created.out.length).toBeGreaterThan(0);
     expect(created.out.filter((m) => m.card)).toEqual([]);
     expect(h.db.prepare('SELECT count(*) AS n FROM cards').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('a platform that changes a card only in answer to a click on it (WeCom)', () => {
+  /** The example roster on WeCom, whose adapter takes cards but updates one only when it is clicked. */
+  function wecomHarness() {
+    return harness(
+      '2026-11-02T02:00:00Z',
+      { RATE_SENDER_PER_MINUTE: '1000', WECOM_TOKEN: 'lianbaoToken2026', WECOM_ENCODING_AES_KEY: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR' },
+      (config, clock) => ({ wecom: createWecomAdapter(config.wecom!, createLogger('silent'), clock) }),
+    );
+  }
+  const wecom = (h: ReturnType<typeof wecomHarness>, userId: string, text: string, extra: Partial<Parameters<typeof h.send>[0]> = {}) =>
+    h.send({ platform: 'wecom', senderId: userId, chatId: 'wrXM001', groupAddress: undefined, text, ...extra });
+
+  it('updates the card clicked, in the answer to the click, and a stale card at its next click, saying why the click was refused', () => {
+    const h = wecomHarness();
+    const created = wecom(h, 'chenjl', '报告 工地夜间电缆被偷', { replyHandle: { url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=R1', once: true } });
+    const card = created.out.find((m) => m.platform === 'wecom' && m.card)!.card!;
+    const no = Number(/#(\d+)/.exec(card.title)?.[1]);
+
+    // Typed: the WeCom card cannot be changed now (nobody clicked it).
+    const typed = wecom(h, 'wangjg', `认领 #${no}`);
+    expect(ticket(h, no).state).toBe('claimed');
+    expect(typed.out.filter((m) => m.platform === 'wecom' && m.cardUpdate)).toEqual([]);
+
+    // The next click on it is refused by the ticket's state, and answered with the card as it is.
+    const clicked = wecom(h, 'zhoux', `认领 #${no}`, {
+      msgId: 'wecom-stale-click',
+      click: { cardId: card.id, answerable: true },
+      replyHandle: { url: 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=R2', once: true },
+    });
+    expect(clicked.out.filter((m) => !m.cardUpdate).map((m) => `${m.kind}:${m.to}`)).toEqual(['person:zhoux']);
+    expect(clicked.out.find((m) => !m.cardUpdate)!.text).toContain(`#${no} 已由王警官认领`);
+    const [update] = clicked.out.filter((m) => m.cardUpdate);
+    expect(update!.card).toMatchObject({ id: card.id, buttons: [], done: ['已由 王警官 认领 10:00'] });
+    // Waiting for the answer to the click to carry it (WeCom takes it only there) before going its own way.
+    const row = h.db.prepare('SELECT answer_to, next_attempt_at - created_at AS hold FROM outbox WHERE id = ?').get(update!.id);
+    expect(row).toEqual({ answer_to: 'wecom-stale-click', hold: 4500 });
+
+    // A refused click on a card nothing was done with leaves it as it is.
+    const fresh = wecom(h, 'chenjl', '报告 工地围挡被推倒').out.find((m) => m.platform === 'wecom' && m.card)!.card!;
+    const refused = wecom(h, 'chenjl', fresh.buttons[0]!.command, { click: { cardId: fresh.id, answerable: true } });
+    expect(refused.out.filter((m) => m.cardUpdate)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import type { OutboxItem } from '../../src/db/outbox-repo.js';
 import { openDb } from '../../src/db/open.js';
 import { createLogger } from '../../src/log.js';
 import { createPlaygroundAdapter } from '../../src/platforms/playground/index.js';
-import type { IncomingMessage } from '../../src/chat/types.js';
+import type { IncomingMessage, Platform, PlatformAdapter } from '../../src/chat/types.js';
 import { importRoster } from '../../src/roster/import.js';
 import { readRosterFile } from '../../src/roster/parse.js';
 import type { Roster } from '../../src/roster/schema.js';
@@ -31,12 +31,17 @@ export interface Said {
  * A core on an in-memory database with the example roster, driven through the playground
  * platform: `say('chen', 'XM001', '报告 …')` is 陈经理 typing in XM001's group.
  */
-export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, string> = {}) {
+export function harness(
+  start = '2026-11-02T02:00:00Z',
+  env: Record<string, string> = {},
+  /** adapters besides the playground's, for the platforms `env` configures (nothing is sent: the worker is not started) */
+  adapters: (config: ReturnType<typeof loadConfig>, clock: FixedClock) => Partial<Record<Platform, PlatformAdapter>> = () => ({}),
+) {
   const clock = new FixedClock(start);
   const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...env });
   const db = openDb(':memory:');
   importRoster(db, exampleRosterCopy(), clock.now().getTime());
-  const core: Core = createCore({ config, db, clock, log: createLogger('silent'), adapters: { playground: createPlaygroundAdapter() } });
+  const core: Core = createCore({ config, db, clock, log: createLogger('silent'), adapters: { playground: createPlaygroundAdapter(), ...adapters(config, clock) } });
   let n = 0;
   const lastId = () => (db.prepare('SELECT max(id) AS id FROM outbox').get() as { id: number | null }).id ?? 0;
 
