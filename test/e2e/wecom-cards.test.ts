@@ -5,10 +5,14 @@
  * encrypted `template_card_event` callback (接收事件, https://developer.work.weixin.qq.com/document/path/101027)
  * answered with `update_template_card` — the card as the click left it, for everyone — encrypted like a
  * callback (被动回复消息, https://developer.work.weixin.qq.com/document/path/101031; 加解密,
- * https://developer.work.weixin.qq.com/document/path/101033).
+ * https://developer.work.weixin.qq.com/document/path/101033). A self-built app that is the receive path
+ * sends template cards with message/send (https://developer.work.weixin.qq.com/document/path/90236); a
+ * click is its XML event with a response_code (https://developer.work.weixin.qq.com/document/path/90240),
+ * which updates the card once (update_template_card, https://developer.work.weixin.qq.com/document/path/94888).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wecomAibotCallback, wecomEnv, wecomJsonCallback, WECOM_TEST, type Callback } from '../support/callbacks.js';
+import { runCli } from '../../src/cli-run.js';
+import { wecomAibotCallback, wecomAppCallback, wecomEnv, wecomJsonCallback, WECOM_TEST, type Callback } from '../support/callbacks.js';
 import { startPlatformDouble, ticketNumbers, type DeliveredMessage, type PlatformDouble } from '../support/platform-double.js';
 import { cleanupServers, queryDb, ServerProcess } from '../support/server-process.js';
 import { decryptMessage, sign } from '../platforms/wecom/protocol.js';
@@ -31,9 +35,9 @@ afterAll(async () => {
   await double?.close();
 });
 
-/** Posts a callback as WeCom does and returns its answer. */
-async function post(cb: Callback): Promise<{ status: number; body: string }> {
-  const res = await fetch(`${server.base}${cb.path}?${cb.query}`, { method: 'POST', headers: cb.headers, body: cb.body, signal: AbortSignal.timeout(10_000) });
+/** Posts a callback as WeCom does (to the 智能机器人's server unless told) and returns its answer. */
+async function post(cb: Callback, to: ServerProcess = server): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${to.base}${cb.path}?${cb.query}`, { method: 'POST', headers: cb.headers, body: cb.body, signal: AbortSignal.timeout(10_000) });
   return { status: res.status, body: await res.text() };
 }
 
@@ -132,4 +136,47 @@ describe('WeCom cards: one tap instead of a typed command', () => {
       { state: 'closed', rating: 4, close_kind: 'confirmed' },
     ]);
   }, 45_000);
+});
+
+describe('WeCom self-built app cards: the leaders\u2019 [督办]', () => {
+  let appServer: ServerProcess;
+
+  beforeAll(async () => {
+    appServer = await ServerProcess.start({ env: { ...wecomEnv(double.base), WECOM_RECEIVE_ID: WECOM_TEST.corpId } });
+  }, 30_000);
+
+  /** Sends a text through the app (1:1) and waits for the app's answer to the sender. */
+  async function appSay(userId: string, text: string, expected: string): Promise<DeliveredMessage> {
+    expect((await post(wecomAppCallback({ msgId: String(7_000_000_000 + ++seq), userId, text }), appServer)).status).toBe(200);
+    const [answer] = await double.waitForMessages(1, (m) => m.via === 'wecom-app' && m.to === `user:${userId}` && m.text.includes(expected));
+    return answer!;
+  }
+
+  it('sends the tier-2 message to a leader as a card whose [督办] click supervises the ticket and greys the card out', async () => {
+    const created = await appSay(CHEN, '报告 【督办卡】工地电缆被偷了', '【督办卡】');
+    const no = ticketNumbers(created.text)[0]!;
+    await appSay(WANG, `认领 #${no}`, `#${no} 已认领`);
+    // A day past the resolve deadline: tier 2, queued by `lianbao jobs run escalate` as the schedule would.
+    const [t] = queryDb<{ resolve_deadline: number }>(appServer.databasePath, 'SELECT resolve_deadline FROM tickets WHERE no = ?', no);
+    const at = new Date(t!.resolve_deadline + 25 * 3_600_000).toISOString();
+    const env = { ...wecomEnv(double.base), WECOM_RECEIVE_ID: WECOM_TEST.corpId, DATABASE_PATH: appServer.databasePath, LOG_LEVEL: 'silent' };
+    expect(await runCli(['jobs', 'run', 'escalate', '--now', at], env, () => undefined, () => undefined)).toBe(0);
+
+    const [card] = await double.waitForMessages(1, (m) => m.via === 'wecom-app' && m.to === 'user:lij' && m.card !== undefined && m.text.includes(`#${no}`));
+    expect(card!.text).toContain('督促（二级）');
+    expect(buttonKeys(card!.card!.data)).toEqual([`督办 #${no}`]);
+
+    const click = wecomAppCallback({
+      msgId: '',
+      userId: 'lij',
+      msgType: 'event',
+      fields: { Event: 'template_card_event', EventKey: `督办 #${no}`, TaskId: card!.card!.id, CardType: 'button_interaction', ResponseCode: `rc-${no}-${seq}` },
+    });
+    expect((await post(click, appServer)).status).toBe(200);
+    const [update] = await double.waitForMessages(1, (m) => m.via === 'wecom-card-update' && m.card?.id === card!.card!.id);
+    expect(update!.to).toBe('user:lij');
+    expect(update!.request.body).toMatchObject({ response_code: `rc-${no}-${seq}`, agentid: Number(WECOM_TEST.agentId) });
+    expect(update!.card?.data).toMatchObject({ replace_text: '已处理', main_title: { desc: expect.stringMatching(/^已由 李局长 挂牌督办 \d\d:\d\d$/) } });
+    expect(queryDb(appServer.databasePath, 'SELECT supervised FROM tickets WHERE no = ?', no)).toEqual([{ supervised: 1 }]);
+  }, 60_000);
 });

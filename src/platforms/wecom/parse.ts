@@ -453,7 +453,7 @@ function clickMessage(f: Fields, nowMs: number): IncomingMessage {
   const click = f.click ?? {};
   if (!f.senderId) throw new WecomParseError('inner-fields', 'card event lacks the clicker (from.userid / FromUserName)');
   if (!click.taskId) throw new WecomParseError('inner-fields', 'card event lacks task_id');
-  const msgId = f.msgId ?? (click.responseCode ? `card:${click.responseCode}` : `card:${f.senderId}:${click.createTime ?? ''}:${click.taskId}:${click.key ?? ''}`);
+  const msgId = f.msgId || (click.responseCode ? `card:${click.responseCode}` : `card:${f.senderId}:${click.createTime ?? ''}:${click.taskId}:${click.key ?? ''}`);
   const group = f.chatType === 'group' && f.chatId !== undefined;
   const message: IncomingMessage = {
     platform: 'wecom',
