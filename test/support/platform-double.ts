@@ -395,7 +395,6 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
         if (!outTrackId || !str(body['cardTemplateId']) || !space) {
           return { status: 400, body: { code: 'param.invalid', message: 'double: cardTemplateId, outTrackId and openSpaceId are required' } };
         }
-        if (cardInstances.has(outTrackId)) return { status: 400, body: { code: 'param.outTrackIdExists', message: 'double: outTrackId already used' } };
         const params = record(record(body['cardData'])['cardParamMap']);
         const to = space[1] === 'IM_GROUP' ? `cid:${space[2]}` : `user:${space[2]}`;
         cardInstances.set(outTrackId, { to, params: { ...params } });
@@ -414,7 +413,8 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
         if (rec.method !== 'PUT') return { status: 404, body: { code: 'NotFound', message: `double: no route ${rec.method} ${rec.path}` } };
         const outTrackId = str(body['outTrackId']);
         const instance = cardInstances.get(outTrackId);
-        if (!instance) return { status: 400, body: { code: 'param.invalidOutTrackId', message: 'double: no card with this outTrackId' } };
+        // A card never created cannot be updated (the double's own check: an update must follow its card).
+        if (!instance) return { status: 400, body: { code: 'InvalidParameter', message: 'double: no card with this outTrackId' } };
         const params = record(record(body['cardData'])['cardParamMap']);
         const byKey = record(body['cardUpdateOptions'])['updateCardDataByKey'] === true;
         instance.params = byKey ? { ...instance.params, ...params } : { ...params };
