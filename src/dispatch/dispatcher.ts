@@ -227,17 +227,19 @@ export class Dispatcher {
       return outcome;
     };
 
+    // A card click is refused to the clicker alone, never in the group (SPEC §7a).
+    const refuseText = msg.click ? (text: string) => this.o.notify.toSender(msg, text, key('reply')) : replyText;
+
     const throttled = this.limit.check(`${msg.platform}:${msg.senderId}`, now);
-    if (throttled === 'warn') replyText(render('slow-down', { limit: this.o.senderPerMinute }));
+    if (throttled === 'warn') refuseText(render('slow-down', { limit: this.o.senderPerMinute }));
     if (throttled) return finish(null, 'throttled');
 
     const chat = roster.chat(msg.platform, msg.chatId) ?? null;
     const sender = this.resolveSender(msg, chat);
     if (!sender) {
-      replyText(render('unbound-chat', { coordinators: chat?.kind === 'coordinators' }));
+      refuseText(render('unbound-chat', { coordinators: chat?.kind === 'coordinators' }));
       return finish(null, 'ignored');
     }
-    const refuseText = msg.click ? (text: string) => this.o.notify.toSender(msg, text, key('reply')) : replyText;
     const m: Answering = { msg, sender, chat, now, key, replyText, refuseText, finish };
     if (msg.click) return this.click(m);
     // A picture, a sticker, a file … or a voice message nothing could be made out of: one line
