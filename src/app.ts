@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Core } from './core.js';
 import { freeSpaceProblem, writeSoon } from './db/open.js';
 import { dashboardRoutes } from './dashboard/routes.js';
+import { waitForAnswer } from './delivery/answers.js';
 import { createMetrics } from './metrics.js';
 import { dingtalkRoutes } from './platforms/dingtalk/index.js';
 import { SignatureMemory } from './platforms/dingtalk/signatures.js';
@@ -105,7 +106,7 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
     );
   });
 
-  const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk' };
+  const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk', '/dingtalk/card-callback': 'dingtalk' };
   app.addHook('onResponse', async (req, reply) => {
     // A callback taken is logged by the line that says how its message was handled, and timed in
     // /metrics; its answer is logged at debug. Refusals have their own warning line as well.
@@ -170,7 +171,11 @@ export async function buildApp(core: Core, opts: AppOptions = {}): Promise<Fasti
 
   const accept = opts.accept ?? acceptInMemory(core);
   // Every route keeps at most so much of a message's text (boundMessage).
-  const inbound: InboundDeps = { handle: (msg, signature) => accept(msg && boundMessage(msg), signature), clock: core.clock };
+  const inbound: InboundDeps = {
+    handle: (msg, signature) => accept(msg && boundMessage(msg), signature),
+    answer: (msg, waitMs) => waitForAnswer(core, msg, waitMs),
+    clock: core.clock,
+  };
   if (core.config.wecom) await app.register(wecomRoutes, { config: core.config.wecom, deps: inbound });
   if (core.config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: core.config.dingtalk, deps: inbound });
   if (core.config.playground.enabled) await app.register(playgroundRoutes, { core, deps: inbound });

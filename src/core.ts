@@ -5,6 +5,7 @@ import { AttachmentStore } from './attachments/store.js';
 import { AttachmentsRepo } from './db/attachments-repo.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { CardsRepo } from './db/cards-repo.js';
 import type { Db } from './db/open.js';
 import { ExtensionsRepo } from './db/extensions-repo.js';
 import { LogsRepo } from './db/logs-repo.js';
@@ -28,6 +29,8 @@ export interface Core {
   log: Logger;
   repos: Repos;
   outbox: OutboxRepo;
+  /** the cards sent (SPEC §7a) */
+  cards: CardsRepo;
   notifier: Notifier;
   dispatcher: Dispatcher;
   worker: DeliveryWorker;
@@ -69,6 +72,10 @@ export function createCore(o: CoreOptions): Core {
   const platforms = enabledPlatforms(o.config).filter((p) => o.adapters[p]);
   const maxBytes: Partial<Record<Platform, number>> = {};
   for (const p of platforms) maxBytes[p] = o.adapters[p]!.maxBytes;
+  // Cards go where the adapter can show them, unless CARDS=0 (SPEC §7a): then the text forms only.
+  const cardPlatforms: Partial<Record<Platform, NonNullable<PlatformAdapter['cards']>>> = {};
+  if (o.config.cards) for (const p of platforms) if (o.adapters[p]!.cards) cardPlatforms[p] = o.adapters[p]!.cards;
+  const cards = new CardsRepo(o.db);
 
   // The roster can be re-imported by the CLI while the server runs, so the calendar is rebuilt
   // whenever its overrides change (reading them is a handful of rows).
@@ -84,7 +91,7 @@ export function createCore(o: CoreOptions): Core {
   };
   const sla = (): SlaConfig => roster.setting<SlaConfig>('sla') ?? {};
 
-  const notifier = new Notifier({ roster, outbox, clock: o.clock, platforms, maxBytes });
+  const notifier = new Notifier({ roster, outbox, clock: o.clock, platforms, maxBytes, cards, cardPlatforms });
   const worker = new DeliveryWorker({
     outbox,
     adapters: o.adapters,
@@ -107,6 +114,7 @@ export function createCore(o: CoreOptions): Core {
   const dispatcher = new Dispatcher({
     db: o.db,
     repos,
+    cards,
     notify: notifier,
     clock: o.clock,
     log: o.log.child({ component: 'dispatch' }),
@@ -121,5 +129,5 @@ export function createCore(o: CoreOptions): Core {
       downloads.wake();
     },
   });
-  return { ...o, repos, outbox, notifier, dispatcher, worker, downloads, attachmentStore, figures, platforms, calendar, sla };
+  return { ...o, repos, outbox, cards, notifier, dispatcher, worker, downloads, attachmentStore, figures, platforms, calendar, sla };
 }

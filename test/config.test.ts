@@ -41,9 +41,23 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', '1'],
     ['TRUST_PROXY', 'nginx.internal'],
     ['TRUST_PROXY', '10.0.0.0/33'],
+    ['CARDS', 'auto'],
+    ['CARDS', 'yes'],
+    ['DINGTALK_CARD_ROUTE_KEY', 'a route key'],
   ])('refuses a bad %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('sends cards unless CARDS=0; DingTalk only with a card template, its HTTP callbacks under a route key', () => {
+    // SPEC §7a
+    expect(loadConfig({}).cards).toBe(true);
+    expect(loadConfig({ CARDS: '0' }).cards).toBe(false);
+    expect(loadConfig({ CARDS: 'false' }).cards).toBe(false);
+    const dt = { DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's' };
+    expect(loadConfig(dt).dingtalk?.card).toBeUndefined();
+    expect(loadConfig({ ...dt, DINGTALK_CARD_TEMPLATE_ID: 'abc-123.schema' }).dingtalk?.card).toEqual({ templateId: 'abc-123.schema', routeKey: 'lianbao-card' });
+    expect(loadConfig({ ...dt, DINGTALK_CARD_TEMPLATE_ID: 'abc-123.schema', DINGTALK_CARD_ROUTE_KEY: 'city-bot' }).dingtalk?.card?.routeKey).toBe('city-bot');
   });
 
   it('keeps the nightly backups beside the database, so a copy never touches the real ones', () => {

@@ -12,6 +12,7 @@ import type { ExtensionsRepo } from '../db/extensions-repo.js';
 import type { Actor, DeadlineRules, Outcome } from '../tickets/lifecycle.js';
 import type { Project, Role, Ticket } from '../tickets/model.js';
 import type { Figures } from '../reports/figures.js';
+import type { CardDraft } from './cards.js';
 
 /** A refusal: rendered to the chat as one sentence; the command's changes are rolled back. */
 export class UserError extends Error {
@@ -68,13 +69,14 @@ export interface CommandContext {
   now: number;
   /** every command, for 帮助 */
   commands: readonly Command[];
-  /** Answers in the chat the message came from. */
-  reply(template: string, view: object): void;
+  /** Answers in the chat the message came from; with a card where the platform shows one (SPEC §7a). */
+  reply(template: string, view: object, card?: CardDraft): void;
   /**
    * Answers in this chat and posts to the ticket's project groups elsewhere; a conduct complaint
-   * goes to the coordinators' group and its reporter instead.
+   * goes to the coordinators' group and its reporter instead. A card goes with each message where
+   * the platform shows one.
    */
-  announce(ticket: Ticket, template: string, view: object): void;
+  announce(ticket: Ticket, template: string, view: object, card?: CardDraft): void;
   /** A dedupe key for the n-th message this inbound message causes. */
   key(what: string): string;
   /**

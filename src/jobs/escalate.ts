@@ -9,6 +9,7 @@ import { DEADLINE_NAMES, type Ticket } from '../tickets/model.js';
 import { accountableOf, accountableRecipients, ticketView, type TicketView } from '../tickets/view.js';
 import type { Core } from '../core.js';
 import type { Job } from './types.js';
+import { superviseCard, type OverdueItem } from '../dispatch/cards.js';
 
 /** Tickets handled per transaction: the sweep runs on the server's thread, which answers callbacks. */
 const BATCH = 50;
@@ -81,6 +82,11 @@ function file(core: Core, mail: Mail, t: Ticket, item: Item, sent: Sent): void {
   }
 }
 
+/** The tickets of a tier message as its [督办] card lists them. */
+function overdue(items: Item[]): OverdueItem[] {
+  return items.map((i) => ({ no: i.no, projectName: i.projectName, category: i.category, late: String(i['late'] ?? ''), supervised: i.supervised }));
+}
+
 /** Queues what a batch found: one message per destination and kind. */
 function send(core: Core, key: (what: string) => string, mail: Mail): void {
   const n = core.notifier;
@@ -92,9 +98,12 @@ function send(core: Core, key: (what: string) => string, mail: Mail): void {
   for (const [person, items] of mail.tier1People) n.person(person, render('escalation-tier1', { direct: true, items }), key(`tier1:${person}`));
   if (mail.tier1Coordinators.length > 0) n.coordinators(render('escalation-tier1', { direct: true, items: mail.tier1Coordinators }), key('tier1:coordinators'));
   if (mail.tier2Coordinators.length > 0) n.coordinators(render('escalation-tier2', { items: mail.tier2Coordinators }), key('tier2:coordinators'));
-  for (const [person, items] of mail.tier2People) n.person(person, render('escalation-tier2', { items }), key(`tier2:${person}`));
+  // A leader can supervise (督办) straight from the message (SPEC §7a); a department head gets the text.
+  const card = (person: string, tier: 2 | 3, items: Item[]) =>
+    core.repos.roster.person(person)?.roles.includes('leader') ? superviseCard(tier, overdue(items)) : undefined;
+  for (const [person, items] of mail.tier2People) n.person(person, render('escalation-tier2', { items }), key(`tier2:${person}`), card(person, 2, items));
   if (mail.tier3Coordinators.length > 0) n.coordinators(render('escalation-tier3', { items: mail.tier3Coordinators }), key('tier3:coordinators'));
-  for (const [person, items] of mail.tier3People) n.person(person, render('escalation-tier3', { items }), key(`tier3:${person}`));
+  for (const [person, items] of mail.tier3People) n.person(person, render('escalation-tier3', { items }), key(`tier3:${person}`), card(person, 3, items));
   if (mail.followups.length > 0) n.coordinators(render('followup-due', { items: mail.followups }), key('followup:coordinators'));
 }
 

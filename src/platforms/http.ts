@@ -50,7 +50,7 @@ export async function send(url: string, init: RequestInit): Promise<HttpAnswer> 
 }
 
 interface RequestInit {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   headers?: Record<string, string>;
   body?: string;
   timeoutMs: number;

@@ -39,9 +39,10 @@ beforeAll(async () => {
   double = await startPlatformDouble();
   webhookOrigin = double.base.replace('127.0.0.1', 'localhost');
   const replyHosts = { WECOM_REPLY_HOSTS: `qyapi.weixin.qq.com,in.qyapi.weixin.qq.com,${new URL(webhookOrigin).host}` };
+  // CARDS=0: these read the text forms of the answers; the cards are test/e2e/wecom-cards.test.ts's.
   [robots, app] = await Promise.all([
-    ServerProcess.start({ env: { ...wecomEnv(double.base), ...replyHosts } }),
-    ServerProcess.start({ env: { ...wecomEnv(double.base), WECOM_RECEIVE_ID: WECOM_TEST.corpId } }),
+    ServerProcess.start({ env: { ...wecomEnv(double.base), ...replyHosts, CARDS: '0' } }),
+    ServerProcess.start({ env: { ...wecomEnv(double.base), WECOM_RECEIVE_ID: WECOM_TEST.corpId, CARDS: '0' } }),
   ]);
 }, 40_000);
 

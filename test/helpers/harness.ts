@@ -23,7 +23,7 @@ function exampleRosterCopy(): Roster {
 export interface Said {
   /** the text of the reply to the sender's chat */
   reply: string;
-  /** every message the command queued */
+  /** every message the command queued (card updates included: they carry `cardUpdate`) */
   out: OutboxItem[];
 }
 
@@ -34,13 +34,20 @@ export interface Said {
 export function harness(
   start = '2026-11-02T02:00:00Z',
   env: Record<string, string> = {},
-  adapters: Partial<Record<Platform, PlatformAdapter>> = { playground: createPlaygroundAdapter() },
+  /**
+   * adapters beside (or instead of) the playground's: for the platforms `env` configures (nothing is
+   * sent: the worker is not started), built from the configuration when given as a function
+   */
+  adapters:
+    | Partial<Record<Platform, PlatformAdapter>>
+    | ((config: ReturnType<typeof loadConfig>, clock: FixedClock) => Partial<Record<Platform, PlatformAdapter>>) = {},
 ) {
   const clock = new FixedClock(start);
   const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...env });
   const db = openDb(':memory:');
   importRoster(db, exampleRosterCopy(), clock.now().getTime());
-  const core: Core = createCore({ config, db, clock, log: createLogger('silent'), adapters });
+  const extra = typeof adapters === 'function' ? adapters(config, clock) : adapters;
+  const core: Core = createCore({ config, db, clock, log: createLogger('silent'), adapters: { playground: createPlaygroundAdapter(), ...extra } });
   let n = 0;
   const lastId = () => (db.prepare('SELECT max(id) AS id FROM outbox').get() as { id: number | null }).id ?? 0;
 
@@ -50,7 +57,8 @@ export function harness(
     const out = (db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map(
       (r) => core.outbox.get(r.id)!,
     );
-    return { reply: out.filter((m) => m.kind === 'reply').map((m) => m.text).join('\n'), out };
+    // An update of a card already sent (SPEC §7a) is no new message to the chat.
+    return { reply: out.filter((m) => m.kind === 'reply' && !m.cardUpdate).map((m) => m.text).join('\n'), out };
   }
 
   const say = (senderId: string, chatId: string, text: string): Said => send({ senderId, chatId, text });

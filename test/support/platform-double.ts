@@ -42,9 +42,12 @@ export type Via =
   | 'wecom-response-url'
   | 'wecom-webhook'
   | 'wecom-app'
+  | 'wecom-card-update'
   | 'dingtalk-session'
   | 'dingtalk-group'
-  | 'dingtalk-batch';
+  | 'dingtalk-batch'
+  | 'dingtalk-card'
+  | 'dingtalk-card-update';
 
 /** A message the double accepted: what people in a chat, or a person, would now see. */
 export interface DeliveredMessage {
@@ -61,6 +64,11 @@ export interface DeliveredMessage {
   mentions: string[];
   at: number;
   request: RecordedRequest;
+  /**
+   * For a card (SPEC §7a): the card as the platform got it — WeCom's template_card, DingTalk's
+   * cardParamMap — and its id there (task_id, outTrackId).
+   */
+  card?: { id: string; data: Record<string, unknown> };
 }
 
 /**
@@ -94,6 +102,12 @@ export interface StreamGateway {
   waitForConnection(timeoutMs?: number): Promise<void>;
   /** Pushes a robot message (the same JSON as an HTTP callback) and resolves with the server's acknowledgement. */
   pushRobotMessage(body: object, timeoutMs?: number): Promise<StreamFrame>;
+  /**
+   * Pushes a card callback (a click, the same JSON as the HTTP card callback) on the topic
+   * /v1.0/card/instances/callback, with `messageId` (a new one unless given), and resolves with the
+   * server's acknowledgement.
+   */
+  pushCardCallback(body: object, messageId?: string, timeoutMs?: number): Promise<StreamFrame>;
   /**
    * Pushes a frame as it is (`headers.messageId` names it) and resolves with the server's answer to
    * it: an acknowledgement, or the echo of a ping.
@@ -173,6 +187,8 @@ const WECOM_TOKEN = 'double-wecom-access-token';
 const DINGTALK_TOKEN = 'double-dingtalk-access-token';
 const STREAM_PATH = '/gateway/connect';
 const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
+/** dingtalk-stream's TOPIC_CARD: a click on an interactive card's button. */
+const TOPIC_CARD = '/v1.0/card/instances/callback';
 
 interface Answer {
   status: number;
@@ -212,9 +228,37 @@ function msgParamText(body: Record<string, unknown>): string {
   }
 }
 
+/**
+ * The words of a WeCom template card (模板卡片类型, https://developer.work.weixin.qq.com/document/path/101032):
+ * title and its description, the sub-title, the rows and the buttons' texts, a line each.
+ */
+function templateCardText(tc: Record<string, unknown>): string {
+  const title = record(tc['main_title']);
+  const rows = Array.isArray(tc['horizontal_content_list']) ? tc['horizontal_content_list'].map(record) : [];
+  const buttons = Array.isArray(tc['button_list']) ? tc['button_list'].map(record) : [];
+  return [
+    str(title['title']),
+    str(title['desc']),
+    str(tc['sub_title_text']),
+    ...rows.map((r) => `${str(r['keyname'])}：${str(r['value'])}`),
+    buttons.map((b) => `[${str(b['text'])}]`).join(' '),
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+/** The words of a DingTalk card's data (the template's variables): its title, markdown, done line and button texts. */
+function cardParamText(map: Record<string, unknown>): string {
+  const buttons = [1, 2, 3].map((n) => str(map[`btn${n}Text`])).filter((t) => t !== '');
+  return [str(map['title']), str(map['markdown']), str(map['done']), buttons.map((b) => `[${b}]`).join(' ')].filter((l) => l !== '').join('\n');
+}
+
 /** The text of a message send, whatever the API. */
 function messageText(path: string, body: Record<string, unknown>): string {
   if (path === '/v1.0/robot/groupMessages/send' || path === '/v1.0/robot/oToMessages/batchSend') return msgParamText(body);
+  if (body['msgtype'] === 'template_card') return templateCardText(record(body['template_card']));
+  if (path === '/cgi-bin/message/update_template_card') return templateCardText(record(body['template_card']));
+  if (path === '/v1.0/card/instances/createAndDeliver' || path === '/v1.0/card/instances') return cardParamText(record(record(body['cardData'])['cardParamMap']));
   return str(record(body['markdown'])['content']) || str(record(body['markdown'])['text']) || str(record(body['text'])['content']);
 }
 
@@ -222,9 +266,12 @@ const VIA_BY_PATH: Record<string, Via> = {
   '/cgi-bin/aibot/response': 'wecom-response-url',
   '/cgi-bin/webhook/send': 'wecom-webhook',
   '/cgi-bin/message/send': 'wecom-app',
+  '/cgi-bin/message/update_template_card': 'wecom-card-update',
   '/robot/sendBySession': 'dingtalk-session',
   '/v1.0/robot/groupMessages/send': 'dingtalk-group',
   '/v1.0/robot/oToMessages/batchSend': 'dingtalk-batch',
+  '/v1.0/card/instances/createAndDeliver': 'dingtalk-card',
+  '/v1.0/card/instances': 'dingtalk-card-update',
 };
 
 /** How a message send travels, or undefined for token endpoints and unknown paths. */
@@ -249,6 +296,9 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
   const requests: RecordedRequest[] = [];
   const delivered: DeliveredMessage[] = [];
   const replyUrls = new Map<string, string>();
+  const usedResponseCodes = new Set<string>();
+  /** DingTalk cards by outTrackId: where each was delivered and its data as it now is. */
+  const cardInstances = new Map<string, { to: string; params: Record<string, unknown> }>();
   const phases: Record<DoublePlatform, FaultPhase[]> = { wecom: [], dingtalk: [] };
   const faultCounts: Record<DoublePlatform, Record<FaultPhase['kind'], number>> = {
     wecom: { http500: 0, hang: 0, ratelimit: 0 },
@@ -278,8 +328,23 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
     return phase;
   }
 
-  function deliver(rec: RecordedRequest, platform: DoublePlatform, via: Via, to: string, text: string, mentions: string[]): void {
-    delivered.push({ platform, via, to, text, mentions, at: rec.at, request: rec });
+  function deliver(
+    rec: RecordedRequest,
+    platform: DoublePlatform,
+    via: Via,
+    to: string,
+    text: string,
+    mentions: string[],
+    card?: DeliveredMessage['card'],
+  ): void {
+    delivered.push({ platform, via, to, text, mentions, at: rec.at, request: rec, ...(card ? { card } : {}) });
+  }
+
+  /** A WeCom message's template card, if it is one. */
+  function wecomCard(body: Record<string, unknown>): DeliveredMessage['card'] {
+    if (body['msgtype'] !== 'template_card') return undefined;
+    const tc = record(body['template_card']);
+    return { id: str(tc['task_id']), data: tc };
   }
 
   /** The platform's answer to a well-behaved request; records what was delivered. */
@@ -297,17 +362,36 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
         return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
       }
       case '/cgi-bin/aibot/response': {
-        const chat = replyUrls.get(`wecom:${rec.query.get('response_code') ?? ''}`);
+        const code = rec.query.get('response_code') ?? '';
+        const chat = replyUrls.get(`wecom:${code}`);
         if (!chat) return { status: 200, body: { errcode: 40001, errmsg: 'invalid response_code' } };
+        // 主动回复消息 (https://developer.work.weixin.qq.com/document/path/101138): each response_url
+        // takes one message, markdown or template_card.
+        replyUrls.delete(`wecom:${code}`);
         const text = messageText(rec.path, body);
-        deliver(rec, 'wecom', 'wecom-response-url', `chat:${chat}`, text, wecomMentions(text));
+        deliver(rec, 'wecom', 'wecom-response-url', `chat:${chat}`, text, wecomMentions(text), wecomCard(body));
         return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
       }
       case '/cgi-bin/message/send': {
         if (rec.query.get('access_token') !== WECOM_TOKEN) return { status: 200, body: { errcode: 40014, errmsg: 'invalid access_token' } };
         const text = messageText(rec.path, body);
-        deliver(rec, 'wecom', 'wecom-app', `user:${str(body['touser'])}`, text, []);
-        return { status: 200, body: { errcode: 0, errmsg: 'ok', invaliduser: '' } };
+        const card = wecomCard(body);
+        deliver(rec, 'wecom', 'wecom-app', `user:${str(body['touser'])}`, text, [], card);
+        // A template card's send answers with a response_code, good for one update_template_card
+        // (https://developer.work.weixin.qq.com/document/path/94888).
+        return { status: 200, body: { errcode: 0, errmsg: 'ok', invaliduser: '', ...(card ? { response_code: randomUUID().replace(/-/g, '') } : {}) } };
+      }
+      case '/cgi-bin/message/update_template_card': {
+        if (rec.query.get('access_token') !== WECOM_TOKEN) return { status: 200, body: { errcode: 40014, errmsg: 'invalid access_token' } };
+        // 更新模版卡片消息 (https://developer.work.weixin.qq.com/document/path/94888): a response_code
+        // is used once, within 72 hours.
+        const code = str(body['response_code']);
+        if (!code || usedResponseCodes.has(code)) return { status: 200, body: { errcode: 40058, errmsg: 'invalid response_code' } };
+        usedResponseCodes.add(code);
+        const tc = record(body['template_card']);
+        const to = strings(body['userids']).map((u) => `user:${u}`).join(',') || 'all';
+        deliver(rec, 'wecom', 'wecom-card-update', to, templateCardText(tc), [], { id: str(tc['task_id']), data: tc });
+        return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
       }
       // ── DingTalk api.dingtalk.com ──────────────────────────────────────
       case '/v1.0/oauth2/accessToken':
@@ -336,6 +420,44 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
         const path = downloadCodes.get(str(body['downloadCode']));
         if (!path || !str(body['robotCode'])) return { status: 400, body: { code: 'invalidParameter.downloadCode', message: 'double: unknown downloadCode' } };
         return { status: 200, body: { downloadUrl: path.startsWith('/') ? `${base}${path}` : path } };
+      }
+      case '/v1.0/card/instances/createAndDeliver': {
+        // 创建并投放卡片 (https://open.dingtalk.com/document/orgapp/create-and-deliver-cards):
+        // openSpaceId names a group (dtv1.card//IM_GROUP.<openConversationId>) or a person
+        // (dtv1.card//IM_ROBOT.<userId>); the answer says per space whether the card arrived.
+        if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
+          return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
+        }
+        const outTrackId = str(body['outTrackId']);
+        const space = /^dtv1\.card\/\/(IM_GROUP|IM_ROBOT)\.(.+)$/.exec(str(body['openSpaceId']));
+        if (!outTrackId || !str(body['cardTemplateId']) || !space) {
+          return { status: 400, body: { code: 'param.invalid', message: 'double: cardTemplateId, outTrackId and openSpaceId are required' } };
+        }
+        const params = record(record(body['cardData'])['cardParamMap']);
+        const to = space[1] === 'IM_GROUP' ? `cid:${space[2]}` : `user:${space[2]}`;
+        cardInstances.set(outTrackId, { to, params: { ...params } });
+        deliver(rec, 'dingtalk', 'dingtalk-card', to, messageText(rec.path, body), [], { id: outTrackId, data: { ...params } });
+        return {
+          status: 200,
+          body: { success: true, result: { outTrackId, deliverResults: [{ success: true, spaceType: space[1], spaceId: space[2], carrierId: randomUUID() }] } },
+        };
+      }
+      case '/v1.0/card/instances': {
+        // 更新卡片 (https://open.dingtalk.com/document/orgapp/interactive-card-update-interface):
+        // PUT, the card named by its outTrackId; updateCardDataByKey changes only the keys given.
+        if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
+          return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
+        }
+        if (rec.method !== 'PUT') return { status: 404, body: { code: 'NotFound', message: `double: no route ${rec.method} ${rec.path}` } };
+        const outTrackId = str(body['outTrackId']);
+        const instance = cardInstances.get(outTrackId);
+        // A card never created cannot be updated (the double's own check: an update must follow its card).
+        if (!instance) return { status: 400, body: { code: 'InvalidParameter', message: 'double: no card with this outTrackId' } };
+        const params = record(record(body['cardData'])['cardParamMap']);
+        const byKey = record(body['cardUpdateOptions'])['updateCardDataByKey'] === true;
+        instance.params = byKey ? { ...instance.params, ...params } : { ...params };
+        deliver(rec, 'dingtalk', 'dingtalk-card-update', instance.to, cardParamText(instance.params), [], { id: outTrackId, data: { ...instance.params } });
+        return { status: 200, body: { success: true, result: true } };
       }
       // ── DingTalk oapi.dingtalk.com ─────────────────────────────────────
       case '/robot/sendBySession': {
@@ -499,6 +621,24 @@ export async function startPlatformDouble(): Promise<PlatformDouble> {
       });
       socket.send(JSON.stringify(frame));
       return answered;
+    },
+    async pushCardCallback(body, messageId = randomUUID(), timeoutMs = 10_000) {
+      return stream.pushFrame(
+        {
+          specVersion: '1.0',
+          type: 'CALLBACK',
+          headers: {
+            appId: 'double-app',
+            connectionId: 'double-connection',
+            contentType: 'application/json',
+            messageId,
+            time: String(Date.now()),
+            topic: TOPIC_CARD,
+          },
+          data: JSON.stringify(body),
+        },
+        timeoutMs,
+      );
     },
     async pushRobotMessage(body, timeoutMs = 10_000) {
       return stream.pushFrame(

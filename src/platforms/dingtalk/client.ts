@@ -1,7 +1,8 @@
 import type { Clock } from '../../clock.js';
 import { renderMentions } from '../../chat/mentions.js';
-import type { AttachmentFetch, IncomingAttachment, OutboundMessage, PlatformAdapter, SendResult } from '../../chat/types.js';
+import type { AttachmentFetch, IncomingAttachment, OutboundMessage, OutgoingCard, PlatformAdapter, SendResult } from '../../chat/types.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';
+import { cardParams, openSpaceId } from './cards.js';
 import { fetchFile, send, TransportError } from '../http.js';
 
 /**
@@ -52,11 +53,11 @@ export type TokenResult =
   | { ok: true; token: string; expiresInS: number }
   | { ok: false; retryable: boolean; error: string };
 
-async function postJson(url: string, payload: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer | { networkError: string }> {
+async function postJson(url: string, payload: unknown, headers: Record<string, string> = {}, method: 'POST' | 'PUT' = 'POST'): Promise<HttpAnswer | { networkError: string }> {
   let answer: { status: number; text: string };
   try {
     answer = await send(url, {
-      method: 'POST',
+      method,
       headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
       body: JSON.stringify(payload),
       timeoutMs: REQUEST_TIMEOUT_MS,
@@ -242,6 +243,42 @@ export class DingtalkClient {
     return { ok: false, retryable: v.kind === 'fail' && v.retryable, error: `messageFiles/download: ${v.error}` };
   }
 
+  /**
+   * Creates a card from the template and delivers it to a group or a person in one call (创建并投放卡片,
+   * https://open.dingtalk.com/document/orgapp/create-and-deliver-cards). Its clicks come back on the
+   * Stream topic /v1.0/card/instances/callback, or, in HTTP mode, to the callback registered for the
+   * route key. The clicker is named by staffId (userIdType 1).
+   */
+  async createCard(card: OutgoingCard, space: { group: string } | { user: string }): Promise<SendResult> {
+    const template = this.config.card;
+    if (!template) return { ok: false, retryable: false, error: 'no DINGTALK_CARD_TEMPLATE_ID' };
+    const http = this.config.mode === 'http';
+    const payload = {
+      cardTemplateId: template.templateId,
+      outTrackId: card.id,
+      callbackType: http ? 'HTTP' : 'STREAM',
+      ...(http ? { callbackRouteKey: template.routeKey } : {}),
+      cardData: { cardParamMap: cardParams(card) },
+      openSpaceId: openSpaceId(space),
+      // Not forwarded: a forwarded card's clicks would come from chats it was not meant for.
+      imGroupOpenSpaceModel: { supportForward: false },
+      imGroupOpenDeliverModel: { robotCode: this.config.robotCode },
+      imRobotOpenSpaceModel: { supportForward: false },
+      imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.config.robotCode },
+      userIdType: 1,
+    };
+    return toSendResult(delivered(await this.withToken((token) => this.api('/v1.0/card/instances/createAndDeliver', payload, token))));
+  }
+
+  /**
+   * Replaces a card's data, for everyone it was delivered to (更新卡片,
+   * https://open.dingtalk.com/document/orgapp/interactive-card-update-interface).
+   */
+  async updateCard(card: OutgoingCard): Promise<SendResult> {
+    const payload = { outTrackId: card.id, cardData: { cardParamMap: cardParams(card) }, cardUpdateOptions: { updateCardDataByKey: true } };
+    return toSendResult(await this.withToken((token) => this.api('/v1.0/card/instances', payload, token, 'PUT')));
+  }
+
   private async withToken(call: (token: string) => Promise<Verdict>): Promise<Verdict> {
     let last: Verdict | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -259,11 +296,27 @@ export class DingtalkClient {
     };
   }
 
-  private async api(path: string, payload: unknown, token: string): Promise<Verdict> {
-    const answer = await postJson(`${this.config.apiBase}${path}`, payload, { 'x-acs-dingtalk-access-token': token });
+  private async api(path: string, payload: unknown, token: string, method: 'POST' | 'PUT' = 'POST'): Promise<Verdict> {
+    const answer = await postJson(`${this.config.apiBase}${path}`, payload, { 'x-acs-dingtalk-access-token': token }, method);
     if ('networkError' in answer) return { kind: 'fail', retryable: true, error: answer.networkError };
     return classify(answer);
   }
+}
+
+/**
+ * createAndDeliver answers HTTP 200 and says per space whether the card arrived
+ * (`result.deliverResults[].success`, with `errorMsg`): a refused delivery is a failed send.
+ */
+function delivered(verdict: Verdict): Verdict {
+  if (verdict.kind !== 'ok') return verdict;
+  const result = verdict.body?.['result'];
+  const results = typeof result === 'object' && result !== null ? (result as Json)['deliverResults'] : undefined;
+  const failed = Array.isArray(results) ? results.find((r) => typeof r === 'object' && r !== null && (r as Json)['success'] === false) : undefined;
+  if (verdict.body?.['success'] === false || failed) {
+    const why = failed && typeof (failed as Json)['errorMsg'] === 'string' ? `: ${(failed as Json)['errorMsg'] as string}` : '';
+    return { kind: 'fail', retryable: false, error: `card not delivered${why}` };
+  }
+  return verdict;
 }
 
 function toSendResult(verdict: Verdict): SendResult {
@@ -308,6 +361,8 @@ function sessionWebhookProblem(msg: OutboundMessage, oapi: URL, nowMs: number): 
 class DingtalkAdapter implements PlatformAdapter {
   readonly platform = 'dingtalk' as const;
   readonly maxBytes = DINGTALK_MAX_BYTES;
+  /** Cards need a template (DINGTALK_CARD_TEMPLATE_ID); a card made from it can be updated at any time by its outTrackId. */
+  readonly cards?: { updatable: 'any-time' };
   private readonly oapi: URL;
 
   constructor(
@@ -317,9 +372,34 @@ class DingtalkAdapter implements PlatformAdapter {
     private readonly clock: Clock,
   ) {
     this.oapi = new URL(config.oapiBase);
+    if (config.card) this.cards = { updatable: 'any-time' };
   }
 
   async send(msg: OutboundMessage): Promise<SendResult> {
+    if (msg.card && this.cards) {
+      if (msg.cardUpdate) return this.settle(msg, await this.client.updateCard(msg.card));
+      const sent = await this.sendCard(msg, msg.card);
+      if (sent) return sent;
+    }
+    return this.sendText(msg);
+  }
+
+  /**
+   * A card where the message goes: a group (a reply to a group goes to that group, since a
+   * sessionWebhook takes no interactive card), or a person in the robot's 1:1 chat. Undefined when
+   * it did not go and the text form should: nowhere to deliver it, or DingTalk refused it for good
+   * (a template that does not exist, a missing permission) — the message still arrives.
+   */
+  private async sendCard(msg: OutboundMessage, card: OutgoingCard): Promise<SendResult | undefined> {
+    const space = msg.kind === 'person' ? (msg.to ? { user: msg.to } : undefined) : msg.to ? { group: msg.to } : msg.replyUser ? { user: msg.replyUser } : undefined;
+    if (!space) return undefined;
+    const result = await this.client.createCard(card, space);
+    if (result.ok || result.retryable) return this.settle(msg, result);
+    this.log.warn({ platform: 'dingtalk', kind: msg.kind, to: msg.to, error: result.error }, 'DingTalk card refused; sending the text form instead (check DINGTALK_CARD_TEMPLATE_ID and the Card.Instance.Write permission)');
+    return undefined;
+  }
+
+  private async sendText(msg: OutboundMessage): Promise<SendResult> {
     const bytes = Buffer.byteLength(msg.text, 'utf8');
     if (bytes > this.maxBytes) return this.permanent(msg, `text is ${bytes} bytes, over DingTalk's ${this.maxBytes}`);
     const title = msg.title.trim() || DEFAULT_TITLE;

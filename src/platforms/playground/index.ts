@@ -35,6 +35,8 @@ export function createPlaygroundAdapter(uploadsDir?: string): PlatformAdapter {
   return {
     platform: 'playground',
     maxBytes: 64 * 1024,
+    // The page draws cards with working buttons and replaces one when its update arrives (SPEC §7a).
+    cards: { updatable: 'any-time' },
     send: () => Promise.resolve({ ok: true }),
     async fetchAttachment(a: IncomingAttachment, opts: { signal: AbortSignal; maxBytes: number }): Promise<AttachmentFetch> {
       if (!uploadsDir || !UPLOAD_ID.test(a.ref)) return { ok: false, retryable: false, error: 'no such upload' };
@@ -62,6 +64,16 @@ const sendBody = z.object({
     .array(z.object({ ref: z.string().regex(UPLOAD_ID), kind: z.enum(['image', 'file']), name: z.string().max(200).optional() }))
     .max(9)
     .optional(),
+});
+
+/** A click on a card's button: who clicked, the card, the command the button carries, the score chosen. */
+const clickBody = z.object({
+  personId: z.string().min(1).max(100),
+  /** the chat pane the card is shown in; empty for a card in a direct message */
+  chatId: z.string().max(100).default(''),
+  cardId: z.string().min(1).max(100),
+  command: z.string().max(1000),
+  choice: z.string().max(20).optional(),
 });
 
 function isLoopback(address: string | undefined): boolean {
@@ -123,6 +135,34 @@ export function readPlaygroundMessage(core: Pick<Core, 'repos'>, body: unknown, 
   return { ok: true, message };
 }
 
+/**
+ * The verify step for a click on a card the page shows (SPEC §7a): the person picked clicks the
+ * button, whose command the page sends back as the card gave it; the dispatcher takes it like a
+ * platform's click. A card in a direct message has no chat pane: the dispatcher places it.
+ */
+export function readPlaygroundClick(core: Pick<Core, 'repos'>, body: unknown, msgId: string): Verified {
+  const { roster } = core.repos;
+  const form = clickBody.safeParse(body);
+  if (!form.success) return { ok: false, status: 400, check: 'playground-form', reason: '请求格式不对：需要 personId、cardId 和 command' };
+  const { personId, chatId, cardId, command, choice } = form.data;
+  if (personId !== GUEST_ID && !roster.person(personId)) {
+    return { ok: false, status: 400, check: 'playground-person', reason: `名册中没有“${personId.slice(0, 100)}”这个人` };
+  }
+  if (chatId && !roster.chat('playground', chatId)) return { ok: false, status: 400, check: 'playground-chat', reason: `没有“${chatId.slice(0, 100)}”这个群` };
+  const message: IncomingMessage = {
+    platform: 'playground',
+    msgId,
+    chatId,
+    chatType: chatId ? 'group' : 'single',
+    senderId: personId === GUEST_ID ? `${GUEST_ID}-${chatId}` : personId,
+    text: command.trim(),
+    click: { cardId, ...(choice ? { choice } : {}) },
+  };
+  if (chatId) message.groupAddress = chatId;
+  if (personId === GUEST_ID) message.senderName = '访客';
+  return { ok: true, message };
+}
+
 /** `GET /playground` and its small JSON + Server-Sent Events API. */
 export const playgroundRoutes: FastifyPluginAsync<{ core: Core; deps: InboundDeps }> = async (app, { core, deps }) => {
   const { roster } = core.repos;
@@ -155,6 +195,9 @@ export const playgroundRoutes: FastifyPluginAsync<{ core: Core; deps: InboundDep
     chatId: m.chatId ?? (m.kind === 'person' ? null : m.to),
     text: renderMentions(m.text, (_id, name) => `@${name}`),
     sentAt: m.sentAt ?? m.createdAt,
+    // A card the page draws with working buttons; an update replaces the card with its id.
+    ...(m.card ? { card: m.card } : {}),
+    ...(m.cardUpdate ? { update: true } : {}),
   });
 
   app.get('/playground', async (_req, reply) => {
@@ -229,6 +272,23 @@ export const playgroundRoutes: FastifyPluginAsync<{ core: Core; deps: InboundDep
       return reply.code(status).send({ error: status === 413 ? '文件太大' : '上传没有完成，请重试' });
     }
     return reply.code(201).send({ ref, size });
+  });
+
+  app.post('/playground/api/click', async (req, reply) => {
+    const msgId = randomUUID();
+    const sentAt = core.clock.now().getTime();
+    const verified = readPlaygroundClick(core, req.body, msgId);
+    return receive('playground card click', verified, deps, req.log, (outcome) => {
+      switch (outcome.kind) {
+        case 'stored':
+        case 'repeat':
+          return reply.code(202).send({ msgId, sentAt });
+        case 'refused':
+          return reply.code(outcome.status).send({ error: verified.ok ? '' : verified.reason });
+        case 'failed':
+          return reply.code(500).send({ error: '点击没有保存成功，请重试' });
+      }
+    });
   });
 
   // Event streams never end by themselves; close them when the server shuts down.

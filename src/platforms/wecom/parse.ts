@@ -258,6 +258,29 @@ function xmlEnvelopeField(body: string, field: string): string | undefined {
   return value;
 }
 
+/** A choice made on the card, as 智能机器人 reports it (`selected_items.selected_item[]`). */
+const jsonSelected = z.looseObject({
+  selected_item: z
+    .array(z.looseObject({ question_key: z.string().optional(), option_ids: z.looseObject({ option_id: z.array(z.string()).optional() }).optional() }))
+    .optional(),
+});
+
+/**
+ * A click on a template card's button (https://developer.work.weixin.qq.com/document/path/101027,
+ * 模板卡片事件): `event.template_card_event` names the card (task_id) and the button (event_key).
+ */
+const jsonEvent = z.looseObject({
+  eventtype: z.string().optional(),
+  template_card_event: z
+    .looseObject({
+      card_type: z.string().optional(),
+      event_key: z.string().optional(),
+      task_id: z.string().optional(),
+      selected_items: jsonSelected.optional(),
+    })
+    .optional(),
+});
+
 const text = z.looseObject({ content: z.string() });
 const id = z.union([z.string(), z.number()]).transform(String);
 /** A picture or file of 智能机器人: its encrypted download URL (and a name, where given). */
@@ -286,9 +309,11 @@ const jsonInner = z.looseObject({
   file: jsonMedia.optional(),
   mixed: jsonItems.optional(),
   mixed_message: jsonItems.optional(),
+  event: jsonEvent.optional(),
 });
 
 const xmlText = z.looseObject({ Content: z.string() });
+const xmlSelectedItem = z.looseObject({ QuestionKey: z.string().optional(), OptionIds: z.looseObject({ OptionId: z.union([z.string(), z.array(z.string())]).optional() }).optional() });
 const xmlItem = z.looseObject({ MsgType: z.string().optional(), Text: xmlText.optional() });
 
 /** Group-robot callback (From/UserId, ChatId, WebhookUrl) and self-built app message (FromUserName, Content). */
@@ -311,6 +336,14 @@ const xmlInner = z.looseObject({
   MixedMessage: z
     .looseObject({ MsgItem: z.union([xmlItem, z.array(xmlItem)]) })
     .optional(),
+  // A self-built app's 模板卡片事件推送 (https://developer.work.weixin.qq.com/document/path/90240).
+  // A group robot's events nest their type (<Event><EventType>…</EventType></Event>).
+  Event: z.union([z.string(), z.looseObject({ EventType: z.string().optional() })]).optional(),
+  EventKey: z.string().optional(),
+  TaskId: z.string().optional(),
+  ResponseCode: z.string().optional(),
+  CreateTime: z.string().optional(),
+  SelectedItems: z.looseObject({ SelectedItem: z.union([xmlSelectedItem, z.array(xmlSelectedItem)]).optional() }).optional(),
 });
 
 /** The fields of either format under one set of names. */
@@ -332,6 +365,10 @@ interface Fields {
   media: Omit<IncomingAttachment, 'expiresAt'>[];
   /** how long the platform hands them out */
   mediaTtlMs?: number;
+  /** for an event: its type (enter_chat, template_card_event …) */
+  eventType?: string;
+  /** a click on a card's button: the card (task_id), the button's key, the choice made, the app's response_code */
+  click?: { taskId?: string; key?: string; choice?: string; responseCode?: string; createTime?: string };
 }
 
 /** A 智能机器人 picture or file, when it has its URL. */
@@ -371,6 +408,12 @@ function fromJson(doc: Record<string, unknown>): Fields {
     replyOnce: m.response_url !== undefined,
     msgType: m.msgtype,
     transcript: m.voice?.content,
+    eventType: m.event?.eventtype,
+    click: m.event?.template_card_event && {
+      taskId: m.event.template_card_event.task_id,
+      key: m.event.template_card_event.event_key,
+      choice: m.event.template_card_event.selected_items?.selected_item?.[0]?.option_ids?.option_id?.[0],
+    },
     text:
       m.msgtype === 'text'
         ? m.text?.content
@@ -420,6 +463,17 @@ function fromXml(doc: Record<string, unknown>): Fields {
     replyUrl: m.WebhookUrl,
     msgType: m.MsgType,
     transcript: m.Recognition,
+    eventType: typeof m.Event === 'string' ? m.Event : m.Event?.EventType,
+    click:
+      m.Event === 'template_card_event'
+        ? {
+            taskId: m.TaskId,
+            key: m.EventKey,
+            choice: [[m.SelectedItems?.SelectedItem ?? []].flat()[0]?.OptionIds?.OptionId ?? []].flat()[0],
+            responseCode: m.ResponseCode,
+            createTime: m.CreateTime,
+          }
+        : undefined,
     text:
       m.MsgType === 'text'
         ? (m.Text?.Content ?? m.Content)
@@ -444,6 +498,40 @@ export function stripLeadingMentions(s: string): string {
 }
 
 /**
+ * A click on a card's button (SPEC §7a) as the core's message: its text is the button's key, which
+ * is the command the button stands for; the card is its task_id. 智能机器人 takes the updated card
+ * only in its answer to this callback (within 5 s, https://developer.work.weixin.qq.com/document/path/101031);
+ * a self-built app's card is updated with the click's response_code instead
+ * (https://developer.work.weixin.qq.com/document/path/94888). An app event has no MsgId: the
+ * response_code, new with every click, names it.
+ */
+function clickMessage(f: Fields, nowMs: number): IncomingMessage {
+  const click = f.click ?? {};
+  if (!f.senderId) throw new WecomParseError('inner-fields', 'card event lacks the clicker (from.userid / FromUserName)');
+  if (!click.taskId) throw new WecomParseError('inner-fields', 'card event lacks task_id');
+  const msgId = f.msgId || (click.responseCode ? `card:${click.responseCode}` : `card:${f.senderId}:${click.createTime ?? ''}:${click.taskId}:${click.key ?? ''}`);
+  const group = f.chatType === 'group' && f.chatId !== undefined;
+  const message: IncomingMessage = {
+    platform: 'wecom',
+    msgId,
+    chatId: group ? f.chatId! : `single:${f.senderId}`,
+    chatType: group ? 'group' : 'single',
+    senderId: f.senderId,
+    text: (click.key ?? '').trim(),
+    click: { cardId: click.taskId },
+  };
+  if (click.choice) message.click!.choice = click.choice;
+  if (click.responseCode) message.click!.updateCode = click.responseCode;
+  else message.click!.answerable = true;
+  if (f.senderName) message.senderName = f.senderName;
+  if (f.replyUrl) {
+    message.replyHandle = { url: f.replyUrl, expiresAt: nowMs + REPLY_URL_TTL_MS };
+    if (f.replyOnce) message.replyHandle.once = true;
+  }
+  return message;
+}
+
+/**
  * Turns the decrypted inner message into an IncomingMessage, or says it is a type the bot ignores.
  * Throws WecomParseError for malformed content or a text message missing what the core needs.
  */
@@ -452,6 +540,8 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
   const kind = format(plain);
   if (!kind) throw new WecomParseError('inner', 'decrypted message is neither JSON nor XML');
   const f = kind === 'json' ? fromJsonText(plain) : fromXml(parseXml(plain));
+
+  if (f.msgType === 'event' && f.eventType === 'template_card_event') return { kind: 'message', message: clickMessage(f, nowMs) };
 
   const known = Object.hasOwn(KINDS, f.msgType) ? KINDS[f.msgType] : undefined;
   if (!known) throw new WecomParseError('inner-fields', `unknown message type ${JSON.stringify(f.msgType.slice(0, 40))}`);
