@@ -222,9 +222,13 @@ describe('clicks that stand for nothing, and CARDS=0', () => {
     const card = cardTo(ok(h, 'chen', 'XM001', '报告 工地夜间电缆被偷'), 'reply');
     const before = stored(h);
     expect(h.send({ senderId: 'wang', chatId: 'XM001', text: 'lianbao:finished', click: { cardId: card.id } }).out).toEqual([]);
-    const unknown = h.send({ senderId: 'zhou', chatId: 'XM001', text: '批准延期 #1', click: { cardId: card.id } });
+    const unknown = h.send({ senderId: 'zhou', chatId: 'XM001', text: '核准 #1', click: { cardId: card.id } });
     expect(unknown.out.map((m) => `${m.kind}:${m.to}`)).toEqual(['person:zhou']);
-    expect(unknown.out[0]!.text).toContain('没有“批准延期”这个命令');
+    expect(unknown.out[0]!.text).toContain('没有“核准”这个命令');
+    // A command that exists but does not apply is refused to the clicker the same way, changing nothing.
+    const refused = h.send({ senderId: 'zhou', chatId: 'XM001', text: '批准延期 #1', click: { cardId: card.id } });
+    expect(refused.out.map((m) => `${m.kind}:${m.to}`)).toEqual(['person:zhou']);
+    expect(refused.out[0]!.text).toContain('没有待答复的延期申请');
     expect(stored(h)).toEqual(before);
   });
 
@@ -234,6 +238,28 @@ describe('clicks that stand for nothing, and CARDS=0', () => {
     expect(created.out.length).toBeGreaterThan(0);
     expect(created.out.filter((m) => m.card)).toEqual([]);
     expect(h.db.prepare('SELECT count(*) AS n FROM cards').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('the extension-request card: [批准] [驳回]', () => {
+  it('goes to the coordinators and the project’s leaders, and a click approves the request as 批准延期 would', () => {
+    const h = setup();
+    const no = ticketIn(h, 'claimed');
+    const asked = ok(h, 'wang', 'XM001', `申请延期 #${no} 3wd 需等待鉴定结果`);
+    const card = cardTo(asked, 'group', 'coordinators');
+    expect(card.buttons.map((b) => [b.label, b.command])).toEqual([
+      ['批准', `批准延期 #${no}`],
+      ['驳回', `驳回延期 #${no}`],
+    ]);
+    expect(cardTo(asked, 'person', 'li').buttons.map((b) => b.label)).toEqual(['批准', '驳回']);
+    const before = ticket(h, no).resolveDeadline!;
+    // An officer cannot answer it; a coordinator can, from the card.
+    expect(click(h, 'wang', 'coordinators', card, '批准').out.map((m) => `${m.kind}:${m.to}`)).toEqual(['person:wang']);
+    expect(ticket(h, no).resolveDeadline).toBe(before);
+    click(h, 'zhou', 'coordinators', card, '批准');
+    expect(outcome(h)).toBe('done');
+    expect(ticket(h, no).resolveDeadline!).toBeGreaterThan(before);
+    expect(auditOf(h, no).at(-1)).toMatchObject({ action: 'approve_extension' });
   });
 });
 
