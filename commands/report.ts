@@ -1,5 +1,6 @@
 import { classify } from '../src/tickets/classify.js';
 import { limitText, refuse, ticketView } from '../src/dispatch/helpers.js';
+import { cardTicket, claimCard } from '../src/dispatch/cards.js';
 import type { Command } from '../src/dispatch/types.js';
 import { report as reportStep } from '../src/tickets/lifecycle.js';
 import { render } from '../src/templates.js';
@@ -40,15 +41,17 @@ export const report: Command = {
     );
     const ticket = ctx.repos.tickets.insert(fresh);
     ctx.record(ticket, events);
+    // Pictures sent with the report, and those sent on their own right after it, are its evidence.
+    ctx.attachEvidence(ticket);
     // SPEC §2: an urgent report's reply says, on its own line, what to do when people are in danger now.
     const view = { ...ticketView(ctx, ticket), explicitCategory: c.explicit, urgentNotice: ctx.repos.roster.urgentNotice() };
     if (ticket.routing !== 'coordinators') {
-      ctx.announce(ticket, 'ticket-created', view);
+      ctx.announce(ticket, 'ticket-created', view, claimCard(cardTicket(view)));
       return;
     }
     // A conduct complaint is not repeated where the project's own officer reads: the reporter is
     // told it is received, and the coordinators get all of it.
     ctx.reply(ctx.chat?.kind === 'project' ? 'conduct-received' : 'ticket-created', view);
-    ctx.notify.coordinators(render('conduct-complaint', view), ctx.key('coordinators'), ctx.msg);
+    ctx.notify.coordinators(render('conduct-complaint', view), ctx.key('coordinators'), ctx.msg, claimCard(cardTicket(view), true));
   },
 };

@@ -1,5 +1,6 @@
 import { durationAndReason, isAssignee, isCoordinator, loadTicket, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
+import { cardTicket, extensionCard } from '../src/dispatch/cards.js';
 import { formatDuration, durationToString } from '../src/tickets/duration.js';
 import { requestExtension as requestStep } from '../src/tickets/lifecycle.js';
 import { render } from '../src/templates.js';
@@ -33,9 +34,11 @@ export const requestExtension: Command = {
     const view = { ...ticketView(ctx, after), duration: formatDuration(duration), reason, by: ctx.sender.name, replaced: replaced !== undefined };
     ctx.reply('extension-requested', { ...view, confirmation: true });
     const text = render('extension-requested', view);
-    ctx.notify.coordinators(text, ctx.key('coordinators'), ctx.msg);
+    // Those who may answer can do so from the message: [批准] [驳回] (SPEC §7a).
+    const card = extensionCard(cardTicket(view), { by: ctx.sender.name, duration: view.duration, reason, deadline: String(view.resolveDeadline ?? '') });
+    ctx.notify.coordinators(text, ctx.key('coordinators'), ctx.msg, card);
     for (const leader of ctx.repos.roster.project(after.projectCode)?.leaderIds ?? []) {
-      ctx.notify.person(leader, text, ctx.key(`leader-${leader}`));
+      ctx.notify.person(leader, text, ctx.key(`leader-${leader}`), card);
     }
   },
 };

@@ -1,4 +1,5 @@
 import { isAssignee, isCoordinator, loadTicket, nextStepHint, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
+import { cardTicket, rateCard } from '../src/dispatch/cards.js';
 import type { Command } from '../src/dispatch/types.js';
 import { resolve as resolveStep } from '../src/tickets/lifecycle.js';
 
@@ -18,6 +19,7 @@ export const resolve: Command = {
     }
     if (!rest) refuse('missing_text', `请写明办理结果，例如：${this.example}`);
     const after = ctx.apply(resolveStep(t, ctx.actor, ctx.now, rest, ctx.rules));
-    ctx.announce(after, 'resolved', { ...ticketView(ctx, after), by: ctx.sender.name });
+    const view = { ...ticketView(ctx, after), by: ctx.sender.name };
+    ctx.announce(after, 'resolved', view, rateCard(cardTicket(view), ctx.sender.name));
   },
 };

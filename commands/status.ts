@@ -1,3 +1,4 @@
+import { attachmentSummary } from '../src/attachments/summary.js';
 import { loadTicket, nameOf, parseTicketArg, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
 import { formatShortTime } from '../src/tickets/format.js';
@@ -33,6 +34,8 @@ export const status: Command = {
       ...ticketView(ctx, t),
       summoned,
       hasSummoned: summoned.length > 0,
+      // Photos, files and recordings sent as evidence (SPEC §7b); the dashboard shows them.
+      attachments: attachmentSummary(ctx.repos.attachments.counts(t.no)),
       timeline: timeline.rows.map((row) => ({ line: describeAudit(row, names, TIMELINE_TEXT_CHARS) })),
       earlier: timeline.total - timeline.rows.length,
     });

@@ -57,6 +57,8 @@ export interface AppDeps {
   clock: Clock;
   /** where every route hands its verified messages: the inbox */
   ingest: Ingest;
+  /** the answer a card click is to carry, for the platform that updates a card only so (InboundDeps.answer) */
+  answer?: InboundDeps['answer'];
   readiness: Readiness;
   metrics: MetricsDeps;
   /** the local trial page, when it is on */
@@ -99,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
-  const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk' };
+  const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk', '/dingtalk/card-callback': 'dingtalk' };
   app.addHook('onResponse', async (req, reply) => {
     // A callback taken is logged by the line that says how its message was handled, and timed in
     // /metrics; its answer is logged at debug. Refusals have their own warning line as well.
@@ -159,7 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (platform) metrics.callback(platform, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  const inbound: InboundDeps = { accept: (msg, signature) => deps.ingest.accept(msg, signature), clock };
+  const inbound: InboundDeps = { accept: (msg, signature) => deps.ingest.accept(msg, signature), answer: deps.answer, clock };
   if (config.wecom) await app.register(wecomRoutes, { config: config.wecom, deps: inbound });
   if (config.dingtalk?.mode === 'http') await app.register(dingtalkRoutes, { config: config.dingtalk, deps: inbound });
   if (deps.playground) await app.register(playgroundRoutes, { ...deps.playground, deps: inbound });

@@ -35,6 +35,9 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '应为时间 HH:MM�
 export const WECOM_TOKEN_RE = /^[A-Za-z0-9]{3,32}$/;
 const WECOM_TOKEN_RULE = '只能是英文字母和数字，3 到 32 位，与企业微信后台「接收消息」里填写的 Token 相同';
 
+/** The callbackRouteKey cards are created with when DINGTALK_CARD_ROUTE_KEY is not set (HTTP card callbacks). */
+export const DINGTALK_CARD_ROUTE_KEY = 'lianbao-card';
+
 /** The shortest ADMIN_TOKEN accepted: long enough that guessing it, even unthrottled, is hopeless. */
 export const ADMIN_TOKEN_MIN = 24;
 
@@ -110,12 +113,19 @@ const schema = z.object({
   DINGTALK_MODE: z.enum(['http', 'stream']).default('http'),
   DINGTALK_API_BASE: url.default('https://api.dingtalk.com'),
   DINGTALK_OAPI_BASE: url.default('https://oapi.dingtalk.com'),
+  DINGTALK_CARD_TEMPLATE_ID: optionalString,
+  DINGTALK_CARD_ROUTE_KEY: optionalString.refine((v) => v === undefined || /^[\w.-]{1,64}$/.test(v), {
+    message: '应为注册卡片回调地址时使用的 callbackRouteKey（字母、数字、._-）',
+  }),
+  CARDS: flag.refine((v) => v !== 'auto', { message: '应为 1（发送卡片）或 0（只发文字）' }).default('1'),
 
   RATE_GROUP_PER_MINUTE: positiveInt.default(20),
   RATE_PERSON_PER_MINUTE: positiveInt.default(30),
   RATE_SENDER_PER_MINUTE: positiveInt.default(20),
   BACKUP_DIR: z.string().optional(),
   BACKUP_KEEP: positiveInt.default(14),
+  ATTACHMENTS_DIR: z.string().optional(),
+  ATTACHMENT_MAX_MB: positiveInt.max(1024).default(20),
 });
 
 export interface Config {
@@ -151,11 +161,23 @@ export interface Config {
     mode: 'http' | 'stream';
     apiBase: string;
     oapiBase: string;
+    /**
+     * The interactive card template (SPEC §7a) cards are created from; without it DingTalk gets the
+     * text forms. `routeKey` names the HTTP card callback registered for DINGTALK_MODE=http.
+     */
+    card?: { templateId: string; routeKey: string };
   };
   dingtalkApiBase: string;
   dingtalkOapiBase: string;
   rates: { groupPerMinute: number; personPerMinute: number; senderPerMinute: number };
+  /** CARDS: whether messages that ask someone to act carry cards with buttons (SPEC §7a); off = text forms everywhere. */
+  cards: boolean;
   backup: { dir: string; keep: number };
+  /**
+   * Evidence sent to the bot (SPEC §7b): the folder files are stored in, named by their SHA-256
+   * ('' for an in-memory database: nothing is kept), and the largest file taken, in bytes.
+   */
+  attachments: { dir: string; maxBytes: number };
   /** job name → node-cron expression, from SCHEDULE_<JOB_NAME> (e.g. SCHEDULE_DAILY_DIGEST) */
   schedules: Record<string, string>;
 }
@@ -175,6 +197,11 @@ export function readEnv(envFile = '.env', env: NodeJS.ProcessEnv = process.env):
  */
 function defaultBackupDir(databasePath: string): string {
   return databasePath === ':memory:' ? '' : join(dirname(databasePath), 'backups');
+}
+
+/** attachments/ beside the database; none for an in-memory database, which keeps nothing. */
+function defaultAttachmentsDir(databasePath: string): string {
+  return databasePath === ':memory:' ? '' : join(dirname(databasePath), 'attachments');
 }
 
 /** Validates the environment once; a bad value throws a ConfigError naming the variable. */
@@ -221,6 +248,9 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
           mode: e.DINGTALK_MODE,
           apiBase: e.DINGTALK_API_BASE,
           oapiBase: e.DINGTALK_OAPI_BASE,
+          card: e.DINGTALK_CARD_TEMPLATE_ID
+            ? { templateId: e.DINGTALK_CARD_TEMPLATE_ID, routeKey: e.DINGTALK_CARD_ROUTE_KEY ?? DINGTALK_CARD_ROUTE_KEY }
+            : undefined,
         }
       : undefined;
   const schedules: Record<string, string> = {};
@@ -257,7 +287,12 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
       personPerMinute: e.RATE_PERSON_PER_MINUTE,
       senderPerMinute: e.RATE_SENDER_PER_MINUTE,
     },
+    cards: e.CARDS === '1',
     backup: { dir: e.BACKUP_DIR?.trim() ?? defaultBackupDir(e.DATABASE_PATH), keep: e.BACKUP_KEEP },
+    attachments: {
+      dir: e.ATTACHMENTS_DIR?.trim() ?? defaultAttachmentsDir(e.DATABASE_PATH),
+      maxBytes: e.ATTACHMENT_MAX_MB * 1024 * 1024,
+    },
     schedules,
   });
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from './clock.js';
+import type { AttachmentsRepo } from './db/attachments-repo.js';
 import type { OutboxRepo } from './db/outbox-repo.js';
 import type { TicketsRepo } from './db/tickets-repo.js';
 import { STATES } from './tickets/model.js';
@@ -8,6 +9,7 @@ import { STATES } from './tickets/model.js';
 export interface MetricsDeps {
   tickets: Pick<TicketsRepo, 'countByState' | 'countOverdue'>;
   outbox: Pick<OutboxRepo, 'counts'>;
+  attachments: Pick<AttachmentsRepo, 'downloadCounts'>;
   clock: Clock;
   /** the inbox's figures: messages stored and not yet handled, and those set aside */
   inbox?: { waiting(): number; setAside(): number };
@@ -17,7 +19,7 @@ export interface MetricsDeps {
  * Prometheus metrics (SPEC §10). Ticket and outbox figures are read from the database when
  * scraped, so they are right even when another process (the CLI) changed the data.
  */
-export function createMetrics({ tickets, outbox, clock, inbox }: MetricsDeps) {
+export function createMetrics({ tickets, outbox, attachments, clock, inbox }: MetricsDeps) {
   const registry = new Registry();
   if (inbox) {
     new Gauge({
@@ -64,6 +66,15 @@ export function createMetrics({ tickets, outbox, clock, inbox }: MetricsDeps) {
     collect() {
       const c = outbox.counts();
       for (const [status, n] of Object.entries(c)) this.set({ status }, n);
+    },
+  });
+  new Gauge({
+    name: 'lianbao_downloads',
+    help: 'Files messages attached to tickets, by status: pending (waiting or retrying), done, refused (bad file), failed (never came)',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      for (const [status, n] of Object.entries(attachments.downloadCounts())) this.set({ status }, n);
     },
   });
   const callbacks = new Counter({

@@ -9,10 +9,15 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { COMMANDS } from '../commands/index.js';
 import { buildApp, type AppDeps } from './app.js';
+import { DownloadWorker } from './attachments/downloads.js';
+import { AttachmentStore } from './attachments/store.js';
 import type { Platform, PlatformAdapter } from './chat/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { AttachmentsRepo } from './db/attachments-repo.js';
+import { CardsRepo } from './db/cards-repo.js';
 import { ExtensionsRepo } from './db/extensions-repo.js';
+import { InboundRepo } from './db/inbound-repo.js';
 import { JobRunsRepo } from './db/job-runs-repo.js';
 import { LedgerRepo } from './db/ledger-repo.js';
 import { LogsRepo } from './db/logs-repo.js';
@@ -22,6 +27,7 @@ import { RosterRepo } from './db/roster-repo.js';
 import { SessionsRepo } from './db/sessions-repo.js';
 import { SettingsRepo } from './db/settings-repo.js';
 import { TicketsRepo } from './db/tickets-repo.js';
+import { waitForAnswer } from './delivery/answers.js';
 import { Notifier } from './delivery/notifier.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -34,7 +40,7 @@ import { findJob, JOBS } from './jobs/index.js';
 import { runJob, type RunnerDeps } from './jobs/runner.js';
 import { startScheduler } from './jobs/scheduler.js';
 import { createDingtalkAdapter, DINGTALK_MAX_BYTES, startDingtalkStream, type DingtalkStreamHandle } from './platforms/dingtalk/index.js';
-import { createPlaygroundAdapter, PLAYGROUND_MAX_BYTES } from './platforms/playground/index.js';
+import { createPlaygroundAdapter, PLAYGROUND_MAX_BYTES, playgroundUploadsDir } from './platforms/playground/index.js';
 import { createWecomAdapter, WECOM_MAX_BYTES } from './platforms/wecom/index.js';
 import { Figures } from './reports/figures.js';
 import { importRoster } from './roster/import.js';
@@ -54,12 +60,17 @@ export function enabledPlatforms(config: Config): Platform[] {
 /** The longest message each platform takes in one piece; the notifier splits longer ones. */
 const MAX_BYTES: Record<Platform, number> = { wecom: WECOM_MAX_BYTES, dingtalk: DINGTALK_MAX_BYTES, playground: PLAYGROUND_MAX_BYTES };
 
-/** The adapters that send to the platforms the configuration names: only the delivery worker needs them. */
+/**
+ * The adapters of the platforms the configuration names: the delivery worker sends through them,
+ * the processor fetches the files messages attach through them and reads which show cards.
+ */
 function createAdapters(config: Config, log: Logger, clock: Clock): Partial<Record<Platform, PlatformAdapter>> {
   const adapters: Partial<Record<Platform, PlatformAdapter>> = {};
   if (config.wecom) adapters.wecom = createWecomAdapter(config.wecom, log.child({ platform: 'wecom' }), clock);
   if (config.dingtalk) adapters.dingtalk = createDingtalkAdapter(config.dingtalk, log.child({ platform: 'dingtalk' }), clock);
-  if (config.playground.enabled) adapters.playground = createPlaygroundAdapter();
+  if (config.playground.enabled) {
+    adapters.playground = createPlaygroundAdapter(config.attachments.dir ? playgroundUploadsDir(config.attachments.dir) : undefined);
+  }
   return adapters;
 }
 
@@ -97,15 +108,27 @@ export function openMainDb(config: Config, log: Logger, clock: Clock, opts: { lo
 export interface Store {
   repos: Repos;
   outbox: OutboxRepo;
+  /** the cards sent (SPEC §7a) */
+  cards: CardsRepo;
+  /** the evidence files (ATTACHMENTS_DIR); undefined when none are kept */
+  attachmentStore: AttachmentStore | undefined;
   figures: Figures;
   /** the working-day calendar with the roster's overrides as they are now */
   calendar(): WorkCalendar;
   sla(): SlaConfig;
 }
 
-export function openStore(db: Db, config: Pick<Config, 'workdayEnd'>): Store {
+export function openStore(db: Db, config: Pick<Config, 'workdayEnd' | 'attachments'>): Store {
   const roster = new RosterRepo(db);
-  const repos: Repos = { roster, tickets: new TicketsRepo(db), logs: new LogsRepo(db), extensions: new ExtensionsRepo(db) };
+  const repos: Repos = {
+    roster,
+    tickets: new TicketsRepo(db),
+    logs: new LogsRepo(db),
+    extensions: new ExtensionsRepo(db),
+    attachments: new AttachmentsRepo(db),
+  };
+  const { dir, maxBytes } = config.attachments;
+  const attachmentStore = dir ? new AttachmentStore(dir, maxBytes) : undefined;
   // The roster can be re-imported by the CLI while the server runs, so the calendar is rebuilt
   // whenever its overrides change (reading them is a handful of rows).
   let cached: { key: string; overrides: object; cal: WorkCalendar } | undefined;
@@ -119,7 +142,7 @@ export function openStore(db: Db, config: Pick<Config, 'workdayEnd'>): Store {
     return cached.cal;
   };
   const sla = (): SlaConfig => roster.setting<SlaConfig>('sla') ?? {};
-  return { repos, outbox: new OutboxRepo(db), figures: new Figures(db, roster), calendar, sla };
+  return { repos, outbox: new OutboxRepo(db), cards: new CardsRepo(db), attachmentStore, figures: new Figures(db, roster), calendar, sla };
 }
 
 /** What handling messages and running jobs take: the processor (in a thread or not) and `lianbao jobs run`. */
@@ -127,21 +150,47 @@ export interface Handling extends Store {
   notifier: Notifier;
   dispatcher: Dispatcher;
   jobs: RunnerDeps;
+  /** fetches the files messages attach to tickets (SPEC §7b); started with the processor */
+  downloads: DownloadWorker;
   settings: SettingsRepo;
 }
 
 /**
- * The dispatcher and the jobs on one connection to the main database. `onQueued` is called when
- * they may have queued messages: to wake the delivery worker where there is one in this thread.
+ * The dispatcher, the jobs and the downloads on one connection to the main database. `onQueued` is
+ * called when they may have queued messages: to wake the delivery worker where there is one in
+ * this thread. No delivery worker is built here: the server's thread sends.
  */
-export function wireHandling(db: Db, config: Config, log: Logger, clock: Clock, onQueued?: () => void, store = openStore(db, config)): Handling {
+export function wireHandling(
+  db: Db,
+  config: Config,
+  log: Logger,
+  clock: Clock,
+  o: { onQueued?: () => void; store?: Store; adapters?: Partial<Record<Platform, PlatformAdapter>> } = {},
+): Handling {
+  const { onQueued, store = openStore(db, config) } = o;
+  const adapters = { ...createAdapters(config, log, clock), ...o.adapters };
   const platforms = enabledPlatforms(config);
   const maxBytes: Partial<Record<Platform, number>> = {};
   for (const p of platforms) maxBytes[p] = MAX_BYTES[p];
-  const notifier = new Notifier({ roster: store.repos.roster, outbox: store.outbox, clock, platforms, maxBytes });
+  // Cards go where the adapter can show them, unless CARDS=0 (SPEC §7a): then the text forms only.
+  const cardPlatforms: Partial<Record<Platform, NonNullable<PlatformAdapter['cards']>>> = {};
+  if (config.cards) for (const p of platforms) if (adapters[p]?.cards) cardPlatforms[p] = adapters[p].cards;
+  const notifier = new Notifier({ roster: store.repos.roster, outbox: store.outbox, clock, platforms, maxBytes, cards: store.cards, cardPlatforms });
+  const downloads = new DownloadWorker({
+    db,
+    repo: store.repos.attachments,
+    tickets: store.repos.tickets,
+    store: store.attachmentStore,
+    adapters,
+    notify: notifier,
+    clock,
+    log: log.child({ component: 'downloads' }),
+    onQueued,
+  });
   const dispatcher = new Dispatcher({
     db,
     repos: store.repos,
+    cards: store.cards,
     notify: notifier,
     clock,
     log: log.child({ component: 'dispatch' }),
@@ -150,7 +199,11 @@ export function wireHandling(db: Db, config: Config, log: Logger, clock: Clock, 
     sla: store.sla,
     figures: store.figures,
     senderPerMinute: config.rates.senderPerMinute,
-    onQueued,
+    keepsEvidence: store.attachmentStore !== undefined,
+    onQueued: () => {
+      onQueued?.();
+      downloads.wake();
+    },
   });
   const jobs: RunnerDeps = {
     runs: new JobRunsRepo(db),
@@ -161,19 +214,24 @@ export function wireHandling(db: Db, config: Config, log: Logger, clock: Clock, 
       calendar: store.calendar,
       clock,
       tx: transactions(db),
-      backup: { ...config.backup, copyTo: (file) => db.backup(file) },
+      backup: { ...config.backup, copyTo: (file) => db.backup(file), attachmentsDir: config.attachments.dir },
     },
     log,
     onQueued,
   };
-  return { ...store, notifier, dispatcher, jobs, settings: new SettingsRepo(db) };
+  return { ...store, notifier, dispatcher, jobs, downloads, settings: new SettingsRepo(db) };
 }
 
 /** The delivery worker: sends what the outbox holds to the platforms the configuration names. */
-export function wireDelivery(config: Config, log: Logger, clock: Clock, outbox: OutboxRepo): { worker: DeliveryWorker; platforms: Platform[] } {
+export function wireDelivery(
+  config: Config,
+  log: Logger,
+  clock: Clock,
+  outbox: OutboxRepo,
+): { worker: DeliveryWorker; platforms: Platform[]; adapters: Partial<Record<Platform, PlatformAdapter>> } {
   const adapters = createAdapters(config, log, clock);
   const platforms = enabledPlatforms(config).filter((p) => adapters[p]);
-  return { worker: new DeliveryWorker({ outbox, adapters, clock, log: log.child({ component: 'delivery' }), rates: config.rates }), platforms };
+  return { worker: new DeliveryWorker({ outbox, adapters, clock, log: log.child({ component: 'delivery' }), rates: config.rates }), platforms, adapters };
 }
 
 /** A transaction is committed after this long even if its batch is not through (slow commands). */
@@ -204,7 +262,7 @@ function wireProcessorLoop(
     },
     startAfter,
   );
-  return new ProcessorLoop({
+  const loop = new ProcessorLoop({
     reader,
     handler,
     log,
@@ -213,8 +271,16 @@ function wireProcessorLoop(
       if (!job) return Promise.reject(new Error(`unknown job ${name}`));
       return runJob(handling.jobs, job, new Date(at));
     },
-    ...hooks,
+    onProgress: hooks.onProgress,
+    onStopped(upTo) {
+      // Downloads under way are cut short and stay queued: the next start fetches them again.
+      void handling.downloads.stop().finally(() => hooks.onStopped(upTo));
+    },
   });
+  // The files messages attach are fetched where the messages are handled, off the thread that
+  // answers the platforms, and written with this connection (SPEC §7b).
+  handling.downloads.start();
+  return loop;
 }
 
 /**
@@ -277,12 +343,12 @@ export async function wireServer(
   const clock = o.clock ?? systemClock;
   const db = o.db ?? openMainDb(config, log, clock);
   const store = openStore(db, config);
-  const { worker, platforms } = wireDelivery(config, log, clock, store.outbox);
+  const { worker, platforms, adapters } = wireDelivery(config, log, clock, store.outbox);
   const wakeWorker = (): void => worker.wake();
   let processor: Processor | undefined;
   const inbox = new Inbox(inboxPathFor(config.databasePath), () => processor?.wake(), () => clock.now().getTime());
   if (config.databasePath === ':memory:') {
-    const handling = wireHandling(db, config, log, clock, wakeWorker, store);
+    const handling = wireHandling(db, config, log, clock, { onQueued: wakeWorker, store, adapters });
     const reader = new InboxReader(inbox.store);
     processor = new LocalProcessor({ inbox, log, onProgress: wakeWorker }, (startAfter, hooks) =>
       wireProcessorLoop(handling, reader, log.child({ component: 'processor' }), startAfter, hooks),
@@ -296,11 +362,14 @@ export async function wireServer(
   const running = processor;
   const tx = transactions(db);
   const settings = new SettingsRepo(db);
+  // A WeCom card click is answered with the card as it now is, once the processor has handled it.
+  const answers = { inbound: new InboundRepo(db), outbox: store.outbox, tx, clock };
   const deps: AppDeps = {
     config,
     log,
     clock,
     ingest: inbox,
+    answer: (msg, waitMs) => waitForAnswer(answers, msg, waitMs),
     readiness: {
       write: (waitMs) => tx.soon(() => settings.probe('readyz', clock.now().getTime()), waitMs),
       databasePath: config.databasePath === ':memory:' ? undefined : config.databasePath,
@@ -310,11 +379,18 @@ export async function wireServer(
     metrics: {
       tickets: store.repos.tickets,
       outbox: store.outbox,
+      attachments: store.repos.attachments,
       clock,
       inbox: { waiting: () => running.waiting(), setAside: () => inbox.setAsideCount() },
     },
     playground: config.playground.enabled
-      ? { remote: config.playground.remote, roster: store.repos.roster, outbox: store.outbox, onSent: (listener) => worker.onSent(listener) }
+      ? {
+          remote: config.playground.remote,
+          attachments: config.attachments,
+          roster: store.repos.roster,
+          outbox: store.outbox,
+          onSent: (listener) => worker.onSent(listener),
+        }
       : undefined,
     dashboard: config.adminToken
       ? {
@@ -322,6 +398,7 @@ export async function wireServer(
           clock,
           repos: store.repos,
           figures: store.figures,
+          attachmentStore: store.attachmentStore,
           ledger: new LedgerRepo(db, store.repos.tickets),
           sessions: new SessionsRepo(db),
           calendar: store.calendar,

@@ -41,9 +41,23 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', '1'],
     ['TRUST_PROXY', 'nginx.internal'],
     ['TRUST_PROXY', '10.0.0.0/33'],
+    ['CARDS', 'auto'],
+    ['CARDS', 'yes'],
+    ['DINGTALK_CARD_ROUTE_KEY', 'a route key'],
   ])('refuses a bad %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('sends cards unless CARDS=0; DingTalk only with a card template, its HTTP callbacks under a route key', () => {
+    // SPEC §7a
+    expect(loadConfig({}).cards).toBe(true);
+    expect(loadConfig({ CARDS: '0' }).cards).toBe(false);
+    expect(loadConfig({ CARDS: 'false' }).cards).toBe(false);
+    const dt = { DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's' };
+    expect(loadConfig(dt).dingtalk?.card).toBeUndefined();
+    expect(loadConfig({ ...dt, DINGTALK_CARD_TEMPLATE_ID: 'abc-123.schema' }).dingtalk?.card).toEqual({ templateId: 'abc-123.schema', routeKey: 'lianbao-card' });
+    expect(loadConfig({ ...dt, DINGTALK_CARD_TEMPLATE_ID: 'abc-123.schema', DINGTALK_CARD_ROUTE_KEY: 'city-bot' }).dingtalk?.card?.routeKey).toBe('city-bot');
   });
 
   it('keeps the nightly backups beside the database, so a copy never touches the real ones', () => {
@@ -53,6 +67,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ BACKUP_DIR: '' }).backup.dir).toBe('');
     // Nothing to keep of a database that vanishes with the process.
     expect(loadConfig({ DATABASE_PATH: ':memory:' }).backup.dir).toBe('');
+  });
+
+  it('keeps evidence beside the database, up to ATTACHMENT_MAX_MB each', () => {
+    expect(loadConfig({}).attachments).toEqual({ dir: 'data/attachments', maxBytes: 20 * 1024 * 1024 });
+    expect(loadConfig({ DATABASE_PATH: '/srv/lianbao/lianbao.db', ATTACHMENT_MAX_MB: '5' }).attachments).toEqual({
+      dir: '/srv/lianbao/attachments',
+      maxBytes: 5 * 1024 * 1024,
+    });
+    expect(loadConfig({ ATTACHMENTS_DIR: '/data/evidence' }).attachments.dir).toBe('/data/evidence');
+    // An in-memory database keeps nothing, files included.
+    expect(loadConfig({ DATABASE_PATH: ':memory:' }).attachments.dir).toBe('');
+    for (const bad of ['0', 'twenty', '5000']) expect(() => loadConfig({ ATTACHMENT_MAX_MB: bad })).toThrow('ATTACHMENT_MAX_MB');
   });
 
   // WeCom: "Token可由企业任意填写" (https://developer.work.weixin.qq.com/document/path/96466); the console it

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { IncomingMessage } from './types.js';
+import type { IncomingMessage, OutboundMessage } from './types.js';
 
 /*
  * The one receiver shape every way in shares (as bolt-js's HTTPReceiver, SocketModeReceiver and
@@ -55,6 +55,12 @@ export interface Ingest {
 
 /** What an inbound route needs from the core: where its messages go, and the time. */
 export interface InboundDeps extends Ingest {
+  /**
+   * For a platform that updates a card only in its answer to the click (SPEC §7a): waits, at most
+   * `waitMs`, until the stored click `msg` is handled, and resolves with the message its answer
+   * should carry (the card as it now is), or undefined when there is none.
+   */
+  answer?(msg: IncomingMessage, waitMs: number): Promise<OutboundMessage | undefined>;
   clock: Clock;
 }
 

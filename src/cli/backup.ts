@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { copyAttachments } from '../attachments/backup.js';
 import type { Config } from '../config.js';
 import { openDb } from '../db/open.js';
 import { readOptions, UsageError, type Out } from './common.js';
@@ -24,6 +25,11 @@ export async function backupVerb(config: Config, args: string[], out: Out): Prom
     const r = await db.backup(partial);
     renameSync(partial, file);
     out(`备份已写入 ${file}（${r.totalPages} 页）`);
+    // After the database: every file it names was stored before it was named, so the copy has them all.
+    if (config.attachments.dir) {
+      const copied = await copyAttachments(config.attachments.dir, `${file}.attachments`);
+      out(`附件已复制到 ${file}.attachments/（新复制 ${copied.copied} 个，已有 ${copied.present} 个）`);
+    }
   } catch (e) {
     rmSync(partial, { force: true });
     throw e;

@@ -1,3 +1,4 @@
+import { attachmentsHealth } from '../attachments/backup.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { RosterRepo } from '../db/roster-repo.js';
@@ -33,6 +34,21 @@ function calendarChecks({ year, thisYear, nextYear }: CalendarHealth): DoctorChe
   ];
 }
 
+/** Below this much free space beside the evidence, `doctor` warns: a few hundred photos' worth. */
+const ATTACHMENTS_LOW_BYTES = 1024 * 1024 * 1024;
+
+/** The attachments folder: writable, and how much room it has (SPEC §10). */
+async function attachmentsCheck(config: Config): Promise<DoctorCheck> {
+  const { dir, maxBytes } = config.attachments;
+  if (!dir) return { name: '附件', ok: true, warn: true, detail: 'ATTACHMENTS_DIR 为空：照片和文件不会保存' };
+  const h = await attachmentsHealth(dir);
+  if (!h.writable) return { name: '附件', ok: false, detail: `${dir} 无法写入：${h.error}；请检查该目录的属主和权限` };
+  const free = `${(h.freeBytes / 1024 / 1024 / 1024).toFixed(1)} GB`;
+  if (h.freeBytes < maxBytes) return { name: '附件', ok: false, detail: `${dir} 可用空间只剩 ${free}，放不下一个文件：请清理磁盘或换一个目录` };
+  if (h.freeBytes < ATTACHMENTS_LOW_BYTES) return { name: '附件', ok: true, warn: true, detail: `${dir} 可用空间 ${free}，不到 1 GB：请尽快清理磁盘或扩容` };
+  return { name: '附件', ok: true, detail: `${dir} 可写，可用空间 ${free}` };
+}
+
 /** `lianbao doctor`: the configuration, the database, the roster, the holiday data, and each platform reached. */
 export async function doctorVerb(config: Config, out: Out, clock: Clock): Promise<boolean> {
   const checks: DoctorCheck[] = [];
@@ -52,6 +68,7 @@ export async function doctorVerb(config: Config, out: Out, clock: Clock): Promis
   } catch (err) {
     checks.push({ name: '数据库', ok: false, detail: `${config.databasePath} 无法写入：${err instanceof Error ? err.message : String(err)}` });
   }
+  checks.push(await attachmentsCheck(config));
   if (!config.wecom && !config.dingtalk) {
     checks.push({ name: '平台', ok: true, detail: '没有配置企业微信或钉钉：只能用本地试用（playground）' });
   }

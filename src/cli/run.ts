@@ -28,7 +28,8 @@ const USAGE = `lianbao — 联保命令行
   lianbao inbox [list|show <编号>|retry <编号>|drop <编号>]
                                         反复处理失败而被搁置的消息：列出、查看一条、放回
                                         队列重新处理，或删除
-  lianbao backup <文件> [--force]       在线备份 SQLite 数据库（文件已存在时须加 --force）
+  lianbao backup <文件> [--force]       在线备份 SQLite 数据库（文件已存在时须加 --force），
+                                        附件（证据）复制到 <文件>.attachments/
   lianbao doctor                        检查配置、数据库、名册和节假日数据，并连接各平台
 
 命令行与服务器读取同样的环境变量和 .env（DATABASE_PATH 等）。`;

@@ -17,9 +17,12 @@ export function isOverdue(t: Ticket, now: number): boolean {
   return d !== null && t.state !== 'resolved' && d.at < now;
 }
 
-/** The ledger's tickets with the columns and values of `lianbao export`, in the ledger's order. */
-export function ticketSheet(roster: RosterRepo, tickets: readonly Ticket[], now: number): Sheet {
-  return { name: '工单', header: TICKET_HEADERS, rows: tickets.map((t) => ticketRow(t, roster, now)) };
+/**
+ * The ledger's tickets with the columns and values of `lianbao export`, in the ledger's order;
+ * `attachments`: how many files each has (AttachmentsRepo.totals).
+ */
+export function ticketSheet(roster: RosterRepo, tickets: readonly Ticket[], now: number, attachments: ReadonlyMap<number, number>): Sheet {
+  return { name: '工单', header: TICKET_HEADERS, rows: tickets.map((t) => ticketRow(t, roster, now, attachments.get(t.no) ?? 0)) };
 }
 
 const SHEET_OF_GROUP: Record<string, string> = { 合计: '合计', 部门: '按部门', 责任人: '按责任人', 项目: '按项目' };

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { SHOWN_IMAGES, type AttachmentStore } from '../attachments/store.js';
 import type { Clock } from '../clock.js';
 import type { LedgerRepo } from '../db/ledger-repo.js';
 import type { Transactions } from '../db/open.js';
@@ -52,6 +53,45 @@ const overHttps = (req: FastifyRequest): boolean => req.protocol === 'https' || 
 // Data answers (JSON, downloads) are refused as JSON; pages show the sign-in form.
 const isData = (path: string): boolean => path.startsWith('/dashboard/api/') || path.startsWith('/dashboard/export/');
 
+/** Extensions of the types files are kept as, for the name a download is saved under. */
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/bmp': 'bmp',
+  'image/heic': 'heic',
+  'image/heif': 'heif',
+  'image/avif': 'avif',
+  'image/tiff': 'tif',
+  'application/pdf': 'pdf',
+  'application/msword': 'doc',
+  'application/vnd.ms-excel': 'xls',
+  'application/vnd.ms-powerpoint': 'ppt',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
+  'audio/amr': 'amr',
+  'audio/mpeg': 'mp3',
+  'video/mp4': 'mp4',
+};
+
+/**
+ * The name a file is saved under: the one it was sent with where there was one (its extension the
+ * one its content showed, so a name cannot pass an installer off as a document), else the ticket's.
+ */
+function downloadName(no: number, file: { sha256: string; mime: string; name: string | null }): string {
+  const ext = EXTENSIONS[file.mime] ?? (file.name?.match(/\.(wps|et|dps)$/i)?.[1]?.toLowerCase() || 'bin');
+  const stem = (file.name ?? '').replace(/\.[^.]*$/, '').replace(/[\u0000-\u001f\u007f"\\/:*?<>|]+/g, '_').trim();
+  return `${stem || `工单${no}-${file.sha256.slice(0, 8)}`}.${ext}`;
+}
+
+/** `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): ASCII for old clients, UTF-8 for the rest. */
+function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
 function ticketJson(t: Ticket, names: Names, now: number) {
   const d = currentDeadline(t);
   return {
@@ -78,7 +118,9 @@ export interface DashboardOptions {
   /** ADMIN_TOKEN: the one sign-in */
   adminToken: string;
   clock: Clock;
-  repos: Pick<Repos, 'roster' | 'tickets' | 'logs'>;
+  repos: Pick<Repos, 'roster' | 'tickets' | 'logs' | 'attachments'>;
+  /** the evidence files (ATTACHMENTS_DIR); undefined when none are kept */
+  attachmentStore: AttachmentStore | undefined;
   figures: Pick<Figures, 'compute'>;
   ledger: LedgerRepo;
   sessions: SessionsRepo;
@@ -236,10 +278,34 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           ticket,
           timeline: repos.tickets.timeline(ticket.no),
           summoned: repos.tickets.summonedDepartments(ticket.no),
+          attachments: repos.attachments.ofTicket(ticket.no),
+          shown: (mime) => SHOWN_IMAGES.has(mime),
           names: rosterNames(repos.roster),
           now: now(),
         });
         return reply.type('text/html; charset=utf-8').send(html);
+      });
+
+      // A ticket's evidence (SPEC §7b, §9): only behind the sign-in, with the type its content showed
+      // when it was stored; anything but a picture is a download, never shown in the browser, and
+      // nosniff (set for every dashboard answer) keeps the browser from guessing otherwise.
+      d.get('/tickets/:no/files/:sha256', async (req, reply) => {
+        const { no: rawNo, sha256 } = req.params as { no: string; sha256: string };
+        const no = /^\d{1,9}$/.test(rawNo) ? Number(rawNo) : NaN;
+        const file = /^[0-9a-f]{64}$/.test(sha256) && Number.isFinite(no) ? repos.attachments.onTicket(no, sha256) : undefined;
+        const store = opts.attachmentStore;
+        if (!file || !store || !store.has(sha256)) {
+          req.log.info({ check: 'attachment', ticketNo: rawNo }, 'dashboard: no such file on this ticket');
+          return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个附件', `工单 #${rawNo} 没有这个附件。`));
+        }
+        const image = file.category === 'image';
+        reply
+          .type(file.mime)
+          .header('content-length', String(file.size))
+          .header('content-disposition', contentDisposition(image ? 'inline' : 'attachment', downloadName(no, file)))
+          // A file opened on its own runs nothing, whatever it is.
+          .header('content-security-policy', "default-src 'none'; img-src 'self'; media-src 'self'; sandbox");
+        return reply.send(createReadStream(store.path(sha256)));
       });
 
       d.get('/figures', async (req, reply) => {
@@ -285,7 +351,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           if (!q.success) return badQuery(req, reply, q.error);
           const t = now();
           const filter = toLedgerFilter(q.data, t);
-          const sheet = ticketSheet(repos.roster, ledger.all(filter), t);
+          const tickets = ledger.all(filter);
+          const sheet = ticketSheet(repos.roster, tickets, t, repos.attachments.totals(tickets.map((x) => x.no)));
           return download(reply, sheet, [sheet], `lianbao-tickets-${q.data.month ?? formatDate(t)}`, format);
         });
         d.get(`/export/figures.${format}`, async (req, reply) => {

@@ -1,3 +1,5 @@
+import { CATEGORY_NAMES } from '../attachments/summary.js';
+import type { TicketAttachment } from '../db/attachments-repo.js';
 import type { AuditRow } from '../db/tickets-repo.js';
 import { formatShortTime, formatTime } from '../tickets/format.js';
 import { URGENCY_NAMES, type Ticket } from '../tickets/model.js';
@@ -12,8 +14,42 @@ export interface TicketPage {
   ticket: Ticket;
   timeline: AuditRow[];
   summoned: { departmentId: string; summonedAt: number; checkedInAt: number | null; checkedInBy: string | null }[];
+  /** the evidence sent for it (SPEC §7b), oldest first */
+  attachments: TicketAttachment[];
+  /** whether a picture of this type is drawn in the page (a browser shows it), rather than linked */
+  shown(mime: string): boolean;
   names: Names;
   now: number;
+}
+
+/** The address of a ticket's file, behind the dashboard's sign-in. */
+export function attachmentHref(no: number, sha256: string): string {
+  return `/dashboard/tickets/${no}/files/${sha256}`;
+}
+
+/** A size as people read it. */
+function size(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The evidence panel: pictures as thumbnails that open the picture, other files as links that download it. */
+function evidencePanel(v: TicketPage): Html {
+  if (v.attachments.length === 0) return html``;
+  const pictures = v.attachments.filter((a) => a.category === 'image' && v.shown(a.mime));
+  const others = v.attachments.filter((a) => !pictures.includes(a));
+  const byline = (a: TicketAttachment) => `${a.addedByName} ${formatShortTime(a.addedAt)}`;
+  const thumbs = pictures.map(
+    (a, i) =>
+      html`<figure class="thumb"><a href="${attachmentHref(v.ticket.no, a.sha256)}" target="_blank" rel="noopener"><img src="${attachmentHref(v.ticket.no, a.sha256)}" alt="图片 ${i + 1}${a.name ? `「${a.name}」` : ''}" loading="lazy" data-testid="evidence-image"></a><figcaption>${byline(a)}</figcaption></figure>`,
+  );
+  const links = others.map(
+    (a) =>
+      html`<li><a href="${attachmentHref(v.ticket.no, a.sha256)}" data-testid="evidence-file">${CATEGORY_NAMES[a.category]}${a.name ? `「${a.name}」` : ''}</a> <span class="muted">${a.mime} · ${size(a.size)} · ${byline(a)}</span></li>`,
+  );
+  return html`<section class="panel" aria-labelledby="evidence-title">
+  <div class="panel-head"><h2 id="evidence-title">证据（附件）</h2><span class="sub">共 ${v.attachments.length} 个；按内容识别类型，文件名为发送人所填</span></div>
+  <div class="panel-body">${pictures.length > 0 ? html`<div class="thumbs">${thumbs}</div>` : ''}${others.length > 0 ? html`<ul class="plain">${links}</ul>` : ''}</div>
+</section>`;
 }
 
 const PLATFORM_NAMES: Record<string, string> = { wecom: '企业微信', dingtalk: '钉钉', playground: '本地试用' };
@@ -68,6 +104,7 @@ export function ticketPage(v: TicketPage): string {
   </div>
 </section>
 ${summoned}
+${evidencePanel(v)}
 <section class="panel" aria-labelledby="timeline-title">
   <div class="panel-head"><h2 id="timeline-title">办理经过</h2><span class="sub">来自审计日志，共 ${v.timeline.length} 条；每一步都可倒查</span></div>
   <div class="panel-body">${timeline}</div>

@@ -13,6 +13,7 @@ export class InboundRepo {
          VALUES (?, ?, ?, ?, NULL, 'done') ON CONFLICT DO NOTHING`,
       ),
       finish: db.prepare('UPDATE inbound_messages SET command = ?, outcome = ? WHERE platform = ? AND msg_id = ?'),
+      handled: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM inbound_messages WHERE platform = ? AND msg_id = ?'),
     };
   }
 
@@ -23,5 +24,10 @@ export class InboundRepo {
 
   finish(platform: string, msgId: string, command: string | null, outcome: InboundOutcome): void {
     this.s.finish.run(command, outcome, platform, msgId);
+  }
+
+  /** Whether the message has been handled (its effect committed). */
+  handled(platform: string, msgId: string): boolean {
+    return this.s.handled.get(platform, msgId) !== undefined;
   }
 }

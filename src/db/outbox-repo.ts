@@ -1,5 +1,5 @@
 import { type Db, writeIfFree } from './open.js';
-import type { OutboundMessage, Platform } from '../chat/types.js';
+import type { CardUpdate, OutboundMessage, OutgoingCard, Platform } from '../chat/types.js';
 
 export interface OutboxItem extends OutboundMessage {
   id: number;
@@ -15,6 +15,13 @@ export interface OutboxItem extends OutboundMessage {
 
 export interface NewOutboxItem extends OutboundMessage {
   dedupeKey: string;
+  /**
+   * The inbound message (a card click) whose HTTP answer may carry this message instead of the
+   * delivery worker: the platform updates a card only that way (WeCom 智能机器人). It waits
+   * `holdMs` for that before the worker may send it its own way.
+   */
+  answerTo?: string;
+  holdMs?: number;
 }
 
 interface Row {
@@ -37,6 +44,9 @@ interface Row {
   last_error: string | null;
   created_at: number;
   sent_at: number | null;
+  card: string | null;
+  card_update: string | null;
+  answer_to: string | null;
 }
 
 function toItem(r: Row): OutboxItem {
@@ -60,6 +70,8 @@ function toItem(r: Row): OutboxItem {
     lastError: r.last_error,
     createdAt: r.created_at,
     sentAt: r.sent_at,
+    ...(r.card ? { card: JSON.parse(r.card) as OutgoingCard } : {}),
+    ...(r.card_update ? { cardUpdate: JSON.parse(r.card_update) as CardUpdate } : {}),
   };
 }
 
@@ -78,8 +90,8 @@ export class OutboxRepo {
     this.s = {
       insert: db.prepare(
         `INSERT INTO outbox (dedupe_key, platform, kind, lane, destination, reply_url, reply_expires_at, reply_user, chat_id, title,
-           body, mentions, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           body, mentions, next_attempt_at, created_at, card, card_update, answer_to)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dedupe_key) DO NOTHING`,
       ),
       // The first message of each lane: later messages of a lane wait for the earlier ones. The
@@ -110,6 +122,10 @@ export class OutboxRepo {
       byStatus: db.prepare<[string, number], Row>('SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?'),
       recent: db.prepare<[string, number], Row>('SELECT * FROM outbox WHERE platform = ? ORDER BY id DESC LIMIT ?'),
       counts: db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM outbox GROUP BY status'),
+      takeAnswer: db.prepare<[number, string, string], Row>(
+        `UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1
+         WHERE id = (SELECT min(id) FROM outbox WHERE platform = ? AND answer_to = ? AND status = 'pending') RETURNING *`,
+      ),
     };
     this.markAll = db.transaction((sent: readonly { id: number; at: number }[]) => {
       for (const m of sent) this.s.sent.run(m.at, m.id);
@@ -123,7 +139,8 @@ export class OutboxRepo {
       m.dedupeKey,
       m.platform,
       m.kind,
-      laneOf(m),
+      // A message waiting to be carried by the answer to a click holds up nothing behind it.
+      m.answerTo ? `${m.platform}:answer:${m.answerTo}` : laneOf(m),
       m.to,
       m.replyUrl ?? null,
       m.replyExpiresAt ?? null,
@@ -132,10 +149,23 @@ export class OutboxRepo {
       m.title,
       m.text,
       JSON.stringify(m.mentions),
+      now + (m.holdMs ?? 0),
       now,
-      now,
+      m.card ? JSON.stringify(m.card) : null,
+      m.cardUpdate ? JSON.stringify(m.cardUpdate) : null,
+      m.answerTo ?? null,
     );
     return info.changes === 1;
+  }
+
+  /**
+   * Takes the message waiting to be carried by the answer to an inbound click (`answerTo`), marking
+   * it sent: the caller answers the platform with it. Undefined when there is none (the click was
+   * refused, or changed nothing shown), or the worker has taken it its own way already.
+   */
+  takeAnswer(platform: Platform, inboundMsgId: string, now: number): OutboxItem | undefined {
+    const r = this.s.takeAnswer.get(now, platform, inboundMsgId);
+    return r && toItem(r);
   }
 
   /**

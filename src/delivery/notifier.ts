@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { CardsRepo, StoredCard } from '../db/cards-repo.js';
 import type { OutboxRepo } from '../db/outbox-repo.js';
 import type { RosterRepo } from '../db/roster-repo.js';
 import { MENTION_RE } from '../chat/mentions.js';
-import type { IncomingMessage, OutboundMessage, Platform } from '../chat/types.js';
+import type { IncomingMessage, OutboundMessage, OutgoingCard, Platform, PlatformAdapter } from '../chat/types.js';
 import { escapeUserText } from '../templates.js';
 import { splitText } from './split.js';
 
@@ -13,6 +15,32 @@ export interface NotifierOptions {
   /** Platforms messages are sent to, in order of preference: the configured ones, and the playground when it is on. */
   platforms: Platform[];
   maxBytes: Partial<Record<Platform, number>>;
+  /** The cards sent (SPEC §7a). */
+  cards: CardsRepo;
+  /**
+   * The platforms whose messages carry cards, and how their cards are updated: those whose adapter
+   * shows cards, unless CARDS=0. Others get the text forms only.
+   */
+  cardPlatforms: Partial<Record<Platform, NonNullable<PlatformAdapter['cards']>>>;
+}
+
+/** A card before it goes out: each destination gives it an id of its own. */
+type Draft = Omit<OutgoingCard, 'id'>;
+
+/**
+ * How long an update of a clicked card waits for the HTTP answer to that click to carry it (WeCom
+ * 智能机器人 updates a card only there, within 5 s of the click) before the worker sends it its
+ * own way. The route stops waiting before this.
+ */
+export const ANSWER_HOLD_MS = 4_500;
+
+/**
+ * The id of the card a message shows: the same for the same message (its dedupe key), so a repeated
+ * cause finds the card it made before. Letters and digits only, as WeCom's task_id and DingTalk's
+ * outTrackId both take.
+ */
+export function cardIdFor(dedupeKey: string): string {
+  return `lb${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 30)}`;
 }
 
 interface Target {
@@ -25,6 +53,8 @@ interface Target {
   /** the reply URL takes one message: later parts of a split text go to the fallback */
   replyOnce?: boolean;
   replyUser?: string;
+  /** for replies: the kind of chat answered */
+  chatType?: 'group' | 'single';
 }
 
 /**
@@ -36,7 +66,7 @@ export class Notifier {
   constructor(private readonly o: NotifierOptions) {}
 
   /** Answers the chat a message came from. */
-  reply(msg: IncomingMessage, text: string, key: string): void {
+  reply(msg: IncomingMessage, text: string, key: string, card?: Draft): void {
     const binding = this.o.roster.chat(msg.platform, msg.chatId);
     // The group the chat is bound to, else the chat itself where it is addressable, else (the
     // coordinators' group bound by chat id only) the coordinators' address on this platform.
@@ -53,17 +83,27 @@ export class Notifier {
         replyOnce: msg.replyHandle?.once,
         // Where the reply goes when neither its URL nor a group can take it (SPEC §7).
         replyUser: msg.senderId,
+        chatType: msg.chatType,
       },
       text,
       key,
+      card,
     );
+  }
+
+  /**
+   * Tells the sender of a message, and nobody else: a direct message on the platform it came from
+   * (a refused card click is answered to the clicker, not the group: SPEC §7a).
+   */
+  toSender(msg: IncomingMessage, text: string, key: string): void {
+    this.queue({ platform: msg.platform, kind: 'person', to: msg.senderId }, text, key);
   }
 
   /**
    * Posts to the project's groups on every platform. `except` skips the chat the command came
    * from, which has its reply already.
    */
-  project(code: string, text: string, key: string, except?: IncomingMessage): void {
+  project(code: string, text: string, key: string, except?: IncomingMessage, card?: Draft): void {
     const project = this.o.roster.project(code);
     if (!project) return;
     const exceptBound = except && this.o.roster.chat(except.platform, except.chatId)?.projectCode === code;
@@ -71,18 +111,18 @@ export class Notifier {
       const to = project.addresses[platform];
       if (!to) continue;
       if (exceptBound && except.platform === platform) continue;
-      this.queue({ platform, kind: 'group', to }, text, key);
+      this.queue({ platform, kind: 'group', to }, text, key, card);
     }
   }
 
   /** Posts to the coordinators' group (护企办) on every platform. */
-  coordinators(text: string, key: string, except?: IncomingMessage): void {
+  coordinators(text: string, key: string, except?: IncomingMessage, card?: Draft): void {
     const addresses = this.o.roster.coordinators();
     for (const platform of this.o.platforms) {
       const to = addresses[platform];
       if (!to) continue;
       if (except && except.platform === platform && this.o.roster.chat(platform, except.chatId)?.kind === 'coordinators') continue;
-      this.queue({ platform, kind: 'group', to }, text, key);
+      this.queue({ platform, kind: 'group', to }, text, key, card);
     }
   }
 
@@ -107,28 +147,69 @@ export class Notifier {
   }
 
   /** A direct message, on the first platform where the person has an account; false when there is none. */
-  person(personId: string, text: string, key: string): boolean {
+  person(personId: string, text: string, key: string, card?: Draft): boolean {
     const p = this.o.roster.person(personId);
     if (!p) return false;
     for (const platform of this.o.platforms) {
       const to = p.addresses[platform];
       if (!to) continue;
-      this.queue({ platform, kind: 'person', to }, text, key);
+      this.queue({ platform, kind: 'person', to }, text, key, card);
       return true;
     }
     return false;
   }
 
-  private queue(t: Target, text: string, key: string): void {
+  /**
+   * Replaces a card already sent with `content` (SPEC §7a: updated in place, for everyone). Where
+   * the platform updates a card only in answer to a click on it, only the card clicked (`click`) is
+   * updated, with what the click brought for it; elsewhere every copy is. `onlyOnClick`: only on
+   * such a platform (a card the others have already shown as it is).
+   */
+  updateCard(card: StoredCard, content: Omit<OutgoingCard, 'id'>, key: string, click?: IncomingMessage, onlyOnClick = false): void {
+    const how = this.o.cardPlatforms[card.platform];
+    if (!how || (onlyOnClick && how.updatable !== 'on-click')) return;
+    const clicked = click?.click?.cardId === card.id && click.platform === card.platform ? click : undefined;
+    if (how.updatable === 'on-click' && !clicked) return;
+    const { target } = card;
+    const answer = clicked?.click?.answerable === true;
+    const text = [content.title, ...content.done].join('\n');
+    this.o.outbox.enqueue(
+      {
+        platform: card.platform,
+        kind: target.kind,
+        to: target.to,
+        chatId: target.chatId,
+        replyUser: target.replyUser,
+        // The click's own reply URL, for a platform that can show the card again only through it.
+        replyUrl: clicked?.replyHandle?.url,
+        replyExpiresAt: clicked?.replyHandle?.expiresAt,
+        title: titleOf(content.title),
+        text,
+        mentions: [],
+        card: { ...content, id: card.id },
+        cardUpdate: clicked?.click?.updateCode ? { code: clicked.click.updateCode } : {},
+        dedupeKey: `${key}:card:${card.id}`,
+        answerTo: answer ? clicked.msgId : undefined,
+        holdMs: answer ? ANSWER_HOLD_MS : 0,
+      },
+      this.o.clock.now().getTime(),
+    );
+  }
+
+  private queue(t: Target, text: string, key: string, draft?: Draft): void {
     const rendered = this.renderMentions(t.platform, text);
     const parts = splitText(rendered.text, this.o.maxBytes[t.platform] ?? 4096);
     const now = this.o.clock.now().getTime();
-    const { replyOnce, ...target } = t;
+    const { replyOnce, chatType, ...target } = t;
+    // A card stands for a whole message: one that had to be split goes as its text form.
+    const withCard = draft !== undefined && parts.length === 1 && this.o.cardPlatforms[t.platform] !== undefined;
     parts.forEach((part, i) => {
       // A URL good for one message carries the first part; the rest take the fallback. The parts
       // share a lane, so they arrive in order whichever way each goes.
       const url = i === 0 || !replyOnce;
-      this.o.outbox.enqueue(
+      const dedupeKey = `${key}:${t.platform}:${t.kind}:${t.to || t.chatId || ''}${parts.length > 1 ? `:${i + 1}` : ''}`;
+      const card = withCard ? { ...draft, id: cardIdFor(dedupeKey) } : undefined;
+      const queued = this.o.outbox.enqueue(
         {
           ...target,
           replyUrl: url ? t.replyUrl : undefined,
@@ -136,10 +217,24 @@ export class Notifier {
           title: titleOf(part),
           text: part,
           mentions: rendered.mentions.filter((m) => part.includes(`<@${m}|`)),
-          dedupeKey: `${key}:${t.platform}:${t.kind}:${t.to || t.chatId || ''}${parts.length > 1 ? `:${i + 1}` : ''}`,
+          dedupeKey,
+          card,
         },
         now,
       );
+      if (queued && card) {
+        this.o.cards.insert(
+          {
+            id: card.id,
+            platform: t.platform,
+            chatId: t.kind === 'person' ? undefined : (t.chatId ?? t.to),
+            chatType: t.kind === 'person' ? 'single' : t.kind === 'group' ? 'group' : chatType,
+            target: { kind: t.kind, to: t.to, chatId: t.chatId, replyUser: t.replyUser },
+            content: card,
+          },
+          now,
+        );
+      }
     });
   }
 

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { ChatBinding, RosterRepo } from '../db/roster-repo.js';
 import type { TicketsRepo } from '../db/tickets-repo.js';
 import type { LogsRepo } from '../db/logs-repo.js';
+import type { AttachmentsRepo } from '../db/attachments-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
 import type { IncomingMessage } from '../chat/types.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
@@ -11,6 +12,7 @@ import type { ExtensionsRepo } from '../db/extensions-repo.js';
 import type { Actor, DeadlineRules, Outcome } from '../tickets/lifecycle.js';
 import type { Project, Role, Ticket } from '../tickets/model.js';
 import type { Figures } from '../reports/figures.js';
+import type { CardDraft } from './cards.js';
 
 /** A refusal: rendered to the chat as one sentence; the command's changes are rolled back. */
 export class UserError extends Error {
@@ -41,6 +43,7 @@ export interface Repos {
   tickets: TicketsRepo;
   logs: LogsRepo;
   extensions: ExtensionsRepo;
+  attachments: AttachmentsRepo;
 }
 
 /** Everything a command may use while it runs, inside the message's transaction. */
@@ -66,13 +69,14 @@ export interface CommandContext {
   now: number;
   /** every command, for 帮助 */
   commands: readonly Command[];
-  /** Answers in the chat the message came from. */
-  reply(template: string, view: object): void;
+  /** Answers in the chat the message came from; with a card where the platform shows one (SPEC §7a). */
+  reply(template: string, view: object, card?: CardDraft): void;
   /**
    * Answers in this chat and posts to the ticket's project groups elsewhere; a conduct complaint
-   * goes to the coordinators' group and its reporter instead.
+   * goes to the coordinators' group and its reporter instead. A card goes with each message where
+   * the platform shows one.
    */
-  announce(ticket: Ticket, template: string, view: object): void;
+  announce(ticket: Ticket, template: string, view: object, card?: CardDraft): void;
   /** A dedupe key for the n-th message this inbound message causes. */
   key(what: string): string;
   /**
@@ -82,6 +86,12 @@ export interface CommandContext {
   apply(outcome: Outcome): Ticket;
   /** Writes the events of a ticket just created, with the sender and this message. */
   record(ticket: Ticket, events: Outcome['events']): void;
+  /**
+   * Names the ticket this message reports or adds to (报告, 补充): its pictures and files become
+   * evidence of it, and so do those its sender sends on their own in this chat within 10 minutes
+   * (SPEC §7b). Takes effect only if the command succeeds.
+   */
+  attachEvidence(ticket: Ticket): void;
 }
 
 export interface Command {

@@ -6,6 +6,7 @@ import { formatShortTime, formatSpan, formatTime } from '../tickets/format.js';
 import { awaitFollowup, escalate as escalateStep, type Sent } from '../tickets/lifecycle.js';
 import { DEADLINE_NAMES, type Ticket } from '../tickets/model.js';
 import { accountableOf, accountableRecipients, ticketView, type TicketView } from '../tickets/view.js';
+import { superviseCard, type OverdueItem } from '../dispatch/cards.js';
 import type { Job, JobContext } from './types.js';
 
 /** Tickets handled per transaction: the sweep runs on the server's thread, which answers callbacks. */
@@ -79,6 +80,11 @@ function file(ctx: JobContext, mail: Mail, t: Ticket, item: Item, sent: Sent): v
   }
 }
 
+/** The tickets of a tier message as its [督办] card lists them. */
+function overdue(items: Item[]): OverdueItem[] {
+  return items.map((i) => ({ no: i.no, projectName: i.projectName, category: i.category, late: String(i['late'] ?? ''), supervised: i.supervised }));
+}
+
 /** Queues what a batch found: one message per destination and kind. */
 function send(ctx: JobContext, key: (what: string) => string, mail: Mail): void {
   const n = ctx.notify;
@@ -90,9 +96,12 @@ function send(ctx: JobContext, key: (what: string) => string, mail: Mail): void 
   for (const [person, items] of mail.tier1People) n.person(person, render('escalation-tier1', { direct: true, items }), key(`tier1:${person}`));
   if (mail.tier1Coordinators.length > 0) n.coordinators(render('escalation-tier1', { direct: true, items: mail.tier1Coordinators }), key('tier1:coordinators'));
   if (mail.tier2Coordinators.length > 0) n.coordinators(render('escalation-tier2', { items: mail.tier2Coordinators }), key('tier2:coordinators'));
-  for (const [person, items] of mail.tier2People) n.person(person, render('escalation-tier2', { items }), key(`tier2:${person}`));
+  // A leader can supervise (督办) straight from the message (SPEC §7a); a department head gets the text.
+  const card = (person: string, tier: 2 | 3, items: Item[]) =>
+    ctx.repos.roster.person(person)?.roles.includes('leader') ? superviseCard(tier, overdue(items)) : undefined;
+  for (const [person, items] of mail.tier2People) n.person(person, render('escalation-tier2', { items }), key(`tier2:${person}`), card(person, 2, items));
   if (mail.tier3Coordinators.length > 0) n.coordinators(render('escalation-tier3', { items: mail.tier3Coordinators }), key('tier3:coordinators'));
-  for (const [person, items] of mail.tier3People) n.person(person, render('escalation-tier3', { items }), key(`tier3:${person}`));
+  for (const [person, items] of mail.tier3People) n.person(person, render('escalation-tier3', { items }), key(`tier3:${person}`), card(person, 3, items));
   if (mail.followups.length > 0) n.coordinators(render('followup-due', { items: mail.followups }), key('followup:coordinators'));
 }
 

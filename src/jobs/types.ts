@@ -13,6 +13,8 @@ export interface BackupTarget {
   /** how many backups are kept */
   keep: number;
   copyTo(file: string): Promise<{ totalPages: number }>;
+  /** ATTACHMENTS_DIR, copied beside each backup; empty when no evidence is kept */
+  attachmentsDir: string;
 }
 
 /** What the jobs use, wired once (src/wiring.ts). */

@@ -50,7 +50,7 @@ export async function send(url: string, init: RequestInit): Promise<HttpAnswer> 
 }
 
 interface RequestInit {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   headers?: Record<string, string>;
   body?: string;
   timeoutMs: number;
@@ -111,5 +111,141 @@ function attempt(url: string, init: RequestInit): Promise<HttpAnswer> {
       else fail(new TransportError(err.message, code));
     });
     req.end(body);
+  });
+}
+
+/**
+ * Why a download address from a platform may not be fetched, or undefined when it may (SPEC §7b):
+ * files are fetched over https from whatever host the platform names (its storage is on other
+ * hosts than its API), or from one of `doubles` (the configured API bases, which a test points at
+ * a local double over plain http), and never with credentials of their own in the address.
+ */
+export function downloadUrlProblem(url: string, doubles: readonly string[]): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.username || u.password) return 'carries credentials';
+  if (u.protocol === 'https:') return undefined;
+  const origins = doubles.map((d) => {
+    try {
+      return new URL(d).origin;
+    } catch {
+      return '';
+    }
+  });
+  if (origins.includes(u.origin)) return undefined;
+  return `${u.protocol} is not https, and ${u.origin} is not a configured API base`;
+}
+
+/** Redirects followed to reach a file; a platform's storage answers at once or after one. */
+const MAX_REDIRECTS = 3;
+
+/** How a file download began: its body to read, or why there is none. */
+export type FileAnswer =
+  | { ok: true; status: number; headers: Record<string, string | string[] | undefined>; body: IncomingMessage }
+  | { ok: false; retryable: boolean; error: string; refused?: 'url' | 'too_large'; status?: number; text?: string };
+
+export interface FileRequest {
+  /** headers to send (a platform's own file API takes a token; a storage URL is fetched without) */
+  headers?: Record<string, string>;
+  method?: 'GET' | 'POST';
+  body?: string;
+  /** for the first answer, and then for each pause in the body */
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** the configured API bases: the only hosts fetched over plain http (downloadUrlProblem) */
+  doubles: readonly string[];
+  /** a body the server says is longer than this is not read */
+  maxBytes: number;
+}
+
+/**
+ * Starts downloading a file and hands back its body, unread, to be read as it arrives (a file can be
+ * tens of megabytes: it is never held in memory). Redirects are followed, each address checked like
+ * the first. An answer other than 2xx is read (a little of it) for its error; 5xx and 429 are worth
+ * another try, other refusals are not. The caller reads the body to its end or destroys it.
+ */
+export async function fetchFile(url: string, req: FileRequest): Promise<FileAnswer> {
+  let target = url;
+  for (let hop = 0; ; hop++) {
+    const problem = downloadUrlProblem(target, req.doubles);
+    if (problem) return { ok: false, retryable: false, refused: 'url', error: `download address refused: ${problem}` };
+    let res: IncomingMessage;
+    try {
+      res = await openStream(target, req);
+    } catch (err) {
+      if (err instanceof TransportError) return { ok: false, retryable: true, error: err.code === 'timeout' ? err.message : `connection failed (${err.code})` };
+      throw err;
+    }
+    const status = res.statusCode ?? 0;
+    const location = res.headers.location;
+    if (status >= 300 && status < 400 && location) {
+      res.destroy();
+      if (hop >= MAX_REDIRECTS) return { ok: false, retryable: false, error: `more than ${MAX_REDIRECTS} redirects` };
+      target = new URL(location, target).toString();
+      // A redirect is followed the way browsers do: without the request's body.
+      req = { ...req, method: 'GET', body: undefined };
+      continue;
+    }
+    if (status < 200 || status >= 300) {
+      const text = await readSome(res, 4096);
+      return { ok: false, retryable: status >= 500 || status === 429, error: `HTTP ${status}`, status, text };
+    }
+    const length = Number(res.headers['content-length']);
+    if (Number.isFinite(length) && length > req.maxBytes) {
+      res.destroy();
+      return { ok: false, retryable: false, refused: 'too_large', error: `the file is ${length} bytes, over ${req.maxBytes}` };
+    }
+    return { ok: true, status, headers: res.headers, body: res };
+  }
+}
+
+/** Up to `max` bytes of a body as text, the rest dropped. */
+export async function readSome(res: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of res) {
+      chunks.push(c as Buffer);
+      size += (c as Buffer).length;
+      if (size >= max) break;
+    }
+  } catch {
+    // what came is what there is
+  }
+  res.destroy();
+  return Buffer.concat(chunks).toString('utf8').slice(0, max);
+}
+
+/**
+ * One request whose answer's body is handed over unread. Rejects with a TransportError when no
+ * answer comes within `timeoutMs`, and the body ends with one when it pauses that long or `signal`
+ * aborts it.
+ */
+function openStream(url: string, req: Pick<FileRequest, 'headers' | 'method' | 'body' | 'timeoutMs' | 'signal'>): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    const body = req.body === undefined ? undefined : Buffer.from(req.body);
+    const headers: Record<string, string | number> = { ...req.headers };
+    if (body) headers['content-length'] = body.length;
+    if (req.signal.aborted) {
+      reject(new TransportError('download aborted', 'aborted'));
+      return;
+    }
+    const r = (secure ? httpsRequest : httpRequest)(target, { method: req.method ?? 'GET', headers, agent: secure ? agents.https : agents.http });
+    const onAbort = (): void => {
+      r.destroy(new TransportError('download aborted', 'aborted'));
+    };
+    req.signal.addEventListener('abort', onAbort, { once: true });
+    r.on('close', () => req.signal.removeEventListener('abort', onAbort));
+    // No byte for this long, before or during the body: the connection is given up.
+    r.setTimeout(req.timeoutMs, () => r.destroy(new TransportError(`no data within ${req.timeoutMs / 1000} s`, 'timeout')));
+    r.on('response', (res) => resolve(res));
+    r.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof TransportError ? err : new TransportError(err.message, err.code ?? 'ECONNRESET')));
+    r.end(body);
   });
 }

@@ -1,6 +1,7 @@
 // exceljs takes a few hundred milliseconds to load; only an xlsx export needs it, so it is
 // loaded then rather than with every server and CLI start.
 import type ExcelJS from 'exceljs';
+import type { AttachmentsRepo } from '../db/attachments-repo.js';
 import type { RosterRepo } from '../db/roster-repo.js';
 import type { TicketsRepo } from '../db/tickets-repo.js';
 import { workDeadline } from '../tickets/escalation.js';
@@ -9,6 +10,13 @@ import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
 import { accountableName, accountableOf } from '../tickets/view.js';
 import type { Figures, FigureRow, FiguresReport, Period } from './figures.js';
 import { figureRowView } from './view.js';
+
+/** What a month's export reads. */
+export interface ExportRepos {
+  tickets: TicketsRepo;
+  roster: RosterRepo;
+  attachments: Pick<AttachmentsRepo, 'totals'>;
+}
 
 /** One spreadsheet cell: counts stay numbers so spreadsheet programs can sum them. */
 export type Cell = string | number;
@@ -35,6 +43,8 @@ export const TICKET_HEADERS = [
   '评语',
   '重办次数',
   '督办',
+  // Evidence sent for it (SPEC §7b): the number of files.
+  '附件',
   '内容',
 ] as const;
 
@@ -101,12 +111,14 @@ function rating(t: Ticket): string {
  * first 认领, as the figures count it, so a later transfer does not move it; 责任人 is whoever is
  * accountable (SPEC §2), the same rule the figures group by.
  */
-export function ticketRows(repos: { tickets: TicketsRepo; roster: RosterRepo }, period: Period, now: number): Cell[][] {
-  return repos.tickets.receivedIn(period.from, period.to).map((t) => ticketRow(t, repos.roster, now));
+export function ticketRows(repos: ExportRepos, period: Period, now: number): Cell[][] {
+  const tickets = repos.tickets.receivedIn(period.from, period.to);
+  const attachments = repos.attachments.totals(tickets.map((t) => t.no));
+  return tickets.map((t) => ticketRow(t, repos.roster, now, attachments.get(t.no) ?? 0));
 }
 
-/** One ticket as a row of TICKET_HEADERS. */
-export function ticketRow(t: Ticket, roster: RosterRepo, now: number): Cell[] {
+/** One ticket as a row of TICKET_HEADERS; `attachments`: how many files are its evidence. */
+export function ticketRow(t: Ticket, roster: RosterRepo, now: number, attachments: number): Cell[] {
   const work = workDeadline(t);
   const late = work !== null && work.at < now ? now - work.at : null;
   return [
@@ -132,6 +144,7 @@ export function ticketRow(t: Ticket, roster: RosterRepo, now: number): Cell[] {
     t.ratingComment ?? '',
     t.reopenCount,
     t.supervised ? '是' : '否',
+    attachments,
     t.description,
   ];
 }
@@ -149,7 +162,7 @@ export function figureRows(report: FiguresReport): Cell[][] {
 
 /** The month's tickets and figures, with "overdue" judged at `now`. */
 export function collectMonth(
-  from: { repos: { tickets: TicketsRepo; roster: RosterRepo }; figures: Pick<Figures, 'compute'> },
+  from: { repos: ExportRepos; figures: Pick<Figures, 'compute'> },
   period: Period,
   now: number,
 ): MonthExport {

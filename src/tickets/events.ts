@@ -36,6 +36,13 @@ export type TicketEvent =
   /** the 临期提醒: three quarters of the window had passed */
   | { action: 'remind'; detail: { kind: WorkKind; deadline: number } }
   | { action: 'escalate'; detail: { tier: 1 | 2 | 3; kind: WorkKind; deadline: number } }
+  /** a picture, file or recording became evidence of the ticket (SPEC §7b) */
+  | {
+      action: 'attach';
+      detail: { sha256: string; size: number; type: string; category: 'image' | 'audio' | 'video' | 'file'; name?: string; platformId: string };
+    }
+  /** one that the platform never handed over: the ticket records that it was sent */
+  | { action: 'attach_failed'; detail: { kind: string; name?: string; error: string } }
   /** written only by the earlier version, which closed unanswered resolutions by itself (未评价) */
   | { action: 'auto_close'; detail: { deadline: number | null } }
   /** a row this version cannot read (kept in the log, shown by its action name) */
@@ -84,6 +91,15 @@ const DETAIL = {
   remind: z.object({ kind, deadline: time }),
   escalate: z.object({ tier: z.union([z.literal(1), z.literal(2), z.literal(3)]), kind, deadline: time }),
   auto_close: z.object({ deadline: time.nullable().catch(null) }),
+  attach: z.object({
+    sha256: z.string(),
+    size: z.number(),
+    type: z.string(),
+    category: z.enum(['image', 'audio', 'video', 'file']),
+    name: z.string().optional(),
+    platformId: z.string(),
+  }),
+  attach_failed: z.object({ kind: z.string(), name: z.string().optional(), error: text }),
 } satisfies Record<Exclude<TicketAction, 'unreadable'>, z.ZodType>;
 
 function isKnown(action: string): action is keyof typeof DETAIL {

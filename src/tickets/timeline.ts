@@ -28,9 +28,20 @@ export const ACTION_NAMES: Record<TicketAction, string> = {
   withdraw: '撤回',
   remind: '临期提醒',
   escalate: '超期升级',
+  attach: '附证据',
+  attach_failed: '证据未能下载',
   auto_close: '超时未评价，自动销号',
   unreadable: '',
 };
+
+/** How the timeline names what a piece of evidence is. */
+const EVIDENCE_NAMES: Record<string, string> = { image: '图片', audio: '录音', video: '视频', file: '文件' };
+
+/** A size as people read it: 37 KB, 2.4 MB. */
+function readableSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
 
 export interface TimelineNames {
   person(id: string): string;
@@ -115,6 +126,16 @@ export function describeAudit(row: AuditRow, names: TimelineNames, maxTextChars 
     case 'unreadable':
       what = row.detail.action;
       break;
+    case 'attach': {
+      const { category, name, size } = row.detail;
+      text = `${EVIDENCE_NAMES[category] ?? '文件'}${name ? `「${str(name)}」` : ''}，${readableSize(size)}`;
+      break;
+    }
+    case 'attach_failed': {
+      const { kind, name } = row.detail;
+      text = `${EVIDENCE_NAMES[kind] ?? '文件'}${name ? `「${str(name)}」` : ''}，平台多次没有提供，请发送人重新发送`;
+      break;
+    }
   }
   const move =
     row.fromState && row.toState && row.fromState !== row.toState ? `（${STATE_NAMES[row.fromState]}→${STATE_NAMES[row.toState]}）` : '';

@@ -58,11 +58,56 @@ describe('the playground in a browser', () => {
       expect(typed.some((t) => t.includes('王警官') && t.includes(`认领 #${no}`))).toBe(true);
 
       // Every message the bot sent appears in the outbox pane, replies and the rest alike.
-      const sent = () => (h.db.prepare("SELECT count(*) AS n FROM outbox WHERE platform = 'playground' AND status = 'sent'").get() as { n: number }).n;
+      // An update of a card already shown is no message of its own (SPEC §7a): it changes that card.
+      const sent = () =>
+        (h.db.prepare("SELECT count(*) AS n FROM outbox WHERE platform = 'playground' AND status = 'sent' AND card_update IS NULL").get() as { n: number }).n;
       await expect.poll(async () => (await page.locator('#outbox .out').count()) === sent() && sent() >= 3).toBe(true);
       expect((await page.locator('#outbox').textContent()) ?? '').toContain(`#${no} 已办结`);
 
       expect(h.repos.tickets.get(no)?.state).toBe('resolved');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows the cards with working buttons: a refused click is told privately, a click claims and closes, the card changes', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${url}/playground`);
+      await page.locator('#person option[value="chen"]').waitFor({ state: 'attached' });
+      await page.selectOption('#person', 'chen');
+      await page.selectOption('#chat', 'XM001');
+
+      await page.fill('#input', '报告 【卡片】村民堵路阻工，车辆进不去');
+      await page.click('#send');
+      const card = page.locator('#messages [data-testid="card"]').filter({ hasText: '【卡片】村民堵路阻工' }).last();
+      await card.waitFor({ timeout: 10_000 });
+      const no = Number(/#(\d+)/.exec((await card.locator('.card-title').textContent()) ?? '')?.[1]);
+      expect(no).toBeGreaterThan(0);
+      const claim = card.locator('[data-testid="card-button"]', { hasText: '认领' });
+      expect(await claim.getAttribute('data-command')).toBe(`认领 #${no}`);
+
+      // The enterprise may not claim: told in a direct message, and the card keeps its button.
+      await claim.click();
+      await page.locator('#outbox .out', { hasText: '→ 私信 陈经理' }).filter({ hasText: '“认领”只能由' }).waitFor({ timeout: 10_000 });
+      expect(h.repos.tickets.get(no)?.state).toBe('open');
+      expect(await claim.count()).toBe(1);
+
+      // The officer's click claims it; the card shows who did, for everyone, without its button.
+      await page.selectOption('#person', 'wang');
+      await claim.click();
+      await card.locator('[data-testid="card-done"]', { hasText: '已由 王警官 认领' }).waitFor({ timeout: 10_000 });
+      expect(await card.locator('[data-testid="card-button"]').count()).toBe(0);
+      expect(h.repos.tickets.get(no)).toMatchObject({ state: 'claimed', assigneeId: 'wang' });
+
+      await send(page, `办结 #${no} 已劝离，道路恢复通行`, '已办结');
+      const rate = page.locator('#messages [data-testid="card"]').filter({ hasText: `#${no} 已办结，请评价` }).last();
+      await rate.waitFor({ timeout: 10_000 });
+      await page.selectOption('#person', 'chen');
+      await rate.locator('[data-testid="card-choice"]').selectOption('4');
+      await rate.locator('[data-testid="card-button"]', { hasText: /^满意$/ }).click();
+      await rate.locator('[data-testid="card-done"]', { hasText: '已由 陈经理 评价满意（4分）' }).waitFor({ timeout: 10_000 });
+      expect(h.repos.tickets.get(no)).toMatchObject({ state: 'closed', rating: 4 });
     } finally {
       await page.close();
     }

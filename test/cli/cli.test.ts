@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { FixedClock } from '../../src/clock.js';
+import { png, sha256 } from '../support/files.js';
 import { startPlatformDouble, type PlatformDouble } from '../support/platform-double.js';
 
 async function cli(argv: string[], env: Record<string, string>, at?: string) {
@@ -84,6 +85,24 @@ describe('lianbao backup, outbox and the rest', () => {
     db.close();
     expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
     expect((await cli(['backup'], env)).code).toBe(2);
+  });
+
+  it('copies the attachments beside the backup, complete files only, and again with --force without copying twice', async () => {
+    const { dir, env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const evidence = join(dir, 'attachments');
+    mkdirSync(join(evidence, '.tmp'), { recursive: true });
+    const photo = png(8, 8, [1, 2, 3]);
+    writeFileSync(join(evidence, sha256(photo)), photo);
+    writeFileSync(join(evidence, '.tmp', 'half-written'), 'x');
+    const file = join(dir, 'copy.db');
+    const r = await cli(['backup', file], env);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`附件已复制到 ${file}.attachments/（新复制 1 个，已有 0 个）`);
+    expect(readdirSync(`${file}.attachments`)).toEqual([sha256(photo)]);
+    expect(readFileSync(join(`${file}.attachments`, sha256(photo)))).toEqual(photo);
+    const again = await cli(['backup', file, '--force'], env);
+    expect(again.out).toContain('（新复制 0 个，已有 1 个）');
   });
 
   it('lists failed messages and refuses to retry one that did not fail', async () => {
@@ -180,6 +199,18 @@ describe('lianbao doctor', () => {
     expect(bad.err).toContain('WECOM_TOKEN: 只能是英文字母和数字，3 到 32 位');
     const short = await cli(['doctor'], { ...env, ...wecom, WECOM_TOKEN: 'abc' }, '2026-12-07T09:00:00+08:00');
     expect(short.out).toMatch(/^WARN  企业微信 Token：WECOM_TOKEN 只有 3 位，容易被猜中/m);
+  });
+
+  it('reports the attachments folder and its free space', async () => {
+    const { dir, env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const r = await cli(['doctor'], env);
+    expect(r.out).toMatch(new RegExp(`^ok    附件：${join(dir, 'attachments')} 可写，可用空间 \\d+\\.\\d GB$`, 'm'));
+    // A folder the server cannot write to fails the check.
+    writeFileSync(join(dir, 'not-a-folder'), '');
+    const bad = await cli(['doctor'], { ...env, ATTACHMENTS_DIR: join(dir, 'not-a-folder', 'attachments') });
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/^FAIL  附件：.*not-a-folder\/attachments 无法写入/m);
   });
 
   it('reaches the WeCom token endpoint', async () => {

@@ -105,15 +105,18 @@ describe('messages that are not typed text', () => {
     expect(queryDb(http.databasePath, "SELECT reporter_user_id FROM tickets WHERE description LIKE '语音报案%'")).toEqual([{ reporter_user_id: CHEN }]);
   }, 30_000);
 
-  it('answers a picture and a file with one line saying what works, and registers nothing', async () => {
+  it('answers a picture and a file with no ticket to go to with one line saying how to attach them, and registers nothing', async () => {
+    // Nobody reported in this chat: the files are evidence of nothing yet (SPEC §7b).
     const tickets = queryDb(http.databasePath, 'SELECT count(*) AS n FROM tickets');
+    const downloads = queryDb(http.databasePath, 'SELECT count(*) AS n FROM downloads');
     for (const [msgtype, name] of [['picture', '图片'], ['file', '文件']] as const) {
-      const session = double.dingtalkSessionWebhook('cidXM001');
-      await post({ msgId: id(msgtype), conversationId: 'cidXM001', staffId: CHEN, text: '', sessionWebhook: session, msgtype, content: { downloadCode: `dc-${msgtype}` } });
+      const session = double.dingtalkSessionWebhook('cidNOREPORT');
+      await post({ msgId: id(msgtype), conversationId: 'cidNOREPORT', conversationType: '1', staffId: CHEN, text: '', sessionWebhook: session, msgtype, content: { downloadCode: `dc-${msgtype}` } });
       const [reply] = await double.waitForMessages(1, (m) => m.request.query.get('session') === new URL(session).searchParams.get('session'));
-      expect(reply!.text).toBe(`暂时还不能处理${name}，请用文字或语音发送命令，例如“报告 问题描述”；发送“帮助”查看全部命令`);
+      expect(reply!.text).toBe(`${name}没有保存：不知道要附到哪张工单。请发送“补充 #工单号”并在同一条消息里附上${name}，新的问题请发送“报告 问题描述”`);
     }
     expect(queryDb(http.databasePath, 'SELECT count(*) AS n FROM tickets')).toEqual(tickets);
+    expect(queryDb(http.databasePath, 'SELECT count(*) AS n FROM downloads')).toEqual(downloads);
   }, 30_000);
 });
 

@@ -114,7 +114,7 @@ describe('DingTalk Stream, in the dingtalk-stream package\'s frame format', () =
     expect(queryDb(server.databasePath, "SELECT count(*) AS n FROM tickets WHERE description LIKE '流式语音%'")).toEqual([{ n: 1 }]);
   }, 30_000);
 
-  it('answers a one-to-one chat whose session has ended by a direct message, and a sticker-like picture with one line', async () => {
+  it('answers a one-to-one chat whose session has ended by a direct message, and a picture with no ticket to go to with one line', async () => {
     const expired = frame(
       robot({
         msgId: id('single'),
@@ -129,7 +129,7 @@ describe('DingTalk Stream, in the dingtalk-stream package\'s frame format', () =
       }),
     );
     expect(await double.stream.pushFrame(expired)).toEqual(packageAck(expired.headers.messageId));
-    const [dm] = await double.waitForMessages(1, (m) => m.via === 'dingtalk-batch' && m.to === `user:${CHEN}` && m.text.startsWith('暂时还不能处理图片'));
+    const [dm] = await double.waitForMessages(1, (m) => m.via === 'dingtalk-batch' && m.to === `user:${CHEN}` && m.text.startsWith('图片没有保存：不知道要附到哪张工单'));
     expect(dm!.request.body).toMatchObject({ userIds: [CHEN], robotCode: DINGTALK_TEST.robotCode });
   }, 30_000);
 

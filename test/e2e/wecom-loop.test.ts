@@ -18,7 +18,8 @@ let seq = 0;
 
 beforeAll(async () => {
   double = await startPlatformDouble();
-  server = await ServerProcess.start({ env: wecomEnv(double.base) });
+  // CARDS=0: the text forms, as they read where cards are off; test/e2e/wecom-cards.test.ts has the cards.
+  server = await ServerProcess.start({ env: { ...wecomEnv(double.base), CARDS: '0' } });
 }, 30_000);
 
 afterAll(async () => {

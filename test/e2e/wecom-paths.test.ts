@@ -39,9 +39,10 @@ beforeAll(async () => {
   double = await startPlatformDouble();
   webhookOrigin = double.base.replace('127.0.0.1', 'localhost');
   const replyHosts = { WECOM_REPLY_HOSTS: `qyapi.weixin.qq.com,in.qyapi.weixin.qq.com,${new URL(webhookOrigin).host}` };
+  // CARDS=0: these read the text forms of the answers; the cards are test/e2e/wecom-cards.test.ts's.
   [robots, app] = await Promise.all([
-    ServerProcess.start({ env: { ...wecomEnv(double.base), ...replyHosts } }),
-    ServerProcess.start({ env: { ...wecomEnv(double.base), WECOM_RECEIVE_ID: WECOM_TEST.corpId } }),
+    ServerProcess.start({ env: { ...wecomEnv(double.base), ...replyHosts, CARDS: '0' } }),
+    ServerProcess.start({ env: { ...wecomEnv(double.base), WECOM_RECEIVE_ID: WECOM_TEST.corpId, CARDS: '0' } }),
   ]);
 }, 40_000);
 
@@ -117,13 +118,16 @@ describe('messages that are not typed text', () => {
     ]);
   }, 30_000);
 
-  it('answers a picture with one line saying what works, and registers nothing', async () => {
-    const replyUrl = double.wecomResponseUrl('single:chenjl');
+  it('answers a picture with no ticket to go to with one line saying how to attach it, and registers nothing', async () => {
+    // 周协调 has reported nothing in a chat with the bot: the picture is evidence of nothing yet (SPEC §7b).
+    const replyUrl = double.wecomResponseUrl(`single:${ZHOU}`);
     const tickets = queryDb(robots.databasePath, 'SELECT count(*) AS n FROM tickets');
-    expect(await postCallback(robots.base, wecomAibotCallback({ msgId: id('image'), userId: CHEN, replyUrl, msgtype: 'image', content: { image: { url: 'https://example.invalid/a.png' } } }))).toBe(200);
+    const downloads = queryDb(robots.databasePath, 'SELECT count(*) AS n FROM downloads');
+    expect(await postCallback(robots.base, wecomAibotCallback({ msgId: id('image'), userId: ZHOU, replyUrl, msgtype: 'image', content: { image: { url: 'https://example.invalid/a.png' } } }))).toBe(200);
     const [reply] = await double.waitForMessages(1, (m) => m.request.query.get('response_code') === codeOf(replyUrl));
-    expect(reply!.text).toBe('暂时还不能处理图片，请用文字或语音发送命令，例如“报告 问题描述”；发送“帮助”查看全部命令');
+    expect(reply!.text).toBe('图片没有保存：不知道要附到哪张工单。请发送“补充 #工单号”并在同一条消息里附上图片，新的问题请发送“报告 问题描述”');
     expect(queryDb(robots.databasePath, 'SELECT count(*) AS n FROM tickets')).toEqual(tickets);
+    expect(queryDb(robots.databasePath, 'SELECT count(*) AS n FROM downloads')).toEqual(downloads);
   }, 30_000);
 
   it('answers a self-built app user who sends a location with one line, by app message', async () => {

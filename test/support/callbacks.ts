@@ -268,3 +268,48 @@ export async function postCallback(base: string, cb: Callback, timeoutMs = 10_00
     return 0;
   }
 }
+
+/** A click on a DingTalk card's button. */
+export interface DingtalkCardClick {
+  /** the card's outTrackId */
+  outTrackId: string;
+  /** the clicker's staffId (the cards are created with userIdType 1) */
+  staffId: string;
+  /** the button's place, for its actionId (btn1 …) */
+  button: number;
+  /** the parameters its 回传请求 sends: the command the button stands for, the score chosen */
+  params: Record<string, unknown>;
+  /** the group the card is in; a card in the robot's 1:1 chat when omitted */
+  openConversationId?: string;
+}
+
+/**
+ * A card callback's JSON (卡片回传请求, https://open.dingtalk.com/document/orgapp/event-callback-card):
+ * the body of the HTTP card callback and the `data` of a Stream frame on /v1.0/card/instances/callback
+ * alike; `content` is a JSON string whose cardPrivateData holds the button's actionIds and params.
+ */
+export function dingtalkCardCallbackBody(c: DingtalkCardClick): Record<string, unknown> {
+  return {
+    type: 'actionCallback',
+    corpId: 'ding-e2e-corp',
+    outTrackId: c.outTrackId,
+    userId: c.staffId,
+    userIdType: 1,
+    ...(c.openConversationId ? { spaceType: 'IM_GROUP', spaceId: c.openConversationId } : { spaceType: 'IM_ROBOT' }),
+    content: JSON.stringify({ cardPrivateData: { actionIds: [`btn${c.button}`], params: c.params } }),
+    extension: '{}',
+  };
+}
+
+/** The HTTP card callback, signed like a robot callback (SPEC §7a: `POST /dingtalk/card-callback`). */
+export function dingtalkCardCallback(c: DingtalkCardClick): Callback {
+  lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
+  const timestamp = String(lastTimestamp);
+  const signature = createHmac('sha256', DINGTALK_TEST.appSecret).update(`${timestamp}\n${DINGTALK_TEST.appSecret}`).digest('base64');
+  return {
+    path: '/dingtalk/card-callback',
+    query: '',
+    headers: { 'content-type': 'application/json; charset=utf-8', timestamp, sign: signature },
+    body: JSON.stringify(dingtalkCardCallbackBody(c)),
+  };
+}

@@ -3,11 +3,12 @@ import { loadConfig } from '../../src/config.js';
 import type { OutboxItem } from '../../src/db/outbox-repo.js';
 import { openDb } from '../../src/db/open.js';
 import { createLogger } from '../../src/log.js';
-import type { IncomingMessage } from '../../src/chat/types.js';
+import type { IncomingMessage, Platform, PlatformAdapter } from '../../src/chat/types.js';
 import { importRoster } from '../../src/roster/import.js';
 import { readRosterFile } from '../../src/roster/parse.js';
 import type { Roster } from '../../src/roster/schema.js';
-import { wireHandling } from '../../src/wiring.js';
+import type { LocalProcessor } from '../../src/inbox/processor.js';
+import { wireHandling, wireServer } from '../../src/wiring.js';
 
 /**
  * The example roster, parsed once per test process and copied for each harness: parsing it is
@@ -22,7 +23,7 @@ function exampleRosterCopy(): Roster {
 export interface Said {
   /** the text of the reply to the sender's chat */
   reply: string;
-  /** every message the command queued */
+  /** every message the command queued (card updates included: they carry `cardUpdate`) */
   out: OutboxItem[];
 }
 
@@ -31,12 +32,23 @@ export interface Said {
  * roster, driven through the playground platform: `say('chen', 'XM001', '报告 …')` is 陈经理 typing
  * in XM001's group.
  */
-export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, string> = {}) {
+export function harness(
+  start = '2026-11-02T02:00:00Z',
+  env: Record<string, string> = {},
+  /**
+   * adapters instead of those the configuration makes (nothing is sent: there is no delivery worker),
+   * built from the configuration when given as a function
+   */
+  adapters:
+    | Partial<Record<Platform, PlatformAdapter>>
+    | ((config: ReturnType<typeof loadConfig>, clock: FixedClock) => Partial<Record<Platform, PlatformAdapter>>) = {},
+) {
   const clock = new FixedClock(start);
   const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...env });
   const db = openDb(':memory:');
   importRoster(db, exampleRosterCopy(), clock.now().getTime());
-  const handling = wireHandling(db, config, createLogger('silent'), clock);
+  const extra = typeof adapters === 'function' ? adapters(config, clock) : adapters;
+  const handling = wireHandling(db, config, createLogger('silent'), clock, { adapters: extra });
   const { dispatcher, outbox } = handling;
   let n = 0;
   const lastId = () => (db.prepare('SELECT max(id) AS id FROM outbox').get() as { id: number | null }).id ?? 0;
@@ -47,7 +59,8 @@ export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, stri
     const out = (db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map(
       (r) => outbox.get(r.id)!,
     );
-    return { reply: out.filter((m) => m.kind === 'reply').map((m) => m.text).join('\n'), out };
+    // An update of a card already sent (SPEC §7a) is no new message to the chat.
+    return { reply: out.filter((m) => m.kind === 'reply' && !m.cardUpdate).map((m) => m.text).join('\n'), out };
   }
 
   const say = (senderId: string, chatId: string, text: string): Said => send({ senderId, chatId, text });
@@ -59,6 +72,17 @@ export function harness(start = '2026-11-02T02:00:00Z', env: Record<string, stri
     return Number(m[1]);
   };
 
-  const { repos, figures, calendar, sla, notifier, jobs } = handling;
-  return { config, db, clock, repos, figures, calendar, sla, notifier, outbox, dispatcher, jobs, say, send, ticketNo };
+  const { repos, figures, calendar, sla, notifier, jobs, cards, downloads, attachmentStore } = handling;
+  return { config, db, clock, repos, figures, calendar, sla, notifier, outbox, cards, downloads, attachmentStore, dispatcher, jobs, say, send, ticketNo };
+}
+
+/**
+ * The app as the server wires it (src/wiring.ts), on a harness's database: what its routes store
+ * goes into the inbox and is handled by its processor, on this thread; `handled()` resolves once
+ * everything stored so far is. Stopping it closes the harness's database too.
+ */
+export async function appOn(h: ReturnType<typeof harness>, log = createLogger('silent')) {
+  const server = await wireServer(h.config, log, { clock: h.clock, db: h.db });
+  server.processor.start();
+  return { app: server.app, server, handled: () => (server.processor as LocalProcessor).idle(), stop: () => server.stop() };
 }

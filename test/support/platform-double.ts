@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { encryptMedia } from './wecom-protocol.js';
 import { waitFor } from './wait.js';
 
 export type DoublePlatform = 'wecom' | 'dingtalk';
@@ -29,8 +30,8 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
-  /** parsed JSON, the raw text when it is not JSON, undefined when empty */
-  body: unknown;
+  /** parsed JSON, the raw text when it is not JSON, undefined when empty (tests read the platforms' JSON field by field) */
+  body: any;
   /** the body as it was sent */
   text: string;
   /** Date.now() when it arrived */
@@ -45,9 +46,12 @@ export type Via =
   | 'wecom-response-url'
   | 'wecom-webhook'
   | 'wecom-app'
+  | 'wecom-card-update'
   | 'dingtalk-session'
   | 'dingtalk-group'
-  | 'dingtalk-batch';
+  | 'dingtalk-batch'
+  | 'dingtalk-card'
+  | 'dingtalk-card-update';
 
 /** A message the double accepted: what people in a chat, or a person, would now see. */
 export interface DeliveredMessage {
@@ -64,6 +68,11 @@ export interface DeliveredMessage {
   mentions: string[];
   at: number;
   request: RecordedRequest;
+  /**
+   * For a card (SPEC §7a): the card as the platform got it — WeCom's template_card, DingTalk's
+   * cardParamMap — and its id there (task_id, outTrackId).
+   */
+  card?: { id: string; data: Record<string, unknown> };
 }
 
 /**
@@ -117,10 +126,24 @@ export interface StreamGateway {
   /** Pushes a robot message (the same JSON as an HTTP callback) and resolves with the server's acknowledgement. */
   pushRobotMessage(body: object, timeoutMs?: number): Promise<StreamFrame>;
   /**
+   * Pushes a card callback (a click, the same JSON as the HTTP card callback) on the topic
+   * /v1.0/card/instances/callback, with `messageId` (a new one unless given), and resolves with the
+   * server's acknowledgement.
+   */
+  pushCardCallback(body: object, messageId?: string, timeoutMs?: number): Promise<StreamFrame>;
+  /**
    * Pushes a frame as it is (`headers.messageId` names it) and resolves with the server's answer to
    * it: an acknowledgement, or the echo of a ping.
    */
   pushFrame(frame: { headers: { messageId: string } }, timeoutMs?: number): Promise<StreamFrame>;
+}
+
+/** A file the double hands out, as the platform's storage would. */
+export interface ServedFile {
+  bytes: Buffer;
+  contentType: string;
+  /** for media/get's Content-Disposition */
+  filename?: string;
 }
 
 /** The double, as tests use it. */
@@ -139,6 +162,21 @@ export interface PlatformDouble {
   wecomResponseUrl(chatId: string): string;
   /** A fresh DingTalk sessionWebhook on the double's origin, tied to `conversationId`. */
   dingtalkSessionWebhook(conversationId: string): string;
+  /**
+   * A 智能机器人 picture or file URL (https://developer.work.weixin.qq.com/document/path/100719): the file,
+   * encrypted with `encodingAesKey` as WeCom does, at its own path on the double.
+   */
+  wecomEncryptedUrl(file: Buffer, encodingAesKey: string): string;
+  /** A self-built app's MediaId that media/get (https://developer.work.weixin.qq.com/document/path/90254) answers with the file. */
+  wecomMediaId(file: ServedFile): string;
+  /**
+   * A DingTalk downloadCode that messageFiles/download
+   * (https://open.dingtalk.com/document/orgapp/download-the-file-content-of-the-robot-receiving-message)
+   * turns into a downloadUrl on another path of the double, served without any credential.
+   */
+  dingtalkDownloadCode(file: ServedFile, opts?: { downloadUrl?: string }): string;
+  /** Makes the next `times` file downloads (any of the above) answer HTTP 500, then recover. */
+  failDownloads(times: number): void;
   /** Queues bad behaviour for the platform's message sends (token requests are not affected). */
   misbehave(platform: DoublePlatform, phases: FaultPhase[]): void;
   /** Ends any bad behaviour at once and cuts the connections left hanging (they never count as delivered). */
@@ -178,6 +216,8 @@ const DEFAULT_WECOM_TOKEN = 'double-wecom-access-token';
 const DEFAULT_DINGTALK_TOKEN = 'double-dingtalk-access-token';
 const STREAM_PATH = '/gateway/connect';
 const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
+/** dingtalk-stream's TOPIC_CARD: a click on an interactive card's button. */
+const TOPIC_CARD = '/v1.0/card/instances/callback';
 
 interface Answer {
   status: number;
@@ -217,9 +257,37 @@ function msgParamText(body: Record<string, unknown>): string {
   }
 }
 
+/**
+ * The words of a WeCom template card (模板卡片类型, https://developer.work.weixin.qq.com/document/path/101032):
+ * title and its description, the sub-title, the rows and the buttons' texts, a line each.
+ */
+function templateCardText(tc: Record<string, unknown>): string {
+  const title = record(tc['main_title']);
+  const rows = Array.isArray(tc['horizontal_content_list']) ? tc['horizontal_content_list'].map(record) : [];
+  const buttons = Array.isArray(tc['button_list']) ? tc['button_list'].map(record) : [];
+  return [
+    str(title['title']),
+    str(title['desc']),
+    str(tc['sub_title_text']),
+    ...rows.map((r) => `${str(r['keyname'])}：${str(r['value'])}`),
+    buttons.map((b) => `[${str(b['text'])}]`).join(' '),
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+/** The words of a DingTalk card's data (the template's variables): its title, markdown, done line and button texts. */
+function cardParamText(map: Record<string, unknown>): string {
+  const buttons = [1, 2, 3].map((n) => str(map[`btn${n}Text`])).filter((t) => t !== '');
+  return [str(map['title']), str(map['markdown']), str(map['done']), buttons.map((b) => `[${b}]`).join(' ')].filter((l) => l !== '').join('\n');
+}
+
 /** The text of a message send, whatever the API. */
 function messageText(path: string, body: Record<string, unknown>): string {
   if (path === '/v1.0/robot/groupMessages/send' || path === '/v1.0/robot/oToMessages/batchSend') return msgParamText(body);
+  if (body['msgtype'] === 'template_card') return templateCardText(record(body['template_card']));
+  if (path === '/cgi-bin/message/update_template_card') return templateCardText(record(body['template_card']));
+  if (path === '/v1.0/card/instances/createAndDeliver' || path === '/v1.0/card/instances') return cardParamText(record(record(body['cardData'])['cardParamMap']));
   return str(record(body['markdown'])['content']) || str(record(body['markdown'])['text']) || str(record(body['text'])['content']);
 }
 
@@ -227,9 +295,12 @@ const VIA_BY_PATH: Record<string, Via> = {
   '/cgi-bin/aibot/response': 'wecom-response-url',
   '/cgi-bin/webhook/send': 'wecom-webhook',
   '/cgi-bin/message/send': 'wecom-app',
+  '/cgi-bin/message/update_template_card': 'wecom-card-update',
   '/robot/sendBySession': 'dingtalk-session',
   '/v1.0/robot/groupMessages/send': 'dingtalk-group',
   '/v1.0/robot/oToMessages/batchSend': 'dingtalk-batch',
+  '/v1.0/card/instances/createAndDeliver': 'dingtalk-card',
+  '/v1.0/card/instances': 'dingtalk-card-update',
 };
 
 /** How a message send travels, or undefined for token endpoints and unknown paths. */
@@ -253,23 +324,39 @@ function faultAnswer(fault: FaultPhase, platform: DoublePlatform, path: string):
 export interface DoubleOptions {
   /** the access tokens it hands out (distinctive values let a test search the logs for them) */
   tokens?: { wecom?: string; dingtalk?: string };
+  /** answers as a test says from the start (see `respond`) */
+  respond?: Responder;
+  /** answers to some paths as a test says from the start (see `on`) */
+  routes?: Record<string, Responder>;
 }
+
+/** WeCom's plain success, for a test of a client alone, where the platform's state does not matter. */
+export const WECOM_OK: Reply = { json: { errcode: 0, errmsg: 'ok' } };
 
 export async function startPlatformDouble(options: DoubleOptions = {}): Promise<PlatformDouble> {
   const WECOM_TOKEN = options.tokens?.wecom ?? DEFAULT_WECOM_TOKEN;
   const DINGTALK_TOKEN = options.tokens?.dingtalk ?? DEFAULT_DINGTALK_TOKEN;
-  const byPath = new Map<string, Responder>();
-  let respond: Responder | undefined;
+  const byPath = new Map<string, Responder>(Object.entries(options.routes ?? {}));
+  let respond: Responder | undefined = options.respond;
   const requests: RecordedRequest[] = [];
   const delivered: DeliveredMessage[] = [];
   const replyUrls = new Map<string, string>();
   const tickets: string[] = [];
+  const usedResponseCodes = new Set<string>();
+  /** DingTalk cards by outTrackId: where each was delivered and its data as it now is. */
+  const cardInstances = new Map<string, { to: string; params: Record<string, unknown> }>();
   const phases: Record<DoublePlatform, FaultPhase[]> = { wecom: [], dingtalk: [] };
   const faultCounts: Record<DoublePlatform, Record<FaultPhase['kind'], number>> = {
     wecom: { http500: 0, hang: 0, ratelimit: 0 },
     dingtalk: { http500: 0, hang: 0, ratelimit: 0 },
   };
   const hung = new Set<ServerResponse>();
+  /** Files by the path they are downloaded from (a 智能机器人 URL, a DingTalk downloadUrl). */
+  const files = new Map<string, ServedFile>();
+  const media = new Map<string, ServedFile>();
+  /** downloadCode → the path of its file on the double, or a whole URL a test chose */
+  const downloadCodes = new Map<string, string>();
+  let downloadFaults = 0;
   let delayMs = 0;
   let seq = 0;
   let base = '';
@@ -287,8 +374,23 @@ export async function startPlatformDouble(options: DoubleOptions = {}): Promise<
     return phase;
   }
 
-  function deliver(rec: RecordedRequest, platform: DoublePlatform, via: Via, to: string, text: string, mentions: string[]): void {
-    delivered.push({ platform, via, to, text, mentions, at: rec.at, request: rec });
+  function deliver(
+    rec: RecordedRequest,
+    platform: DoublePlatform,
+    via: Via,
+    to: string,
+    text: string,
+    mentions: string[],
+    card?: DeliveredMessage['card'],
+  ): void {
+    delivered.push({ platform, via, to, text, mentions, at: rec.at, request: rec, ...(card ? { card } : {}) });
+  }
+
+  /** A WeCom message's template card, if it is one. */
+  function wecomCard(body: Record<string, unknown>): DeliveredMessage['card'] {
+    if (body['msgtype'] !== 'template_card') return undefined;
+    const tc = record(body['template_card']);
+    return { id: str(tc['task_id']), data: tc };
   }
 
   /** The platform's answer to a well-behaved request; records what was delivered. */
@@ -306,17 +408,36 @@ export async function startPlatformDouble(options: DoubleOptions = {}): Promise<
         return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
       }
       case '/cgi-bin/aibot/response': {
-        const chat = replyUrls.get(`wecom:${rec.query.get('response_code') ?? ''}`);
+        const code = rec.query.get('response_code') ?? '';
+        const chat = replyUrls.get(`wecom:${code}`);
         if (!chat) return { status: 200, body: { errcode: 40001, errmsg: 'invalid response_code' } };
+        // 主动回复消息 (https://developer.work.weixin.qq.com/document/path/101138): each response_url
+        // takes one message, markdown or template_card.
+        replyUrls.delete(`wecom:${code}`);
         const text = messageText(rec.path, body);
-        deliver(rec, 'wecom', 'wecom-response-url', `chat:${chat}`, text, wecomMentions(text));
+        deliver(rec, 'wecom', 'wecom-response-url', `chat:${chat}`, text, wecomMentions(text), wecomCard(body));
         return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
       }
       case '/cgi-bin/message/send': {
         if (rec.query.get('access_token') !== WECOM_TOKEN) return { status: 200, body: { errcode: 40014, errmsg: 'invalid access_token' } };
         const text = messageText(rec.path, body);
-        deliver(rec, 'wecom', 'wecom-app', `user:${str(body['touser'])}`, text, []);
-        return { status: 200, body: { errcode: 0, errmsg: 'ok', invaliduser: '' } };
+        const card = wecomCard(body);
+        deliver(rec, 'wecom', 'wecom-app', `user:${str(body['touser'])}`, text, [], card);
+        // A template card's send answers with a response_code, good for one update_template_card
+        // (https://developer.work.weixin.qq.com/document/path/94888).
+        return { status: 200, body: { errcode: 0, errmsg: 'ok', invaliduser: '', ...(card ? { response_code: randomUUID().replace(/-/g, '') } : {}) } };
+      }
+      case '/cgi-bin/message/update_template_card': {
+        if (rec.query.get('access_token') !== WECOM_TOKEN) return { status: 200, body: { errcode: 40014, errmsg: 'invalid access_token' } };
+        // 更新模版卡片消息 (https://developer.work.weixin.qq.com/document/path/94888): a response_code
+        // is used once, within 72 hours.
+        const code = str(body['response_code']);
+        if (!code || usedResponseCodes.has(code)) return { status: 200, body: { errcode: 40058, errmsg: 'invalid response_code' } };
+        usedResponseCodes.add(code);
+        const tc = record(body['template_card']);
+        const to = strings(body['userids']).map((u) => `user:${u}`).join(',') || 'all';
+        deliver(rec, 'wecom', 'wecom-card-update', to, templateCardText(tc), [], { id: str(tc['task_id']), data: tc });
+        return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
       }
       // ── DingTalk api.dingtalk.com ──────────────────────────────────────
       case '/v1.0/oauth2/accessToken':
@@ -341,6 +462,52 @@ export async function startPlatformDouble(options: DoubleOptions = {}): Promise<
         deliver(rec, 'dingtalk', 'dingtalk-batch', `user:${ids.join(',')}`, messageText(rec.path, body), []);
         return { status: 200, body: { processQueryKey: randomUUID(), invalidStaffIdList: [], flowControlledStaffIdList: [] } };
       }
+      case '/v1.0/robot/messageFiles/download': {
+        if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
+          return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
+        }
+        const path = downloadCodes.get(str(body['downloadCode']));
+        if (!path || !str(body['robotCode'])) return { status: 400, body: { code: 'invalidParameter.downloadCode', message: 'double: unknown downloadCode' } };
+        return { status: 200, body: { downloadUrl: path.startsWith('/') ? `${base}${path}` : path } };
+      }
+      case '/v1.0/card/instances/createAndDeliver': {
+        // 创建并投放卡片 (https://open.dingtalk.com/document/orgapp/create-and-deliver-cards):
+        // openSpaceId names a group (dtv1.card//IM_GROUP.<openConversationId>) or a person
+        // (dtv1.card//IM_ROBOT.<userId>); the answer says per space whether the card arrived.
+        if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
+          return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
+        }
+        const outTrackId = str(body['outTrackId']);
+        const space = /^dtv1\.card\/\/(IM_GROUP|IM_ROBOT)\.(.+)$/.exec(str(body['openSpaceId']));
+        if (!outTrackId || !str(body['cardTemplateId']) || !space) {
+          return { status: 400, body: { code: 'param.invalid', message: 'double: cardTemplateId, outTrackId and openSpaceId are required' } };
+        }
+        const params = record(record(body['cardData'])['cardParamMap']);
+        const to = space[1] === 'IM_GROUP' ? `cid:${space[2]}` : `user:${space[2]}`;
+        cardInstances.set(outTrackId, { to, params: { ...params } });
+        deliver(rec, 'dingtalk', 'dingtalk-card', to, messageText(rec.path, body), [], { id: outTrackId, data: { ...params } });
+        return {
+          status: 200,
+          body: { success: true, result: { outTrackId, deliverResults: [{ success: true, spaceType: space[1], spaceId: space[2], carrierId: randomUUID() }] } },
+        };
+      }
+      case '/v1.0/card/instances': {
+        // 更新卡片 (https://open.dingtalk.com/document/orgapp/interactive-card-update-interface):
+        // PUT, the card named by its outTrackId; updateCardDataByKey changes only the keys given.
+        if (rec.headers['x-acs-dingtalk-access-token'] !== DINGTALK_TOKEN) {
+          return { status: 401, body: { code: 'InvalidAuthentication', message: 'double: bad access token' } };
+        }
+        if (rec.method !== 'PUT') return { status: 404, body: { code: 'NotFound', message: `double: no route ${rec.method} ${rec.path}` } };
+        const outTrackId = str(body['outTrackId']);
+        const instance = cardInstances.get(outTrackId);
+        // A card never created cannot be updated (the double's own check: an update must follow its card).
+        if (!instance) return { status: 400, body: { code: 'InvalidParameter', message: 'double: no card with this outTrackId' } };
+        const params = record(record(body['cardData'])['cardParamMap']);
+        const byKey = record(body['cardUpdateOptions'])['updateCardDataByKey'] === true;
+        instance.params = byKey ? { ...instance.params, ...params } : { ...params };
+        deliver(rec, 'dingtalk', 'dingtalk-card-update', instance.to, cardParamText(instance.params), [], { id: outTrackId, data: { ...instance.params } });
+        return { status: 200, body: { success: true, result: true } };
+      }
       // ── DingTalk oapi.dingtalk.com ─────────────────────────────────────
       case '/robot/sendBySession': {
         const chat = replyUrls.get(`dingtalk:${rec.query.get('session') ?? ''}`);
@@ -352,6 +519,52 @@ export async function startPlatformDouble(options: DoubleOptions = {}): Promise<
       default:
         return { status: 404, body: { code: 'NotFound', message: `double: no route ${rec.method} ${rec.path}` } };
     }
+  }
+
+  /**
+   * A file download, answered with the bytes themselves, or undefined for a path that is not one.
+   * Storage hosts take no credential: a request that brings one is recorded, for tests to refuse.
+   */
+  function download(rec: RecordedRequest, res: ServerResponse): boolean {
+    let file: ServedFile | undefined;
+    if (rec.path === '/cgi-bin/media/get') {
+      if (rec.query.get('access_token') !== WECOM_TOKEN) {
+        sendJson(res, { status: 200, body: { errcode: 40014, errmsg: 'invalid access_token' } });
+        rec.outcome = 'refused';
+        return true;
+      }
+      file = media.get(rec.query.get('media_id') ?? '');
+      if (!file) {
+        // 40007: invalid media_id (expired after three days, or never issued)
+        sendJson(res, { status: 200, body: { errcode: 40007, errmsg: 'invalid media_id' } });
+        rec.outcome = 'refused';
+        return true;
+      }
+    } else {
+      file = files.get(rec.path);
+      if (!file) return false;
+    }
+    if (downloadFaults > 0) {
+      downloadFaults -= 1;
+      rec.outcome = 'http500';
+      sendJson(res, { status: 500, body: { code: 'ServiceUnavailable', message: 'double: injected download error' } });
+      return true;
+    }
+    const headers: Record<string, string | number> = { 'content-type': file.contentType, 'content-length': file.bytes.length };
+    // A name that is not ASCII goes in the RFC 5987 form, as header values must be ASCII.
+    if (file.filename) {
+      headers['content-disposition'] = /^[\x20-\x7e]*$/.test(file.filename)
+        ? `attachment; filename="${file.filename}"`
+        : `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`;
+    }
+    res.writeHead(200, headers);
+    res.end(file.bytes);
+    return true;
+  }
+
+  function sendJson(res: ServerResponse, a: Answer): void {
+    res.writeHead(a.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(a.body));
   }
 
   function send(res: ServerResponse, a: Answer): void {
@@ -398,6 +611,7 @@ export async function startPlatformDouble(options: DoubleOptions = {}): Promise<
         });
         return;
       }
+      if (rec.method === 'GET' && download(rec, res)) return;
       if (platform && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       if (fault && platform) {
         rec.outcome = fault.kind;
@@ -484,6 +698,24 @@ export async function startPlatformDouble(options: DoubleOptions = {}): Promise<
       socket.send(JSON.stringify(frame));
       return answered;
     },
+    async pushCardCallback(body, messageId = randomUUID(), timeoutMs = 10_000) {
+      return stream.pushFrame(
+        {
+          specVersion: '1.0',
+          type: 'CALLBACK',
+          headers: {
+            appId: 'double-app',
+            connectionId: 'double-connection',
+            contentType: 'application/json',
+            messageId,
+            time: String(Date.now()),
+            topic: TOPIC_CARD,
+          },
+          data: JSON.stringify(body),
+        },
+        timeoutMs,
+      );
+    },
     async pushRobotMessage(body, timeoutMs = 10_000) {
       return stream.pushFrame(
         {
@@ -528,6 +760,27 @@ export async function startPlatformDouble(options: DoubleOptions = {}): Promise<
       const session = randomUUID().replace(/-/g, '');
       replyUrls.set(`dingtalk:${session}`, conversationId);
       return `${base}/robot/sendBySession?session=${session}`;
+    },
+    wecomEncryptedUrl(file, encodingAesKey) {
+      const path = `/aibot-media/${randomUUID()}`;
+      files.set(path, { bytes: encryptMedia(encodingAesKey, file), contentType: 'application/octet-stream' });
+      return `${base}${path}?sign=${randomUUID().slice(0, 8)}`;
+    },
+    wecomMediaId(file) {
+      const id = `MEDIA_${randomUUID().replace(/-/g, '')}`;
+      media.set(id, file);
+      return id;
+    },
+    dingtalkDownloadCode(file, opts = {}) {
+      const code = `dc-${randomUUID()}`;
+      // "The returned URL, which may be on another host": here another path of the double.
+      const path = `/dingtalk-files/${randomUUID()}/${encodeURIComponent(file.filename ?? 'file')}`;
+      files.set(path, file);
+      downloadCodes.set(code, opts.downloadUrl ?? path);
+      return code;
+    },
+    failDownloads(times) {
+      downloadFaults = times;
     },
     misbehave(platform, list) {
       phases[platform].push(...list.map((p) => ({ ...p })));

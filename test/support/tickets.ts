@@ -102,12 +102,12 @@ export function ticketIn(h: Harness, state: TicketState, text = THEFT): number {
 
 /** Messages of one kind the command queued, by destination. */
 export function sentTo(said: Said, kind: 'group' | 'person' | 'reply'): string[] {
-  return said.out.filter((m) => m.kind === kind).map((m) => m.to);
+  return said.out.filter((m) => m.kind === kind && !m.cardUpdate).map((m) => m.to);
 }
 
 /** The text of the message queued for one destination. */
 export function textTo(said: Said, kind: 'group' | 'person', to: string): string {
-  const m = said.out.find((o) => o.kind === kind && o.to === to);
+  const m = said.out.find((o) => o.kind === kind && o.to === to && !o.cardUpdate);
   if (!m) throw new Error(`nothing sent to ${kind} ${to}; sent: ${said.out.map((o) => `${o.kind}:${o.to}`).join(', ')}`);
   return m.text;
 }

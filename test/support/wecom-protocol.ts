@@ -51,3 +51,16 @@ export const SAMPLE = {
   signature: '5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3',
   message: '1616140317555161061',
 } as const;
+
+/**
+ * A 智能机器人's picture or file as WeCom serves it (https://developer.work.weixin.qq.com/document/path/100719:
+ * encrypted like the callback): AES-256-CBC with the same key and IV, PKCS#7 to a multiple of 32
+ * bytes, the file itself as the plaintext (no random prefix, no length: WeCom's demo decrypts the
+ * download and strips the padding, nothing else).
+ */
+export function encryptMedia(encodingAesKey: string, file: Buffer): Buffer {
+  const { key, iv } = keyOf(encodingAesKey);
+  const pad = 32 - (file.length % 32);
+  const cipher = createCipheriv('aes-256-cbc', key, iv).setAutoPadding(false);
+  return Buffer.concat([cipher.update(Buffer.concat([file, Buffer.alloc(pad, pad)])), cipher.final()]);
+}

@@ -1,8 +1,9 @@
 import type { Clock } from '../../clock.js';
 import { renderMentions } from '../../chat/mentions.js';
-import type { OutboundMessage, PlatformAdapter, SendResult } from '../../chat/types.js';
+import type { AttachmentFetch, IncomingAttachment, OutboundMessage, OutgoingCard, PlatformAdapter, SendResult } from '../../chat/types.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';
-import { send, TransportError } from '../http.js';
+import { cardParams, openSpaceId } from './cards.js';
+import { fetchFile, send, TransportError } from '../http.js';
 
 /**
  * Longest text one DingTalk message carries, in UTF-8 bytes. The group API caps `msgParam` (the JSON
@@ -16,6 +17,8 @@ export const DINGTALK_MAX_BYTES = 5000;
 export const DINGTALK_BATCH_LIMIT = 20;
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** No byte from a file's host for this long, and the try is given up (and made again later). */
+const DOWNLOAD_PAUSE_MS = 30_000;
 /** The token is renewed this long before DingTalk says it expires, so no send races its expiry. */
 const TOKEN_MARGIN_MS = 5 * 60 * 1000;
 /** sessionWebhook errcode: the session no longer exists (expired or closed); the group path still works. */
@@ -50,11 +53,11 @@ export type TokenResult =
   | { ok: true; token: string; expiresInS: number }
   | { ok: false; retryable: boolean; error: string };
 
-async function postJson(url: string, payload: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer | { networkError: string }> {
+async function postJson(url: string, payload: unknown, headers: Record<string, string> = {}, method: 'POST' | 'PUT' = 'POST'): Promise<HttpAnswer | { networkError: string }> {
   let answer: { status: number; text: string };
   try {
     answer = await send(url, {
-      method: 'POST',
+      method,
       headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
       body: JSON.stringify(payload),
       timeoutMs: REQUEST_TIMEOUT_MS,
@@ -225,6 +228,57 @@ export class DingtalkClient {
     return { ok: false, fallBack: true, error: verdict.error };
   }
 
+  /**
+   * The download URL of a file a robot received (`POST /v1.0/robot/messageFiles/download` with its
+   * downloadCode and the robot's code, https://open.dingtalk.com/document/orgapp/download-the-file-content-of-the-robot-receiving-message):
+   * `{ downloadUrl }`, a short-lived link on DingTalk's storage.
+   */
+  async downloadUrl(downloadCode: string): Promise<{ ok: true; url: string } | { ok: false; retryable: boolean; error: string }> {
+    const v = await this.withToken((token) => this.api('/v1.0/robot/messageFiles/download', { downloadCode, robotCode: this.config.robotCode }, token));
+    if (v.kind === 'ok') {
+      const url = v.body?.downloadUrl;
+      if (typeof url === 'string' && url !== '') return { ok: true, url };
+      return { ok: false, retryable: false, error: 'messageFiles/download answered without a downloadUrl' };
+    }
+    return { ok: false, retryable: v.kind === 'fail' && v.retryable, error: `messageFiles/download: ${v.error}` };
+  }
+
+  /**
+   * Creates a card from the template and delivers it to a group or a person in one call (创建并投放卡片,
+   * https://open.dingtalk.com/document/orgapp/create-and-deliver-cards). Its clicks come back on the
+   * Stream topic /v1.0/card/instances/callback, or, in HTTP mode, to the callback registered for the
+   * route key. The clicker is named by staffId (userIdType 1).
+   */
+  async createCard(card: OutgoingCard, space: { group: string } | { user: string }): Promise<SendResult> {
+    const template = this.config.card;
+    if (!template) return { ok: false, retryable: false, error: 'no DINGTALK_CARD_TEMPLATE_ID' };
+    const http = this.config.mode === 'http';
+    const payload = {
+      cardTemplateId: template.templateId,
+      outTrackId: card.id,
+      callbackType: http ? 'HTTP' : 'STREAM',
+      ...(http ? { callbackRouteKey: template.routeKey } : {}),
+      cardData: { cardParamMap: cardParams(card) },
+      openSpaceId: openSpaceId(space),
+      // Not forwarded: a forwarded card's clicks would come from chats it was not meant for.
+      imGroupOpenSpaceModel: { supportForward: false },
+      imGroupOpenDeliverModel: { robotCode: this.config.robotCode },
+      imRobotOpenSpaceModel: { supportForward: false },
+      imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.config.robotCode },
+      userIdType: 1,
+    };
+    return toSendResult(delivered(await this.withToken((token) => this.api('/v1.0/card/instances/createAndDeliver', payload, token))));
+  }
+
+  /**
+   * Replaces a card's data, for everyone it was delivered to (更新卡片,
+   * https://open.dingtalk.com/document/orgapp/interactive-card-update-interface).
+   */
+  async updateCard(card: OutgoingCard): Promise<SendResult> {
+    const payload = { outTrackId: card.id, cardData: { cardParamMap: cardParams(card) }, cardUpdateOptions: { updateCardDataByKey: true } };
+    return toSendResult(await this.withToken((token) => this.api('/v1.0/card/instances', payload, token, 'PUT')));
+  }
+
   private async withToken(call: (token: string) => Promise<Verdict>): Promise<Verdict> {
     let last: Verdict | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -242,11 +296,27 @@ export class DingtalkClient {
     };
   }
 
-  private async api(path: string, payload: unknown, token: string): Promise<Verdict> {
-    const answer = await postJson(`${this.config.apiBase}${path}`, payload, { 'x-acs-dingtalk-access-token': token });
+  private async api(path: string, payload: unknown, token: string, method: 'POST' | 'PUT' = 'POST'): Promise<Verdict> {
+    const answer = await postJson(`${this.config.apiBase}${path}`, payload, { 'x-acs-dingtalk-access-token': token }, method);
     if ('networkError' in answer) return { kind: 'fail', retryable: true, error: answer.networkError };
     return classify(answer);
   }
+}
+
+/**
+ * createAndDeliver answers HTTP 200 and says per space whether the card arrived
+ * (`result.deliverResults[].success`, with `errorMsg`): a refused delivery is a failed send.
+ */
+function delivered(verdict: Verdict): Verdict {
+  if (verdict.kind !== 'ok') return verdict;
+  const result = verdict.body?.['result'];
+  const results = typeof result === 'object' && result !== null ? (result as Json)['deliverResults'] : undefined;
+  const failed = Array.isArray(results) ? results.find((r) => typeof r === 'object' && r !== null && (r as Json)['success'] === false) : undefined;
+  if (verdict.body?.['success'] === false || failed) {
+    const why = failed && typeof (failed as Json)['errorMsg'] === 'string' ? `: ${(failed as Json)['errorMsg'] as string}` : '';
+    return { kind: 'fail', retryable: false, error: `card not delivered${why}` };
+  }
+  return verdict;
 }
 
 function toSendResult(verdict: Verdict): SendResult {
@@ -291,18 +361,45 @@ function sessionWebhookProblem(msg: OutboundMessage, oapi: URL, nowMs: number): 
 class DingtalkAdapter implements PlatformAdapter {
   readonly platform = 'dingtalk' as const;
   readonly maxBytes = DINGTALK_MAX_BYTES;
+  /** Cards need a template (DINGTALK_CARD_TEMPLATE_ID); a card made from it can be updated at any time by its outTrackId. */
+  readonly cards?: { updatable: 'any-time' };
   private readonly oapi: URL;
 
   constructor(
     private readonly client: DingtalkClient,
-    config: DingtalkConfig,
+    private readonly config: DingtalkConfig,
     private readonly log: DingtalkLogger,
     private readonly clock: Clock,
   ) {
     this.oapi = new URL(config.oapiBase);
+    if (config.card) this.cards = { updatable: 'any-time' };
   }
 
   async send(msg: OutboundMessage): Promise<SendResult> {
+    if (msg.card && this.cards) {
+      if (msg.cardUpdate) return this.settle(msg, await this.client.updateCard(msg.card));
+      const sent = await this.sendCard(msg, msg.card);
+      if (sent) return sent;
+    }
+    return this.sendText(msg);
+  }
+
+  /**
+   * A card where the message goes: a group (a reply to a group goes to that group, since a
+   * sessionWebhook takes no interactive card), or a person in the robot's 1:1 chat. Undefined when
+   * it did not go and the text form should: nowhere to deliver it, or DingTalk refused it for good
+   * (a template that does not exist, a missing permission) — the message still arrives.
+   */
+  private async sendCard(msg: OutboundMessage, card: OutgoingCard): Promise<SendResult | undefined> {
+    const space = msg.kind === 'person' ? (msg.to ? { user: msg.to } : undefined) : msg.to ? { group: msg.to } : msg.replyUser ? { user: msg.replyUser } : undefined;
+    if (!space) return undefined;
+    const result = await this.client.createCard(card, space);
+    if (result.ok || result.retryable) return this.settle(msg, result);
+    this.log.warn({ platform: 'dingtalk', kind: msg.kind, to: msg.to, error: result.error }, 'DingTalk card refused; sending the text form instead (check DINGTALK_CARD_TEMPLATE_ID and the Card.Instance.Write permission)');
+    return undefined;
+  }
+
+  private async sendText(msg: OutboundMessage): Promise<SendResult> {
     const bytes = Buffer.byteLength(msg.text, 'utf8');
     if (bytes > this.maxBytes) return this.permanent(msg, `text is ${bytes} bytes, over DingTalk's ${this.maxBytes}`);
     const title = msg.title.trim() || DEFAULT_TITLE;
@@ -335,6 +432,25 @@ class DingtalkAdapter implements PlatformAdapter {
     if (msg.to) return this.settle(msg, await this.client.sendGroup(msg.to, title, text));
     if (msg.replyUser) return this.settle(msg, await this.client.sendToPeople([msg.replyUser], title, text));
     return this.permanent(msg, `reply cannot use its sessionWebhook (${problem ?? 'session ended'}) and has no group or sender to fall back to`);
+  }
+
+  /**
+   * A file a message carried (SPEC §7b): its downloadCode is turned into a download URL with the app's
+   * token, and the URL — which may be on another host — is fetched without any credential, over https
+   * or from the configured double.
+   */
+  async fetchAttachment(a: IncomingAttachment, opts: { signal: AbortSignal; maxBytes: number }): Promise<AttachmentFetch> {
+    const link = await this.client.downloadUrl(a.ref);
+    if (!link.ok) return link;
+    const f = await fetchFile(link.url, {
+      timeoutMs: DOWNLOAD_PAUSE_MS,
+      signal: opts.signal,
+      doubles: [this.config.apiBase, this.config.oapiBase],
+      maxBytes: opts.maxBytes,
+    });
+    if (!f.ok) return f.refused ? { ok: false, retryable: false, refused: f.refused, error: f.error } : { ok: false, retryable: f.retryable, error: `download URL: ${f.error}` };
+    const size = Number(f.headers['content-length']);
+    return { ok: true, body: f.body, ...(Number.isFinite(size) ? { size } : {}) };
   }
 
   private settle(msg: OutboundMessage, result: SendResult): SendResult {

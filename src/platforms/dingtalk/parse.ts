@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IncomingMessage, MessageKind } from '../../chat/types.js';
+import type { IncomingAttachment, IncomingMessage, MessageKind } from '../../chat/types.js';
 
 /** What a robot message body turned out to be. */
 export type DingtalkParseResult =
@@ -56,6 +56,36 @@ const richTextSchema = z.object({
 
 const audioSchema = z.object({ recognition: z.string().nullish() });
 
+/**
+ * What a picture, file, recording or video carries for its download: a downloadCode, turned into
+ * a download URL by messageFiles/download, and a file's name
+ * (https://open.dingtalk.com/document/orgapp/receive-message: picture {downloadCode,
+ * pictureDownloadCode}, file {downloadCode, fileName, fileId, spaceId}, audio {downloadCode,
+ * recognition, duration}, video {downloadCode, videoType, duration}).
+ */
+const mediaSchema = z.looseObject({ downloadCode: z.string().min(1).nullish(), fileName: z.string().nullish() });
+
+/** The attachment kinds of DingTalk's message types. */
+const MEDIA_KINDS: Record<string, IncomingAttachment['kind']> = { picture: 'image', file: 'file', audio: 'audio', video: 'video' };
+
+/** A message's attachments: its own file, or the pictures of a rich text. */
+function attachmentsOf(msgtype: string, content: unknown): IncomingAttachment[] {
+  const kind = MEDIA_KINDS[msgtype];
+  if (kind) {
+    const m = mediaSchema.safeParse(content);
+    if (!m.success || !m.data.downloadCode) return [];
+    return [{ kind, ref: m.data.downloadCode, ...(m.data.fileName ? { name: m.data.fileName } : {}) }];
+  }
+  if (msgtype !== 'richText') return [];
+  const rich = richTextSchema.safeParse(content);
+  if (!rich.success) return [];
+  return rich.data.richText.flatMap((part) => {
+    const m = mediaSchema.safeParse(part);
+    const picture = m.success && m.data.downloadCode && (part as { type?: unknown }).type !== 'text';
+    return picture ? [{ kind: 'image' as const, ref: m.data.downloadCode! }] : [];
+  });
+}
+
 /** Turns a robot message body into the core's message, or says why it cannot. */
 export function parseRobotMessage(body: unknown): DingtalkParseResult {
   const parsed = robotMessageSchema.safeParse(body);
@@ -98,6 +128,8 @@ export function parseRobotMessage(body: unknown): DingtalkParseResult {
     text,
   };
   if (kind !== 'text') message.kind = kind;
+  const attachments = attachmentsOf(m.msgtype, m.content);
+  if (attachments.length > 0) message.attachments = attachments;
   const mentions = (m.atUsers ?? []).filter((u) => u.staffId && u.dingtalkId !== m.chatbotUserId).map((u) => ({ userId: u.staffId as string }));
   if (mentions.length > 0) message.mentions = mentions;
   // A group's conversationId is its openConversationId, where the robot API sends to it.

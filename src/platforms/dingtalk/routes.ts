@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { receive, type InboundDeps, type OneUseSignature, type Outcome, type Verified } from '../../chat/receiver.js';
+import { httpCallbackId, readCardCallback } from './cards.js';
 import { parseRobotMessage } from './parse.js';
 import type { DingtalkConfig } from './types.js';
 import { DINGTALK_TIMESTAMP_WINDOW_MS, verifyDingtalkRequest, type DingtalkSignatureHeaders } from './verify.js';
@@ -41,7 +42,43 @@ export const dingtalkRoutes: FastifyPluginAsync<DingtalkRoutesOptions> = async (
     // lose a message DingTalk believes delivered; replies are sent afterwards by the outbox.
     return receive('dingtalk callback', verified, deps, request.log, (outcome) => acknowledge(reply, outcome));
   });
+
+  // The HTTP card callback (SPEC §7a), registered for DINGTALK_CARD_ROUTE_KEY: a click on a card's
+  // button, signed like a robot callback, each signature good for one callback.
+  if (config.card) {
+    app.post('/dingtalk/card-callback', async (request, reply) => {
+      const headers = { timestamp: singleHeader(request, 'timestamp'), sign: singleHeader(request, 'sign') };
+      const body = typeof request.body === 'string' ? request.body : '';
+      const verified = readDingtalkCardCallback(config.appSecret, headers, body, deps.clock.now().getTime());
+      return receive('dingtalk card callback', verified, deps, request.log, (outcome) => acknowledge(reply, outcome));
+    });
+  }
 };
+
+/**
+ * The verify step of the HTTP card callback: checked like a robot callback (the headers first, then
+ * the body), read into the click it carries. A card callback has no id of its own, so it is named
+ * by its signed timestamp and its body: the same callback again is a repeat (answered, not handled
+ * again), and another body with a used signature is refused (SPEC §9).
+ */
+export function readDingtalkCardCallback(appSecret: string, headers: DingtalkSignatureHeaders, body: string, nowMs: number): Verified {
+  const { timestamp, sign } = headers;
+  if (!timestamp || !sign) {
+    return { ok: false, status: 400, check: 'headers', reason: 'missing timestamp or sign header: only DingTalk card callbacks are accepted here' };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, status: 400, check: 'body', reason: 'card callback body is not JSON' };
+  }
+  const verdict = verifyDingtalkRequest(appSecret, { timestamp, sign }, nowMs);
+  if (!verdict.ok) return { ok: false, status: verdict.status, check: verdict.check, reason: verdict.message };
+  const read = readCardCallback(json, httpCallbackId(timestamp, body));
+  if (!read.ok) return { ok: false, status: 400, check: 'payload', reason: `card callback lacks a needed field (${read.reason})` };
+  const signature: OneUseSignature = { signedAtMs: Number(timestamp), msgId: read.message.msgId, keepMs: DINGTALK_TIMESTAMP_WINDOW_MS + SIGNATURE_MARGIN_MS };
+  return { ok: true, message: read.message, signature };
+}
 
 /**
  * The verify step of the DingTalk HTTP receiver: the signed headers and the body, checked and read
@@ -95,7 +132,7 @@ const REFUSALS: Record<string, string> = {
   timestamp: 'bad timestamp',
   sign: 'bad signature',
   'sign-reused': 'signature already used',
-  payload: 'not a robot message',
+  payload: 'not a robot message or card callback',
 };
 
 function singleHeader(request: FastifyRequest, name: string): string | undefined {

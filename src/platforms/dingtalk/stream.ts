@@ -1,5 +1,6 @@
-import { DWClient, TOPIC_ROBOT, type DWClientDownStream } from 'dingtalk-stream';
+import { DWClient, TOPIC_CARD, TOPIC_ROBOT, type DWClientDownStream } from 'dingtalk-stream';
 import { receive, type InboundDeps, type Verified } from '../../chat/receiver.js';
+import { readCardCallback } from './cards.js';
 import { parseRobotMessage } from './parse.js';
 import type { DingtalkConfig, DingtalkLogger } from './types.js';
 
@@ -18,6 +19,23 @@ export function readStreamFrame(data: string): Verified {
   const parsed = parseRobotMessage(body);
   if (parsed.kind === 'invalid') return { ok: false, status: 400, check: 'payload', reason: `robot message lacks a needed field (${parsed.reason})` };
   return { ok: true, message: parsed.message };
+}
+
+/**
+ * The verify step for a card callback frame (topic /v1.0/card/instances/callback): its `data` is
+ * the card callback, read like the HTTP one, named by the frame's own messageId, which the gateway
+ * keeps when it delivers an unacknowledged frame again.
+ */
+export function readCardFrame(data: string, messageId: string): Verified {
+  let body: unknown;
+  try {
+    body = JSON.parse(data);
+  } catch {
+    return { ok: false, status: 400, check: 'body', reason: 'card callback is not JSON; acknowledged and dropped' };
+  }
+  const read = readCardCallback(body, `card:${messageId}`);
+  if (!read.ok) return { ok: false, status: 400, check: 'payload', reason: `card callback lacks a needed field (${read.reason})` };
+  return { ok: true, message: read.message };
 }
 
 /** A running Stream mode connection. */
@@ -82,12 +100,14 @@ class GatewayClient extends DWClient {
     private readonly log: DingtalkLogger,
     clientId: string,
     clientSecret: string,
+    cards: boolean,
   ) {
     super({ clientId, clientSecret, ua: 'lianbao', keepAlive: false });
     this.config.autoReconnect = false;
-    // Robot messages only. Replacing the array also keeps the package from pushing into its module-level
-    // default subscription list, which every client instance shares.
-    this.config.subscriptions = [{ type: 'CALLBACK', topic: TOPIC_ROBOT }];
+    // Robot messages, and card clicks when cards are made (SPEC §7a). Replacing the array also keeps
+    // the package from pushing into its module-level default subscription list, which every client
+    // instance shares.
+    this.config.subscriptions = [{ type: 'CALLBACK', topic: TOPIC_ROBOT }, ...(cards ? [{ type: 'CALLBACK', topic: TOPIC_CARD }] : [])];
   }
 
   override async getEndpoint(): Promise<this> {
@@ -164,7 +184,7 @@ export function startDingtalkStream(
 ): DingtalkStreamHandle {
   const initialDelay = options.initialDelayMs ?? 1000;
   const maxDelay = options.maxDelayMs ?? 60_000;
-  const client = new GatewayClient(config.apiBase, log, config.appKey, config.appSecret);
+  const client = new GatewayClient(config.apiBase, log, config.appKey, config.appSecret, config.card !== undefined);
 
   let stopped = false;
   let delay = initialDelay;
@@ -180,6 +200,15 @@ export function startDingtalkStream(
       if (outcome.kind !== 'failed') client.socketCallBackResponse(downstream.headers.messageId, 'OK');
     });
   });
+  if (config.card) {
+    client.registerCallbackListener(TOPIC_CARD, (downstream) => {
+      // The card is updated by the API (PUT /v1.0/card/instances) once the click is handled, so the
+      // answer changes nothing by itself: an empty response.
+      void receive('dingtalk card callback frame', readCardFrame(downstream.data, downstream.headers.messageId), deps, log, (outcome) => {
+        if (outcome.kind !== 'failed') client.socketCallBackResponse(downstream.headers.messageId, {});
+      });
+    });
+  }
 
   const scheduleReconnect = (reason: string): void => {
     if (stopped) return;

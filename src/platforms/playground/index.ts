@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { receive, type InboundDeps, type Verified } from '../../chat/receiver.js';
-import type { IncomingMessage } from '../../chat/types.js';
+import type { AttachmentFetch, IncomingAttachment, IncomingMessage } from '../../chat/types.js';
 import type { OutboxItem, OutboxRepo } from '../../db/outbox-repo.js';
 import type { RosterRepo } from '../../db/roster-repo.js';
 import { PUBLIC_DIR } from '../../paths.js';
@@ -13,20 +16,55 @@ import { renderMentions } from '../../chat/mentions.js';
 import type { PlatformAdapter } from '../../chat/types.js';
 
 /**
- * The playground's "platform": sending is showing. Messages reach the page through the outbox
- * like any other, so the page shows exactly what a real group would receive.
+ * Where the playground keeps the pictures the page uploads, as a platform keeps them on its
+ * servers until the bot fetches them: a folder in the attachments folder (same disk).
  */
-export function createPlaygroundAdapter(): PlatformAdapter {
-  return { platform: 'playground', maxBytes: PLAYGROUND_MAX_BYTES, send: () => Promise.resolve({ ok: true }) };
+export function playgroundUploadsDir(attachmentsDir: string): string {
+  return join(attachmentsDir, '.uploads');
 }
+
+/** An upload's name: the id the page gets back and sends with its message. */
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The longest message the page shows in one piece: more than any message lianbao writes. */
 export const PLAYGROUND_MAX_BYTES = 64 * 1024;
+
+/**
+ * How the page takes cards: it draws them with working buttons and replaces one when its update
+ * arrives (SPEC §7a).
+ */
+export const PLAYGROUND_CARDS = { updatable: 'any-time' } as const;
+
+/**
+ * The playground's "platform": sending is showing. Messages reach the page through the outbox
+ * like any other, so the page shows exactly what a real group would receive. A picture the page
+ * attached is fetched from the uploads folder, as a platform's would be from its servers.
+ */
+export function createPlaygroundAdapter(uploadsDir?: string): PlatformAdapter {
+  return {
+    platform: 'playground',
+    maxBytes: PLAYGROUND_MAX_BYTES,
+    cards: PLAYGROUND_CARDS,
+    send: () => Promise.resolve({ ok: true }),
+    async fetchAttachment(a: IncomingAttachment, opts: { signal: AbortSignal; maxBytes: number }): Promise<AttachmentFetch> {
+      if (!uploadsDir || !UPLOAD_ID.test(a.ref)) return { ok: false, retryable: false, error: 'no such upload' };
+      const path = join(uploadsDir, a.ref);
+      try {
+        const { size } = await stat(path);
+        return { ok: true, body: createReadStream(path, { signal: opts.signal }), size };
+      } catch {
+        return { ok: false, retryable: false, error: 'the upload is gone' };
+      }
+    },
+  };
+}
 
 /** What the playground's pages read, besides the inbound interface every platform's route gets. */
 export interface PlaygroundOptions {
   /** PLAYGROUND_REMOTE: other machines may use it */
   remote: boolean;
+  /** ATTACHMENTS_DIR and ATTACHMENT_MAX_MB: where the page's uploads go, and how large a file may be */
+  attachments: { dir: string; maxBytes: number };
   /** who may be played and which chats there are */
   roster: Pick<RosterRepo, 'person' | 'people' | 'project' | 'projects' | 'chat'>;
   /** the messages the page shows when it opens */
@@ -43,6 +81,22 @@ const sendBody = z.object({
   personId: z.string().min(1).max(100),
   chatId: z.string().min(1).max(100),
   text: z.string().max(20_000),
+  // Pictures and files the page uploaded first (POST /playground/api/upload), sent with the text
+  // as a platform's picture or mixed message is.
+  attachments: z
+    .array(z.object({ ref: z.string().regex(UPLOAD_ID), kind: z.enum(['image', 'file']), name: z.string().max(200).optional() }))
+    .max(9)
+    .optional(),
+});
+
+/** A click on a card's button: who clicked, the card, the command the button carries, the score chosen. */
+const clickBody = z.object({
+  personId: z.string().min(1).max(100),
+  /** the chat pane the card is shown in; empty for a card in a direct message */
+  chatId: z.string().max(100).default(''),
+  cardId: z.string().min(1).max(100),
+  command: z.string().max(1000),
+  choice: z.string().max(20).optional(),
 });
 
 function isLoopback(address: string | undefined): boolean {
@@ -78,8 +132,8 @@ function foreignPage(req: FastifyRequest): { check: string; reason: string; erro
 export function readPlaygroundMessage(roster: PlaygroundOptions['roster'], body: unknown, msgId: string): Verified {
   const form = sendBody.safeParse(body);
   if (!form.success) return { ok: false, status: 400, check: 'playground-form', reason: '请求格式不对：需要 personId、chatId 和 text' };
-  const { personId, chatId, text } = form.data;
-  if (!text.trim()) return { ok: false, status: 400, check: 'playground-form', reason: '请输入要发送的内容' };
+  const { personId, chatId, text, attachments } = form.data;
+  if (!text.trim() && !attachments?.length) return { ok: false, status: 400, check: 'playground-form', reason: '请输入要发送的内容' };
   if (personId !== GUEST_ID && !roster.person(personId)) {
     return { ok: false, status: 400, check: 'playground-person', reason: `名册中没有“${personId.slice(0, 100)}”这个人` };
   }
@@ -94,12 +148,44 @@ export function readPlaygroundMessage(roster: PlaygroundOptions['roster'], body:
     senderId: personId === GUEST_ID ? `${GUEST_ID}-${chatId}` : personId,
     text: text.trim(),
   };
+  if (attachments?.length) {
+    message.attachments = attachments.map((a) => ({ kind: a.kind, ref: a.ref, ...(a.name ? { name: a.name } : {}) }));
+    // A picture with no words is a picture; with words, the words are the message (like WeCom's mixed).
+    if (!message.text) message.kind = attachments[0]!.kind;
+  }
+  if (personId === GUEST_ID) message.senderName = '访客';
+  return { ok: true, message };
+}
+
+/**
+ * The verify step for a click on a card the page shows (SPEC §7a): the person picked clicks the
+ * button, whose command the page sends back as the card gave it; the dispatcher takes it like a
+ * platform's click. A card in a direct message has no chat pane: the dispatcher places it.
+ */
+export function readPlaygroundClick(roster: PlaygroundOptions['roster'], body: unknown, msgId: string): Verified {
+  const form = clickBody.safeParse(body);
+  if (!form.success) return { ok: false, status: 400, check: 'playground-form', reason: '请求格式不对：需要 personId、cardId 和 command' };
+  const { personId, chatId, cardId, command, choice } = form.data;
+  if (personId !== GUEST_ID && !roster.person(personId)) {
+    return { ok: false, status: 400, check: 'playground-person', reason: `名册中没有“${personId.slice(0, 100)}”这个人` };
+  }
+  if (chatId && !roster.chat('playground', chatId)) return { ok: false, status: 400, check: 'playground-chat', reason: `没有“${chatId.slice(0, 100)}”这个群` };
+  const message: IncomingMessage = {
+    platform: 'playground',
+    msgId,
+    chatId,
+    chatType: chatId ? 'group' : 'single',
+    senderId: personId === GUEST_ID ? `${GUEST_ID}-${chatId}` : personId,
+    text: command.trim(),
+    click: { cardId, ...(choice ? { choice } : {}) },
+  };
+  if (chatId) message.groupAddress = chatId;
   if (personId === GUEST_ID) message.senderName = '访客';
   return { ok: true, message };
 }
 
 /** `GET /playground` and its small JSON + Server-Sent Events API. */
-export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (app, { remote, roster, outbox, onSent, deps }) => {
+export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (app, { remote, attachments, roster, outbox, onSent, deps }) => {
 
   // The playground can act as anyone in the roster: by default only this machine may use it.
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -129,6 +215,9 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
     chatId: m.chatId ?? (m.kind === 'person' ? null : m.to),
     text: renderMentions(m.text, (_id, name) => `@${name}`),
     sentAt: m.sentAt ?? m.createdAt,
+    // A card the page draws with working buttons; an update replaces the card with its id.
+    ...(m.card ? { card: m.card } : {}),
+    ...(m.cardUpdate ? { update: true } : {}),
   });
 
   app.get('/playground', async (_req, reply) => {
@@ -170,6 +259,54 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
           return reply.code(outcome.status).send({ error: verified.ok ? '' : verified.reason });
         case 'failed':
           return reply.code(500).send({ error: '消息没有保存成功，请重试' });
+      }
+    });
+  });
+
+  // The page uploads a picture first and sends its id with the message, as a platform holds a
+  // picture on its servers for the bot to fetch. The body is streamed to disk, and cut off past
+  // twice the bot's own limit: the bot refuses what is over its limit itself, in the chat.
+  const uploadLimit = attachments.maxBytes * 2;
+  app.addContentTypeParser('application/octet-stream', { bodyLimit: uploadLimit }, (_req, payload, done) => done(null, payload));
+  app.post('/playground/api/upload', { bodyLimit: uploadLimit }, async (req, reply) => {
+    const dir = attachments.dir;
+    if (!dir) return reply.code(409).send({ error: '没有设置 ATTACHMENTS_DIR，附件不会保存' });
+    const uploads = playgroundUploadsDir(dir);
+    await mkdir(uploads, { recursive: true });
+    const ref = randomUUID();
+    const path = join(uploads, ref);
+    let size = 0;
+    const counted = async function* (body: Readable) {
+      for await (const chunk of body) {
+        size += (chunk as Buffer).length;
+        if (size > uploadLimit) throw Object.assign(new Error('upload too large'), { statusCode: 413 });
+        yield chunk as Buffer;
+      }
+    };
+    try {
+      await pipeline(req.body as Readable, counted, createWriteStream(path, { flags: 'wx' }));
+    } catch (err) {
+      await rm(path, { force: true });
+      const status = (err as { statusCode?: number }).statusCode === 413 ? 413 : 400;
+      req.log.warn({ check: 'playground-upload', status }, 'playground upload refused');
+      return reply.code(status).send({ error: status === 413 ? '文件太大' : '上传没有完成，请重试' });
+    }
+    return reply.code(201).send({ ref, size });
+  });
+
+  app.post('/playground/api/click', async (req, reply) => {
+    const msgId = randomUUID();
+    const sentAt = deps.clock.now().getTime();
+    const verified = readPlaygroundClick(roster, req.body, msgId);
+    return receive('playground card click', verified, deps, req.log, (outcome) => {
+      switch (outcome.kind) {
+        case 'stored':
+        case 'repeat':
+          return reply.code(202).send({ msgId, sentAt });
+        case 'refused':
+          return reply.code(outcome.status).send({ error: verified.ok ? '' : verified.reason });
+        case 'failed':
+          return reply.code(500).send({ error: '点击没有保存成功，请重试' });
       }
     });
   });

@@ -4,6 +4,8 @@ import type { Config } from '../../config.js';
 import { renderMentions } from '../../chat/mentions.js';
 import type { OutboundMessage, PlatformAdapter, SendResult } from '../../chat/types.js';
 import { send, TransportError } from '../http.js';
+import { fetchWecomAttachment } from './media.js';
+import { freshTaskId, templateCard } from './cards.js';
 
 /** The WeCom part of the configuration (present when WECOM_TOKEN and WECOM_ENCODING_AES_KEY are set). */
 export type WecomConfig = NonNullable<Config['wecom']>;
@@ -138,6 +140,11 @@ function markdown(content: string): { msgtype: 'markdown'; markdown: { content: 
   return { msgtype: 'markdown', markdown: { content } };
 }
 
+/** The body of a message: its card where one goes (`card`), else its text as markdown. */
+function body(content: string, card?: Record<string, unknown>): Record<string, unknown> {
+  return card ? { msgtype: 'template_card', template_card: card } : markdown(content);
+}
+
 /** The text with its mentions as WeCom renders them: `<@userid>` in a webhook's markdown, the name elsewhere. */
 function render(msg: OutboundMessage, how: 'webhook' | 'plain'): string {
   return how === 'webhook' ? renderMentions(msg.text, (id) => `<@${id}>`) : renderMentions(msg.text, (_id, name) => `@${name}`);
@@ -157,6 +164,9 @@ function oversize(content: string): string | undefined {
  */
 export function createWecomAdapter(config: WecomConfig, log: AdapterLog, clock: Clock = systemClock): PlatformAdapter {
   const base = config.apiBase.replace(/\/+$/, '');
+  // A self-built app's card calls back to the app's own receive URL: only when that is this server
+  // (its receiveid is the corpid) may people get cards from it; otherwise their clicks would be lost.
+  const appCards = config.corpId !== undefined && config.receiveId === config.corpId;
   let token: { value: string; refreshAt: number } | undefined;
   // Concurrent sends share one gettoken call instead of racing for a token each.
   let pending: Promise<TokenResult> | undefined;
@@ -220,20 +230,31 @@ export function createWecomAdapter(config: WecomConfig, log: AdapterLog, clock: 
       return fail(false, 'direct messages need WECOM_CORP_ID/WECOM_SECRET/WECOM_AGENT_ID', destination);
     }
     if (!userId) return fail(false, 'no user id to send to', 'user (none)');
-    const payload = { touser: userId, agentid: Number(config.agentId), ...markdown(content) };
+    const card = msg.card && appCards ? templateCard(msg.card, msg.card.id, 'app') : undefined;
+    const payload = { touser: userId, agentid: Number(config.agentId), ...body(content, card) };
 
+    const c = await withAppToken('/cgi-bin/message/send', payload);
+    if (!c.ok) return fail(c.failure.retryable, c.failure.error, destination);
+    return judgeAppAnswer(c.call, destination);
+  }
+
+  /** Calls an app API with the app's token, fetching a new one once if WeCom says it died. */
+  async function withAppToken(path: string, payload: unknown): Promise<{ ok: true; call: Call } | { ok: false; failure: Failure }> {
     let c: Call | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       const t = await getToken();
-      if (!t.ok) return fail(t.failure.retryable, t.failure.error, destination);
-      c = await call(`${base}/cgi-bin/message/send?access_token=${encodeURIComponent(t.token)}`, { method: 'POST', json: payload });
+      if (!t.ok) return { ok: false, failure: t.failure };
+      c = await call(`${base}${path}?access_token=${encodeURIComponent(t.token)}`, { method: 'POST', json: payload });
       const code = errcodeOf(c);
       if (code !== ERR_INVALID_TOKEN && code !== ERR_TOKEN_EXPIRED) break;
       // The token died before our margin (revoked, or refreshed elsewhere): forget it and try once more.
       if (token?.value === t.token) token = undefined;
     }
-    if (!c) return fail(true, 'not sent', destination);
+    return c ? { ok: true, call: c } : { ok: false, failure: { ok: false, retryable: true, error: 'not sent' } };
+  }
 
+  /** An app message is refused for a recipient outside the app's reach even when errcode is 0. */
+  function judgeAppAnswer(c: Call, destination: string): SendResult {
     const invalid = c.kind === 'http' && typeof c.body?.['invaliduser'] === 'string' ? c.body['invaliduser'] : '';
     if (invalid) {
       return fail(false, `user ${invalid} cannot receive app messages (not a member, or outside the app's visible range)`, destination);
@@ -252,7 +273,10 @@ export function createWecomAdapter(config: WecomConfig, log: AdapterLog, clock: 
     const content = render(msg, isWebhook(url) ? 'webhook' : 'plain');
     const tooLong = oversize(content);
     if (tooLong) return fail(false, tooLong, `reply ${redactUrl(url)}`);
-    const c = await call(url, { method: 'POST', json: markdown(content) });
+    // A 智能机器人's response_url takes a template card (https://developer.work.weixin.qq.com/document/path/101138);
+    // a group robot's webhook shows cards whose buttons cannot call back, so it gets the text.
+    const card = msg.card && !isWebhook(url) ? templateCard(msg.card, msg.cardUpdate ? freshTaskId(msg.card.id, msg.text) : msg.card.id, 'aibot') : undefined;
+    const c = await call(url, { method: 'POST', json: body(content, card) });
     const r = judge(c);
     if (r.ok) return r;
     // A network blip, a 5xx or a "not now" errcode (45033 …) is retried on the same URL while it
@@ -278,10 +302,59 @@ export function createWecomAdapter(config: WecomConfig, log: AdapterLog, clock: 
     return fail(false, 'reply URL unusable, and no group or sender to fall back to', 'reply (nowhere)');
   }
 
+  /**
+   * Replaces a card already sent (SPEC §7a). A self-built app's card with the response_code of the
+   * click on it (更新模版卡片消息, https://developer.work.weixin.qq.com/document/path/94888), for its
+   * recipient; a 智能机器人's card is replaced only by the answer to the click (routes.ts), and this
+   * is its second best: the card shown again through the click's response_url, if that still takes one.
+   */
+  async function updateCard(msg: OutboundMessage): Promise<SendResult> {
+    const card = msg.card!;
+    const code = msg.cardUpdate?.code;
+    const destination = `card ${card.id}`;
+    if (code) {
+      if (!config.corpId || !config.secret || !config.agentId) return fail(false, 'updating a card needs WECOM_CORP_ID/WECOM_SECRET/WECOM_AGENT_ID', destination);
+      const userId = msg.kind === 'person' ? msg.to : msg.replyUser;
+      const payload = {
+        ...(userId ? { userids: [userId] } : { atall: 1 }),
+        agentid: Number(config.agentId),
+        response_code: code,
+        template_card: templateCard(card, card.id, 'app'),
+      };
+      const c = await withAppToken('/cgi-bin/message/update_template_card', payload);
+      if (!c.ok) return fail(c.failure.retryable, c.failure.error, destination);
+      return finish(judge(c.call), destination);
+    }
+    if (msg.replyUrl) {
+      const sent = await sendByReplyUrl(msg, msg.replyUrl);
+      if (sent) return sent;
+      return fail(false, 'the card could not be shown again: its click was answered too late, and its reply URL is used or refused', destination);
+    }
+    log.info({ cardId: card.id }, 'wecom card not updated: WeCom changes this card only in answer to a click on it');
+    return { ok: true };
+  }
+
   return {
     platform: 'wecom',
     maxBytes: WECOM_MAX_BYTES,
+    fetchAttachment: (attachment, opts) =>
+      fetchWecomAttachment(attachment, opts, {
+        base,
+        encodingAesKey: config.encodingAesKey,
+        async token() {
+          if (!config.corpId || !config.secret) {
+            return { ok: false, retryable: false, error: 'media/get needs WECOM_CORP_ID and WECOM_SECRET (the self-built app)' };
+          }
+          const t = await getToken();
+          return t.ok ? t : { ok: false, retryable: t.failure.retryable, error: t.failure.error };
+        },
+        refresh(refused) {
+          if (token?.value === refused) token = undefined;
+        },
+      }),
+    cards: { updatable: 'on-click' },
     async send(msg: OutboundMessage): Promise<SendResult> {
+      if (msg.cardUpdate && msg.card) return updateCard(msg);
       switch (msg.kind) {
         case 'group':
           return sendGroup(msg.to, msg);

@@ -1,10 +1,26 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { z } from 'zod';
-import type { IncomingMessage, MessageKind } from '../../chat/types.js';
+import type { IncomingAttachment, IncomingMessage, MessageKind } from '../../chat/types.js';
 
 /** A reply URL from a callback may be used for this long (WeCom: response_url lives one hour). */
 export const REPLY_URL_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * A 智能机器人's picture or file URL is valid for five minutes
+ * (https://developer.work.weixin.qq.com/document/path/100719, 图片/文件: "五分钟内有效").
+ */
+export const AIBOT_URL_TTL_MS = 5 * 60 * 1000;
+
+/** A self-built app's MediaId is valid for three days (https://developer.work.weixin.qq.com/document/path/90254). */
+export const MEDIA_ID_TTL_MS = 3 * 24 * 60 * 60 * 1000;
+
+/**
+ * How the adapter names an attachment for its own download (IncomingAttachment.ref): a 智能机器人's
+ * encrypted URL, or a self-built app's MediaId for media/get.
+ */
+export const AIBOT_REF = 'aibot:';
+export const MEDIA_REF = 'media:';
 
 /**
  * Limits on a decrypted inner message. WeCom's deepest message (a card click's selected options)
@@ -242,9 +258,39 @@ function xmlEnvelopeField(body: string, field: string): string | undefined {
   return value;
 }
 
+/** A choice made on the card, as 智能机器人 reports it (`selected_items.selected_item[]`). */
+const jsonSelected = z.looseObject({
+  selected_item: z
+    .array(z.looseObject({ question_key: z.string().optional(), option_ids: z.looseObject({ option_id: z.array(z.string()).optional() }).optional() }))
+    .optional(),
+});
+
+/**
+ * A click on a template card's button (https://developer.work.weixin.qq.com/document/path/101027,
+ * 模板卡片事件): `event.template_card_event` names the card (task_id) and the button (event_key).
+ */
+const jsonEvent = z.looseObject({
+  eventtype: z.string().optional(),
+  template_card_event: z
+    .looseObject({
+      card_type: z.string().optional(),
+      event_key: z.string().optional(),
+      task_id: z.string().optional(),
+      selected_items: jsonSelected.optional(),
+    })
+    .optional(),
+});
+
 const text = z.looseObject({ content: z.string() });
 const id = z.union([z.string(), z.number()]).transform(String);
-const jsonItem = z.looseObject({ msgtype: z.string().optional(), msg_type: z.string().optional(), text: text.optional() });
+/** A picture or file of 智能机器人: its encrypted download URL (and a name, where given). */
+const jsonMedia = z.looseObject({ url: z.string().optional(), filename: z.string().optional(), name: z.string().optional() });
+const jsonItem = z.looseObject({
+  msgtype: z.string().optional(),
+  msg_type: z.string().optional(),
+  text: text.optional(),
+  image: jsonMedia.optional(),
+});
 const jsonItems = z.looseObject({ msg_item: z.array(jsonItem) });
 
 /** 智能机器人 (https://developer.work.weixin.qq.com/document/path/100719) and the group robot's JSON callback protocol. */
@@ -259,11 +305,15 @@ const jsonInner = z.looseObject({
   text: text.optional(),
   // A voice message comes with its transcript only.
   voice: z.looseObject({ content: z.string().optional() }).optional(),
+  image: jsonMedia.optional(),
+  file: jsonMedia.optional(),
   mixed: jsonItems.optional(),
   mixed_message: jsonItems.optional(),
+  event: jsonEvent.optional(),
 });
 
 const xmlText = z.looseObject({ Content: z.string() });
+const xmlSelectedItem = z.looseObject({ QuestionKey: z.string().optional(), OptionIds: z.looseObject({ OptionId: z.union([z.string(), z.array(z.string())]).optional() }).optional() });
 const xmlItem = z.looseObject({ MsgType: z.string().optional(), Text: xmlText.optional() });
 
 /** Group-robot callback (From/UserId, ChatId, WebhookUrl) and self-built app message (FromUserName, Content). */
@@ -278,10 +328,22 @@ const xmlInner = z.looseObject({
   Content: z.string().optional(),
   /** a voice message's transcript, where speech recognition gives one */
   Recognition: z.string().optional(),
+  /** a picture's, file's or recording's id for media/get (self-built app) */
+  MediaId: z.string().optional(),
+  FileName: z.string().optional(),
+  Title: z.string().optional(),
   WebhookUrl: z.string().optional(),
   MixedMessage: z
     .looseObject({ MsgItem: z.union([xmlItem, z.array(xmlItem)]) })
     .optional(),
+  // A self-built app's 模板卡片事件推送 (https://developer.work.weixin.qq.com/document/path/90240).
+  // A group robot's events nest their type (<Event><EventType>…</EventType></Event>).
+  Event: z.union([z.string(), z.looseObject({ EventType: z.string().optional() })]).optional(),
+  EventKey: z.string().optional(),
+  TaskId: z.string().optional(),
+  ResponseCode: z.string().optional(),
+  CreateTime: z.string().optional(),
+  SelectedItems: z.looseObject({ SelectedItem: z.union([xmlSelectedItem, z.array(xmlSelectedItem)]).optional() }).optional(),
 });
 
 /** The fields of either format under one set of names. */
@@ -299,6 +361,21 @@ interface Fields {
   text?: string;
   /** A voice message's transcript (possibly empty). */
   transcript?: string;
+  /** The pictures, files and recordings the message carries, in their order. */
+  media: Omit<IncomingAttachment, 'expiresAt'>[];
+  /** how long the platform hands them out */
+  mediaTtlMs?: number;
+  /** for an event: its type (enter_chat, template_card_event …) */
+  eventType?: string;
+  /** a click on a card's button: the card (task_id), the button's key, the choice made, the app's response_code */
+  click?: { taskId?: string; key?: string; choice?: string; responseCode?: string; createTime?: string };
+}
+
+/** A 智能机器人 picture or file, when it has its URL. */
+function aibotMedia(kind: 'image' | 'file', m: z.infer<typeof jsonMedia> | undefined): Omit<IncomingAttachment, 'expiresAt'>[] {
+  if (!m?.url) return [];
+  const name = m.filename ?? m.name;
+  return [{ kind, ref: `${AIBOT_REF}${m.url}`, ...(name ? { name } : {}) }];
 }
 
 function joinTexts(items: { type?: string; text?: string }[]): string | undefined {
@@ -311,7 +388,17 @@ function fromJson(doc: Record<string, unknown>): Fields {
   if (!r.success) throw new WecomParseError('inner-fields', `inner JSON: ${describe(r.error)}`);
   const m = r.data;
   const mixed = m.mixed ?? m.mixed_message;
+  const media =
+    m.msgtype === 'image'
+      ? aibotMedia('image', m.image)
+      : m.msgtype === 'file'
+        ? aibotMedia('file', m.file)
+        : m.msgtype === 'mixed' && mixed
+          ? mixed.msg_item.filter((i) => (i.msgtype ?? i.msg_type) === 'image').flatMap((i) => aibotMedia('image', i.image))
+          : [];
   return {
+    media,
+    mediaTtlMs: AIBOT_URL_TTL_MS,
     msgId: m.msgid,
     chatId: m.chatid,
     chatType: m.chattype,
@@ -321,6 +408,12 @@ function fromJson(doc: Record<string, unknown>): Fields {
     replyOnce: m.response_url !== undefined,
     msgType: m.msgtype,
     transcript: m.voice?.content,
+    eventType: m.event?.eventtype,
+    click: m.event?.template_card_event && {
+      taskId: m.event.template_card_event.task_id,
+      key: m.event.template_card_event.event_key,
+      choice: m.event.template_card_event.selected_items?.selected_item?.[0]?.option_ids?.option_id?.[0],
+    },
     text:
       m.msgtype === 'text'
         ? m.text?.content
@@ -354,7 +447,13 @@ function fromXml(doc: Record<string, unknown>): Fields {
   if (!r.success) throw new WecomParseError('inner-fields', `inner XML: ${describe(r.error)}`);
   const m = r.data;
   const items = m.MixedMessage ? [m.MixedMessage.MsgItem].flat() : [];
+  // A self-built app's picture, file or recording is fetched with media/get by its MediaId.
+  const mediaKind = ({ image: 'image', file: 'file', voice: 'audio' } as const)[m.MsgType as 'image' | 'file' | 'voice'];
+  const name = m.FileName ?? m.Title;
+  const media = mediaKind && m.MediaId ? [{ kind: mediaKind, ref: `${MEDIA_REF}${m.MediaId}`, ...(name ? { name } : {}) }] : [];
   return {
+    media,
+    mediaTtlMs: MEDIA_ID_TTL_MS,
     msgId: m.MsgId,
     chatId: m.ChatId,
     // A self-built app's messages come without ChatId/ChatType: they are always one-to-one.
@@ -364,6 +463,17 @@ function fromXml(doc: Record<string, unknown>): Fields {
     replyUrl: m.WebhookUrl,
     msgType: m.MsgType,
     transcript: m.Recognition,
+    eventType: typeof m.Event === 'string' ? m.Event : m.Event?.EventType,
+    click:
+      m.Event === 'template_card_event'
+        ? {
+            taskId: m.TaskId,
+            key: m.EventKey,
+            choice: [[m.SelectedItems?.SelectedItem ?? []].flat()[0]?.OptionIds?.OptionId ?? []].flat()[0],
+            responseCode: m.ResponseCode,
+            createTime: m.CreateTime,
+          }
+        : undefined,
     text:
       m.MsgType === 'text'
         ? (m.Text?.Content ?? m.Content)
@@ -388,6 +498,40 @@ export function stripLeadingMentions(s: string): string {
 }
 
 /**
+ * A click on a card's button (SPEC §7a) as the core's message: its text is the button's key, which
+ * is the command the button stands for; the card is its task_id. 智能机器人 takes the updated card
+ * only in its answer to this callback (within 5 s, https://developer.work.weixin.qq.com/document/path/101031);
+ * a self-built app's card is updated with the click's response_code instead
+ * (https://developer.work.weixin.qq.com/document/path/94888). An app event has no MsgId: the
+ * response_code, new with every click, names it.
+ */
+function clickMessage(f: Fields, nowMs: number): IncomingMessage {
+  const click = f.click ?? {};
+  if (!f.senderId) throw new WecomParseError('inner-fields', 'card event lacks the clicker (from.userid / FromUserName)');
+  if (!click.taskId) throw new WecomParseError('inner-fields', 'card event lacks task_id');
+  const msgId = f.msgId || (click.responseCode ? `card:${click.responseCode}` : `card:${f.senderId}:${click.createTime ?? ''}:${click.taskId}:${click.key ?? ''}`);
+  const group = f.chatType === 'group' && f.chatId !== undefined;
+  const message: IncomingMessage = {
+    platform: 'wecom',
+    msgId,
+    chatId: group ? f.chatId! : `single:${f.senderId}`,
+    chatType: group ? 'group' : 'single',
+    senderId: f.senderId,
+    text: (click.key ?? '').trim(),
+    click: { cardId: click.taskId },
+  };
+  if (click.choice) message.click!.choice = click.choice;
+  if (click.responseCode) message.click!.updateCode = click.responseCode;
+  else message.click!.answerable = true;
+  if (f.senderName) message.senderName = f.senderName;
+  if (f.replyUrl) {
+    message.replyHandle = { url: f.replyUrl, expiresAt: nowMs + REPLY_URL_TTL_MS };
+    if (f.replyOnce) message.replyHandle.once = true;
+  }
+  return message;
+}
+
+/**
  * Turns the decrypted inner message into an IncomingMessage, or says it is a type the bot ignores.
  * Throws WecomParseError for malformed content or a text message missing what the core needs.
  */
@@ -396,6 +540,8 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
   const kind = format(plain);
   if (!kind) throw new WecomParseError('inner', 'decrypted message is neither JSON nor XML');
   const f = kind === 'json' ? fromJsonText(plain) : fromXml(parseXml(plain));
+
+  if (f.msgType === 'event' && f.eventType === 'template_card_event') return { kind: 'message', message: clickMessage(f, nowMs) };
 
   const known = Object.hasOwn(KINDS, f.msgType) ? KINDS[f.msgType] : undefined;
   if (!known) throw new WecomParseError('inner-fields', `unknown message type ${JSON.stringify(f.msgType.slice(0, 40))}`);
@@ -421,6 +567,10 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
     text: messageKind === 'voice' ? (f.transcript ?? '').trim() : messageKind === 'text' ? stripLeadingMentions(f.text ?? '') : '',
   };
   if (messageKind !== 'text') message.kind = messageKind;
+  if (f.media.length > 0) {
+    const expiresAt = f.mediaTtlMs === undefined ? undefined : nowMs + f.mediaTtlMs;
+    message.attachments = f.media.map((a) => (expiresAt === undefined ? a : { ...a, expiresAt }));
+  }
   if (f.senderName) message.senderName = f.senderName;
   if (f.replyUrl) {
     message.replyHandle = { url: f.replyUrl, expiresAt: nowMs + REPLY_URL_TTL_MS };

@@ -1,8 +1,16 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { receive, type InboundDeps, type Outcome, type Verified } from '../../chat/receiver.js';
 import type { WecomConfig } from './client.js';
+import { encryptedReply, templateCard } from './cards.js';
 import { parseEnvelope, parseInner, WecomParseError } from './parse.js';
 import { verifyWecom, type WecomSecrets, type WecomSignedParams } from './verify.js';
+
+/**
+ * How long the answer to a 智能机器人 card click waits for the click to be handled: WeCom drops the
+ * connection after 5 s (https://developer.work.weixin.qq.com/document/path/101027, 模板卡片事件), and
+ * the update waits a little longer than this for the answer before going out its own way.
+ */
+export const CARD_ANSWER_WAIT_MS = 3_500;
 
 /** Options of the WeCom callback plugin. */
 export interface WecomRoutesOptions {
@@ -128,6 +136,19 @@ export const wecomRoutes: FastifyPluginAsync<WecomRoutesOptions> = async (app, o
     const verified = readWecomCallback(secrets, request.url, body, deps.clock.now().getTime());
     // The message is stored (in the inbox, or handled, depending on the server) before the 200, so a
     // crash cannot lose a message WeCom believes delivered; replies are sent afterwards by the outbox.
-    return receive('wecom callback', verified, deps, request.log, (outcome) => acknowledge(reply, outcome));
+    return receive('wecom callback', verified, deps, request.log, async (outcome) => {
+      // A 智能机器人 card click is answered with the card as the click left it (被动回复 ·
+      // update_template_card, https://developer.work.weixin.qq.com/document/path/101031), for
+      // everyone it was shown to; a click that changed nothing shown is answered empty.
+      const message = verified.ok ? verified.message : undefined;
+      if (outcome.kind === 'stored' && message?.click?.answerable && deps.answer) {
+        const answer = await deps.answer(message, CARD_ANSWER_WAIT_MS);
+        if (answer?.card) {
+          const update = { response_type: 'update_template_card', template_card: templateCard(answer.card, answer.card.id, 'aibot') };
+          return reply.code(200).type('application/json; charset=utf-8').send(encryptedReply(secrets, update, deps.clock.now().getTime()));
+        }
+      }
+      return acknowledge(reply, outcome);
+    });
   });
 };

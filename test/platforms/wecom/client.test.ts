@@ -3,22 +3,12 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { FixedClock } from '../../../src/clock.js';
 import type { OutboundMessage } from '../../../src/chat/types.js';
 import { createWecomAdapter, type WecomConfig } from '../../../src/platforms/wecom/client.js';
-import { startPlatformDouble, type PlatformDouble, type Responder } from '../../support/platform-double.js';
+import { startPlatformDouble, WECOM_OK, type PlatformDouble, type Responder } from '../../support/platform-double.js';
 
 const NOW = Date.parse('2026-05-20T02:00:00Z');
 
-/** WeCom's plain success. */
-const OK = { json: { errcode: 0, errmsg: 'ok' } };
-
-/**
- * The platform double (test/support/platform-double.ts) answering every request with `respond`,
- * by default WeCom's plain success: the client alone is under test, not the platform's state.
- */
-async function startDouble(respond: Responder = () => OK): Promise<PlatformDouble> {
-  const double = await startPlatformDouble();
-  double.respond = respond;
-  return double;
-}
+/** The platform double answering every request with `respond`: WeCom's plain success unless a test says otherwise. */
+const startDouble = (respond: Responder = () => WECOM_OK): Promise<PlatformDouble> => startPlatformDouble({ respond });
 
 let api: PlatformDouble;
 let foreign: PlatformDouble;
@@ -148,14 +138,14 @@ describe('replies', () => {
   });
 
   it('falls back to the group robot when the reply URL refuses (e.g. already used)', async () => {
-    api.respond = (q) => (q.path === '/cgi-bin/aibot/response' ? { json: { errcode: 600039, errmsg: 'response_code used' } } : OK);
+    api.respond = (q) => (q.path === '/cgi-bin/aibot/response' ? { json: { errcode: 600039, errmsg: 'response_code used' } } : WECOM_OK);
     const r = await adapter().send(reply('KEY-XM001', `${api.base}/cgi-bin/aibot/response?response_code=RC1`));
     expect(r).toEqual({ ok: true });
     expect(api.requests.map((q) => q.path)).toEqual(['/cgi-bin/aibot/response', '/cgi-bin/webhook/send']);
   });
 
   it('retries a reply URL that answers 5xx while it lives, then uses the group robot', async () => {
-    api.respond = (q) => (q.path === '/cgi-bin/aibot/response' ? { status: 503, text: 'busy' } : OK);
+    api.respond = (q) => (q.path === '/cgi-bin/aibot/response' ? { status: 503, text: 'busy' } : WECOM_OK);
     const a = adapter();
     const msg = reply('KEY-XM001', `${api.base}/cgi-bin/aibot/response?response_code=RC1`);
     expect(await a.send(msg)).toMatchObject({ ok: false, retryable: true });
@@ -183,13 +173,13 @@ describe('replies', () => {
   });
 
   it('retries 45033 on the reply URL while it lives, instead of leaving it for the fallback', async () => {
-    api.respond = (q) => (q.path === '/cgi-bin/aibot/response' ? { json: { errcode: 45033, errmsg: 'api concurrent out of limit' } } : OK);
+    api.respond = (q) => (q.path === '/cgi-bin/aibot/response' ? { json: { errcode: 45033, errmsg: 'api concurrent out of limit' } } : WECOM_OK);
     expect(await adapter().send(reply('KEY-XM001', `${api.base}/cgi-bin/aibot/response?response_code=RC1`))).toMatchObject({ ok: false, retryable: true });
     expect(api.requests.map((q) => q.path)).toEqual(['/cgi-bin/aibot/response']);
   });
 
   it('answers the sender by app message when there is neither a usable reply URL nor a group (1:1 chat, self-built app)', async () => {
-    api.respond = (q) => (q.path === '/cgi-bin/gettoken' ? { json: { errcode: 0, access_token: 'TOKEN', expires_in: 7200 } } : OK);
+    api.respond = (q) => (q.path === '/cgi-bin/gettoken' ? { json: { errcode: 0, access_token: 'TOKEN', expires_in: 7200 } } : WECOM_OK);
     const r = await adapter().send({ ...reply('', undefined), replyUser: 'chenjl', text: '<@wangjg|王警官> 已认领' });
     expect(r).toEqual({ ok: true });
     expect(api.requests.map((q) => q.path)).toEqual(['/cgi-bin/gettoken', '/cgi-bin/message/send']);

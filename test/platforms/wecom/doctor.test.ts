@@ -1,17 +1,10 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { doctorWecom } from '../../../src/platforms/wecom/doctor.js';
 import type { WecomConfig } from '../../../src/platforms/wecom/client.js';
-import { startPlatformDouble, type PlatformDouble, type Responder } from '../../support/platform-double.js';
+import { startPlatformDouble, WECOM_OK, type PlatformDouble, type Responder } from '../../support/platform-double.js';
 
-/**
- * The platform double (test/support/platform-double.ts) answering every request with `respond`,
- * by default WeCom's plain success: the client alone is under test, not the platform's state.
- */
-async function startDouble(respond: Responder = () => ({ json: { errcode: 0, errmsg: 'ok' } })): Promise<PlatformDouble> {
-  const double = await startPlatformDouble();
-  double.respond = respond;
-  return double;
-}
+/** The platform double answering every request with `respond`: WeCom's plain success unless a test says otherwise. */
+const startDouble = (respond: Responder = () => WECOM_OK): Promise<PlatformDouble> => startPlatformDouble({ respond });
 
 let api: PlatformDouble;
 beforeEach(async () => {
