@@ -531,6 +531,9 @@ function clickMessage(f: Fields, nowMs: number): IncomingMessage {
   return message;
 }
 
+/** What `parseInner` calls an 智能机器人's enter_chat event: not a message, but one to welcome. */
+export const ENTER_CHAT = 'event/enter_chat';
+
 /**
  * Turns the decrypted inner message into an IncomingMessage, or says it is a type the bot ignores.
  * Throws WecomParseError for malformed content or a text message missing what the core needs.
@@ -542,6 +545,9 @@ export function parseInner(plain: string, nowMs: number): InnerResult {
   const f = kind === 'json' ? fromJsonText(plain) : fromXml(parseXml(plain));
 
   if (f.msgType === 'event' && f.eventType === 'template_card_event') return { kind: 'message', message: clickMessage(f, nowMs) };
+  // Someone opened the 智能机器人's one-to-one chat for the first time today: a welcome is due, as a
+  // passive reply (https://developer.work.weixin.qq.com/document/path/101027, 进入会话事件).
+  if (f.msgType === 'event' && f.eventType === 'enter_chat') return { kind: 'ignored', msgType: ENTER_CHAT };
 
   const known = Object.hasOwn(KINDS, f.msgType) ? KINDS[f.msgType] : undefined;
   if (!known) throw new WecomParseError('inner-fields', `unknown message type ${JSON.stringify(f.msgType.slice(0, 40))}`);

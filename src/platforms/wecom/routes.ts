@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { receive, type InboundDeps, type Outcome, type Verified } from '../../chat/receiver.js';
 import type { WecomConfig } from './client.js';
 import { encryptedReply, templateCard } from './cards.js';
-import { parseEnvelope, parseInner, WecomParseError } from './parse.js';
+import { ENTER_CHAT, parseEnvelope, parseInner, WecomParseError } from './parse.js';
 import { verifyWecom, type WecomSecrets, type WecomSignedParams } from './verify.js';
 
 /**
@@ -79,6 +79,9 @@ export function readWecomCallback(secrets: WecomSecrets, url: string, body: stri
   }
 }
 
+/** What someone opening the bot's one-to-one chat reads first (SPEC §7: enter_chat gets a short welcome). */
+export const WELCOME = '您好，我是联保助手。遇到阻工、强揽、盗窃等问题，请发送“报告 问题描述”登记；发送“帮助”查看全部命令。';
+
 /**
  * WeCom's acknowledgement: HTTP 200 with an empty body once the message is stored (replies go
  * out later through the outbox), 500 when it could not be, so that WeCom sends it again.
@@ -134,6 +137,13 @@ export const wecomRoutes: FastifyPluginAsync<WecomRoutesOptions> = async (app, o
   app.post('/wecom/callback', async (request, reply) => {
     const body = typeof request.body === 'string' ? request.body : '';
     const verified = readWecomCallback(secrets, request.url, body, deps.clock.now().getTime());
+    // A person opened the bot's one-to-one chat: the welcome is the passive reply itself (text, the
+    // only kind WeCom takes for it: https://developer.work.weixin.qq.com/document/path/101031). It
+    // is the same words for everyone, so nothing is stored.
+    if (verified.ok && verified.ignored === ENTER_CHAT) {
+      const welcome = { msgtype: 'text', text: { content: WELCOME } };
+      return reply.code(200).type('application/json; charset=utf-8').send(encryptedReply(secrets, welcome, deps.clock.now().getTime()));
+    }
     // The message is stored (in the inbox, or handled, depending on the server) before the 200, so a
     // crash cannot lose a message WeCom believes delivered; replies are sent afterwards by the outbox.
     return receive('wecom callback', verified, deps, request.log, async (outcome) => {
