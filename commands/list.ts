@@ -1,4 +1,5 @@
-import { mayKnowConduct, refuse, ticketView } from '../src/dispatch/helpers.js';
+import { chatScope, mayKnowConduct, refuse, scopeLabel, ticketView } from '../src/dispatch/helpers.js';
+import { scopeUnits } from '../src/tickets/scope.js';
 import type { Command } from '../src/dispatch/types.js';
 import type { TicketFilter } from '../src/db/tickets-repo.js';
 import { normalizeWidth } from '../src/dispatch/parse.js';
@@ -35,15 +36,18 @@ export const list: Command = {
     // complaints only for coordinators and leaders (an officer may be the one complained about).
     const inProjectGroup = ctx.chat?.kind === 'project';
     const projectCode = inProjectGroup ? (ctx.chat?.projectCode ?? undefined) : undefined;
+    // A unit's coordinators and leaders see their unit's projects and those below it (SPEC §11).
+    const scope = chatScope(ctx);
     const { tickets, total } = ctx.repos.tickets.list({
       ...chosen.filter(ctx.sender.personId, ctx.now),
       projectCode,
       excludeConduct: inProjectGroup || !mayKnowConduct(ctx.sender),
+      units: projectCode ? undefined : scopeUnits(scope),
       limit: SHOWN,
     });
     const project = projectCode ? ctx.repos.roster.project(projectCode) : undefined;
     ctx.reply('ticket-list', {
-      scope: project ? `${project.code} ${project.name}` : '全部项目',
+      scope: project ? `${project.code} ${project.name}` : scopeLabel(ctx, scope),
       label: chosen.label,
       total,
       more: total > tickets.length ? total - tickets.length : 0,
