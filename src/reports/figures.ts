@@ -96,7 +96,7 @@ export interface FiguresReport {
    * The unit the figures are for (SPEC §11: its tickets and those of the units below it); id null
    * for the root, or for an installation without units.
    */
-  unit: { id: string | null; name: string };
+  unit: { id: string | null; name: string; ownRow: string | null };
   /**
    * Per unit directly below it, each with the units below that (key: the unit id), and the unit's
    * own projects (key: its id, named …（本级）); empty without units.
@@ -153,7 +153,7 @@ export class Figures {
       byProject: list('project'),
       unit,
       // The unit's own projects are its 本级 row, beside the units below it.
-      byUnit: list('unit').map((r) => (r.key === (unit.id ?? this.roster.rootUnitId()) ? { ...r, name: `${r.name}（本级）` } : r)),
+      byUnit: list('unit').map((r) => (r.key === unit.ownRow ? { ...r, name: `${r.name}（本级）` } : r)),
     };
   }
 
@@ -165,7 +165,7 @@ export class Figures {
     const units = this.roster.units();
     const top = this.roster.unitOrRoot(unitId);
     const topUnit = units.find((u) => u.id === top);
-    if (!topUnit) return { scope: {}, unit: { id: null, name: this.roster.unitName(null) } };
+    if (!topUnit) return { scope: {}, unit: { id: null, name: this.roster.unitName(null), ownRow: null } };
     const isRoot = topUnit.parentId === null;
     const unitRows: Record<string, string> = { [isRoot ? ROOT_UNIT_KEY : topUnit.id]: topUnit.id };
     for (const child of units.filter((u) => u.parentId === topUnit.id)) {
@@ -174,7 +174,7 @@ export class Figures {
     }
     return {
       scope: { units: scopeUnits(subtreeScope(units, isRoot ? null : topUnit.id)), unitRows },
-      unit: { id: isRoot ? null : topUnit.id, name: topUnit.name },
+      unit: { id: isRoot ? null : topUnit.id, name: topUnit.name, ownRow: topUnit.id },
     };
   }
 
