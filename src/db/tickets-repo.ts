@@ -179,8 +179,8 @@ export interface TicketFilter {
    * those below it); absent: every unit. Through projects_unit and tickets_project_state.
    */
   units?: readonly string[] | null;
-  /** only tickets 提级 to this unit (its coordinators supervise them) */
-  raisedTo?: string;
+  /** only tickets 提级 (SPEC §11): to any unit (true), or to one of these */
+  raised?: true | readonly string[];
   limit?: number;
 }
 
@@ -353,9 +353,10 @@ export class TicketsRepo {
       where.push(`project_code IN (SELECT owner_id FROM unit_places WHERE owner = 'project' AND unit_id IN (SELECT value FROM json_each(@units)))`);
       params.units = JSON.stringify(f.units);
     }
-    if (f.raisedTo) {
-      where.push('raised_unit = @raisedTo');
-      params.raisedTo = f.raisedTo;
+    if (f.raised === true) where.push('raised_unit IS NOT NULL');
+    else if (f.raised) {
+      where.push('raised_unit IN (SELECT value FROM json_each(@raised))');
+      params.raised = JSON.stringify(f.raised);
     }
     if (f.overdueAt !== undefined) {
       where.push(`state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @overdueAt`);
