@@ -36,8 +36,8 @@ describe('units in the roster', () => {
     ]);
     const [city, dong, xi] = roster.units;
     expect(city!.coordinators).toEqual(roster.settings.coordinators);
-    expect(dong!.meeting).toEqual({ day: 20, time: '15:00', place: '东县公安局二楼会议室', noticeDaysBefore: 3 });
-    expect(xi!.meeting).toEqual(city!.meeting);
+    expect(dong!.meeting).toEqual({ day: 10, time: '15:00', place: '东县公安局二楼会议室', noticeDaysBefore: 3 });
+    expect(xi!.meeting).toEqual({ ...city!.meeting, day: 12 });
     expect(roster.projects.find((p) => p.code === 'DX001')?.unit).toBe('dongxian');
   });
 
