@@ -45,7 +45,7 @@ export const raise: Command = {
     const to = from === null ? null : (roster.unit(from)?.parentId ?? null);
     if (from === null || to === null) refuse('top_unit', `#${no} 已由${roster.unitName(from)}督办，这是最上一级，不能再提级`);
     if (!reaches(ctx, from)) refuse('out_of_scope', `#${no} 现由${roster.unitName(from)}督办，不在您的管辖范围内`);
-    const after = ctx.apply(raiseStep(t, ctx.actor, ctx.now, { from: t.raisedUnit, to }, reason));
+    const after = ctx.apply(raiseStep(t, ctx.actor, ctx.now, { from, to }, reason));
     const v = view(ctx, after, from, to, reason);
     ctx.reply('raised', v);
     // The unit above, which supervises it now, and the unit it came from (unless that is this chat).
@@ -77,11 +77,11 @@ export const lower: Command = {
     const own = roster.unitOrRoot(roster.project(t.projectCode)?.unitId ?? null);
     let below = own;
     while (below !== null && roster.unit(below)?.parentId !== from) below = roster.unit(below)?.parentId ?? null;
-    const to = below === null || below === own ? null : below;
-    const after = ctx.apply(lowerStep(t, ctx.actor, ctx.now, { from, to }, reason));
-    const v = view(ctx, after, from, to ?? own, reason);
+    const to = below ?? own;
+    const after = ctx.apply(lowerStep(t, ctx.actor, ctx.now, { from, to, raisedUnit: to === own ? null : to }, reason));
+    const v = view(ctx, after, from, to, reason);
     ctx.reply('lowered', v);
-    ctx.notify.coordinators(render('lowered', v), ctx.key('coordinators-to'), ctx.msg, undefined, to ?? own);
+    ctx.notify.coordinators(render('lowered', v), ctx.key('coordinators-to'), ctx.msg, undefined, to);
     ctx.notify.coordinators(render('lowered', v), ctx.key('coordinators-from'), ctx.msg, undefined, from);
   },
 };

@@ -24,9 +24,9 @@ export type TicketEvent =
   /** a coordinator's 回访: the enterprise's answer by phone (代评) */
   | { action: 'followup'; detail: { satisfied: boolean; rating: number | null; comment: string; reopenCount?: number } }
   | { action: 'supervise'; detail: { note: string } }
-  /** 提级: the coordinators of unit `to` supervise it from now on (`from`: the unit that did; null: the project's) */
+  /** 提级: the coordinators of unit `to` supervise it from now on (`from`: the unit that did) */
   | { action: 'raise'; detail: { from: string | null; to: string; reason: string } }
-  /** 回退: supervision goes back down to `to` (null: the project's own unit) */
+  /** 回退: supervision goes back down to unit `to` */
   | { action: 'lower'; detail: { from: string; to: string | null; reason: string } }
   | { action: 'extend'; detail: { kind: DeadlineKind; from: number; to: number; duration: string; reason: string } }
   | { action: 'request_extension'; detail: { kind: WorkKind; deadline: number; duration: string; reason: string } }

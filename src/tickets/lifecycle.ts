@@ -429,9 +429,12 @@ export function raise(t: Ticket, _actor: Actor, now: number, to: { from: string 
   return step('raise', t, now, { raisedUnit: to.to, raisedEver: true }, { action: 'raise', detail: { from: to.from, to: to.to, reason } });
 }
 
-/** 回退 (SPEC §11): supervision goes back to the unit below (`to`; null: the project's own unit). */
-export function lower(t: Ticket, _actor: Actor, now: number, to: { from: string; to: string | null }, reason: string): Outcome {
-  return step('lower', t, now, { raisedUnit: to.to }, { action: 'lower', detail: { from: to.from, to: to.to, reason } });
+/**
+ * 回退 (SPEC §11): supervision goes back to `to`, the unit below; `raisedUnit` is what the ticket
+ * keeps (null once back at its project's own unit).
+ */
+export function lower(t: Ticket, _actor: Actor, now: number, to: { from: string; to: string | null; raisedUnit: string | null }, reason: string): Outcome {
+  return step('lower', t, now, { raisedUnit: to.raisedUnit }, { action: 'lower', detail: { from: to.from, to: to.to, reason } });
 }
 
 /**

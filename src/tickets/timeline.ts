@@ -48,8 +48,8 @@ function readableSize(bytes: number): string {
 export interface TimelineNames {
   person(id: string): string;
   department(id: string): string;
-  /** a unit's name (SPEC §11); null: the project's own unit */
-  unit?(id: string | null): string;
+  /** a unit's name (SPEC §11) */
+  unit?(id: string): string;
 }
 
 /** `3wd` as people read it: `3个工作日`. */
@@ -104,7 +104,7 @@ export function describeAudit(row: AuditRow, names: TimelineNames, maxTextChars 
       break;
     case 'raise':
     case 'lower': {
-      const unit = (id: string | null) => names.unit?.(id) ?? id ?? '项目所属单位';
+      const unit = (id: string | null) => (id === null ? '项目所属单位' : (names.unit?.(id) ?? id));
       text = `由${unit(row.detail.from)}${row.action === 'raise' ? '提级到' : '回退到'}${unit(row.detail.to)}督办，${str(row.detail.reason)}`;
       break;
     }
