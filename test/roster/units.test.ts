@@ -90,3 +90,35 @@ describe('units in the roster', () => {
     expect(problemsOf(text).map((p) => p.path)).toEqual(['projects[0].wecom.chatId']);
   });
 });
+
+describe('importing units', () => {
+  it('places projects, people and departments, maps each county’s group, and forgets units that leave the file', async () => {
+    const { openDb } = await import('../../src/db/open.js');
+    const { importRoster } = await import('../../src/roster/import.js');
+    const { RosterRepo } = await import('../../src/db/roster-repo.js');
+    const db = openDb(':memory:');
+    importRoster(db, readRosterFile('roster.example.yaml'), 0);
+    const roster = new RosterRepo(db);
+    expect(roster.units().map((u) => [u.id, u.parentId])).toEqual([['city', null], ['dongxian', 'city'], ['xixian', 'city']]);
+    expect(roster.project('DX001')?.unitId).toBe('dongxian');
+    expect(roster.project('XM001')?.unitId).toBeNull(); // the root's
+    expect(roster.person('dxxt')?.unitId).toBe('dongxian');
+    expect(roster.department('xxpcs')?.unitId).toBe('xixian');
+    expect(roster.coordinators('dongxian')).toEqual({ wecom: 'KEY-DX', dingtalk: 'cidDX', playground: 'coordinators:dongxian' });
+    expect(roster.coordinators()).toMatchObject({ wecom: 'KEY-COORD', dingtalk: 'cidCOORD' });
+    expect(roster.chat('wecom', 'wrDX')).toMatchObject({ kind: 'coordinators', unitId: 'dongxian' });
+    expect(roster.meeting('dongxian')).toMatchObject({ day: 10, place: '东县公安局二楼会议室' });
+
+    // The same city without units: one root again, everything in it, the counties' groups forgotten.
+    const text = (await import('node:fs')).readFileSync('roster.example.yaml', 'utf8');
+    const flat = text
+      .replace(/\nunits:[\s\S]*?\n(?=# ── 部门)/, '\n')
+      .replace(/, unit: (dongxian|xixian)/g, '')
+      .replace(/\n    unit: (dongxian|xixian)/g, '');
+    importRoster(db, parseRoster(flat), 1);
+    expect(roster.units()).toEqual([]);
+    expect(roster.project('DX001')?.unitId).toBeNull();
+    expect(roster.coordinators('dongxian')).toEqual({});
+    db.close();
+  });
+});
