@@ -25,12 +25,14 @@ const doc = pdf('现场情况说明');
 /** A ticket with a photo and a PDF, and the dashboard in front of it. */
 async function setup() {
   const h = evidenceHarness('2026-11-02T02:00:00Z', { ADMIN_TOKEN: TOKEN });
-  const { app, stop } = await appOn(h);
-  open.push({ stop, cleanup: h.cleanup });
   const no = h.ticketNo(h.say('chen', 'XM001', '报告 村民堵住工地东门'));
   h.attach('chen', 'XM001', '', { bytes: photo });
   h.attach('chen', 'XM001', '', { kind: 'file', bytes: doc, name: '情况 说明".pdf' });
   await h.fetched();
+  // The files are in before the server starts: its own processor would fetch what is still
+  // pending from the platforms its configuration names, not from this test's fake one.
+  const { app, stop } = await appOn(h);
+  open.push({ stop, cleanup: h.cleanup });
   const login = await app.inject({
     method: 'POST',
     url: '/dashboard/login',
