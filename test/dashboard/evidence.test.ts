@@ -9,6 +9,7 @@ import { TICKET_HEADERS } from '../../src/reports/export.js';
 import { evidenceHarness } from '../support/evidence.js';
 import { appOn } from '../support/harness.js';
 import { pdf, png, sha256 } from '../support/files.js';
+import { getAs, signInCookie } from '../support/dashboard.js';
 
 const TOKEN = 'dashboardEvidenceS3cr3tK9wQ';
 const open: { stop: () => Promise<void>; cleanup: () => void }[] = [];
@@ -33,15 +34,8 @@ async function setup() {
   // pending from the platforms its configuration names, not from this test's fake one.
   const { app, stop } = await appOn(h);
   open.push({ stop, cleanup: h.cleanup });
-  const login = await app.inject({
-    method: 'POST',
-    url: '/dashboard/login',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ token: TOKEN }).toString(),
-  });
-  const cookie = String(login.headers['set-cookie']).split(';')[0]!;
-  const get = (url: string, signedIn = true): Promise<LightMyRequestResponse> =>
-    app.inject({ method: 'GET', url, headers: signedIn ? { cookie } : {} });
+  const cookie = await signInCookie(app, TOKEN);
+  const get = (url: string, signedIn = true): Promise<LightMyRequestResponse> => getAs(app, signedIn ? cookie : undefined, url);
   return { h, app, no, get };
 }
 
