@@ -125,8 +125,10 @@ export function loadTicket(ctx: CommandContext, no: number): Ticket {
     refuse('other_project', `#${no} 不是本项目的工单，您只能查看本项目的工单`);
   }
   // A unit's coordinators and leaders act on their unit's tickets and those of the units below it
-  // (SPEC §11); whoever works the ticket as an officer or reported it is not held back by that.
-  if (!inScopeOf(ctx, t) && !isReporter(ctx.sender, t) && !isAssignee(ctx.sender, t) && !isProjectOfficer(ctx, t)) {
+  // (SPEC §11); whoever works the ticket as an officer, reported it, or is named its project's
+  // leader (包联领导, who gets its tiers) is not held back by that.
+  const projectLeader = ctx.sender.personId !== null && (ctx.repos.roster.project(t.projectCode)?.leaderIds.includes(ctx.sender.personId) ?? false);
+  if (!inScopeOf(ctx, t) && !isReporter(ctx.sender, t) && !isAssignee(ctx.sender, t) && !isProjectOfficer(ctx, t) && !projectLeader) {
     refuse('out_of_scope', `#${no} 不在您的管辖范围内（本单位及下级单位的项目），如需办理请联系上级护企办`);
   }
   // Everyone in a project group reads the answer: only that project's tickets are discussed there.
