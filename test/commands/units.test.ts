@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { escalate } from '../../src/jobs/escalate.js';
+import { meetingNotice } from '../../src/jobs/meeting-notice.js';
 import { monthlyReport } from '../../src/jobs/monthly-report.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { destinations, lastOutboxId, queued, textFor } from '../support/outbox.js';
@@ -224,5 +225,27 @@ describe('reports per unit', () => {
     expect(county).toContain('联保工作月报**（东县护企办及下级单位）');
     expect(county).toContain('收到诉求2件');
     expect(textFor(sent, 'person', 'dxld')).toBe(county);
+  });
+});
+
+describe('meetings per unit', () => {
+  it('each county’s notice goes on its own notice day to its own groups, with its own agenda', async () => {
+    const { h, dong, xi } = city();
+    const day = async (date: string) => {
+      const before = lastOutboxId(h);
+      await runJob(h.jobs, meetingNotice, at(`${date}T09:00`));
+      return queued(h, before);
+    };
+    // 东县 meets on the 10th (Tuesday): the notice three working days before, on Thursday the 5th.
+    const notice = await day('2026-11-05');
+    expect(destinations(notice).sort()).toEqual(['group:DX001', `group:${DX}`]);
+    expect(textFor(notice, 'group', DX)).toContain('时间：2026-11-10 15:00');
+    expect(textFor(notice, 'group', DX)).toContain('东县公安局二楼会议室');
+    expect(textFor(notice, 'group', DX)).toContain(`#${dong}`);
+    expect(textFor(notice, 'group', DX)).not.toContain(`#${xi}`);
+    // 西县 meets on the 12th: its notice on Monday the 9th, in the city's place.
+    const west = await day('2026-11-09');
+    expect(destinations(west).sort()).toEqual(['group:XX001', `group:${XX}`]);
+    expect(textFor(west, 'group', XX)).toContain('市公安局三楼会议室');
   });
 });
