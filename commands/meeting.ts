@@ -35,6 +35,8 @@ export const meeting: Command = {
         at: ctx.now,
         msgPlatform: ctx.msg.platform,
         msgId: ctx.msg.msgId,
+        // Raised outside a project group: for the meeting of this chat's or the sender's unit.
+        unitId: ctx.project ? null : unitId,
       });
       ctx.reply('agenda-added', { text, date: next.date, time: next.time, project: ctx.project?.name ?? '全部项目' });
       return;
@@ -42,10 +44,10 @@ export const meeting: Command = {
     if (args.trim()) refuse('bad_args', `“会商”后面只能跟“议题 内容”，例如：${this.example}`);
     // An enterprise sees only its own project's agenda; a project group sees that project's.
     const codes = ctx.chat?.kind === 'project' || !isStaff(ctx.sender) ? (ctx.project ? [ctx.project.code] : []) : meetingProjects(roster, unitId);
-    const general = ctx.chat?.kind !== 'project' && isStaff(ctx.sender) && roster.unitOrRoot(unitId) === roster.rootUnitId();
+    const general = ctx.chat?.kind !== 'project' && isStaff(ctx.sender);
     // Conduct complaints are left out where a project's officer reads, and for officers themselves.
     const forProjectGroup = ctx.chat?.kind === 'project' || !mayKnowConduct(ctx.sender);
-    const agenda = buildAgenda(ctx.repos, next, previousMeeting(next, settings, ctx.calendar), ctx.now, codes, { forProjectGroup, general });
+    const agenda = buildAgenda(ctx.repos, next, previousMeeting(next, settings, ctx.calendar), ctx.now, codes, { forProjectGroup, general, unitId });
     ctx.reply('meeting', { ...next, projects: agenda, reminder: false });
   },
 };

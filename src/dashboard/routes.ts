@@ -332,7 +332,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           page = Math.ceil(total / PAGE_SIZE);
           ({ tickets, total } = ledger.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }));
         }
-        const html = ledgerPage({ query: q.data, tickets, total, page, now: t, names: rosterNames(repos.roster), roster: repos.roster });
+        const projects = repos.roster.projects().filter((p) => inScope(viewerOf(req).scope, p));
+        const html = ledgerPage({ query: q.data, tickets, total, page, now: t, names: rosterNames(repos.roster), roster: repos.roster, projects });
         return reply.type('text/html; charset=utf-8').send(html);
       });
 
@@ -400,8 +401,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const t = now();
         const meeting = nextMeeting(settings, cal, t);
         const previous = previousMeeting(meeting, settings, cal);
-        const isRoot = repos.roster.unitOrRoot(v.unitId) === repos.roster.rootUnitId();
-        const agenda = buildAgenda(repos, meeting, previous, t, meetingProjects(repos.roster, v.unitId), { general: isRoot, forProjectGroup: !v.conduct });
+        const agenda = buildAgenda(repos, meeting, previous, t, meetingProjects(repos.roster, v.unitId), { general: true, unitId: v.unitId, forProjectGroup: !v.conduct });
         return reply.type('text/html; charset=utf-8').send(meetingPage({ meeting, previous, agenda }));
       });
 

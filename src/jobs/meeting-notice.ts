@@ -28,7 +28,7 @@ function unitMeeting(ctx: JobContext, unitId: string | null, key: string): { sen
   const codes = meetingProjects(roster, unitId);
   const isRoot = roster.unitOrRoot(unitId) === roster.rootUnitId();
   // The coordinators see everything of their meeting; each project group its own agenda without conduct complaints.
-  const agenda = buildAgenda(ctx.repos, meeting, previous, asOf(ctx), codes, { general: isRoot });
+  const agenda = buildAgenda(ctx.repos, meeting, previous, asOf(ctx), codes, { general: true, unitId });
   const groupAgenda = buildAgenda(ctx.repos, meeting, previous, asOf(ctx), codes, { forProjectGroup: true, general: false });
   const kind = reminder ? 'reminder' : 'notice';
   const to = (where: string) => `${NAME}:${ctx.runKey}:${kind}:${isRoot ? '' : `${unitId}:`}${where}`;

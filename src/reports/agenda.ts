@@ -77,8 +77,11 @@ export function buildAgenda(
   previous: Meeting,
   now: number,
   codes?: string[],
-  /** `general`: list the items raised outside any project group (default: when no codes are given) */
-  opts: { forProjectGroup?: boolean; general?: boolean } = {},
+  /**
+   * `general`: list the items raised outside any project group (default: when no codes are given);
+   * `unitId`: only those raised for that unit's meeting (SPEC §11; null or absent: the root's)
+   */
+  opts: { forProjectGroup?: boolean; general?: boolean; unitId?: string | null } = {},
 ): ProjectAgenda[] {
   const projects = repos.roster.projects().filter((p) => !codes || codes.includes(p.code));
   const items = repos.logs.agendaItems(previous.at, meeting.at + 1);
@@ -116,7 +119,8 @@ export function buildAgenda(
   });
   // Items raised outside any project group (e.g. in the coordinators' group) belong to the
   // meeting as a whole: listed once, in the full agenda only.
-  const general = items.filter((i) => i.projectCode === null);
+  const unit = repos.roster.unitOrRoot(opts.unitId ?? null);
+  const general = items.filter((i) => i.projectCode === null && repos.roster.unitOrRoot(i.unitId ?? null) === unit);
   if ((opts.general ?? !codes) && general.length > 0) {
     agenda.push({
       code: '',

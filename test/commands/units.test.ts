@@ -243,9 +243,13 @@ describe('meetings per unit', () => {
     expect(textFor(notice, 'group', DX)).toContain('东县公安局二楼会议室');
     expect(textFor(notice, 'group', DX)).toContain(`#${dong}`);
     expect(textFor(notice, 'group', DX)).not.toContain(`#${xi}`);
-    // 西县 meets on the 12th: its notice on Monday the 9th, in the city's place.
+    // 西县 meets on the 12th: its notice on Monday the 9th, in the city's place; an item its
+    // coordinator raised in its group is on its agenda, not the city's.
+    ok(h, 'xxxt', XX, '会商 议题 电站进场道路<协调>');
     const west = await day('2026-11-09');
     expect(destinations(west).sort()).toEqual(['group:XX001', `group:${XX}`]);
     expect(textFor(west, 'group', XX)).toContain('市公安局三楼会议室');
+    expect(textFor(west, 'group', XX)).toContain('电站进场道路＜协调＞');
+    expect(ok(h, 'zhou', 'coordinators', '会商').reply).not.toContain('电站进场道路');
   });
 });

@@ -57,6 +57,9 @@ describe('a county coordinator’s session', () => {
     expect(ledger.body).toContain(`/dashboard/tickets/${dong}`);
     expect(ledger.body).not.toContain(`/dashboard/tickets/${xi}`);
     expect(ledger.body).not.toContain(`/dashboard/tickets/${own}`);
+    // Its project filter offers the county's projects only.
+    expect(ledger.body).toContain('DX001 东县物流园');
+    expect(ledger.body).not.toContain('XX001 西县光伏电站');
     const csv = (await get('/dashboard/export/tickets.csv')).body.replace(/^\uFEFF/, '').trim().split('\r\n');
     expect(csv.slice(1).map((l) => Number(l.split(',')[0]))).toEqual([dong]);
     expect(csv[0]!.split(',')).toContain('单位');

@@ -37,3 +37,7 @@ ALTER TABLE tickets ADD COLUMN raised_ever INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX unit_places_unit ON unit_places (owner, unit_id);
 -- The tickets a unit supervises after 提级, for its lists.
 CREATE INDEX tickets_raised ON tickets (raised_unit) WHERE raised_unit IS NOT NULL;
+
+-- A 会商 议题 raised outside any project group belongs to the meeting of the unit whose group it
+-- was raised in (NULL: the root's, as before).
+ALTER TABLE agenda_items ADD COLUMN unit_id TEXT;
