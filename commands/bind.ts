@@ -1,5 +1,6 @@
 import type { Command } from '../src/dispatch/types.js';
 import { refuse } from '../src/dispatch/helpers.js';
+import { inScope } from '../src/tickets/scope.js';
 import { normalizeWidth } from '../src/dispatch/parse.js';
 
 export const bind: Command = {
@@ -13,8 +14,10 @@ export const bind: Command = {
     const code = normalizeWidth(args).trim().split(/\s+/)[0] ?? '';
     if (!code) refuse('missing_project', `请写明项目编号，例如：${this.example}`);
     const project = ctx.repos.roster.project(code);
-    if (!project) {
-      const codes = ctx.repos.roster.projects().map((p) => p.code).join('、');
+    if (!project || !inScope(ctx.scope, project)) {
+      // A unit's coordinators bind their own unit's projects and those below it (SPEC §11).
+      const codes = ctx.repos.roster.projects().filter((p) => inScope(ctx.scope, p)).map((p) => p.code).join('、');
+      if (project) refuse('out_of_scope', `${project.code} 不在您的管辖范围内（本单位及下级单位的项目），可以绑定的项目有：${codes || '（无）'}`);
       refuse('unknown_project', `没有编号为“${code}”的项目，已登记的项目有：${codes || '（无）'}`);
     }
     if (ctx.msg.chatType !== 'group') refuse('not_group', '只能在群聊中绑定项目，请在项目群里发送这条命令');

@@ -11,6 +11,7 @@ import { list } from './list.js';
 import { meeting } from './meeting.js';
 import { note } from './note.js';
 import { progress } from './progress.js';
+import { lower, raise } from './raise.js';
 import { reclassify } from './reclassify.js';
 import { reject } from './reject.js';
 import { report } from './report.js';
@@ -43,6 +44,8 @@ export const COMMANDS: readonly Command[] = [
   requestExtension,
   approveExtension,
   rejectExtension,
+  raise,
+  lower,
   withdraw,
   status,
   list,

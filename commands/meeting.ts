@@ -1,6 +1,6 @@
 import type { Command } from '../src/dispatch/types.js';
 import { isStaff, limitText, mayKnowConduct, refuse } from '../src/dispatch/helpers.js';
-import { buildAgenda, nextMeeting, previousMeeting } from '../src/reports/agenda.js';
+import { buildAgenda, meetingProjects, nextMeeting, previousMeeting } from '../src/reports/agenda.js';
 
 export const meeting: Command = {
   name: '会商',
@@ -14,7 +14,12 @@ export const meeting: Command = {
     return { usage: '会商', summary: '查看下次会商的时间和议程', example: '会商' };
   },
   run(ctx, args) {
-    const settings = ctx.repos.roster.meeting();
+    // The meeting of this chat's unit (SPEC §11): a unit's coordinators' group, a project's group,
+    // an enterprise contact's project, or the sender's own unit.
+    const { roster } = ctx.repos;
+    const unitId =
+      ctx.chat?.kind === 'coordinators' ? ctx.chat.unitId : ctx.project && (ctx.chat?.kind === 'project' || !isStaff(ctx.sender)) ? ctx.project.unitId : ctx.sender.unitId;
+    const settings = roster.meeting(unitId);
     const next = nextMeeting(settings, ctx.calendar, ctx.now);
     const m = /^(?:议题|議題|topic)\s*([\s\S]*)$/.exec(args.trim());
     if (m) {
@@ -30,16 +35,19 @@ export const meeting: Command = {
         at: ctx.now,
         msgPlatform: ctx.msg.platform,
         msgId: ctx.msg.msgId,
+        // Raised outside a project group: for the meeting of this chat's or the sender's unit.
+        unitId: ctx.project ? null : unitId,
       });
       ctx.reply('agenda-added', { text, date: next.date, time: next.time, project: ctx.project?.name ?? '全部项目' });
       return;
     }
     if (args.trim()) refuse('bad_args', `“会商”后面只能跟“议题 内容”，例如：${this.example}`);
     // An enterprise sees only its own project's agenda; a project group sees that project's.
-    const codes = ctx.chat?.kind === 'project' || !isStaff(ctx.sender) ? (ctx.project ? [ctx.project.code] : []) : undefined;
+    const codes = ctx.chat?.kind === 'project' || !isStaff(ctx.sender) ? (ctx.project ? [ctx.project.code] : []) : meetingProjects(roster, unitId);
+    const general = ctx.chat?.kind !== 'project' && isStaff(ctx.sender);
     // Conduct complaints are left out where a project's officer reads, and for officers themselves.
     const forProjectGroup = ctx.chat?.kind === 'project' || !mayKnowConduct(ctx.sender);
-    const agenda = buildAgenda(ctx.repos, next, previousMeeting(next, settings, ctx.calendar), ctx.now, codes, { forProjectGroup });
+    const agenda = buildAgenda(ctx.repos, next, previousMeeting(next, settings, ctx.calendar), ctx.now, codes, { forProjectGroup, general, unitId });
     ctx.reply('meeting', { ...next, projects: agenda, reminder: false });
   },
 };

@@ -46,7 +46,7 @@ export const reclassify: Command = {
       const inProjectGroup = ctx.chat?.kind === 'project';
       ctx.reply(inProjectGroup ? 'conduct-moved' : 'reclassified', view);
       ctx.notify.project(after.projectCode, render('conduct-moved', view), ctx.key('project'), ctx.msg);
-      ctx.notify.coordinators(render('conduct-complaint', { ...view, reclassified: true }), ctx.key('coordinators'), ctx.msg);
+      ctx.notify.supervisors(after, render('conduct-complaint', { ...view, reclassified: true }), ctx.key('coordinators'), ctx.msg);
       return;
     }
     ctx.announce(after, 'reclassified', view);

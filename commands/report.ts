@@ -52,6 +52,6 @@ export const report: Command = {
     // A conduct complaint is not repeated where the project's own officer reads: the reporter is
     // told it is received, and the coordinators get all of it.
     ctx.reply(ctx.chat?.kind === 'project' ? 'conduct-received' : 'ticket-created', view);
-    ctx.notify.coordinators(render('conduct-complaint', view), ctx.key('coordinators'), ctx.msg, claimCard(cardTicket(view), true));
+    ctx.notify.supervisors(ticket, render('conduct-complaint', view), ctx.key('coordinators'), ctx.msg, claimCard(cardTicket(view), true));
   },
 };

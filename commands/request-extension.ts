@@ -36,7 +36,7 @@ export const requestExtension: Command = {
     const text = render('extension-requested', view);
     // Those who may answer can do so from the message: [批准] [驳回] (SPEC §7a).
     const card = extensionCard(cardTicket(view), { by: ctx.sender.name, duration: view.duration, reason, deadline: String(view.resolveDeadline ?? '') });
-    ctx.notify.coordinators(text, ctx.key('coordinators'), ctx.msg, card);
+    ctx.notify.supervisors(after, text, ctx.key('coordinators'), ctx.msg, card);
     for (const leader of ctx.repos.roster.project(after.projectCode)?.leaderIds ?? []) {
       ctx.notify.person(leader, text, ctx.key(`leader-${leader}`), card);
     }

@@ -23,6 +23,7 @@ export const status: Command = {
     const names = {
       person: (id: string) => nameOf(ctx, id),
       department: (id: string) => roster.department(id)?.name ?? id,
+      unit: (id: string) => roster.unit(id)?.name ?? id,
     };
     const summoned = tickets.summonedDepartments(t.no).map((s) => ({
       department: names.department(s.departmentId),

@@ -23,6 +23,6 @@ export const supervise: Command = {
       if (leader !== ctx.sender.personId) ctx.notify.person(leader, text, ctx.key(`leader-${leader}`));
     }
     // A conduct complaint's announcement already went to the coordinators' group.
-    if (after.routing !== 'coordinators') ctx.notify.coordinators(text, ctx.key('coordinators'), ctx.msg);
+    if (after.routing !== 'coordinators') ctx.notify.supervisors(after, text, ctx.key('coordinators'), ctx.msg);
   },
 };

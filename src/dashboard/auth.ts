@@ -60,6 +60,19 @@ export class AdminSessions {
     return s !== undefined && s.personId === null && s.revokedAt === null && now < s.expiresAt && sameSecret(s.generation, this.generation);
   }
 
+  /**
+   * Who a cookie value signs in at `now`: the operator (`personId` null: an ADMIN_TOKEN session
+   * issued under the current token), or a person of the roster (a session opened for them, SPEC
+   * §11); undefined when it is no session in force.
+   */
+  who(id: string | undefined, now: number): { personId: string | null } | undefined {
+    if (!id || !SESSION_ID.test(id)) return undefined;
+    const s = this.repo.get(sessionIdHash(id));
+    if (!s || s.revokedAt !== null || now >= s.expiresAt) return undefined;
+    if (s.personId !== null) return { personId: s.personId };
+    return sameSecret(s.generation, this.generation) ? { personId: null } : undefined;
+  }
+
   /** Ends the session a cookie value names, if it is one. */
   end(id: string | undefined, now: number): void {
     if (id && SESSION_ID.test(id)) this.repo.revoke(sessionIdHash(id), now);

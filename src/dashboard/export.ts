@@ -25,7 +25,7 @@ export function ticketSheet(roster: RosterRepo, tickets: readonly Ticket[], now:
   return { name: '工单', header: TICKET_HEADERS, rows: tickets.map((t) => ticketRow(t, roster, now, attachments.get(t.no) ?? 0)) };
 }
 
-const SHEET_OF_GROUP: Record<string, string> = { 合计: '合计', 部门: '按部门', 责任人: '按责任人', 项目: '按项目' };
+const SHEET_OF_GROUP: Record<string, string> = { 合计: '合计', 部门: '按部门', 责任人: '按责任人', 项目: '按项目', 单位: '按单位' };
 
 /** The figures as the CLI exports them: one table with the 分组 column, or one sheet per breakdown. */
 export function figureTable(f: FiguresReport): Sheet {

@@ -60,8 +60,25 @@ function table(id: string, title: string, rows: FigureRow[], link: (r: FigureRow
 const rate = (n: number, d: number): number | null => (d === 0 ? null : (100 * n) / d);
 
 /** 统计: the month's figures (the same computation as the chat's 统计) with charts drawn as SVG. */
-export function figuresPage(v: { month: string; report: FiguresReport; weeks: readonly WeekCount[] }): string {
+export function figuresPage(v: {
+  month: string;
+  report: FiguresReport;
+  weeks: readonly WeekCount[];
+  /** the units the viewer may choose (SPEC §11): none without units; `id` '' for the root */
+  units?: readonly { id: string; name: string }[];
+  /** the chosen unit's id ('' for the root) */
+  unit?: string;
+}): string {
   const f = v.report;
+  const units = v.units ?? [];
+  const unitParam = v.unit ? `&unit=${encodeURIComponent(v.unit)}` : '';
+  // Each unit's figures cover it and the units below it; the selector lists those the viewer may see.
+  const unitSelect =
+    units.length > 1
+      ? html`<form method="get" action="/dashboard/figures" class="inline-form" id="unit-form"><input type="hidden" name="month" value="${v.month}"><label for="f-unit">单位</label><select id="f-unit" name="unit">${units.map(
+          (u) => html`<option value="${u.id}"${u.id === (v.unit ?? '') ? ' selected' : ''}>${u.name}</option>`,
+        )}</select><button class="small" type="submit">查看</button></form>`
+      : '';
   const view = { period: f.period.label, asOf: formatTime(f.asOf) };
   const o = figureRowView(f.overall);
   const kpi = (label: string, value: string | number | undefined, note?: string) =>
@@ -71,14 +88,15 @@ export function figuresPage(v: { month: string; report: FiguresReport; weeks: re
 
   const body = html`<section class="panel" aria-labelledby="figures-title">
   <div class="panel-head toolbar">
-    <h2 id="figures-title">${view.period}工作统计</h2>
+    <h2 id="figures-title">${view.period}工作统计${f.unit.id !== null ? `（${f.unit.name}及下级单位）` : ''}</h2>
     <span class="sub">按当月收到的工单统计其至今的办理情况，与群里“统计”命令、月报和导出同一口径</span>
   </div>
   <div class="panel-body toolbar">
-    <a class="button secondary small" href="/dashboard/figures?month=${shiftMonth(v.month, -1)}" rel="prev">← 上月</a>
-    <form method="get" action="/dashboard/figures" class="inline-form"><label class="visually-hidden" for="f-month">月份</label><input id="f-month" type="month" name="month" value="${v.month}"><button class="small" type="submit">查看</button></form>
-    <a class="button secondary small" href="/dashboard/figures?month=${shiftMonth(v.month, 1)}" rel="next">下月 →</a>
-    <span class="header-end export">导出：<a class="button secondary small" id="export-figures-csv" href="/dashboard/export/figures.csv?month=${v.month}" download>CSV</a> <a class="button secondary small" id="export-figures-xlsx" href="/dashboard/export/figures.xlsx?month=${v.month}" download>Excel</a></span>
+    <a class="button secondary small" href="/dashboard/figures?month=${shiftMonth(v.month, -1)}${unitParam}" rel="prev">← 上月</a>
+    <form method="get" action="/dashboard/figures" class="inline-form"><label class="visually-hidden" for="f-month">月份</label><input id="f-month" type="month" name="month" value="${v.month}">${v.unit ? html`<input type="hidden" name="unit" value="${v.unit}">` : ''}<button class="small" type="submit">查看</button></form>
+    <a class="button secondary small" href="/dashboard/figures?month=${shiftMonth(v.month, 1)}${unitParam}" rel="next">下月 →</a>
+    ${unitSelect}
+    <span class="header-end export">导出：<a class="button secondary small" id="export-figures-csv" href="/dashboard/export/figures.csv?month=${v.month}${unitParam}" download>CSV</a> <a class="button secondary small" id="export-figures-xlsx" href="/dashboard/export/figures.xlsx?month=${v.month}${unitParam}" download>Excel</a></span>
   </div>
   <div class="kpis panel-body">
     ${kpi('收到', o.received, '件')}
@@ -111,6 +129,7 @@ export function figuresPage(v: { month: string; report: FiguresReport; weeks: re
     { cls: 'bar-violet' },
   )}</div></section>
 </div>
+${f.byUnit.some((r) => r.key !== f.unit.ownRow) ? table('by-unit', '按单位（含下级单位）', f.byUnit, (r) => (r.key === f.unit.ownRow ? null : `/dashboard/figures?month=${v.month}&unit=${encodeURIComponent(r.key)}`)) : ''}
 ${table('by-department', '按部门', depts, (r) => ledger({ dept: r.key }))}
 ${table('by-project', '按项目', f.byProject, (r) => ledger({ project: r.key }))}
 ${table('by-officer', '按责任人', f.byOfficer, () => null)}`;

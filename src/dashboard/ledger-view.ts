@@ -1,7 +1,7 @@
 import type { RosterRepo } from '../db/roster-repo.js';
 import { currentDeadline } from '../dispatch/helpers.js';
 import { formatShortTime, formatSpan } from '../tickets/format.js';
-import { CATEGORIES, DEADLINE_NAMES, STATE_NAMES, type Ticket, type TicketState } from '../tickets/model.js';
+import { CATEGORIES, DEADLINE_NAMES, STATE_NAMES, type Project, type Ticket, type TicketState } from '../tickets/model.js';
 import { isOverdue } from './export.js';
 import { html, type Html } from './html.js';
 import { page } from './layout.js';
@@ -50,6 +50,8 @@ export interface LedgerPage {
   now: number;
   names: Names;
   roster: RosterRepo;
+  /** the projects the viewer may filter by (SPEC §11: those of their units); all when absent */
+  projects?: readonly Project[];
 }
 
 /** 台账: the filter form, the matching tickets (overdue ones marked) and the pages. */
@@ -59,7 +61,7 @@ export function ledgerPage(v: LedgerPage): string {
   const filters = { project: q.project, dept: q.dept, state: q.state, category: q.category, overdue: q.overdue, supervised: q.supervised, month: q.month, q: q.q };
   const departments: [string, string][] = [...v.roster.departments().map((d): [string, string] => [d.id, d.name]), [':coordinators', '护企办（执法投诉）']];
   const form = html`<form class="filters" method="get" action="/dashboard" id="filters">
-  ${select('project', '项目', q.project, v.roster.projects().map((p) => [p.code, `${p.code} ${p.name}`]))}
+  ${select('project', '项目', q.project, (v.projects ?? v.roster.projects()).map((p) => [p.code, `${p.code} ${p.name}`]))}
   ${select('dept', '部门', q.dept, departments)}
   ${select('state', '状态', q.state, (Object.keys(STATE_NAMES) as TicketState[]).map((s) => [s, STATE_NAMES[s]]))}
   ${select('category', '类别', q.category, CATEGORIES.map((c) => [c, c]))}

@@ -18,10 +18,12 @@ export function rosterNames(roster: RosterRepo): Names {
   const people = new Map(roster.people().map((p) => [p.id, p.name]));
   const departments = new Map(roster.departments().map((d) => [d.id, d.name]));
   const projects = new Map(roster.projects().map((p) => [p.code, p.name]));
+  const units = new Map(roster.units().map((u) => [u.id, u.name]));
   const names: Names = {
     person: (id) => people.get(id) ?? id,
     department: (id) => departments.get(id) ?? id,
     project: (code) => projects.get(code) ?? code,
+    unit: (id) => units.get(id) ?? id,
     ticketDepartment: (t) =>
       t.departmentId ? names.department(t.departmentId) : t.routing === 'coordinators' ? '护企办' : '',
     assignee: (t) => (t.assigneeId ? names.person(t.assigneeId) : '未认领'),

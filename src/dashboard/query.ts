@@ -25,7 +25,8 @@ export const ledgerQuery = z.object({
 });
 export type LedgerQuery = z.infer<typeof ledgerQuery>;
 
-export const monthQuery = z.object({ month: optional(month) });
+/** A month, and (SPEC §11) the unit whose figures: its id; absent, the viewer's own. */
+export const monthQuery = z.object({ month: optional(month), unit: optional(z.string().max(64)) });
 export const visitsQuery = z.object({ project: optional(z.string().max(64)) });
 
 /** The repository filter a ledger query stands for at `now`. */

@@ -10,12 +10,13 @@ import type { SessionsRepo } from '../db/sessions-repo.js';
 import type { Repos } from '../dispatch/types.js';
 import { currentDeadline } from '../dispatch/helpers.js';
 import { PUBLIC_DIR } from '../paths.js';
-import { buildAgenda, nextMeeting, previousMeeting } from '../reports/agenda.js';
+import { buildAgenda, meetingProjects, nextMeeting, previousMeeting } from '../reports/agenda.js';
 import type { Figures } from '../reports/figures.js';
 import { figuresView } from '../reports/view.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 import { formatDate } from '../tickets/format.js';
-import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
+import { STATE_NAMES, URGENCY_NAMES, type Ticket, type Unit } from '../tickets/model.js';
+import { EVERYTHING, inScope, scopeOf, scopeUnits, subtreeScope, type Scope } from '../tickets/scope.js';
 import { AdminSessions, COOKIE_NAME, LoginThrottle, clearedCookie, clientKey, readCookie, sameSecret, sessionCookie } from './auth.js';
 import { figureSheets, figureTable, isOverdue, ticketSheet, toCsv, toXlsx, type Sheet } from './export.js';
 import { figuresPage } from './figures-view.js';
@@ -27,6 +28,25 @@ import { chosenMonth, ledgerQuery, monthQuery, queryProblem, toLedgerFilter, vis
 import { ticketPage } from './ticket-view.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** Who a request is from, as the dashboard limits what it shows (SPEC §11). */
+interface Viewer {
+  /** null: the ADMIN_TOKEN operator */
+  personId: string | null;
+  scope: Scope;
+  /** may know of conduct complaints (执法投诉): coordinators and leaders, and the operator */
+  conduct: boolean;
+  /** the unit whose meeting and figures are theirs (null: the root) */
+  unitId: string | null;
+}
+
+const OPERATOR: Viewer = Object.freeze({ personId: null, scope: EVERYTHING, conduct: true, unitId: null });
+
+/** The highest unit of a scope, whose figures cover it all; null for everything. */
+function topUnit(units: readonly Unit[], scope: Scope): string | null {
+  if (scope.kind === 'all') return null;
+  return units.find((u) => scope.units.has(u.id) && (u.parentId === null || !scope.units.has(u.parentId)))?.id ?? null;
+}
 
 /** What Fastify's refusals mean to someone using the dashboard. */
 const REFUSALS: Record<number, string> = {
@@ -143,6 +163,49 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
   const sessions = new AdminSessions(opts.sessions, token);
   const now = (): number => opts.clock.now().getTime();
 
+  /**
+   * Who is signed in and what they may see (SPEC §11): the ADMIN_TOKEN operator sees everything; a
+   * person's own session is scoped like their chat commands (`scopeOf`), and conduct complaints
+   * only for coordinators and leaders (SPEC §9). Someone who has left the roster is signed out.
+   */
+  const viewers = new WeakMap<FastifyRequest, Viewer>();
+  const viewerOf = (req: FastifyRequest): Viewer => viewers.get(req) ?? OPERATOR;
+  const signIn = (req: FastifyRequest): Viewer | undefined => {
+    const who = sessions.who(readCookie(req.headers.cookie, COOKIE_NAME), now());
+    if (!who) return undefined;
+    if (who.personId === null) return OPERATOR;
+    const person = repos.roster.person(who.personId);
+    if (!person || person.roles.length === 0) return undefined;
+    const scope = scopeOf(person, repos.roster);
+    return { personId: person.id, scope, conduct: person.roles.some((r) => r === 'coordinator' || r === 'leader'), unitId: topUnit(repos.roster.units(), scope) };
+  };
+  /** Whether the viewer may see a ticket: its project in their scope, a conduct complaint only if they may know of it. */
+  const mayView = (v: Viewer, t: Ticket): boolean =>
+    (v.conduct || t.routing !== 'coordinators') && inScope(v.scope, { unitId: repos.roster.project(t.projectCode)?.unitId ?? null });
+  const scoped = (v: Viewer) => ({ units: scopeUnits(v.scope), excludeConduct: !v.conduct });
+  const outOfScope = (req: FastifyRequest, reply: FastifyReply, what: string) => {
+    req.log.warn({ check: 'scope', personId: viewerOf(req).personId, what }, 'dashboard refused: outside the session\'s units');
+    reply.code(403);
+    const message = `${what}不在您的管辖范围内（本单位及下级单位）。`;
+    if (isData(pathOf(req))) return reply.send({ error: message });
+    return reply.type('text/html; charset=utf-8').send(problemPage('不在管辖范围内', message));
+  };
+  /**
+   * The unit whose figures a request asks for (SPEC §11): `unit` (an id; '' the root), else the
+   * viewer's own; undefined when it is not theirs to see. Returns the id (null: the root) and the
+   * choices the page offers.
+   */
+  const chosenUnit = (v: Viewer, asked: string | undefined): { unitId: string | null; choices: { id: string; name: string }[] } | undefined => {
+    const units = repos.roster.units();
+    const root = repos.roster.rootUnitId();
+    const choices = units.filter((u) => (u.parentId === null ? v.scope.kind === 'all' : inScope(v.scope, { unitId: u.id }))).map((u) => ({ id: u.parentId === null ? '' : u.id, name: u.name }));
+    if (asked === undefined) return { unitId: v.unitId, choices };
+    const unit = asked === '' || asked === root ? null : asked;
+    if (unit !== null && !units.some((u) => u.id === unit)) return undefined;
+    if (!inScope(v.scope, { unitId: unit })) return undefined;
+    return { unitId: unit, choices };
+  };
+
   // The playground serves the shared stylesheet when it is on; the dashboard must not depend on it.
   if (!app.hasRoute({ method: 'GET', url: '/assets/style.css' })) {
     app.get('/assets/style.css', async (_req, reply) => {
@@ -161,7 +224,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         if (isData(pathOf(req))) return reply.send({ error: '需要登录：请先在 /dashboard/login 输入管理口令' });
         return reply.type('text/html; charset=utf-8').send(loginPage({ next: safeNext(req.method === 'GET' ? req.url : undefined) }));
       };
-      const signedIn = (req: FastifyRequest): boolean => sessions.valid(readCookie(req.headers.cookie, COOKIE_NAME), now());
+      const signedIn = (req: FastifyRequest): boolean => signIn(req) !== undefined;
 
       d.addHook('onRequest', async (req, reply) => {
         reply.headers({
@@ -173,7 +236,11 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
             "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         });
         if (pathOf(req) === '/dashboard/login') return;
-        if (signedIn(req)) return;
+        const viewer = signIn(req);
+        if (viewer) {
+          viewers.set(req, viewer);
+          return;
+        }
         if (readCookie(req.headers.cookie, COOKIE_NAME) !== undefined) {
           req.log.warn({ check: 'admin-token', reason: 'session unknown, ended or expired' }, 'dashboard refused: sign in again');
         }
@@ -257,7 +324,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const q = ledgerQuery.safeParse(req.query);
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
-        const filter = toLedgerFilter(q.data, t);
+        const filter = { ...toLedgerFilter(q.data, t), ...scoped(viewerOf(req)) };
         let page = q.data.page ?? 1;
         let { tickets, total } = ledger.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
         // A page past the end (the list shrank since the link was made) shows the last one.
@@ -265,7 +332,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           page = Math.ceil(total / PAGE_SIZE);
           ({ tickets, total } = ledger.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }));
         }
-        const html = ledgerPage({ query: q.data, tickets, total, page, now: t, names: rosterNames(repos.roster), roster: repos.roster });
+        const projects = repos.roster.projects().filter((p) => inScope(viewerOf(req).scope, p));
+        const html = ledgerPage({ query: q.data, tickets, total, page, now: t, names: rosterNames(repos.roster), roster: repos.roster, projects });
         return reply.type('text/html; charset=utf-8').send(html);
       });
 
@@ -274,6 +342,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const no = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
         const ticket = Number.isFinite(no) ? repos.tickets.get(no) : undefined;
         if (!ticket) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个工单', `没有找到工单 #${raw}，请核对编号。`));
+        if (!mayView(viewerOf(req), ticket)) return outOfScope(req, reply, `工单 #${ticket.no} `);
         const html = ticketPage({
           ticket,
           timeline: repos.tickets.timeline(ticket.no),
@@ -292,6 +361,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
       d.get('/tickets/:no/files/:sha256', async (req, reply) => {
         const { no: rawNo, sha256 } = req.params as { no: string; sha256: string };
         const no = /^\d{1,9}$/.test(rawNo) ? Number(rawNo) : NaN;
+        const owner = Number.isFinite(no) ? repos.tickets.get(no) : undefined;
+        if (owner && !mayView(viewerOf(req), owner)) return outOfScope(req, reply, `工单 #${owner.no} 的附件`);
         const file = /^[0-9a-f]{64}$/.test(sha256) && Number.isFinite(no) ? repos.attachments.onTicket(no, sha256) : undefined;
         const store = opts.attachmentStore;
         if (!file || !store || !store.has(sha256)) {
@@ -313,26 +384,35 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
         const { key, period } = chosenMonth(q.data.month, t);
-        const report = figures.compute(period, t);
-        return reply.type('text/html; charset=utf-8').send(figuresPage({ month: key, report, weeks: ledger.weeklyByState(period.from, period.to) }));
+        const unit = chosenUnit(viewerOf(req), q.data.unit);
+        if (!unit) return outOfScope(req, reply, `单位“${q.data.unit ?? ''}”`);
+        const report = figures.compute(period, t, unit.unitId);
+        const weeks = ledger.weeklyByState(period.from, period.to, scopeUnits(subtreeScope(repos.roster.units(), unit.unitId)));
+        return reply
+          .type('text/html; charset=utf-8')
+          .send(figuresPage({ month: key, report, weeks, units: unit.choices, unit: unit.unitId ?? (q.data.unit === undefined ? undefined : '') }));
       });
 
-      d.get('/meeting', async (_req, reply) => {
-        const settings = repos.roster.meeting();
+      d.get('/meeting', async (req, reply) => {
+        // The viewer's unit's meeting and its projects' agenda (SPEC §11).
+        const v = viewerOf(req);
+        const settings = repos.roster.meeting(v.unitId);
         const cal = opts.calendar();
         const t = now();
         const meeting = nextMeeting(settings, cal, t);
         const previous = previousMeeting(meeting, settings, cal);
-        const agenda = buildAgenda(repos, meeting, previous, t);
+        const agenda = buildAgenda(repos, meeting, previous, t, meetingProjects(repos.roster, v.unitId), { general: true, unitId: v.unitId, forProjectGroup: !v.conduct });
         return reply.type('text/html; charset=utf-8').send(meetingPage({ meeting, previous, agenda }));
       });
 
       d.get('/visits', async (req, reply) => {
         const q = visitsQuery.safeParse(req.query);
         if (!q.success) return badQuery(req, reply, q.error);
-        const projects = repos.roster.projects();
+        const v = viewerOf(req);
+        const projects = repos.roster.projects().filter((p) => inScope(v.scope, p));
         const project = q.data.project ? repos.roster.project(q.data.project) : projects[0];
         if (q.data.project && !project) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个项目', `没有项目“${q.data.project}”。`));
+        if (project && !inScope(v.scope, project)) return outOfScope(req, reply, `项目 ${project.code} `);
         const visits = project ? repos.logs.visits(project.code, 500) : [];
         return reply.type('text/html; charset=utf-8').send(visitsPage({ projects, project, visits }));
       });
@@ -350,7 +430,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           const q = ledgerQuery.safeParse(req.query);
           if (!q.success) return badQuery(req, reply, q.error);
           const t = now();
-          const filter = toLedgerFilter(q.data, t);
+          const filter = { ...toLedgerFilter(q.data, t), ...scoped(viewerOf(req)) };
           const tickets = ledger.all(filter);
           const sheet = ticketSheet(repos.roster, tickets, t, repos.attachments.totals(tickets.map((x) => x.no)));
           return download(reply, sheet, [sheet], `lianbao-tickets-${q.data.month ?? formatDate(t)}`, format);
@@ -360,7 +440,9 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           if (!q.success) return badQuery(req, reply, q.error);
           const t = now();
           const { key, period } = chosenMonth(q.data.month, t);
-          const report = figures.compute(period, t);
+          const unit = chosenUnit(viewerOf(req), q.data.unit);
+          if (!unit) return outOfScope(req, reply, `单位“${q.data.unit ?? ''}”`);
+          const report = figures.compute(period, t, unit.unitId);
           return download(reply, figureTable(report), figureSheets(report), `lianbao-figures-${key}`, format);
         });
       }
@@ -370,7 +452,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
         const page = q.data.page ?? 1;
-        const { tickets, total } = ledger.search(toLedgerFilter(q.data, t), { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+        const { tickets, total } = ledger.search({ ...toLedgerFilter(q.data, t), ...scoped(viewerOf(req)) }, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
         const names = rosterNames(repos.roster);
         return { total, page, pageSize: PAGE_SIZE, tickets: tickets.map((x) => ticketJson(x, names, t)) };
       });
@@ -379,7 +461,9 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const q = monthQuery.safeParse(req.query);
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
-        return figuresView(figures.compute(chosenMonth(q.data.month, t).period, t));
+        const unit = chosenUnit(viewerOf(req), q.data.unit);
+        if (!unit) return outOfScope(req, reply, `单位“${q.data.unit ?? ''}”`);
+        return figuresView(figures.compute(chosenMonth(q.data.month, t).period, t, unit.unitId));
       });
     },
     { prefix: '/dashboard' },

@@ -1,9 +1,12 @@
 import type { Db } from './open.js';
 import { CURRENT_DEADLINE_SQL } from './tickets-repo.js';
 
-/** The groupings of the figures (SPEC §6). */
-export type Breakdown = 'overall' | 'department' | 'officer' | 'project';
-export const BREAKDOWNS: readonly Breakdown[] = ['overall', 'department', 'officer', 'project'];
+/** The groupings of the figures (SPEC §6), and per unit (SPEC §11). */
+export type Breakdown = 'overall' | 'department' | 'officer' | 'project' | 'unit';
+export const BREAKDOWNS: readonly Breakdown[] = ['overall', 'department', 'officer', 'project', 'unit'];
+
+/** The unit key of a ticket whose project is in the root unit (no unit_places row). */
+export const ROOT_UNIT_KEY = ':root';
 
 /**
  * Who is accountable for a ticket (SPEC §2), as the figures group it: a person id, `dept:<id>` for
@@ -28,7 +31,18 @@ const GROUP_SQL: Record<Breakdown, string> = {
   department: DEPARTMENT_KEY_SQL,
   officer: ACCOUNTABLE_SQL,
   project: 'project_code',
+  // The row a unit's report ranks the ticket under (SPEC §11): @unitRows maps each unit of the
+  // scope to the child unit it rolls up to (or the scope's own unit); needs `u`, the project's place.
+  unit: `json_extract(@unitRows, '$."' || coalesce(u.unit_id, '${ROOT_UNIT_KEY}') || '"')`,
 };
+
+/**
+ * The tickets of a scope (SPEC §11): @units is a JSON array of unit ids, or NULL for every unit.
+ * Joined through the project's place in the tree (unit_places, by its primary key).
+ */
+const FROM_SQL = `tickets LEFT JOIN projects p ON p.code = tickets.project_code
+  LEFT JOIN unit_places u ON u.owner = 'project' AND u.owner_id = tickets.project_code`;
+const IN_SCOPE_SQL = `(@units IS NULL OR u.unit_id IN (SELECT value FROM json_each(@units)))`;
 
 /** Each ticket's group under every breakdown, as columns k_overall, k_department, … */
 const KEYS_SQL = BREAKDOWNS.map((b) => `${GROUP_SQL[b]} AS k_${b}`).join(', ');
@@ -54,6 +68,8 @@ export const COUNTS = [
   'awaitingFollowup',
   'unrated',
   'reopened',
+  /** 提级 to a unit above (SPEC §11), at any time */
+  'raised',
 ] as const;
 export type Count = (typeof COUNTS)[number];
 
@@ -64,6 +80,25 @@ export type CohortRow = Record<Count, number | null> & {
   medianClaimMs: number | null;
   medianResolveMs: number | null;
 };
+
+/**
+ * Which tickets the figures cover and how the unit breakdown groups them (SPEC §11): `units`, the
+ * unit ids of the scope (absent: every unit); `unitRows`, for each unit id (`:root` for the root),
+ * the key of the row it counts under.
+ */
+export interface FiguresScope {
+  units?: readonly string[] | null;
+  unitRows?: Readonly<Record<string, string>>;
+}
+
+interface ScopeParams {
+  units: string | null;
+  unitRows: string;
+}
+
+function scopeParams(s: FiguresScope): ScopeParams {
+  return { units: s.units ? JSON.stringify(s.units) : null, unitRows: JSON.stringify(s.unitRows ?? {}) };
+}
 
 export interface OverdueRow {
   breakdown: Breakdown;
@@ -97,20 +132,20 @@ export class FiguresRepo {
     const answers = (condition: string) =>
       `(SELECT count(*) FROM audit_log a INDEXED BY audit_ticket_action WHERE a.ticket_no = tickets.no AND ${condition})`;
     this.s = {
-      cohort: db.prepare<[{ from: number; to: number; now: number }], CohortRow>(`
+      cohort: db.prepare<[{ from: number; to: number; now: number } & ScopeParams], CohortRow>(`
         WITH t AS MATERIALIZED (
           SELECT ${KEYS_SQL}, created_at, first_claimed_at, resolved_at, state, reopen_count, close_kind,
             first_claimed_at IS NOT NULL OR (claim_target < @now AND NOT (state = 'withdrawn' AND withdrawn_at <= claim_target)) AS claim_due,
             first_claimed_at <= claim_target AS claim_ok,
             resolved_at IS NOT NULL OR (resolve_target < @now AND NOT (state = 'withdrawn' AND withdrawn_at <= resolve_target)) AS round_due,
             resolved_at <= resolve_target AS round_ok,
-            late_rounds,
+            late_rounds, raised_ever,
             ${answers("a.action = 'accept'")} AS accepts,
             ${answers("a.action = 'reject'")} AS rejects,
             ${answers("a.action = 'followup' AND a.to_state = 'closed'")} AS proxy_yes,
             ${answers("a.action = 'followup' AND a.to_state = 'claimed'")} AS proxy_no
-          FROM tickets LEFT JOIN projects p ON p.code = tickets.project_code
-          WHERE created_at >= @from AND created_at < @to
+          FROM ${FROM_SQL}
+          WHERE created_at >= @from AND created_at < @to AND ${IN_SCOPE_SQL}
         )
         ${fourWays(
           `count(*) AS received,
@@ -128,26 +163,30 @@ export class FiguresRepo {
           sum(state = 'followup') AS awaitingFollowup,
           sum(close_kind = 'auto') AS unrated,
           sum(reopen_count > 0) AS reopened,
+          sum(raised_ever) AS raised,
           median(first_claimed_at - created_at) AS medianClaimMs,
           median(resolved_at - created_at) AS medianResolveMs`,
           't',
         )}`),
-      overdue: db.prepare<[{ now: number }], OverdueRow>(`
+      overdue: db.prepare<[{ now: number } & ScopeParams], OverdueRow>(`
         WITH o AS MATERIALIZED (
-          SELECT ${KEYS_SQL} FROM tickets LEFT JOIN projects p ON p.code = tickets.project_code
-          WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now
+          SELECT ${KEYS_SQL} FROM ${FROM_SQL}
+          WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now AND ${IN_SCOPE_SQL}
         )
         ${fourWays('count(*) AS overdue', 'o')}`),
     };
   }
 
-  /** Counts over the tickets received in [from, to), judged at `now`, per breakdown and group. */
-  cohort(from: number, to: number, now: number): CohortRow[] {
-    return this.s.cohort.all({ from, to, now });
+  /**
+   * Counts over the tickets received in [from, to), judged at `now`, per breakdown and group;
+   * only those of projects in `scope.units` (all without), the unit breakdown by `scope.unitRows`.
+   */
+  cohort(from: number, to: number, now: number, scope: FiguresScope = {}): CohortRow[] {
+    return this.s.cohort.all({ from, to, now, ...scopeParams(scope) });
   }
 
   /** Tickets of any period past their claim or resolve deadline at `now`, per breakdown and group. */
-  overdue(now: number): OverdueRow[] {
-    return this.s.overdue.all({ now });
+  overdue(now: number, scope: FiguresScope = {}): OverdueRow[] {
+    return this.s.overdue.all({ now, ...scopeParams(scope) });
   }
 }

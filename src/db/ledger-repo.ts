@@ -19,6 +19,10 @@ export interface LedgerFilter {
   received?: { from: number; to: number };
   /** matched against the description and the reporter's name (in Simplified or Traditional characters), or the ticket number */
   text?: string;
+  /** only tickets of projects in these units (SPEC §11: a unit-scoped session); absent or null: all */
+  units?: readonly string[] | null;
+  /** leave out conduct complaints (执法投诉): a session of someone who may not know of them */
+  excludeConduct?: boolean;
 }
 
 /** Tickets received in one week (Monday to Sunday, Beijing time), by their state now. */
@@ -37,6 +41,9 @@ const WHERE = `WHERE (@project IS NULL OR project_code = @project COLLATE NOCASE
   AND (@overdueAt IS NULL OR (state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @overdueAt))
   AND (@supervised IS NULL OR supervised = @supervised)
   AND (@from IS NULL OR (created_at >= @from AND created_at < @to))
+  AND (@units IS NULL OR project_code IN
+    (SELECT owner_id FROM unit_places WHERE owner = 'project' AND unit_id IN (SELECT value FROM json_each(@units))))
+  AND (@noConduct IS NULL OR routing <> 'coordinators')
   AND (@like IS NULL OR description LIKE @like ESCAPE '\\' OR reporter_name LIKE @like ESCAPE '\\'
     OR description GLOB @forms OR reporter_name GLOB @forms OR no = @textNo)`;
 
@@ -56,9 +63,11 @@ export class LedgerRepo {
     this.s = {
       count: db.prepare<[Record<string, unknown>], { n: number }>(`SELECT count(*) AS n FROM tickets ${WHERE}`),
       page: db.prepare<[Record<string, unknown>], { no: number }>(`SELECT no FROM tickets ${WHERE} ORDER BY no DESC LIMIT @limit OFFSET @offset`),
-      weekly: db.prepare<[{ from: number; to: number; offset: number }], { week: number; state: TicketState; n: number }>(
+      weekly: db.prepare<[{ from: number; to: number; offset: number; units: string | null }], { week: number; state: TicketState; n: number }>(
         `SELECT d - ((d + 3) % 7) AS week, state, count(*) AS n
-         FROM (SELECT CAST((created_at + @offset) / 86400000 AS INTEGER) AS d, state FROM tickets WHERE created_at >= @from AND created_at < @to)
+         FROM (SELECT CAST((created_at + @offset) / 86400000 AS INTEGER) AS d, state FROM tickets WHERE created_at >= @from AND created_at < @to
+           AND (@units IS NULL OR project_code IN
+             (SELECT owner_id FROM unit_places WHERE owner = 'project' AND unit_id IN (SELECT value FROM json_each(@units)))))
          GROUP BY week, state ORDER BY week, state`,
       ),
     };
@@ -78,8 +87,8 @@ export class LedgerRepo {
   }
 
   /** Tickets received in [from, to), counted per week and current state. */
-  weeklyByState(from: number, to: number): WeekCount[] {
-    return this.s.weekly.all({ from, to, offset: BEIJING_OFFSET_MS }).map((r) => ({ weekStartDay: r.week, state: r.state, count: r.n }));
+  weeklyByState(from: number, to: number, units: readonly string[] | null = null): WeekCount[] {
+    return this.s.weekly.all({ from, to, offset: BEIJING_OFFSET_MS, units: units ? JSON.stringify(units) : null }).map((r) => ({ weekStartDay: r.week, state: r.state, count: r.n }));
   }
 
   private load(rows: { no: number }[]): Ticket[] {
@@ -103,6 +112,8 @@ function toParams(f: LedgerFilter): Record<string, unknown> {
     like: text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null,
     forms: text ? eitherScript(text) : null,
     textNo: no ? Number(no[1]) : null,
+    units: f.units ? JSON.stringify(f.units) : null,
+    noConduct: f.excludeConduct ? 1 : null,
   };
 }
 

@@ -7,6 +7,8 @@ export interface LogEntry {
   authorName: string;
   text: string;
   at: number;
+  /** an agenda item's unit (SPEC §11), for one raised outside any project group; null: the root's */
+  unitId?: string | null;
 }
 
 interface Row {
@@ -16,6 +18,7 @@ interface Row {
   author_name: string;
   text: string;
   at: number;
+  unit_id?: string | null;
 }
 
 const toEntry = (r: Row): LogEntry => ({
@@ -25,6 +28,7 @@ const toEntry = (r: Row): LogEntry => ({
   authorName: r.author_name,
   text: r.text,
   at: r.at,
+  ...(r.unit_id !== undefined ? { unitId: r.unit_id } : {}),
 });
 
 /** The visit log (走访日志) and the meeting agenda items (会商 议题). */
@@ -41,10 +45,10 @@ export class LogsRepo {
          FROM visits v JOIN people p ON p.id = v.person_id WHERE v.project_code = ? ORDER BY v.at DESC LIMIT ?`,
       ),
       addAgenda: db.prepare(
-        'INSERT INTO agenda_items (project_code, person_id, author_name, text, at, msg_platform, msg_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO agenda_items (project_code, person_id, author_name, text, at, msg_platform, msg_id, unit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       agenda: db.prepare<[number, number], Row>(
-        'SELECT id, project_code, person_id, author_name, text, at FROM agenda_items WHERE at >= ? AND at < ? ORDER BY project_code, at',
+        'SELECT id, project_code, person_id, author_name, text, at, unit_id FROM agenda_items WHERE at >= ? AND at < ? ORDER BY project_code, at',
       ),
     };
   }
@@ -65,9 +69,11 @@ export class LogsRepo {
     at: number;
     msgPlatform: string;
     msgId: string;
+    /** the unit whose meeting an item raised outside any project group is for (SPEC §11); absent: the root's */
+    unitId?: string | null;
   }): number {
     return Number(
-      this.s.addAgenda.run(a.projectCode, a.personId, a.authorName, a.text, a.at, a.msgPlatform, a.msgId).lastInsertRowid,
+      this.s.addAgenda.run(a.projectCode, a.personId, a.authorName, a.text, a.at, a.msgPlatform, a.msgId, a.unitId ?? null).lastInsertRowid,
     );
   }
 

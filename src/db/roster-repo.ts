@@ -1,5 +1,5 @@
 import type { Db } from './open.js';
-import type { Department, Person, Project, Role } from '../tickets/model.js';
+import type { Department, Person, Project, Role, Unit } from '../tickets/model.js';
 import type { Platform, PlatformAddresses } from '../chat/types.js';
 import { DEFAULT_MEETING, DEFAULT_URGENT_NOTICE, type MeetingSettings } from '../roster/schema.js';
 
@@ -10,6 +10,8 @@ export interface ChatBinding {
   projectCode: string | null;
   departmentId: string | null;
   groupAddress: string;
+  /** for a coordinators' group: whose unit's (SPEC §11); null: the root's */
+  unitId: string | null;
 }
 
 interface PersonRow {
@@ -18,6 +20,7 @@ interface PersonRow {
   roles: string;
   department_id: string | null;
   project_code: string | null;
+  unit_id: string | null;
   /** JSON object platform → user id, read with the row (ADDRESSES) */
   addresses: string;
 }
@@ -27,6 +30,7 @@ interface ProjectRow {
   name: string;
   level: Project['level'];
   officer_id: string | null;
+  unit_id: string | null;
   addresses: string;
 }
 
@@ -34,6 +38,7 @@ interface DepartmentRow {
   id: string;
   name: string;
   head_id: string | null;
+  unit_id: string | null;
   addresses: string;
 }
 
@@ -44,6 +49,7 @@ interface ChatRow {
   project_code: string | null;
   department_id: string | null;
   group_address: string;
+  unit_id: string | null;
 }
 
 /**
@@ -53,9 +59,11 @@ interface ChatRow {
  */
 const ADDRESSES = (owner: string, id: string) =>
   `(SELECT json_group_object(platform, address) FROM platform_addresses WHERE owner = '${owner}' AND owner_id = ${id}) AS addresses`;
-const PERSON = `SELECT p.*, ${ADDRESSES('person', 'p.id')} FROM people p`;
-const PROJECT = `SELECT p.*, ${ADDRESSES('project', 'p.code')} FROM projects p`;
-const DEPARTMENT = `SELECT d.*, ${ADDRESSES('department', 'd.id')} FROM departments d`;
+/** The unit of an owner below the root (SPEC §11); NULL: the root. */
+const UNIT = (owner: string, id: string) => `(SELECT unit_id FROM unit_places WHERE owner = '${owner}' AND owner_id = ${id}) AS unit_id`;
+const PERSON = `SELECT p.*, ${UNIT('person', 'p.id')}, ${ADDRESSES('person', 'p.id')} FROM people p`;
+const PROJECT = `SELECT p.*, ${UNIT('project', 'p.code')}, ${ADDRESSES('project', 'p.code')} FROM projects p`;
+const DEPARTMENT = `SELECT d.*, ${UNIT('department', 'd.id')}, ${ADDRESSES('department', 'd.id')} FROM departments d`;
 
 function addressesOf(json: string | null): PlatformAddresses {
   return json ? (JSON.parse(json) as PlatformAddresses) : {};
@@ -68,12 +76,13 @@ function toPerson(r: PersonRow): Person {
     roles: JSON.parse(r.roles) as Role[],
     departmentId: r.department_id,
     projectCode: r.project_code,
+    unitId: r.unit_id,
     addresses: addressesOf(r.addresses),
   };
 }
 
 function toDepartment(r: DepartmentRow): Department {
-  return { id: r.id, name: r.name, headId: r.head_id, addresses: addressesOf(r.addresses) };
+  return { id: r.id, name: r.name, headId: r.head_id, unitId: r.unit_id, addresses: addressesOf(r.addresses) };
 }
 
 function toChat(r: ChatRow): ChatBinding {
@@ -84,6 +93,7 @@ function toChat(r: ChatRow): ChatBinding {
     projectCode: r.project_code,
     departmentId: r.department_id,
     groupAddress: r.group_address,
+    unitId: r.unit_id,
   };
 }
 
@@ -113,8 +123,15 @@ export class RosterRepo {
       department: db.prepare<[string], DepartmentRow>(`${DEPARTMENT} WHERE d.id = ?`),
       departmentByName: db.prepare<[string], DepartmentRow>(`${DEPARTMENT} WHERE d.name = ?`),
       departments: db.prepare<[], DepartmentRow>(`${DEPARTMENT} ORDER BY d.id`),
-      coordinators: db.prepare<[], { platform: Platform; address: string }>(
-        "SELECT platform, address FROM platform_addresses WHERE owner = 'coordinators' AND owner_id = ''",
+      // The root's group keeps owner_id '' (as before units); a unit below it, its id.
+      coordinators: db.prepare<[string], { platform: Platform; address: string }>(
+        "SELECT platform, address FROM platform_addresses WHERE owner = 'coordinators' AND owner_id = ?",
+      ),
+      units: db.prepare<[], { id: string; name: string; parent_id: string | null; meeting: string | null }>(
+        'SELECT id, name, parent_id, meeting FROM units ORDER BY position',
+      ),
+      projectsOfUnits: db.prepare<[string], { code: string }>(
+        "SELECT owner_id AS code FROM unit_places WHERE owner = 'project' AND unit_id IN (SELECT value FROM json_each(?)) ORDER BY owner_id",
       ),
       chat: db.prepare<[string, string], ChatRow>('SELECT * FROM chats WHERE platform = ? AND chat_id = ?'),
       chatsOfProject: db.prepare<[string], ChatRow>('SELECT * FROM chats WHERE project_code = ? ORDER BY platform, chat_id'),
@@ -204,6 +221,7 @@ export class RosterRepo {
       level: r.level,
       officerId: r.officer_id,
       leaderIds: this.s.leaders.all(r.code).map((l) => l.person_id),
+      unitId: r.unit_id,
       addresses: addressesOf(r.addresses),
     };
   }
@@ -272,8 +290,48 @@ export class RosterRepo {
     });
   }
 
-  meeting(): MeetingSettings {
+  /**
+   * The meeting (会商) of a unit (SPEC §11), its parent's filled in at import; the root's (null, or
+   * a unit the roster no longer has) is `settings.meeting`.
+   */
+  meeting(unitId: string | null = null): MeetingSettings {
+    const own = unitId === null ? undefined : this.unitRows().find((u) => u.id === unitId && u.parent_id !== null)?.meeting;
+    if (own) return { ...DEFAULT_MEETING, ...(JSON.parse(own) as Partial<MeetingSettings>) };
     return { ...DEFAULT_MEETING, ...this.setting<Partial<MeetingSettings>>('meeting') };
+  }
+
+  private unitRows() {
+    return this.cached('units', () => this.s.units.all());
+  }
+
+  /** The units, root first, each after its parent; none when the roster has no units (one implicit root). */
+  units(): Unit[] {
+    return this.unitRows().map((u) => ({ id: u.id, name: u.name, parentId: u.parent_id }));
+  }
+
+  unit(id: string | null): Unit | undefined {
+    return id === null ? undefined : this.units().find((u) => u.id === id);
+  }
+
+  /** The root unit's id; null when the roster has no units. */
+  rootUnitId(): string | null {
+    return this.unitRows().find((u) => u.parent_id === null)?.id ?? null;
+  }
+
+  /** The unit a thing of the roster is in, with null read as the root (a unit id, or null without units). */
+  unitOrRoot(unitId: string | null): string | null {
+    return unitId ?? this.rootUnitId();
+  }
+
+  /** A unit's name as people read it; the root's (or the implicit one's) name, else 护企办. */
+  unitName(id: string | null): string {
+    const unit = this.unit(this.unitOrRoot(id));
+    return unit?.name ?? '护企办';
+  }
+
+  /** The codes of the projects in these units. */
+  projectsOfUnits(units: readonly string[]): string[] {
+    return this.s.projectsOfUnits.all(JSON.stringify(units)).map((r) => r.code);
   }
 
   /** The line an urgent report's reply ends with (roster `settings.urgentNotice`, SPEC §2). */
@@ -281,11 +339,15 @@ export class RosterRepo {
     return this.setting<string>('urgentNotice') ?? DEFAULT_URGENT_NOTICE;
   }
 
-  /** Where the coordinators' group (护企办) gets group messages, on each platform it has a group on. */
-  coordinators(): PlatformAddresses {
-    return this.cached('coordinators', () => {
+  /**
+   * Where a unit's coordinators' group (护企办) gets group messages, on each platform it has a group
+   * on; without a unit (or the root's id), the root's.
+   */
+  coordinators(unitId: string | null = null): PlatformAddresses {
+    const owner = unitId === null || unitId === this.rootUnitId() ? '' : unitId;
+    return this.cached(`coordinators:${owner}`, () => {
       const out: Partial<Record<Platform, string>> = {};
-      for (const r of this.s.coordinators.all()) out[r.platform] = r.address;
+      for (const r of this.s.coordinators.all(owner)) out[r.platform] = r.address;
       return out;
     });
   }

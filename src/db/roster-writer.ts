@@ -9,13 +9,22 @@ export interface RosterChat {
   kind: 'project' | 'coordinators';
   projectCode: string | null;
   groupAddress: string;
+  /** for a coordinators' group: whose unit's; null: the root's */
+  unitId: string | null;
 }
 
 /** A roster file as rows (src/roster/import.ts makes them). */
 export interface RosterRows {
-  departments: { id: string; name: string; head: string | null; addresses: PlatformAddresses }[];
-  projects: { code: string; name: string; level: ProjectLevel; officer: string; leaders: readonly string[]; addresses: PlatformAddresses }[];
-  people: { id: string; name: string; roles: readonly Role[]; department: string | null; project: string | null; addresses: PlatformAddresses }[];
+  /**
+   * The unit tree (SPEC §11), root first, each after its parent, replacing the one before; empty
+   * when the roster has none. `meeting` is null for the root (its meeting is the `meeting` setting);
+   * `addresses` are the unit's coordinators' group, for units below the root.
+   */
+  units: { id: string; name: string; parent: string | null; meeting: object | null; addresses: PlatformAddresses }[];
+  /** `unit`: null for the root */
+  departments: { id: string; name: string; head: string | null; unit: string | null; addresses: PlatformAddresses }[];
+  projects: { code: string; name: string; level: ProjectLevel; officer: string; leaders: readonly string[]; unit: string | null; addresses: PlatformAddresses }[];
+  people: { id: string; name: string; roles: readonly Role[]; department: string | null; project: string | null; unit: string | null; addresses: PlatformAddresses }[];
   chats: RosterChat[];
   /** the coordinators' group, on each platform */
   coordinators: PlatformAddresses;
@@ -54,6 +63,17 @@ export class RosterWriter {
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, roles = excluded.roles, department_id = excluded.department_id,
            project_code = excluded.project_code`,
       ),
+      clearUnits: db.prepare('DELETE FROM units'),
+      // Where each thing of the file is: written again whole (the root's, the default, has no row).
+      clearPlaces: db.prepare('DELETE FROM unit_places'),
+      place: db.prepare<[string, string, string]>('INSERT INTO unit_places (owner, owner_id, unit_id) VALUES (?, ?, ?)'),
+      unit: db.prepare<[string, string, string | null, number, string | null]>(
+        'INSERT INTO units (id, name, parent_id, position, meeting) VALUES (?, ?, ?, ?, ?)',
+      ),
+      // The groups of units that left the file are forgotten with them.
+      dropUnitGroups: db.prepare<[string]>(
+        `DELETE FROM platform_addresses WHERE owner = 'coordinators' AND owner_id <> '' AND owner_id NOT IN (SELECT value FROM json_each(?))`,
+      ),
       // The file says where a person, a department and the coordinators' group are on each platform:
       // what it no longer names is forgotten.
       clearAddresses: db.prepare<[string, string]>('DELETE FROM platform_addresses WHERE owner = ? AND owner_id = ?'),
@@ -69,10 +89,11 @@ export class RosterWriter {
       clearLeaders: db.prepare<[string]>('DELETE FROM project_leaders WHERE project_code = ?'),
       leader: db.prepare<[string, string]>('INSERT INTO project_leaders (project_code, person_id) VALUES (?, ?)'),
       chat: db.prepare<[RosterChat & { now: number }]>(
-        `INSERT INTO chats (platform, chat_id, kind, project_code, department_id, group_address, bound_by, bound_at)
-         VALUES (@platform, @chatId, @kind, @projectCode, NULL, @groupAddress, NULL, @now)
+        `INSERT INTO chats (platform, chat_id, kind, project_code, department_id, group_address, bound_by, bound_at, unit_id)
+         VALUES (@platform, @chatId, @kind, @projectCode, NULL, @groupAddress, NULL, @now, @unitId)
          ON CONFLICT (platform, chat_id) DO UPDATE SET kind = excluded.kind, project_code = excluded.project_code,
-           department_id = NULL, group_address = excluded.group_address, bound_by = NULL, bound_at = excluded.bound_at`,
+           department_id = NULL, group_address = excluded.group_address, bound_by = NULL, bound_at = excluded.bound_at,
+           unit_id = excluded.unit_id`,
       ),
       setting: db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       clearCalendar: db.prepare('DELETE FROM calendar_overrides'),
@@ -86,17 +107,27 @@ export class RosterWriter {
     // officer is not a foreign key (people and projects refer to each other), so this order works.
     this.writeAll = db.transaction((rows: RosterRows, now: number): Revoked[] => {
       const { s } = this;
+      s.clearUnits.run();
+      s.clearPlaces.run();
+      rows.units.forEach((u, i) => {
+        s.unit.run(u.id, u.name, u.parent, i, u.meeting === null ? null : JSON.stringify(u.meeting));
+        if (u.parent !== null) this.addresses('coordinators', u.id, u.addresses, true);
+      });
+      s.dropUnitGroups.run(JSON.stringify(rows.units.filter((u) => u.parent !== null).map((u) => u.id)));
       for (const d of rows.departments) {
         s.renameNameHolder.run(d.name, d.id);
         s.department.run({ id: d.id, name: d.name, head: d.head });
+        if (d.unit !== null) s.place.run('department', d.id, d.unit);
         this.addresses('department', d.id, d.addresses, true);
       }
       for (const p of rows.projects) {
         s.project.run({ code: p.code, name: p.name, level: p.level, officer: p.officer });
+        if (p.unit !== null) s.place.run('project', p.code, p.unit);
         this.addresses('project', p.code, p.addresses, false);
       }
       for (const p of rows.people) {
         s.person.run({ id: p.id, name: p.name, roles: JSON.stringify(p.roles), department: p.department, project: p.project });
+        if (p.unit !== null) s.place.run('person', p.id, p.unit);
         this.addresses('person', p.id, p.addresses, true);
       }
       const revoked = s.listed.all(JSON.stringify(rows.people.map((p) => p.id)));

@@ -49,6 +49,8 @@ interface TicketRow {
   claim_esc_stage: number;
   resolve_esc_deadline: number | null;
   resolve_esc_stage: number;
+  raised_unit: string | null;
+  raised_ever: number;
 }
 
 /** A JSON array of written durations, as the ticket keeps them. */
@@ -101,6 +103,8 @@ function toTicket(r: TicketRow): Ticket {
     sourceChatId: r.source_chat_id,
     claimEscalation: { deadline: r.claim_esc_deadline, stage: r.claim_esc_stage },
     resolveEscalation: { deadline: r.resolve_esc_deadline, stage: r.resolve_esc_stage },
+    raisedUnit: r.raised_unit,
+    raisedEver: r.raised_ever === 1,
   };
 }
 
@@ -118,6 +122,7 @@ function toParams(t: Omit<Ticket, 'no'>): unknown[] {
     t.lateRounds, t.resolution, t.rating, t.ratingComment, t.closeKind, t.reopenCount, t.createdAt, t.claimedAt,
     t.resolvedAt, t.closedAt, t.withdrawnAt, t.updatedAt, t.sourcePlatform, t.sourceChatId,
     t.claimEscalation.deadline, t.claimEscalation.stage, t.resolveEscalation.deadline, t.resolveEscalation.stage,
+    t.raisedUnit ?? null, t.raisedEver ? 1 : 0,
     // The sweep's index: recomputed on every write, so no command has to think about it.
     nextEscalationAt(t),
   ];
@@ -169,6 +174,13 @@ export interface TicketFilter {
   overdueAt?: number;
   /** leave out conduct complaints (执法投诉), which are not shown where the project's officer reads */
   excludeConduct?: boolean;
+  /**
+   * only tickets of projects in these units (SPEC §11: a unit's coordinators see their unit and
+   * those below it); absent: every unit. Through projects_unit and tickets_project_state.
+   */
+  units?: readonly string[] | null;
+  /** only tickets 提级 (SPEC §11): to any unit (true), or to one of these */
+  raised?: true | readonly string[];
   limit?: number;
 }
 
@@ -177,7 +189,8 @@ const COLUMNS = `project_code, category, urgency, description, state, routing, r
   resolve_deadline, confirm_deadline, claim_from, round_from, window_start, claim_extensions, resolve_extensions,
   first_claimed_at, claim_target, resolve_target, late_rounds, resolution, rating, rating_comment, close_kind,
   reopen_count, created_at, claimed_at, resolved_at, closed_at, withdrawn_at, updated_at, source_platform,
-  source_chat_id, claim_esc_deadline, claim_esc_stage, resolve_esc_deadline, resolve_esc_stage, next_escalation_at`;
+  source_chat_id, claim_esc_deadline, claim_esc_stage, resolve_esc_deadline, resolve_esc_stage, raised_unit, raised_ever,
+  next_escalation_at`;
 
 const PARAMS = COLUMNS.split(',').map(() => '?').join(', ');
 
@@ -335,6 +348,16 @@ export class TicketsRepo {
       params.assigneeId = f.assigneeId;
     }
     if (f.excludeConduct) where.push("routing != 'coordinators'");
+    if (f.units) {
+      // A 提级 ticket goes to the parent unit, whose scope holds it already.
+      where.push(`project_code IN (SELECT owner_id FROM unit_places WHERE owner = 'project' AND unit_id IN (SELECT value FROM json_each(@units)))`);
+      params.units = JSON.stringify(f.units);
+    }
+    if (f.raised === true) where.push('raised_unit IS NOT NULL');
+    else if (f.raised) {
+      where.push('raised_unit IN (SELECT value FROM json_each(@raised))');
+      params.raised = JSON.stringify(f.raised);
+    }
     if (f.overdueAt !== undefined) {
       where.push(`state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @overdueAt`);
       params.overdueAt = f.overdueAt;

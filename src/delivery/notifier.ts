@@ -115,15 +115,35 @@ export class Notifier {
     }
   }
 
-  /** Posts to the coordinators' group (护企办) on every platform. */
-  coordinators(text: string, key: string, except?: IncomingMessage, card?: Draft): void {
-    const addresses = this.o.roster.coordinators();
+  /**
+   * Posts to a unit's coordinators' group (护企办) on every platform; without a unit, the root's
+   * (SPEC §11). A unit with no group of its own is reached through the nearest unit above that has
+   * one. `except` skips the chat the command came from when it is that group.
+   */
+  coordinators(text: string, key: string, except?: IncomingMessage, card?: Draft, unitId: string | null = null): void {
+    const { roster } = this.o;
+    let unit = roster.unitOrRoot(unitId);
+    let addresses = roster.coordinators(unit);
+    while (unit !== null && Object.values(addresses).every((a) => !a)) {
+      unit = roster.unit(unit)?.parentId ?? null;
+      addresses = roster.coordinators(unit);
+    }
+    const here = roster.unitOrRoot(unit);
     for (const platform of this.o.platforms) {
       const to = addresses[platform];
       if (!to) continue;
-      if (except && except.platform === platform && this.o.roster.chat(platform, except.chatId)?.kind === 'coordinators') continue;
+      const from = except && except.platform === platform ? roster.chat(platform, except.chatId) : undefined;
+      if (from?.kind === 'coordinators' && roster.unitOrRoot(from.unitId) === here) continue;
       this.queue({ platform, kind: 'group', to }, text, key, card);
     }
+  }
+
+  /**
+   * Posts to the coordinators who supervise a ticket (SPEC §11): its project's unit's group and,
+   * after a 提级, the group of the unit it was raised to.
+   */
+  supervisors(t: { projectCode: string; raisedUnit: string | null }, text: string, key: string, except?: IncomingMessage, card?: Draft): void {
+    for (const unit of supervisingUnits(this.o.roster, t)) this.coordinators(text, key, except, card, unit);
   }
 
   /**
@@ -256,6 +276,16 @@ export class Notifier {
     });
     return { text: out, mentions };
   }
+}
+
+/**
+ * The units whose coordinators supervise a ticket: its project's (null: the root), and the unit it
+ * was 提级 to, if any.
+ */
+export function supervisingUnits(roster: Pick<RosterRepo, 'project' | 'unitOrRoot'>, t: { projectCode: string; raisedUnit: string | null }): (string | null)[] {
+  const own = roster.unitOrRoot(roster.project(t.projectCode)?.unitId ?? null);
+  const raised = t.raisedUnit === null ? own : roster.unitOrRoot(t.raisedUnit);
+  return raised === own ? [own] : [own, raised];
 }
 
 /** A short title for platforms that show one (DingTalk's markdown title, notifications). */

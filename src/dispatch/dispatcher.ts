@@ -21,6 +21,7 @@ import { INTAKE_WINDOW_MS, isConfirmation, nearMiss, readsLikeReport, unknownCom
 import { parseCommand, type ParsedCommand } from './parse.js';
 import { SenderLimit } from './sender-limit.js';
 import { UserError, type Command, type CommandContext, type Repos, type Sender } from './types.js';
+import { scopeOf } from '../tickets/scope.js';
 
 export interface DispatcherOptions {
   db: Db;
@@ -522,6 +523,7 @@ export class Dispatcher {
         roles: person.roles,
         projectCode: person.projectCode,
         departmentId: person.departmentId,
+        unitId: person.unitId,
         platform: msg.platform,
         userId: msg.senderId,
       };
@@ -533,6 +535,7 @@ export class Dispatcher {
       roles: ['enterprise'],
       projectCode: chat.projectCode,
       departmentId: null,
+      unitId: null,
       platform: msg.platform,
       userId: msg.senderId,
     };
@@ -568,6 +571,7 @@ export class Dispatcher {
       sla,
       rules: deadlineRules(repos.roster, sla, calendar),
       actor: { personId: sender.personId, departmentId: sender.departmentId },
+      scope: scopeOf(sender, repos.roster),
       figures: this.o.figures,
       get log() {
         return (childLog ??= parentLog.child(where(msg)));
@@ -584,7 +588,7 @@ export class Dispatcher {
         }
         // A conduct complaint (执法投诉) is followed in the coordinators' group, not in the project
         // group where the officer complained about would read it; the reporter hears directly.
-        notify.coordinators(text, key('coordinators'), msg, card);
+        notify.supervisors(ticket, text, key('coordinators'), msg, card);
         if (ticket.reporterPersonId) {
           if (ticket.reporterPersonId !== sender.personId) notify.person(ticket.reporterPersonId, text, key('reporter'), card);
         } else {

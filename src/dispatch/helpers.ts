@@ -5,6 +5,7 @@ import { canStep, type DeadlineRules, type Step } from '../tickets/lifecycle.js'
 import { slaFor, type SlaConfig } from '../tickets/sla.js';
 import { ticketView as buildTicketView, type TicketView } from '../tickets/view.js';
 import { STATE_NAMES, type Person, type Ticket } from '../tickets/model.js';
+import { inScope, subtreeScope, type Scope } from '../tickets/scope.js';
 import { normalizeWidth } from './parse.js';
 import { UserError, type CommandContext, type Sender } from './types.js';
 
@@ -86,6 +87,34 @@ export function canSee(s: Sender, t: Ticket): boolean {
   return isReporter(s, t) || isEnterpriseOf(s, t);
 }
 
+/**
+ * What a list, figure or agenda in this chat may cover by unit (SPEC §11): the sender's scope and,
+ * in a unit's coordinators' group below the root (everyone there reads the answer), no more than
+ * that unit's.
+ */
+export function chatScope(ctx: Pick<CommandContext, 'scope' | 'repos' | 'chat'>): Scope {
+  const chatUnit = ctx.chat?.kind === 'coordinators' ? ctx.chat.unitId : null;
+  if (chatUnit === null) return ctx.scope;
+  const group = subtreeScope(ctx.repos.roster.units(), chatUnit);
+  if (ctx.scope.kind === 'all') return group;
+  if (group.kind === 'all') return ctx.scope;
+  const mine = ctx.scope.units;
+  return { kind: 'units', units: new Set([...group.units].filter((u) => mine.has(u))) };
+}
+
+/** What a scope is called in a list's heading: 全部项目, or the unit whose subtree it is. */
+export function scopeLabel(ctx: Pick<CommandContext, 'repos'>, scope: Scope): string {
+  if (scope.kind === 'all') return '全部项目';
+  const top = ctx.repos.roster.units().find((u) => scope.units.has(u.id) && (u.parentId === null || !scope.units.has(u.parentId)));
+  return top ? `${top.name}辖区项目` : '本单位项目';
+}
+
+/** Whether a ticket's project is within the sender's unit scope (SPEC §11). */
+export function inScopeOf(ctx: Pick<CommandContext, 'scope' | 'repos'>, t: Pick<Ticket, 'projectCode'>): boolean {
+  if (ctx.scope.kind === 'all') return true;
+  return inScope(ctx.scope, { unitId: ctx.repos.roster.project(t.projectCode)?.unitId ?? null });
+}
+
 /** The ticket the arguments name, if it exists and the sender may see it. */
 export function loadTicket(ctx: CommandContext, no: number): Ticket {
   const t = ctx.repos.tickets.get(no);
@@ -94,6 +123,13 @@ export function loadTicket(ctx: CommandContext, no: number): Ticket {
     // Said the same way whatever the ticket is about: a refusal must not tell an officer what it is.
     if (isStaff(ctx.sender)) refuse('not_yours', `#${no} 不在您的办理范围内，如有需要请联系护企办`);
     refuse('other_project', `#${no} 不是本项目的工单，您只能查看本项目的工单`);
+  }
+  // A unit's coordinators and leaders act on their unit's tickets and those of the units below it
+  // (SPEC §11); whoever works the ticket as an officer, reported it, or is named its project's
+  // leader (包联领导, who gets its tiers) is not held back by that.
+  const projectLeader = ctx.sender.personId !== null && (ctx.repos.roster.project(t.projectCode)?.leaderIds.includes(ctx.sender.personId) ?? false);
+  if (!inScopeOf(ctx, t) && !isReporter(ctx.sender, t) && !isAssignee(ctx.sender, t) && !isProjectOfficer(ctx, t) && !projectLeader) {
+    refuse('out_of_scope', `#${no} 不在您的管辖范围内（本单位及下级单位的项目），如需办理请联系上级护企办`);
   }
   // Everyone in a project group reads the answer: only that project's tickets are discussed there.
   const chatProject = ctx.chat?.kind === 'project' ? ctx.chat.projectCode : null;

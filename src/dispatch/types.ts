@@ -13,6 +13,7 @@ import type { Actor, DeadlineRules, Outcome } from '../tickets/lifecycle.js';
 import type { Project, Role, Ticket } from '../tickets/model.js';
 import type { Figures } from '../reports/figures.js';
 import type { CardDraft } from './cards.js';
+import type { Scope } from '../tickets/scope.js';
 
 /** A refusal: rendered to the chat as one sentence; the command's changes are rolled back. */
 export class UserError extends Error {
@@ -34,6 +35,8 @@ export interface Sender {
   /** an enterprise contact's project */
   projectCode: string | null;
   departmentId: string | null;
+  /** the unit whose coordinator or leader they are (SPEC §11); null: the root */
+  unitId: string | null;
   platform: IncomingMessage['platform'];
   userId: string;
 }
@@ -63,6 +66,8 @@ export interface CommandContext {
   rules: DeadlineRules;
   /** the sender as the lifecycle sees them */
   actor: Actor;
+  /** what the sender may see and act on by unit (SPEC §11, src/tickets/scope.ts) */
+  scope: Scope;
   figures: Figures;
   log: Logger;
   /** the instant the message is processed, ms */

@@ -7,6 +7,7 @@ import { awaitFollowup, escalate as escalateStep, type Sent } from '../tickets/l
 import { DEADLINE_NAMES, type Ticket } from '../tickets/model.js';
 import { accountableOf, accountableRecipients, ticketView, type TicketView } from '../tickets/view.js';
 import { superviseCard, type OverdueItem } from '../dispatch/cards.js';
+import { supervisingUnits } from '../delivery/notifier.js';
 import type { Job, JobContext } from './types.js';
 
 /** Tickets handled per transaction: the sweep runs on the server's thread, which answers callbacks. */
@@ -26,15 +27,16 @@ type Item = TicketView & { action: string; left: string; leaders: string[]; head
 /** What one batch sends, by destination; each destination gets one message per kind. */
 class Mail {
   readonly reminders = new Map<string, Item[]>();
-  readonly remindersCoordinators: Item[] = [];
+  /** the coordinators' groups, by unit ('' for the root: SPEC §11) */
+  readonly remindersCoordinators = new Map<string, Item[]>();
   readonly tier1Groups = new Map<string, Item[]>();
   readonly tier1People = new Map<string, Item[]>();
-  readonly tier1Coordinators: Item[] = [];
+  readonly tier1Coordinators = new Map<string, Item[]>();
   readonly tier2People = new Map<string, Item[]>();
-  readonly tier2Coordinators: Item[] = [];
+  readonly tier2Coordinators = new Map<string, Item[]>();
   readonly tier3People = new Map<string, Item[]>();
-  readonly tier3Coordinators: Item[] = [];
-  readonly followups: Item[] = [];
+  readonly tier3Coordinators = new Map<string, Item[]>();
+  readonly followups = new Map<string, Item[]>();
   counts = { remind: 0, 1: 0, 2: 0, 3: 0, followup: 0 };
 
   static add(m: Map<string, Item[]>, key: string, item: Item): void {
@@ -42,6 +44,27 @@ class Mail {
     if (list) list.push(item);
     else m.set(key, [item]);
   }
+
+  /** Files an item for the coordinators' group of each unit (null: the root), once per unit. */
+  static toUnits(m: Map<string, Item[]>, units: readonly (string | null)[], item: Item): void {
+    for (const u of new Set(units.map((x) => x ?? ''))) Mail.add(m, u, item);
+  }
+}
+
+/**
+ * The coordinators' groups a ticket's messages go to (SPEC §11): those who supervise it (its
+ * project's unit, and the unit it was 提级 to); for tier 3 (预警), also the unit above its
+ * project's (升级到上级).
+ */
+function unitsFor(ctx: JobContext, t: Ticket, tier3 = false): (string | null)[] {
+  const { roster } = ctx.repos;
+  const units = supervisingUnits(roster, t);
+  const own = units[0] ?? null;
+  const parent = own === null ? null : (roster.unit(own)?.parentId ?? null);
+  const all = tier3 && parent !== null ? [...units, parent] : units;
+  // The root's group is keyed as it was before units.
+  const root = roster.rootUnitId();
+  return all.map((u) => (u === root ? null : u));
 }
 
 /**
@@ -55,26 +78,25 @@ function file(ctx: JobContext, mail: Mail, t: Ticket, item: Item, sent: Sent): v
   const tier = tierOfStage(sent.stage);
   if (sent.stage === REMIND) {
     mail.counts.remind++;
-    if (conduct || who.coordinators) mail.remindersCoordinators.push(item);
+    if (conduct || who.coordinators) Mail.toUnits(mail.remindersCoordinators, unitsFor(ctx, t), item);
     for (const p of conduct ? [] : who.people) Mail.add(mail.reminders, p, item);
     return;
   }
   mail.counts[tier!]++;
   if (tier === 1) {
     // The project group, mentioning whoever is accountable, and a direct message to them.
-    if (conduct) mail.tier1Coordinators.push(item);
-    else Mail.add(mail.tier1Groups, t.projectCode, item);
-    if (!conduct && who.coordinators) mail.tier1Coordinators.push(item);
+    if (conduct || who.coordinators) Mail.toUnits(mail.tier1Coordinators, unitsFor(ctx, t), item);
+    if (!conduct) Mail.add(mail.tier1Groups, t.projectCode, item);
     for (const p of conduct ? [] : who.people) Mail.add(mail.tier1People, p, item);
   } else if (tier === 2) {
     // The project's leaders and the head of the responsible department, and the coordinators' group.
-    mail.tier2Coordinators.push(item);
+    Mail.toUnits(mail.tier2Coordinators, unitsFor(ctx, t), item);
     if (conduct) return;
     const to = new Set([...item.leaders, ...(item.head ? [item.head] : [])]);
     for (const p of to) Mail.add(mail.tier2People, p, item);
   } else {
     // A 预警单 to the coordinators' group and every leader of the project.
-    mail.tier3Coordinators.push(item);
+    Mail.toUnits(mail.tier3Coordinators, unitsFor(ctx, t, true), item);
     if (conduct) return;
     for (const p of item.leaders) Mail.add(mail.tier3People, p, item);
   }
@@ -88,21 +110,25 @@ function overdue(items: Item[]): OverdueItem[] {
 /** Queues what a batch found: one message per destination and kind. */
 function send(ctx: JobContext, key: (what: string) => string, mail: Mail): void {
   const n = ctx.notify;
+  // Each unit's coordinators' group, one message per kind ('' is the root's, keyed as before units).
+  const groups = (m: Map<string, Item[]>, what: string, template: string, view: object = {}) => {
+    for (const [unit, items] of m) n.coordinators(render(template, { ...view, items }), key(unit ? `${what}:${unit}` : what), undefined, undefined, unit || null);
+  };
   for (const [person, items] of mail.reminders) n.person(person, render('deadline-reminder', { items }), key(`remind:${person}`));
-  if (mail.remindersCoordinators.length > 0) n.coordinators(render('deadline-reminder', { items: mail.remindersCoordinators }), key('remind:coordinators'));
+  groups(mail.remindersCoordinators, 'remind:coordinators', 'deadline-reminder');
   for (const [code, items] of mail.tier1Groups) {
     n.project(code, render('escalation-tier1', { projectName: items[0]!.projectName, items }), key(`tier1:${code}`));
   }
   for (const [person, items] of mail.tier1People) n.person(person, render('escalation-tier1', { direct: true, items }), key(`tier1:${person}`));
-  if (mail.tier1Coordinators.length > 0) n.coordinators(render('escalation-tier1', { direct: true, items: mail.tier1Coordinators }), key('tier1:coordinators'));
-  if (mail.tier2Coordinators.length > 0) n.coordinators(render('escalation-tier2', { items: mail.tier2Coordinators }), key('tier2:coordinators'));
+  groups(mail.tier1Coordinators, 'tier1:coordinators', 'escalation-tier1', { direct: true });
+  groups(mail.tier2Coordinators, 'tier2:coordinators', 'escalation-tier2');
   // A leader can supervise (督办) straight from the message (SPEC §7a); a department head gets the text.
   const card = (person: string, tier: 2 | 3, items: Item[]) =>
     ctx.repos.roster.person(person)?.roles.includes('leader') ? superviseCard(tier, overdue(items)) : undefined;
   for (const [person, items] of mail.tier2People) n.person(person, render('escalation-tier2', { items }), key(`tier2:${person}`), card(person, 2, items));
-  if (mail.tier3Coordinators.length > 0) n.coordinators(render('escalation-tier3', { items: mail.tier3Coordinators }), key('tier3:coordinators'));
+  groups(mail.tier3Coordinators, 'tier3:coordinators', 'escalation-tier3');
   for (const [person, items] of mail.tier3People) n.person(person, render('escalation-tier3', { items }), key(`tier3:${person}`), card(person, 3, items));
-  if (mail.followups.length > 0) n.coordinators(render('followup-due', { items: mail.followups }), key('followup:coordinators'));
+  groups(mail.followups, 'followup:coordinators', 'followup-due');
 }
 
 /** One transaction's worth: the due tickets, their steps, and the messages they cause. */
@@ -118,7 +144,7 @@ function sweepBatch(ctx: JobContext, at: number, mail: Mail): number {
         tickets.save(out.ticket);
         tickets.record(t.no, out.events, system);
         const v = ticketView(out.ticket, roster, at);
-        mail.followups.push({ ...v, deadline: formatShortTime(t.confirmDeadline), action: '', left: '', leaders: [], head: null });
+        Mail.toUnits(mail.followups, unitsFor(ctx, t), { ...v, deadline: formatShortTime(t.confirmDeadline), action: '', left: '', leaders: [], head: null });
         mail.counts.followup++;
       } else {
         tickets.save(t); // recomputes next_escalation_at for a ticket whose plan changed

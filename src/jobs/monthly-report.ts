@@ -1,8 +1,9 @@
 import { previousMonth } from '../reports/figures.js';
-import { figuresView } from '../reports/view.js';
+import { figureRowView, figuresView } from '../reports/view.js';
+import { rankUnits } from './quarterly-report.js';
 import { render } from '../templates.js';
 import { formatTime } from '../tickets/format.js';
-import { asOf, dateOf, beforeFirstWorkday, sendToCoordinatorsAndLeaders } from './report-lines.js';
+import { asOf, dateOf, beforeFirstWorkday, reportUnits, sendToCoordinatorsAndLeaders } from './report-lines.js';
 import type { Job } from './types.js';
 
 const NAME = 'monthly-report';
@@ -25,9 +26,15 @@ export const monthlyReport: Job = {
   notDue: beforeFirstWorkday,
   run(ctx) {
     const at = asOf(ctx);
-    const report = ctx.figures.compute(previousMonth(ctx.now.getTime()), at);
-    const text = render('monthly-report', { ...figuresView(report), asOf: formatTime(at) });
-    const leaders = sendToCoordinatorsAndLeaders(ctx, text, `${NAME}:${ctx.runKey}`);
-    return `收到工单 ${report.overall.received} 件；已发给护企办和 ${leaders} 位领导`;
+    // Each unit's 月报 to its own group and leaders, for it and the units below it (SPEC §11); a
+    // parent's ranks the units below it.
+    const lines = reportUnits(ctx, previousMonth(ctx.now.getTime()), at).map(({ unitId, report }) => {
+      const unitRanking = rankUnits(report).map((r) => ({ rank: r.rank, ...figureRowView(r.row) }));
+      const text = render('monthly-report', { ...figuresView(report), asOf: formatTime(at), unitRanking });
+      const leaders = sendToCoordinatorsAndLeaders(ctx, text, `${NAME}:${ctx.runKey}`, unitId);
+      const line = `收到工单 ${report.overall.received} 件；已发给护企办和 ${leaders} 位领导`;
+      return unitId === null ? line : `${report.unit.name}：${line}`;
+    });
+    return lines.join('；');
   },
 };

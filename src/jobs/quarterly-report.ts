@@ -1,9 +1,9 @@
 import type { Repos } from '../dispatch/types.js';
-import { hasDue, previousQuarter, type FigureRow } from '../reports/figures.js';
+import { hasDue, previousQuarter, type FigureRow, type FiguresReport } from '../reports/figures.js';
 import { figureRowView, figuresView } from '../reports/view.js';
 import { render } from '../templates.js';
 import { formatTime } from '../tickets/format.js';
-import { asOf, dateOf, beforeFirstWorkday, LIST_LIMIT, overdueTickets, sendToCoordinatorsAndLeaders, ticketLine } from './report-lines.js';
+import { asOf, dateOf, beforeFirstWorkday, LIST_LIMIT, overdueTickets, reportUnits, sendToCoordinatorsAndLeaders, ticketLine, unitsOf } from './report-lines.js';
 import type { Job } from './types.js';
 
 const NAME = 'quarterly-report';
@@ -39,8 +39,21 @@ export interface RankedRow {
  * not 护企办's own, and not a department that had nothing to claim or resolve.
  */
 export function rankDepartments(rows: readonly FigureRow[]): RankedRow[] {
+  return rankRows(rows.filter((r) => !r.key.startsWith(':')));
+}
+
+/**
+ * A parent unit's ranking of the units below it (SPEC §11), each with everything below that one:
+ * the same order as the departments', without the unit's own projects (本级).
+ */
+export function rankUnits(report: FiguresReport): RankedRow[] {
+  return rankRows(report.byUnit.filter((r) => r.key !== report.unit.ownRow));
+}
+
+/** Rows with something due, ranked by 按时办结率, 签收及时率, 满意率; equal rows share a rank. */
+function rankRows(rows: readonly FigureRow[]): RankedRow[] {
   const keyed = rows
-    .filter((r) => !r.key.startsWith(':') && hasDue(r))
+    .filter((r) => hasDue(r))
     .map((row) => ({
       row,
       onTime: rate(row.resolvedOnTime, row.resolveDue),
@@ -60,8 +73,8 @@ export function rankDepartments(rows: readonly FigureRow[]): RankedRow[] {
 }
 
 /** Supervised (挂牌督办) tickets not yet closed, oldest first. */
-function supervisedTickets(repos: Repos, at: number) {
-  const { tickets } = repos.tickets.list({ states: ['open', 'claimed', 'resolved', 'followup'], limit: 10_000 });
+function supervisedTickets(repos: Repos, at: number, units: readonly string[] | null) {
+  const { tickets } = repos.tickets.list({ states: ['open', 'claimed', 'resolved', 'followup'], units, limit: 10_000 });
   const all = tickets.filter((t) => t.supervised).sort((a, b) => a.no - b.no);
   return { lines: all.slice(0, LIST_LIMIT).map((t) => ticketLine(repos, t, at)), total: all.length };
 }
@@ -80,24 +93,31 @@ export const quarterlyReport: Job = {
   run(ctx) {
     const at = asOf(ctx);
     const { repos } = ctx;
-    const report = ctx.figures.compute(previousQuarter(ctx.now.getTime()), at);
-    const ranking = rankDepartments(report.byDepartment);
-    const ranked = new Set(ranking.map((r) => r.row.key));
-    const overdue = overdueTickets(repos, at);
-    const supervised = supervisedTickets(repos, at);
-    const text = render('quarterly-report', {
-      ...figuresView(report),
-      asOf: formatTime(at),
-      ranking: ranking.map((r) => ({ rank: r.rank, ...figureRowView(r.row) })),
-      unranked: report.byDepartment.filter((r) => !ranked.has(r.key)).map(figureRowView),
-      overdueList: overdue.lines,
-      overdueTotal: overdue.total,
-      overdueMore: overdue.total - overdue.lines.length,
-      supervisedList: supervised.lines,
-      supervisedTotal: supervised.total,
-      supervisedMore: supervised.total - supervised.lines.length,
+    // Each unit's 通报 to its own group and leaders, for it and the units below it (SPEC §11); a
+    // parent's ranks the units below it.
+    const lines = reportUnits(ctx, previousQuarter(ctx.now.getTime()), at).map(({ unitId, report }) => {
+      const units = unitsOf(repos, unitId);
+      const ranking = rankDepartments(report.byDepartment);
+      const ranked = new Set(ranking.map((r) => r.row.key));
+      const overdue = overdueTickets(repos, at, units);
+      const supervised = supervisedTickets(repos, at, units);
+      const text = render('quarterly-report', {
+        ...figuresView(report),
+        asOf: formatTime(at),
+        ranking: ranking.map((r) => ({ rank: r.rank, ...figureRowView(r.row) })),
+        unranked: report.byDepartment.filter((r) => !ranked.has(r.key)).map(figureRowView),
+        unitRanking: rankUnits(report).map((r) => ({ rank: r.rank, ...figureRowView(r.row) })),
+        overdueList: overdue.lines,
+        overdueTotal: overdue.total,
+        overdueMore: overdue.total - overdue.lines.length,
+        supervisedList: supervised.lines,
+        supervisedTotal: supervised.total,
+        supervisedMore: supervised.total - supervised.lines.length,
+      });
+      const leaders = sendToCoordinatorsAndLeaders(ctx, text, `${NAME}:${ctx.runKey}`, unitId);
+      const line = `收到工单 ${report.overall.received} 件，超时 ${overdue.total} 件，督办 ${supervised.total} 件；已发给护企办和 ${leaders} 位领导`;
+      return unitId === null ? line : `${report.unit.name}：${line}`;
     });
-    const leaders = sendToCoordinatorsAndLeaders(ctx, text, `${NAME}:${ctx.runKey}`);
-    return `收到工单 ${report.overall.received} 件，超时 ${overdue.total} 件，督办 ${supervised.total} 件；已发给护企办和 ${leaders} 位领导`;
+    return lines.join('；');
   },
 };

@@ -22,6 +22,16 @@ export function meetingOfMonth(y: number, m: number, s: MeetingSettings, cal: Wo
   return { date, at: WorkCalendar.shanghaiTime(date, hh, mm).getTime(), time: s.time, place: s.place };
 }
 
+/**
+ * The projects whose meeting is a unit's (SPEC §11): those placed in that unit itself (null: the
+ * root's own, which without units are all of them). A unit's meeting is its own; the units below
+ * it hold theirs.
+ */
+export function meetingProjects(roster: Repos['roster'], unitId: string | null): string[] {
+  const own = roster.unitOrRoot(unitId);
+  return roster.projects().filter((p) => roster.unitOrRoot(p.unitId) === own).map((p) => p.code);
+}
+
 /** The next meeting on or after today (a meeting later today is still "next"). */
 export function nextMeeting(s: MeetingSettings, cal: WorkCalendar, now: number): Meeting {
   const { y, m } = shanghaiMonth(now);
@@ -67,7 +77,11 @@ export function buildAgenda(
   previous: Meeting,
   now: number,
   codes?: string[],
-  opts: { forProjectGroup?: boolean } = {},
+  /**
+   * `general`: list the items raised outside any project group (default: when no codes are given);
+   * `unitId`: only those raised for that unit's meeting (SPEC §11; null or absent: the root's)
+   */
+  opts: { forProjectGroup?: boolean; general?: boolean; unitId?: string | null } = {},
 ): ProjectAgenda[] {
   const projects = repos.roster.projects().filter((p) => !codes || codes.includes(p.code));
   const items = repos.logs.agendaItems(previous.at, meeting.at + 1);
@@ -105,8 +119,9 @@ export function buildAgenda(
   });
   // Items raised outside any project group (e.g. in the coordinators' group) belong to the
   // meeting as a whole: listed once, in the full agenda only.
-  const general = items.filter((i) => i.projectCode === null);
-  if (!codes && general.length > 0) {
+  const unit = repos.roster.unitOrRoot(opts.unitId ?? null);
+  const general = items.filter((i) => i.projectCode === null && repos.roster.unitOrRoot(i.unitId ?? null) === unit);
+  if ((opts.general ?? !codes) && general.length > 0) {
     agenda.push({
       code: '',
       name: '综合议题',

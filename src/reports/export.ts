@@ -25,6 +25,8 @@ export const TICKET_HEADERS = [
   '编号',
   '项目编号',
   '项目名称',
+  // The unit whose coordinators supervise the project (SPEC §11), the root's name without units.
+  '单位',
   '类别',
   '紧急程度',
   '状态',
@@ -73,6 +75,8 @@ const FIGURE_COLUMNS = [
   ['当前超期', 'overdue'],
   ['签收用时中位数', 'medianClaim'],
   ['办结用时中位数', 'medianResolve'],
+  // 提级 to a unit above (SPEC §11).
+  ['提级', 'raised'],
 ] as const;
 
 export const FIGURE_HEADERS = ['分组', ...FIGURE_COLUMNS.map(([h]) => h)] as const;
@@ -84,6 +88,9 @@ const BREAKDOWNS = [
   // Per whoever is accountable (SPEC §2): an officer, the officers of a department, or 护企办.
   { group: '责任人', sheet: '按责任人', rows: (f: FiguresReport) => f.byOfficer },
   { group: '项目', sheet: '按项目', rows: (f: FiguresReport) => f.byProject },
+  // Per unit below the one exported, each with the units below it (SPEC §11); left out when no
+  // unit below it had tickets, as in 统计 and the reports.
+  { group: '单位', sheet: '按单位', rows: (f: FiguresReport) => (f.byUnit.some((r) => r.key !== f.unit.ownRow) ? f.byUnit : []) },
 ] as const;
 
 /** What `lianbao export` writes for one month. */
@@ -125,6 +132,7 @@ export function ticketRow(t: Ticket, roster: RosterRepo, now: number, attachment
     t.no,
     t.projectCode,
     roster.project(t.projectCode)?.name ?? '',
+    roster.unitName(roster.project(t.projectCode)?.unitId ?? null),
     t.category,
     URGENCY_NAMES[t.urgency],
     STATE_NAMES[t.state],
@@ -218,6 +226,9 @@ export async function writeXlsx(file: string, data: MonthExport): Promise<void> 
   book.title = `${data.period.label} 联保工单及统计`;
   addSheet(book, '工单', TICKET_HEADERS, data.tickets, true);
   const headers = FIGURE_COLUMNS.map(([h]) => h);
-  for (const b of BREAKDOWNS) addSheet(book, b.sheet, headers, b.rows(data.figures).map(figureCells));
+  for (const b of BREAKDOWNS) {
+    const rows = b.rows(data.figures);
+    if (b.group !== '单位' || rows.length > 0) addSheet(book, b.sheet, headers, rows.map(figureCells));
+  }
   await book.xlsx.writeFile(file);
 }

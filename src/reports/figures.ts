@@ -1,4 +1,5 @@
-import { BREAKDOWNS, COUNTS, FiguresRepo, type Breakdown, type Count } from '../db/figures-repo.js';
+import { BREAKDOWNS, COUNTS, FiguresRepo, ROOT_UNIT_KEY, type Breakdown, type Count, type FiguresScope } from '../db/figures-repo.js';
+import { scopeUnits, subtreeScope } from '../tickets/scope.js';
 import type { Db } from '../db/open.js';
 import type { RosterRepo } from '../db/roster-repo.js';
 
@@ -75,6 +76,8 @@ export interface FigureRow {
   /** closed automatically by the earlier version (未评价) */
   unrated: number;
   reopened: number;
+  /** 提级 to a unit above at some time (SPEC §11) */
+  raised: number;
   overdue: number;
   medianClaimMs: number | null;
   medianResolveMs: number | null;
@@ -89,6 +92,16 @@ export interface FiguresReport {
   /** per person accountable (SPEC §2): an officer, the officers of a department, or 护企办 */
   byOfficer: FigureRow[];
   byProject: FigureRow[];
+  /**
+   * The unit the figures are for (SPEC §11: its tickets and those of the units below it); id null
+   * for the root, or for an installation without units.
+   */
+  unit: { id: string | null; name: string; ownRow: string | null };
+  /**
+   * Per unit directly below it, each with the units below that (key: the unit id), and the unit's
+   * own projects (key: its id, named …（本级）); empty without units.
+   */
+  byUnit: FigureRow[];
 }
 
 /**
@@ -105,7 +118,12 @@ export class Figures {
     this.repo = new FiguresRepo(db);
   }
 
-  compute(period: Period, now: number): FiguresReport {
+  /**
+   * The figures of a period for a unit and the units below it (SPEC §11); without a unit (or the
+   * root's), for everything.
+   */
+  compute(period: Period, now: number, unitId: string | null = null): FiguresReport {
+    const { scope, unit } = this.scopeOf(unitId);
     const rows = new Map<Breakdown, Map<string, FigureRow>>(BREAKDOWNS.map((b) => [b, new Map()]));
     const row = (b: Breakdown, key: string): FigureRow => {
       const group = rows.get(b)!;
@@ -116,13 +134,14 @@ export class Figures {
       }
       return r;
     };
-    for (const c of this.repo.cohort(period.from, period.to, now)) {
+    for (const c of this.repo.cohort(period.from, period.to, now, scope)) {
+      if (c.key === null) continue; // the unit breakdown of an installation without units
       const r = row(c.breakdown, c.key);
       for (const k of COUNTS) r[k] = Number(c[k] ?? 0);
       r.medianClaimMs = c.medianClaimMs;
       r.medianResolveMs = c.medianResolveMs;
     }
-    for (const o of this.repo.overdue(now)) row(o.breakdown, o.key).overdue = o.overdue;
+    for (const o of this.repo.overdue(now, scope)) if (o.key !== null) row(o.breakdown, o.key).overdue = o.overdue;
     const list = (b: Breakdown): FigureRow[] =>
       [...rows.get(b)!.values()].sort((x, y) => y.received - x.received || x.key.localeCompare(y.key));
     return {
@@ -132,11 +151,36 @@ export class Figures {
       byDepartment: list('department'),
       byOfficer: list('officer'),
       byProject: list('project'),
+      unit,
+      // The unit's own projects are its 本级 row, beside the units below it.
+      byUnit: list('unit').map((r) => (r.key === unit.ownRow ? { ...r, name: `${r.name}（本级）` } : r)),
+    };
+  }
+
+  /**
+   * Which tickets a unit's figures cover, and the row of its unit breakdown each unit rolls up to:
+   * a unit directly below it (with everything below that one), or the unit itself (本级).
+   */
+  private scopeOf(unitId: string | null): { scope: FiguresScope; unit: FiguresReport['unit'] } {
+    const units = this.roster.units();
+    const top = this.roster.unitOrRoot(unitId);
+    const topUnit = units.find((u) => u.id === top);
+    if (!topUnit) return { scope: {}, unit: { id: null, name: this.roster.unitName(null), ownRow: null } };
+    const isRoot = topUnit.parentId === null;
+    const unitRows: Record<string, string> = { [isRoot ? ROOT_UNIT_KEY : topUnit.id]: topUnit.id };
+    for (const child of units.filter((u) => u.parentId === topUnit.id)) {
+      const below = subtreeScope(units, child.id);
+      for (const id of below.kind === 'units' ? below.units : []) unitRows[id] = child.id;
+    }
+    return {
+      scope: { units: scopeUnits(subtreeScope(units, isRoot ? null : topUnit.id)), unitRows },
+      unit: { id: isRoot ? null : topUnit.id, name: topUnit.name, ownRow: topUnit.id },
     };
   }
 
   private nameOf(b: Breakdown, key: string): string {
     if (b === 'overall') return '合计';
+    if (b === 'unit') return this.roster.unit(key)?.name ?? key;
     if (key === ':none') return '（未分派）';
     if (key === ':coordinators') return '护企办';
     if (b === 'department') return this.roster.department(key)?.name ?? key;

@@ -35,6 +35,7 @@ export function figureRowView(r: FigureRow): Record<string, string | number> {
     awaitingFollowup: r.awaitingFollowup,
     unrated: r.unrated,
     reopened: r.reopened,
+    raised: r.raised,
     overdue: r.overdue,
     medianClaim: r.medianClaimMs === null ? '—' : formatSpan(r.medianClaimMs),
     medianResolve: r.medianResolveMs === null ? '—' : formatSpan(r.medianResolveMs),
@@ -49,5 +50,10 @@ export function figuresView(f: FiguresReport): Record<string, unknown> {
     departments: f.byDepartment.map(figureRowView),
     officers: f.byOfficer.map(figureRowView),
     projects: f.byProject.map(figureRowView),
+    // SPEC §11: the unit below the root the figures are for, and the units below it, each with
+    // everything below that one (shown when any of them had tickets; the unit's own projects are
+    // its 本级 row).
+    unitName: f.unit.id === null ? '' : f.unit.name,
+    units: f.byUnit.some((r) => r.key !== f.unit.ownRow) ? f.byUnit.map(figureRowView) : [],
   };
 }

@@ -18,7 +18,7 @@ export interface ImportSummary {
 function rosterChats(roster: Roster): RosterChat[] {
   const chats: RosterChat[] = [];
   for (const p of roster.projects) {
-    const project = { kind: 'project', projectCode: p.code } as const;
+    const project = { kind: 'project', projectCode: p.code, unitId: null } as const;
     if (p.wecom?.chatId) {
       chats.push({ platform: 'wecom', chatId: p.wecom.chatId, ...project, groupAddress: p.wecom.webhookKey ?? '' });
     }
@@ -26,9 +26,17 @@ function rosterChats(roster: Roster): RosterChat[] {
       const cid = p.dingtalk.openConversationId;
       chats.push({ platform: 'dingtalk', chatId: cid, ...project, groupAddress: cid });
     }
-    chats.push({ platform: 'playground', chatId: p.code, ...project, groupAddress: p.code });
+    chats.push({ platform: 'playground', chatId: p.code, ...project, groupAddress: p.code, unitId: null });
   }
-  const coordinators = { kind: 'coordinators', projectCode: null } as const;
+  // Each unit below the root has a coordinators' group of its own (SPEC §11).
+  for (const u of (roster.units ?? []).slice(1)) {
+    const unit = { kind: 'coordinators', projectCode: null, unitId: u.id } as const;
+    const { wecom, dingtalk } = u.coordinators;
+    if (dingtalk) chats.push({ platform: 'dingtalk', chatId: dingtalk.openConversationId, ...unit, groupAddress: dingtalk.openConversationId });
+    if (wecom?.chatId) chats.push({ platform: 'wecom', chatId: wecom.chatId, ...unit, groupAddress: wecom.webhookKey });
+    chats.push({ platform: 'playground', chatId: unitPlaygroundChat(u.id), ...unit, groupAddress: unitPlaygroundChat(u.id) });
+  }
+  const coordinators = { kind: 'coordinators', projectCode: null, unitId: null } as const;
   const { wecom, dingtalk } = roster.settings.coordinators;
   if (dingtalk) {
     const cid = dingtalk.openConversationId;
@@ -37,6 +45,11 @@ function rosterChats(roster: Roster): RosterChat[] {
   if (wecom?.chatId) chats.push({ platform: 'wecom', chatId: wecom.chatId, ...coordinators, groupAddress: wecom.webhookKey });
   chats.push({ platform: 'playground', chatId: 'coordinators', ...coordinators, groupAddress: 'coordinators' });
   return chats;
+}
+
+/** The playground's chat of a unit's coordinators' group (the root's is `coordinators`). */
+export function unitPlaygroundChat(unitId: string): string {
+  return `coordinators:${unitId}`;
 }
 
 /**
@@ -60,16 +73,28 @@ function groupAddresses(g: { wecom?: { webhookKey?: string }; dingtalk?: { openC
  */
 export function importRoster(db: Db, roster: Roster, now: number): ImportSummary {
   const chats = rosterChats(roster);
+  // Things in the root unit (or in none) are stored as null: a roster without units is as before.
+  const units = roster.units ?? [];
+  const root = units[0]?.id;
+  const unit = (id: string | undefined): string | null => (id === undefined || id === root ? null : id);
   const revoked = new RosterWriter(db).write(
     {
-      departments: roster.departments.map((d) => ({ id: d.id, name: d.name, head: d.head ?? null, addresses: groupAddresses(d) })),
-      projects: roster.projects.map((p) => ({ code: p.code, name: p.name, level: p.level, officer: p.officer, leaders: p.leaders, addresses: groupAddresses(p, p.code) })),
+      units: units.map((u) => ({
+        id: u.id,
+        name: u.name,
+        parent: u.parent ?? null,
+        meeting: u.parent === undefined ? null : u.meeting,
+        addresses: groupAddresses(u.coordinators, unitPlaygroundChat(u.id)),
+      })),
+      departments: roster.departments.map((d) => ({ id: d.id, name: d.name, head: d.head ?? null, unit: unit(d.unit), addresses: groupAddresses(d) })),
+      projects: roster.projects.map((p) => ({ code: p.code, name: p.name, level: p.level, officer: p.officer, leaders: p.leaders, unit: unit(p.unit), addresses: groupAddresses(p, p.code) })),
       people: roster.people.map((p) => ({
         id: p.id,
         name: p.name,
         roles: p.roles,
         department: p.department ?? null,
         project: p.project ?? null,
+        unit: unit(p.unit),
         addresses: personAddresses(p),
       })),
       chats,

@@ -17,8 +17,10 @@ import {
   projectSchema,
   rootSchema,
   settingsSchema,
+  unitSchema,
   type Roster,
 } from './schema.js';
+import { checkUnits } from './units.js';
 
 export type { Roster } from './schema.js';
 
@@ -128,16 +130,21 @@ export function parseRoster(text: string, fileName = 'roster.yaml'): Roster {
     value: { ...p.value, leaders: p.value.leaders ?? [] },
   }));
   checkReferences(problems, root);
+  const meeting = { ...DEFAULT_MEETING, ...stripUndefined(settings?.meeting ?? {}) };
+  const unitEntries = checkList(problems, unitSchema, root.units, 'units');
+  const units = checkUnits(problems, root, unitEntries, { coordinators, meeting, coordinatorsGiven: settings?.coordinators !== undefined });
   const calendar = checkCalendar(problems, root.calendar);
   const sla = checkSla(problems, root.sla);
 
   if (problems.list.length > 0) throw new RosterError(problems.list, fileName);
   return {
     settings: {
-      coordinators,
-      meeting: { ...DEFAULT_MEETING, ...stripUndefined(settings?.meeting ?? {}) },
+      // The root unit's group and meeting are the installation's, as without units.
+      coordinators: units[0]?.coordinators ?? coordinators,
+      meeting: units[0]?.meeting ?? meeting,
       urgentNotice: settings?.urgentNotice ?? DEFAULT_URGENT_NOTICE,
     },
+    units,
     departments: departments.map((d) => d.value),
     people: people.map((p) => p.value),
     projects: projects.map((p) => p.value),

@@ -36,8 +36,9 @@ function checkUnique(
  */
 export function checkReferences(
   problems: Problems,
-  raw: { settings?: unknown; departments?: unknown[]; people?: unknown[]; projects?: unknown[] },
+  raw: { settings?: unknown; units?: unknown[]; departments?: unknown[]; people?: unknown[]; projects?: unknown[] },
 ): void {
+  const units = (raw.units ?? []).map((item, index) => ({ item, index }));
   const departments = (raw.departments ?? []).map((item, index) => ({ item, index }));
   const people = (raw.people ?? []).map((item, index) => ({ item, index }));
   const projects = (raw.projects ?? []).map((item, index) => ({ item, index }));
@@ -73,6 +74,7 @@ export function checkReferences(
     problems,
     [
       { path: [...coordinatorsAt, 'wecom', 'chatId'], key: stringAt(raw.settings, ['coordinators', 'wecom', 'chatId']) },
+      ...units.map((u) => ({ path: ['units', u.index, 'coordinators', 'wecom', 'chatId'], key: stringAt(u.item, ['coordinators', 'wecom', 'chatId']) })),
       ...projects.map((p) => ({ path: ['projects', p.index, 'wecom', 'chatId'], key: stringAt(p.item, ['wecom', 'chatId']) })),
     ],
     (k, line) => `企业微信 chatId "${k}" 在第 ${line} 行已用过；一个群只能属于一个项目`,
@@ -84,6 +86,10 @@ export function checkReferences(
         path: [...coordinatorsAt, 'dingtalk', 'openConversationId'],
         key: stringAt(raw.settings, ['coordinators', 'dingtalk', 'openConversationId']),
       },
+      ...units.map((u) => ({
+        path: ['units', u.index, 'coordinators', 'dingtalk', 'openConversationId'],
+        key: stringAt(u.item, ['coordinators', 'dingtalk', 'openConversationId']),
+      })),
       ...projects.map((p) => ({
         path: ['projects', p.index, 'dingtalk', 'openConversationId'],
         key: stringAt(p.item, ['dingtalk', 'openConversationId']),

@@ -24,6 +24,21 @@ export type MeetingSettings = Required<z.output<typeof meetingSchema>>;
 /** The coordinators' group (护企办) on each platform, as `settings.coordinators` gives it. */
 export type CoordinatorsSettings = z.output<typeof coordinatorsSchema>;
 
+/**
+ * A unit of a city's installation (SPEC §11): the city's 护企办, a county's, a 分中心 … with its
+ * own coordinators' group and meeting. Units form one tree with one root.
+ */
+export interface RosterUnit {
+  id: string;
+  name: string;
+  /** the unit above; absent only for the root */
+  parent?: string;
+  /** the unit's coordinators' group */
+  coordinators: CoordinatorsSettings;
+  /** the unit's meeting, every key filled in (from its parent's where left out) */
+  meeting: MeetingSettings;
+}
+
 export interface RosterSettings {
   coordinators: CoordinatorsSettings;
   meeting: MeetingSettings;
@@ -39,6 +54,8 @@ export interface RosterDepartment {
   head?: string;
   wecom?: { webhookKey: string };
   dingtalk?: { openConversationId: string };
+  /** the unit it belongs to; absent: the root */
+  unit?: string;
 }
 
 /** Someone the bot knows, with the platform user ids it recognises them by. */
@@ -54,6 +71,8 @@ export interface RosterPerson {
   wecom?: string;
   /** DingTalk staff id (senderStaffId). */
   dingtalk?: string;
+  /** the unit whose coordinator or leader they are; absent: the root */
+  unit?: string;
 }
 
 /** A key construction project and its groups. */
@@ -67,6 +86,8 @@ export interface RosterProject {
   leaders: string[];
   wecom?: { chatId?: string; webhookKey?: string };
   dingtalk?: { openConversationId: string };
+  /** the unit whose coordinators supervise it; absent: the root */
+  unit?: string;
 }
 
 /** Extra days off and make-up working days (调休) on top of the calendar package. */
@@ -79,6 +100,11 @@ export interface RosterCalendar {
 /** A validated roster file: every reference resolves, ids are unique, defaults are filled in. */
 export interface Roster {
   settings: RosterSettings;
+  /**
+   * The units, root first, each after its parent. Without a `units` section: none, and the one
+   * root unit is implicit (its group is `settings.coordinators`, its meeting `settings.meeting`).
+   */
+  units: RosterUnit[];
   departments: RosterDepartment[];
   people: RosterPerson[];
   projects: RosterProject[];
@@ -131,6 +157,15 @@ export const departmentSchema = z.strictObject({
   head: id.optional(),
   wecom: z.strictObject({ webhookKey: address }).optional(),
   dingtalk: dingtalkGroup.optional(),
+  unit: id.optional(),
+});
+
+export const unitSchema = z.strictObject({
+  id,
+  name: text,
+  parent: id.optional(),
+  coordinators: coordinatorsSchema.optional(),
+  meeting: meetingSchema.optional(),
 });
 
 export const personSchema = z.strictObject({
@@ -141,6 +176,7 @@ export const personSchema = z.strictObject({
   project: id.optional(),
   wecom: address.optional(),
   dingtalk: address.optional(),
+  unit: id.optional(),
 });
 
 export const projectSchema = z.strictObject({
@@ -151,6 +187,7 @@ export const projectSchema = z.strictObject({
   leaders: z.array(id).optional(),
   wecom: z.strictObject({ chatId: address.optional(), webhookKey: address.optional() }).optional(),
   dingtalk: dingtalkGroup.optional(),
+  unit: id.optional(),
 });
 
 export const calendarSchema = z.strictObject({
@@ -164,6 +201,7 @@ export const calendarSchema = z.strictObject({
  */
 export const rootSchema = z.strictObject({
   settings: z.unknown().optional(),
+  units: z.array(z.unknown()).optional(),
   departments: z.array(z.unknown()).optional(),
   people: z.array(z.unknown()).optional(),
   projects: z.array(z.unknown()).optional(),

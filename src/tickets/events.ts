@@ -24,6 +24,10 @@ export type TicketEvent =
   /** a coordinator's 回访: the enterprise's answer by phone (代评) */
   | { action: 'followup'; detail: { satisfied: boolean; rating: number | null; comment: string; reopenCount?: number } }
   | { action: 'supervise'; detail: { note: string } }
+  /** 提级: the coordinators of unit `to` supervise it from now on (`from`: the unit that did) */
+  | { action: 'raise'; detail: { from: string | null; to: string; reason: string } }
+  /** 回退: supervision goes back down to unit `to` */
+  | { action: 'lower'; detail: { from: string; to: string | null; reason: string } }
   | { action: 'extend'; detail: { kind: DeadlineKind; from: number; to: number; duration: string; reason: string } }
   | { action: 'request_extension'; detail: { kind: WorkKind; deadline: number; duration: string; reason: string } }
   | { action: 'approve_extension'; detail: { kind: WorkKind; from: number; to: number; duration: string; reason: string } }
@@ -82,6 +86,8 @@ const DETAIL = {
   await_followup: z.object({ deadline: time }),
   followup: z.object({ satisfied: z.boolean(), rating: z.number().nullable(), comment: text, reopenCount: z.number().optional() }),
   supervise: z.object({ note: text }),
+  raise: z.object({ from: z.string().nullable(), to: z.string(), reason: text }),
+  lower: z.object({ from: z.string(), to: z.string().nullable(), reason: text }),
   extend: z.object({ kind: z.enum(['claim', 'resolve', 'confirm']), from: time, to: time, duration: text, reason: text }),
   request_extension: z.object({ kind, deadline: time, duration: z.string(), reason: text }),
   approve_extension: z.object({ kind, from: time, to: time, duration: z.string(), reason: text }),

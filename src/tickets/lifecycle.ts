@@ -26,6 +26,8 @@ export type Step =
   | 'approveExtension'
   | 'rejectExtension'
   | 'supervise'
+  | 'raise'
+  | 'lower'
   | 'reclassify'
   | 'reclassifyToConduct'
   | 'reclassifyFromConduct'
@@ -59,6 +61,9 @@ export const TRANSITIONS: Readonly<Record<Step, Readonly<Partial<Record<TicketSt
   approveExtension: { claimed: 'claimed' },
   rejectExtension: { claimed: 'claimed' },
   supervise: { open: 'open', claimed: 'claimed', resolved: 'resolved' },
+  // 提级 and 回退 (SPEC §11) move who supervises a ticket still being worked on, not its state.
+  raise: { open: 'open', claimed: 'claimed', resolved: 'resolved', followup: 'followup' },
+  lower: { open: 'open', claimed: 'claimed', resolved: 'resolved', followup: 'followup' },
   reclassify: { open: 'open', claimed: 'claimed' },
   // To 执法投诉: away from the officers, unassigned, for the coordinators to claim.
   reclassifyToConduct: { open: 'open', claimed: 'open' },
@@ -193,6 +198,8 @@ export function report(input: ReportInput, rules: DeadlineRules, now: number): {
     sourceChatId: input.source.chatId,
     claimEscalation: none,
     resolveEscalation: none,
+    raisedUnit: null,
+    raisedEver: false,
   };
   const event: TicketEvent = { action: 'report', detail: { category: input.category, urgency: input.urgency, text: input.description } };
   return { ticket, events: [{ from: null, to: 'open', event }] };
@@ -412,6 +419,22 @@ export function rejectExtension(t: Ticket, _actor: Actor, now: number, request: 
 /** 督办: the ticket is supervised (挂牌督办). */
 export function supervise(t: Ticket, _actor: Actor, now: number, note: string): Outcome {
   return step('supervise', t, now, { supervised: true }, { action: 'supervise', detail: { note } });
+}
+
+/**
+ * 提级 (SPEC §11): the coordinators of `to`, the unit above the one supervising the ticket now,
+ * supervise it from here on; it stays 提级 in the figures whatever happens later.
+ */
+export function raise(t: Ticket, _actor: Actor, now: number, to: { from: string | null; to: string }, reason: string): Outcome {
+  return step('raise', t, now, { raisedUnit: to.to, raisedEver: true }, { action: 'raise', detail: { from: to.from, to: to.to, reason } });
+}
+
+/**
+ * 回退 (SPEC §11): supervision goes back to `to`, the unit below; `raisedUnit` is what the ticket
+ * keeps (null once back at its project's own unit).
+ */
+export function lower(t: Ticket, _actor: Actor, now: number, to: { from: string; to: string | null; raisedUnit: string | null }, reason: string): Outcome {
+  return step('lower', t, now, { raisedUnit: to.raisedUnit }, { action: 'lower', detail: { from: to.from, to: to.to, reason } });
 }
 
 /**

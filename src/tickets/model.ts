@@ -101,6 +101,12 @@ export interface Ticket {
   updatedAt: number;
   sourcePlatform: string;
   sourceChatId: string;
+  /**
+   * 提级 (SPEC §11): the unit whose coordinators supervise the ticket now, above its project's
+   * own; null when its project's unit does. `raisedEver`: it was 提级 at some time (the figures).
+   */
+  raisedUnit: string | null;
+  raisedEver: boolean;
   /** what the escalation sweep has sent for the claim deadline and for the resolve deadline */
   claimEscalation: EscalationMark;
   resolveEscalation: EscalationMark;
@@ -112,6 +118,8 @@ export interface Person {
   roles: Role[];
   departmentId: string | null;
   projectCode: string | null;
+  /** the unit whose coordinator or leader they are (SPEC §11); null: the root */
+  unitId: string | null;
   /** the person's user id on each platform they use */
   addresses: PlatformAddresses;
 }
@@ -121,6 +129,8 @@ export interface Department {
   name: string;
   /** the person at its head (roster `departments[].head`): gets tier 2 for the department's tickets */
   headId: string | null;
+  /** the unit it belongs to; null: the root */
+  unitId: string | null;
   /** where the department's group messages go, on each platform it has a group on */
   addresses: PlatformAddresses;
 }
@@ -131,6 +141,16 @@ export interface Project {
   level: ProjectLevel;
   officerId: string | null;
   leaderIds: string[];
+  /** the unit whose coordinators supervise it (SPEC §11); null: the root */
+  unitId: string | null;
   /** where the project group's messages go, on each platform it has a group on */
   addresses: PlatformAddresses;
+}
+
+/** A unit of the installation (SPEC §11): the city's 护企办, a county's … */
+export interface Unit {
+  id: string;
+  name: string;
+  /** null for the root */
+  parentId: string | null;
 }

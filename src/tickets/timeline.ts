@@ -20,6 +20,8 @@ export const ACTION_NAMES: Record<TicketAction, string> = {
   await_followup: '评价时限已过，企业未评价，待回访',
   followup: '回访（代评）',
   supervise: '督办',
+  raise: '提级',
+  lower: '回退',
   extend: '延期',
   request_extension: '申请延期',
   approve_extension: '批准延期',
@@ -46,6 +48,8 @@ function readableSize(bytes: number): string {
 export interface TimelineNames {
   person(id: string): string;
   department(id: string): string;
+  /** a unit's name (SPEC §11) */
+  unit?(id: string): string;
 }
 
 /** `3wd` as people read it: `3个工作日`. */
@@ -98,6 +102,12 @@ export function describeAudit(row: AuditRow, names: TimelineNames, maxTextChars 
     case 'supervise':
       text = str(row.detail.note);
       break;
+    case 'raise':
+    case 'lower': {
+      const unit = (id: string | null) => (id === null ? '项目所属单位' : (names.unit?.(id) ?? id));
+      text = `由${unit(row.detail.from)}${row.action === 'raise' ? '提级到' : '回退到'}${unit(row.detail.to)}督办，${str(row.detail.reason)}`;
+      break;
+    }
     case 'remind':
       text = `${DEADLINE_NAMES[row.detail.kind]}时限${time(row.detail.deadline)}`;
       break;

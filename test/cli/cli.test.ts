@@ -28,7 +28,7 @@ describe('lianbao import', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('名册已导入');
     const db = new Database(env.DATABASE_PATH!, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM projects').get()).toEqual({ n: 3 });
+    expect(db.prepare('SELECT count(*) AS n FROM projects').get()).toEqual({ n: 5 });
     db.close();
   });
 
@@ -63,7 +63,7 @@ describe('lianbao backup, outbox and the rest', () => {
     const file = join(dir, 'copy.db');
     expect((await cli(['backup', file], env)).code).toBe(0);
     const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 15 });
+    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 22 });
     db.close();
   });
 
@@ -81,7 +81,7 @@ describe('lianbao backup, outbox and the rest', () => {
     const forced = await cli(['backup', file, '--force'], env);
     expect(forced.code).toBe(0);
     const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 15 });
+    expect(db.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 22 });
     db.close();
     expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
     expect((await cli(['backup'], env)).code).toBe(2);
@@ -155,7 +155,7 @@ describe('lianbao doctor', () => {
     await cli(['import', 'roster.example.yaml'], env);
     const r = await cli(['doctor'], env);
     expect(r.out).toContain(`ok    数据库：${env.DATABASE_PATH} 可写`);
-    expect(r.out).toContain('ok    名册：人员 15 人，项目 3 个');
+    expect(r.out).toContain('ok    名册：人员 22 人，项目 5 个');
     expect(r.out).toMatch(/节假日/);
     expect(r.out).toContain('ok    平台：没有配置企业微信或钉钉：只能用本地试用（playground）');
   });

@@ -49,7 +49,7 @@ describe('lianbao export --format csv', () => {
   it('writes a BOM, the Chinese header and one row per ticket received in the month, quoting what needs it', async () => {
     const r = await cli(['export', '--month', '2026-11', '--format', 'csv'], env);
     expect(r).toMatchObject({ code: 0, err: '' });
-    expect(r.out.startsWith('\uFEFF编号,项目编号,项目名称,类别,紧急程度,状态,报告人,报告时间,承办人,承办部门,签收时间,签收时限,办结时间,办结时限,责任人,是否超期,超期时长,评价,评语,重办次数,督办,附件,内容\r\n')).toBe(true);
+    expect(r.out.startsWith('\uFEFF编号,项目编号,项目名称,单位,类别,紧急程度,状态,报告人,报告时间,承办人,承办部门,签收时间,签收时限,办结时间,办结时限,责任人,是否超期,超期时长,评价,评语,重办次数,督办,附件,内容\r\n')).toBe(true);
     expect(r.out).toContain('"钢筋被盗, 值班员说""不关我事""\n监控已调取"');
 
     // The lines as printed: each ends in \r, and out() adds the \n.

@@ -34,7 +34,7 @@ describe('a broken roster, explained in Chinese', () => {
   writeFileSync(roster, BROKEN);
   const problems = [
     `${roster}:5:11 people[1].id: 人员 id "li" 重复（第 4 行已用过）`,
-    `${roster}:5:44 people[1].phone: 未知的键 "phone"，可用的键：id、name、roles、department、project、wecom、dingtalk`,
+    `${roster}:5:44 people[1].phone: 未知的键 "phone"，可用的键：id、name、roles、department、project、wecom、dingtalk、unit`,
     `${roster}:6:58 people[2].department: 名册里没有部门 "zhain"，是不是 "zhian"？`,
   ];
 

@@ -112,13 +112,18 @@ describe('importRoster', () => {
   it('imports the repository example roster', () => {
     const db = freshDb();
     const summary = importRoster(db, readRosterFile(EXAMPLE_PATH), T0);
-    expect(summary).toMatchObject({ departments: 10, projects: 3 });
+    expect(summary).toMatchObject({ departments: 12, projects: 5 });
     expect(summary.people).toBeGreaterThanOrEqual(10);
     expect(rows(db, "SELECT chat_id FROM chats WHERE platform = 'playground' ORDER BY chat_id")).toEqual([
+      { chat_id: 'DX001' },
       { chat_id: 'XM001' },
       { chat_id: 'XM002' },
       { chat_id: 'XM003' },
+      { chat_id: 'XX001' },
       { chat_id: 'coordinators' },
+      // each county's coordinators' group (SPEC §11)
+      { chat_id: 'coordinators:dongxian' },
+      { chat_id: 'coordinators:xixian' },
     ]);
     expect(db.prepare("SELECT project_code FROM chats WHERE platform = 'wecom' AND chat_id = 'wrXM002'").get()).toEqual({ project_code: 'XM002' });
   });

@@ -71,6 +71,9 @@ describe('parseRoster: valid files', () => {
       ['XM001', '重大', 'wang'],
       ['XM002', '重点', 'zhao'],
       ['XM003', '难点', 'sun'],
+      // The two counties' projects (SPEC §11).
+      ['DX001', '重点', 'dxjg'],
+      ['XX001', '重点', 'xxjg'],
     ]);
     expect(roster.departments.map((d) => d.id)).toEqual(
       expect.arrayContaining(['zhian', 'xingzhen', 'jingzhen', 'jiaojing', 'churujing', 'huzheng', 'wangan', 'kfq', 'renshe', 'ziran']),

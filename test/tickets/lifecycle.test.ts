@@ -12,8 +12,10 @@ import {
   followup,
   IllegalStep,
   judgedBy,
+  lower,
   note,
   progress,
+  raise,
   reclassify,
   reject,
   report,
@@ -106,6 +108,8 @@ const TAKE: Record<Exclude<Step, 'escalate'>, (t: Ticket) => Outcome> = {
   note: (t) => note(t, zhou, NOW, '补充'),
   summon: (t) => summon(t, wang, NOW, 'renshe', ''),
   checkin: (t) => checkin(t, { personId: 'zheng', departmentId: 'renshe' }, NOW, 'renshe'),
+  raise: (t) => raise(t, zhou, NOW, { from: 'dongxian', to: 'city' }, '跨县'),
+  lower: (t) => lower(t, zhou, NOW, { from: 'city', to: 'dongxian', raisedUnit: null }, '县里办'),
 };
 
 /** SPEC §2 and §3: every legal step, from where to where. Anything not listed is refused. */
@@ -151,6 +155,10 @@ const LEGAL: [Step, TicketState, TicketState][] = [
   ['checkin', 'claimed', 'claimed'],
   ['escalate', 'open', 'open'],
   ['escalate', 'claimed', 'claimed'],
+  // SPEC §11: 提级 and 回退 move who supervises a ticket still being worked on, not its state.
+  ...(['raise', 'lower'] as const).flatMap((step) =>
+    (['open', 'claimed', 'resolved', 'followup'] as const).map((s): [Step, TicketState, TicketState] => [step, s, s]),
+  ),
 ];
 
 describe('the transitions table', () => {

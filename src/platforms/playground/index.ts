@@ -66,7 +66,7 @@ export interface PlaygroundOptions {
   /** ATTACHMENTS_DIR and ATTACHMENT_MAX_MB: where the page's uploads go, and how large a file may be */
   attachments: { dir: string; maxBytes: number };
   /** who may be played and which chats there are */
-  roster: Pick<RosterRepo, 'person' | 'people' | 'project' | 'projects' | 'chat'>;
+  roster: Pick<RosterRepo, 'person' | 'people' | 'project' | 'projects' | 'chat' | 'chatsOfKind' | 'unitName'>;
   /** the messages the page shows when it opens */
   outbox: Pick<OutboxRepo, 'recent'>;
   /** each message as it is sent (the delivery worker); returns a function that stops listening */
@@ -235,6 +235,8 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
     const chats = [
       ...roster.projects().map((p) => ({ id: p.code, name: `${p.code} ${p.name}`, kind: 'project' })),
       { id: COORDINATORS, name: '护企办', kind: 'coordinators' },
+      // Each unit below the root has its coordinators' group (SPEC §11), the chat the import maps.
+      ...roster.chatsOfKind('coordinators').filter((c) => c.platform === 'playground' && c.unitId !== null).map((c) => ({ id: c.chatId, name: roster.unitName(c.unitId), kind: 'coordinators' })),
     ];
     const messages = outbox
       .recent('playground', 200)
