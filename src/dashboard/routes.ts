@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SHOWN_IMAGES, type AttachmentStore } from '../attachments/store.js';
 import type { Clock } from '../clock.js';
 import type { LedgerRepo } from '../db/ledger-repo.js';
+import type { LoginLinksRepo } from '../db/login-links-repo.js';
 import type { Transactions } from '../db/open.js';
 import type { SessionsRepo } from '../db/sessions-repo.js';
 import type { Repos } from '../dispatch/types.js';
@@ -16,14 +17,16 @@ import { figuresView } from '../reports/view.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 import { formatDate } from '../tickets/format.js';
 import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
-import { AdminSessions, COOKIE_NAME, LoginThrottle, clearedCookie, clientKey, readCookie, sameSecret, sessionCookie } from './auth.js';
+import { AdminSessions, COOKIE_NAME, LoginThrottle, clearedCookie, clientKey, crossSite, readCookie, sameSecret, sessionCookie } from './auth.js';
 import { figureSheets, figureTable, isOverdue, ticketSheet, toCsv, toXlsx, type Sheet } from './export.js';
 import { figuresPage } from './figures-view.js';
-import { loginPage, problemPage } from './layout.js';
+import { linkPage, loginPage, problemPage, signedOutProblemPage } from './layout.js';
+import { LINK_PATH, checkLink, linkTokenHash } from './login-links.js';
 import { PAGE_SIZE, ledgerPage } from './ledger-view.js';
 import { meetingPage, visitsPage } from './meeting-view.js';
 import { rosterNames, type Names } from './names.js';
 import { chosenMonth, ledgerQuery, monthQuery, queryProblem, toLedgerFilter, visitsQuery } from './query.js';
+import { inScope, personScope, scopeKeys, sessionScope, type SessionScope } from './scope.js';
 import { ticketPage } from './ticket-view.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -52,6 +55,11 @@ const pathOf = (req: FastifyRequest): string => req.url.split('?')[0] ?? req.url
 const overHttps = (req: FastifyRequest): boolean => req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
 // Data answers (JSON, downloads) are refused as JSON; pages show the sign-in form.
 const isData = (path: string): boolean => path.startsWith('/dashboard/api/') || path.startsWith('/dashboard/export/');
+// The pages that open without a session: the token's sign-in form and the sign-in links.
+const isSignIn = (path: string): boolean => path === '/dashboard/login' || path.startsWith(LINK_PATH);
+
+/** How often a session's last use is written, at most. */
+const TOUCH_EVERY_MS = 60_000;
 
 /** Extensions of the types files are kept as, for the name a download is saved under. */
 const EXTENSIONS: Record<string, string> = {
@@ -124,6 +132,10 @@ export interface DashboardOptions {
   figures: Pick<Figures, 'compute'>;
   ledger: LedgerRepo;
   sessions: SessionsRepo;
+  /** the sign-in links `登录` sends (SPEC §11), which open a person's own session */
+  loginLinks: LoginLinksRepo;
+  /** PUBLIC_URL: the address the links lead to, whose origin a link's sign-in may come from */
+  publicUrl?: string;
   /** the working-day calendar with the roster's overrides as they are now */
   calendar(): WorkCalendar;
   /** sign-ins and sign-outs are written as soon as the write lock is free */
@@ -156,12 +168,44 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         done(null, Object.fromEntries(new URLSearchParams(String(body))));
       });
 
-      const deny = (req: FastifyRequest, reply: FastifyReply) => {
+      const deny = (req: FastifyRequest, reply: FastifyReply, error?: string) => {
         reply.code(401);
-        if (isData(pathOf(req))) return reply.send({ error: '需要登录：请先在 /dashboard/login 输入管理口令' });
-        return reply.type('text/html; charset=utf-8').send(loginPage({ next: safeNext(req.method === 'GET' ? req.url : undefined) }));
+        if (isData(pathOf(req))) return reply.send({ error: error ?? '需要登录：请先在 /dashboard/login 输入管理口令' });
+        return reply.type('text/html; charset=utf-8').send(loginPage({ next: safeNext(req.method === 'GET' ? req.url : undefined), error }));
       };
-      const signedIn = (req: FastifyRequest): boolean => sessions.valid(readCookie(req.headers.cookie, COOKIE_NAME), now());
+      // What each signed-in request may see, decided once per request in the hook below.
+      const scopes = new WeakMap<FastifyRequest, SessionScope>();
+      const scopeOf = (req: FastifyRequest): SessionScope => {
+        const scope = scopes.get(req);
+        if (!scope) throw new Error('a dashboard page was served without a session');
+        return scope;
+      };
+      /** The session's scope, or undefined (with the log line saying why) when the request is not signed in. */
+      const signIn = (req: FastifyRequest): SessionScope | undefined => {
+        const id = readCookie(req.headers.cookie, COOKIE_NAME);
+        const t = now();
+        const session = sessions.find(id, t);
+        if (!session) return undefined;
+        // A person's session is checked against the roster as it is now (SPEC §9: the roster is the authority).
+        const scope = sessionScope(session, repos.roster);
+        if (!scope) {
+          req.log.warn({ check: 'session-person', personId: session.personId }, 'dashboard refused: the person of this session is no longer in the roster with a role that may use it');
+          return undefined;
+        }
+        scopes.set(req, scope);
+        if (session.personId !== null && t - (session.lastSeenAt ?? 0) >= TOUCH_EVERY_MS) {
+          // Never waits for the write lock: a missed note of the last use costs nothing.
+          tx.ifFree(() => opts.sessions.touch(session.idHash, t));
+        }
+        return scope;
+      };
+      const signedIn = (req: FastifyRequest): boolean => scopes.has(req) || signIn(req) !== undefined;
+      /** Whether a ticket is one the request's session may see (a ticket outside it is answered as unknown). */
+      const mayView = (req: FastifyRequest, t: Ticket): boolean => inScope(scopeOf(req), t, repos.roster.project(t.projectCode)?.officerId ?? null);
+      const only = (req: FastifyRequest): { accountable?: readonly string[] } => {
+        const keys = scopeKeys(scopeOf(req));
+        return keys ? { accountable: keys } : {};
+      };
 
       d.addHook('onRequest', async (req, reply) => {
         reply.headers({
@@ -172,10 +216,11 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           'content-security-policy':
             "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         });
-        if (pathOf(req) === '/dashboard/login') return;
+        if (isSignIn(pathOf(req))) return;
         if (signedIn(req)) return;
         if (readCookie(req.headers.cookie, COOKIE_NAME) !== undefined) {
           req.log.warn({ check: 'admin-token', reason: 'session unknown, ended or expired' }, 'dashboard refused: sign in again');
+          return deny(req, reply, '登录已失效（已退出、已过期，或您的权限有变化），请重新登录：个人请在与机器人的私聊中发送“登录”获取链接。');
         }
         return deny(req, reply);
       });
@@ -190,6 +235,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         reply.code(status);
         if (isData(pathOf(req))) return reply.send({ error: message });
         if (pathOf(req) === '/dashboard/login') return reply.type('text/html; charset=utf-8').send(loginPage({ next: '/dashboard', error: message }));
+        if (pathOf(req).startsWith(LINK_PATH)) return reply.type('text/html; charset=utf-8').send(signedOutProblemPage('登录没有完成', message));
         return reply.type('text/html; charset=utf-8').send(problemPage(status >= 500 ? '服务器出错' : '请求不正确', message));
       });
 
@@ -253,11 +299,61 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         return reply.redirect('/dashboard/login', 303);
       });
 
+      // A sign-in link (SPEC §11). Opening it only shows a page with a 登录 button: chat apps fetch
+      // a link to preview it, and that must not use it up. Only the button's POST uses the link, in
+      // the same transaction as the session it opens.
+      type Refused = { status: number; check: string; title: string; message: string };
+      const linkRefused = (req: FastifyRequest, reply: FastifyReply, r: Refused) => {
+        req.log.warn({ check: r.check, remote: req.ip }, `sign-in link refused: ${r.title}`);
+        return reply.code(r.status).type('text/html; charset=utf-8').send(signedOutProblemPage(r.title, r.message));
+      };
+      const personGone: Refused = {
+        status: 403,
+        check: 'login-link-person',
+        title: '无法登录',
+        message: '您目前没有使用工作台账的权限（名册中已无您的民警、护企办或领导身份），如有疑问请联系护企办。',
+      };
+
+      d.get('/login/:token', async (req, reply) => {
+        const { token } = req.params as { token: string };
+        const c = checkLink(opts.loginLinks, token, now());
+        if (!c.ok) return linkRefused(req, reply, c);
+        const person = repos.roster.person(c.link.personId);
+        if (!personScope(person)) return linkRefused(req, reply, personGone);
+        return reply.type('text/html; charset=utf-8').send(linkPage({ name: person!.name, action: `${LINK_PATH}${token}` }));
+      });
+
+      d.post('/login/:token', async (req, reply) => {
+        const { token } = req.params as { token: string };
+        const site = crossSite(req, opts.publicUrl);
+        if (site) {
+          req.log.warn({ check: 'login-link-origin', remote: req.ip, reason: site }, 'sign-in link refused: posted from another site');
+          return reply.code(403).type('text/html; charset=utf-8').send(signedOutProblemPage('无法登录', '登录只能通过登录链接打开的页面上的“登录”按钮完成，请重新打开聊天中的链接。'));
+        }
+        let outcome: { ok: true; id: string } | Refused | undefined;
+        const written = await tx.soon(() => {
+          const t = now();
+          const c = checkLink(opts.loginLinks, token, t);
+          if (!c.ok) return void (outcome = c);
+          if (!personScope(repos.roster.person(c.link.personId))) return void (outcome = personGone);
+          // Used and turned into a session together: a second POST finds it used.
+          if (!opts.loginLinks.use(linkTokenHash(token), t)) return void (outcome = checkLink(opts.loginLinks, token, t) as Refused);
+          outcome = { ok: true, id: sessions.openFor(c.link.personId, t) };
+        }, SESSION_WRITE_WAIT_MS);
+        if (!written || !outcome) {
+          req.log.warn({ check: 'database-busy' }, 'sign-in link not used: the database stayed busy');
+          return reply.code(503).type('text/html; charset=utf-8').send(linkPage({ name: '', action: `${LINK_PATH}${token}`, error: '数据库正忙，登录没有完成，请再点一次“登录”。' }));
+        }
+        if (!('ok' in outcome)) return linkRefused(req, reply, outcome);
+        reply.header('set-cookie', sessionCookie(outcome.id, overHttps(req)));
+        return reply.redirect('/dashboard', 303);
+      });
+
       d.get('/', async (req, reply) => {
         const q = ledgerQuery.safeParse(req.query);
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
-        const filter = toLedgerFilter(q.data, t);
+        const filter = { ...toLedgerFilter(q.data, t), ...only(req) };
         let page = q.data.page ?? 1;
         let { tickets, total } = ledger.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
         // A page past the end (the list shrank since the link was made) shows the last one.
@@ -272,7 +368,10 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
       d.get('/tickets/:no', async (req, reply) => {
         const raw = (req.params as { no: string }).no.replace(/^#/, '');
         const no = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
-        const ticket = Number.isFinite(no) ? repos.tickets.get(no) : undefined;
+        const found = Number.isFinite(no) ? repos.tickets.get(no) : undefined;
+        // A ticket the session may not see is answered as one that does not exist: nothing leaks.
+        if (found && !mayView(req, found)) req.log.info({ check: 'ticket-scope', ticketNo: no }, 'dashboard: ticket outside the session\'s scope');
+        const ticket = found && mayView(req, found) ? found : undefined;
         if (!ticket) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个工单', `没有找到工单 #${raw}，请核对编号。`));
         const html = ticketPage({
           ticket,
@@ -292,7 +391,9 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
       d.get('/tickets/:no/files/:sha256', async (req, reply) => {
         const { no: rawNo, sha256 } = req.params as { no: string; sha256: string };
         const no = /^\d{1,9}$/.test(rawNo) ? Number(rawNo) : NaN;
-        const file = /^[0-9a-f]{64}$/.test(sha256) && Number.isFinite(no) ? repos.attachments.onTicket(no, sha256) : undefined;
+        const ticket = Number.isFinite(no) ? repos.tickets.get(no) : undefined;
+        const visible = ticket !== undefined && mayView(req, ticket);
+        const file = /^[0-9a-f]{64}$/.test(sha256) && visible ? repos.attachments.onTicket(no, sha256) : undefined;
         const store = opts.attachmentStore;
         if (!file || !store || !store.has(sha256)) {
           req.log.info({ check: 'attachment', ticketNo: rawNo }, 'dashboard: no such file on this ticket');
@@ -313,17 +414,19 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
         const { key, period } = chosenMonth(q.data.month, t);
-        const report = figures.compute(period, t);
-        return reply.type('text/html; charset=utf-8').send(figuresPage({ month: key, report, weeks: ledger.weeklyByState(period.from, period.to) }));
+        const report = figures.compute(period, t, only(req));
+        const weeks = ledger.weeklyByState(period.from, period.to, only(req).accountable);
+        return reply.type('text/html; charset=utf-8').send(figuresPage({ month: key, report, weeks }));
       });
 
-      d.get('/meeting', async (_req, reply) => {
+      d.get('/meeting', async (req, reply) => {
         const settings = repos.roster.meeting();
         const cal = opts.calendar();
         const t = now();
         const meeting = nextMeeting(settings, cal, t);
         const previous = previousMeeting(meeting, settings, cal);
-        const agenda = buildAgenda(repos, meeting, previous, t);
+        const scope = scopeOf(req);
+        const agenda = buildAgenda(repos, meeting, previous, t, undefined, scope.kind === 'all' ? {} : { only: (x) => mayView(req, x) });
         return reply.type('text/html; charset=utf-8').send(meetingPage({ meeting, previous, agenda }));
       });
 
@@ -350,7 +453,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           const q = ledgerQuery.safeParse(req.query);
           if (!q.success) return badQuery(req, reply, q.error);
           const t = now();
-          const filter = toLedgerFilter(q.data, t);
+          const filter = { ...toLedgerFilter(q.data, t), ...only(req) };
           const tickets = ledger.all(filter);
           const sheet = ticketSheet(repos.roster, tickets, t, repos.attachments.totals(tickets.map((x) => x.no)));
           return download(reply, sheet, [sheet], `lianbao-tickets-${q.data.month ?? formatDate(t)}`, format);
@@ -360,7 +463,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           if (!q.success) return badQuery(req, reply, q.error);
           const t = now();
           const { key, period } = chosenMonth(q.data.month, t);
-          const report = figures.compute(period, t);
+          const report = figures.compute(period, t, only(req));
           return download(reply, figureTable(report), figureSheets(report), `lianbao-figures-${key}`, format);
         });
       }
@@ -370,7 +473,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
         const page = q.data.page ?? 1;
-        const { tickets, total } = ledger.search(toLedgerFilter(q.data, t), { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+        const { tickets, total } = ledger.search({ ...toLedgerFilter(q.data, t), ...only(req) }, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
         const names = rosterNames(repos.roster);
         return { total, page, pageSize: PAGE_SIZE, tickets: tickets.map((x) => ticketJson(x, names, t)) };
       });
@@ -379,7 +482,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const q = monthQuery.safeParse(req.query);
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
-        return figuresView(figures.compute(chosenMonth(q.data.month, t).period, t));
+        return figuresView(figures.compute(chosenMonth(q.data.month, t).period, t, only(req)));
       });
     },
     { prefix: '/dashboard' },

@@ -20,6 +20,15 @@ export const ACCOUNTABLE_SQL = `CASE
   WHEN department_id IS NOT NULL THEN 'dept:' || department_id
   ELSE ':coordinators' END`;
 
+/**
+ * Only the tickets accountable to one of `@keys` (a JSON array of `ACCOUNTABLE_SQL` keys), or every
+ * ticket when `@keys` is NULL. Needs `p`, the ticket's project, joined.
+ */
+export const ONLY_ACCOUNTABLE = `(@keys IS NULL OR (${ACCOUNTABLE_SQL}) IN (SELECT value FROM json_each(@keys)))`;
+
+/** `@keys` for `ONLY_ACCOUNTABLE`. */
+export const keysParam = (keys: readonly string[] | undefined): string | null => (keys ? JSON.stringify(keys) : null);
+
 /** The department a ticket counts for: its department, 护企办 for a conduct complaint. */
 export const DEPARTMENT_KEY_SQL = "CASE WHEN routing = 'coordinators' THEN ':coordinators' ELSE COALESCE(department_id, ':none') END";
 
@@ -97,7 +106,7 @@ export class FiguresRepo {
     const answers = (condition: string) =>
       `(SELECT count(*) FROM audit_log a INDEXED BY audit_ticket_action WHERE a.ticket_no = tickets.no AND ${condition})`;
     this.s = {
-      cohort: db.prepare<[{ from: number; to: number; now: number }], CohortRow>(`
+      cohort: db.prepare<[{ from: number; to: number; now: number; keys: string | null }], CohortRow>(`
         WITH t AS MATERIALIZED (
           SELECT ${KEYS_SQL}, created_at, first_claimed_at, resolved_at, state, reopen_count, close_kind,
             first_claimed_at IS NOT NULL OR (claim_target < @now AND NOT (state = 'withdrawn' AND withdrawn_at <= claim_target)) AS claim_due,
@@ -110,7 +119,7 @@ export class FiguresRepo {
             ${answers("a.action = 'followup' AND a.to_state = 'closed'")} AS proxy_yes,
             ${answers("a.action = 'followup' AND a.to_state = 'claimed'")} AS proxy_no
           FROM tickets LEFT JOIN projects p ON p.code = tickets.project_code
-          WHERE created_at >= @from AND created_at < @to
+          WHERE created_at >= @from AND created_at < @to AND ${ONLY_ACCOUNTABLE}
         )
         ${fourWays(
           `count(*) AS received,
@@ -132,22 +141,25 @@ export class FiguresRepo {
           median(resolved_at - created_at) AS medianResolveMs`,
           't',
         )}`),
-      overdue: db.prepare<[{ now: number }], OverdueRow>(`
+      overdue: db.prepare<[{ now: number; keys: string | null }], OverdueRow>(`
         WITH o AS MATERIALIZED (
           SELECT ${KEYS_SQL} FROM tickets LEFT JOIN projects p ON p.code = tickets.project_code
-          WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now
+          WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now AND ${ONLY_ACCOUNTABLE}
         )
         ${fourWays('count(*) AS overdue', 'o')}`),
     };
   }
 
-  /** Counts over the tickets received in [from, to), judged at `now`, per breakdown and group. */
-  cohort(from: number, to: number, now: number): CohortRow[] {
-    return this.s.cohort.all({ from, to, now });
+  /**
+   * Counts over the tickets received in [from, to), judged at `now`, per breakdown and group;
+   * `accountable`: only the tickets accountable to one of these keys (an officer's own dashboard).
+   */
+  cohort(from: number, to: number, now: number, accountable?: readonly string[]): CohortRow[] {
+    return this.s.cohort.all({ from, to, now, keys: keysParam(accountable) });
   }
 
-  /** Tickets of any period past their claim or resolve deadline at `now`, per breakdown and group. */
-  overdue(now: number): OverdueRow[] {
-    return this.s.overdue.all({ now });
+  /** Tickets of any period past their claim or resolve deadline at `now`, per breakdown and group (`accountable` as for `cohort`). */
+  overdue(now: number, accountable?: readonly string[]): OverdueRow[] {
+    return this.s.overdue.all({ now, keys: keysParam(accountable) });
   }
 }

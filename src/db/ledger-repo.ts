@@ -1,6 +1,6 @@
 import type { Db } from './open.js';
 // The figures' per-department key, so that a department of the figures page opens the matching ledger rows.
-import { DEPARTMENT_KEY_SQL } from './figures-repo.js';
+import { ACCOUNTABLE_SQL, DEPARTMENT_KEY_SQL, keysParam } from './figures-repo.js';
 import { CURRENT_DEADLINE_SQL, type TicketsRepo } from './tickets-repo.js';
 import { formsOf } from '../tickets/chinese-forms.js';
 import type { Ticket, TicketState } from '../tickets/model.js';
@@ -19,6 +19,8 @@ export interface LedgerFilter {
   received?: { from: number; to: number };
   /** matched against the description and the reporter's name (in Simplified or Traditional characters), or the ticket number */
   text?: string;
+  /** only tickets accountable (SPEC §2) to one of these keys: a person id, `dept:<id>` (an officer's own dashboard) */
+  accountable?: readonly string[];
 }
 
 /** Tickets received in one week (Monday to Sunday, Beijing time), by their state now. */
@@ -30,6 +32,9 @@ export interface WeekCount {
 }
 
 
+/** Who is accountable for the row of \`tickets\` at hand (figures-repo's rule, with its project looked up). */
+const ACCOUNTABLE_OF_TICKET = `(SELECT ${ACCOUNTABLE_SQL} FROM (SELECT 1) LEFT JOIN projects p ON p.code = tickets.project_code)`;
+
 const WHERE = `WHERE (@project IS NULL OR project_code = @project COLLATE NOCASE)
   AND (@dept IS NULL OR ${DEPARTMENT_KEY_SQL} = @dept)
   AND (@state IS NULL OR state = @state)
@@ -38,7 +43,8 @@ const WHERE = `WHERE (@project IS NULL OR project_code = @project COLLATE NOCASE
   AND (@supervised IS NULL OR supervised = @supervised)
   AND (@from IS NULL OR (created_at >= @from AND created_at < @to))
   AND (@like IS NULL OR description LIKE @like ESCAPE '\\' OR reporter_name LIKE @like ESCAPE '\\'
-    OR description GLOB @forms OR reporter_name GLOB @forms OR no = @textNo)`;
+    OR description GLOB @forms OR reporter_name GLOB @forms OR no = @textNo)
+  AND (@keys IS NULL OR ${ACCOUNTABLE_OF_TICKET} IN (SELECT value FROM json_each(@keys)))`;
 
 const BEIJING_OFFSET_MS = 8 * 3_600_000;
 
@@ -56,9 +62,10 @@ export class LedgerRepo {
     this.s = {
       count: db.prepare<[Record<string, unknown>], { n: number }>(`SELECT count(*) AS n FROM tickets ${WHERE}`),
       page: db.prepare<[Record<string, unknown>], { no: number }>(`SELECT no FROM tickets ${WHERE} ORDER BY no DESC LIMIT @limit OFFSET @offset`),
-      weekly: db.prepare<[{ from: number; to: number; offset: number }], { week: number; state: TicketState; n: number }>(
+      weekly: db.prepare<[{ from: number; to: number; offset: number; keys: string | null }], { week: number; state: TicketState; n: number }>(
         `SELECT d - ((d + 3) % 7) AS week, state, count(*) AS n
-         FROM (SELECT CAST((created_at + @offset) / 86400000 AS INTEGER) AS d, state FROM tickets WHERE created_at >= @from AND created_at < @to)
+         FROM (SELECT CAST((created_at + @offset) / 86400000 AS INTEGER) AS d, state FROM tickets
+           WHERE created_at >= @from AND created_at < @to AND (@keys IS NULL OR ${ACCOUNTABLE_OF_TICKET} IN (SELECT value FROM json_each(@keys))))
          GROUP BY week, state ORDER BY week, state`,
       ),
     };
@@ -77,9 +84,9 @@ export class LedgerRepo {
     return this.load(this.s.page.all({ ...toParams(f), limit: -1, offset: 0 }));
   }
 
-  /** Tickets received in [from, to), counted per week and current state. */
-  weeklyByState(from: number, to: number): WeekCount[] {
-    return this.s.weekly.all({ from, to, offset: BEIJING_OFFSET_MS }).map((r) => ({ weekStartDay: r.week, state: r.state, count: r.n }));
+  /** Tickets received in [from, to), counted per week and current state; `accountable` as in `LedgerFilter`. */
+  weeklyByState(from: number, to: number, accountable?: readonly string[]): WeekCount[] {
+    return this.s.weekly.all({ from, to, offset: BEIJING_OFFSET_MS, keys: keysParam(accountable) }).map((r) => ({ weekStartDay: r.week, state: r.state, count: r.n }));
   }
 
   private load(rows: { no: number }[]): Ticket[] {
@@ -103,6 +110,7 @@ function toParams(f: LedgerFilter): Record<string, unknown> {
     like: text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null,
     forms: text ? eitherScript(text) : null,
     textNo: no ? Number(no[1]) : null,
+    keys: keysParam(f.accountable),
   };
 }
 

@@ -105,7 +105,11 @@ export class Figures {
     this.repo = new FiguresRepo(db);
   }
 
-  compute(period: Period, now: number): FiguresReport {
+  /**
+   * `only.accountable`: the figures of the tickets accountable to one of these keys (SPEC §2:
+   * a person id, `dept:<id>`), for an officer's own dashboard; every ticket without it.
+   */
+  compute(period: Period, now: number, only: { accountable?: readonly string[] } = {}): FiguresReport {
     const rows = new Map<Breakdown, Map<string, FigureRow>>(BREAKDOWNS.map((b) => [b, new Map()]));
     const row = (b: Breakdown, key: string): FigureRow => {
       const group = rows.get(b)!;
@@ -116,13 +120,13 @@ export class Figures {
       }
       return r;
     };
-    for (const c of this.repo.cohort(period.from, period.to, now)) {
+    for (const c of this.repo.cohort(period.from, period.to, now, only.accountable)) {
       const r = row(c.breakdown, c.key);
       for (const k of COUNTS) r[k] = Number(c[k] ?? 0);
       r.medianClaimMs = c.medianClaimMs;
       r.medianResolveMs = c.medianResolveMs;
     }
-    for (const o of this.repo.overdue(now)) row(o.breakdown, o.key).overdue = o.overdue;
+    for (const o of this.repo.overdue(now, only.accountable)) row(o.breakdown, o.key).overdue = o.overdue;
     const list = (b: Breakdown): FigureRow[] =>
       [...rows.get(b)!.values()].sort((x, y) => y.received - x.received || x.key.localeCompare(y.key));
     return {
