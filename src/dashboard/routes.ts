@@ -193,7 +193,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           return undefined;
         }
         scopes.set(req, scope);
-        if (session.personId !== null && t - (session.lastSeenAt ?? 0) >= TOUCH_EVERY_MS) {
+        if (t - (session.lastSeenAt ?? 0) >= TOUCH_EVERY_MS) {
           // Never waits for the write lock: a missed note of the last use costs nothing.
           tx.ifFree(() => opts.sessions.touch(session.idHash, t));
         }

@@ -47,7 +47,7 @@ describe('importRoster', () => {
     const summary = importRoster(db, readRosterFile(VALID_PATH), T0);
 
     // Chats: XM001 on WeCom, DingTalk and the playground; coordinators on DingTalk and the playground.
-    expect(summary).toEqual({ departments: 2, people: 4, projects: 1, chats: 5, revoked: [] });
+    expect(summary).toEqual({ departments: 2, people: 4, projects: 1, chats: 5, revoked: [], sessionsEnded: [] });
     expect(new RosterRepo(db).isEmpty()).toBe(false);
     expect(db.prepare('SELECT * FROM people WHERE id = ?').get('wang')).toEqual({
       id: 'wang',
