@@ -330,21 +330,21 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           req.log.warn({ check: 'login-link-origin', remote: req.ip, reason: site }, 'sign-in link refused: posted from another site');
           return reply.code(403).type('text/html; charset=utf-8').send(signedOutProblemPage('无法登录', '登录只能通过登录链接打开的页面上的“登录”按钮完成，请重新打开聊天中的链接。'));
         }
-        let outcome: { ok: true; id: string } | Refused | undefined;
+        let outcome: { ok: true; id: string } | { ok: false; refused: Refused } | undefined;
         const written = await tx.soon(() => {
           const t = now();
           const c = checkLink(opts.loginLinks, token, t);
-          if (!c.ok) return void (outcome = c);
-          if (!personScope(repos.roster.person(c.link.personId))) return void (outcome = personGone);
+          if (!c.ok) return void (outcome = { ok: false, refused: c });
+          if (!personScope(repos.roster.person(c.link.personId))) return void (outcome = { ok: false, refused: personGone });
           // Used and turned into a session together: a second POST finds it used.
-          if (!opts.loginLinks.use(linkTokenHash(token), t)) return void (outcome = checkLink(opts.loginLinks, token, t) as Refused);
+          if (!opts.loginLinks.use(linkTokenHash(token), t)) return void (outcome = { ok: false, refused: checkLink(opts.loginLinks, token, t) as Refused });
           outcome = { ok: true, id: sessions.openFor(c.link.personId, t) };
         }, SESSION_WRITE_WAIT_MS);
         if (!written || !outcome) {
           req.log.warn({ check: 'database-busy' }, 'sign-in link not used: the database stayed busy');
           return reply.code(503).type('text/html; charset=utf-8').send(linkPage({ name: '', action: `${LINK_PATH}${token}`, error: '数据库正忙，登录没有完成，请再点一次“登录”。' }));
         }
-        if (!('ok' in outcome)) return linkRefused(req, reply, outcome);
+        if (!outcome.ok) return linkRefused(req, reply, outcome.refused);
         reply.header('set-cookie', sessionCookie(outcome.id, overHttps(req)));
         return reply.redirect('/dashboard', 303);
       });
