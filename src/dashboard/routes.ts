@@ -220,7 +220,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         if (signedIn(req)) return;
         if (readCookie(req.headers.cookie, COOKIE_NAME) !== undefined) {
           req.log.warn({ check: 'admin-token', reason: 'session unknown, ended or expired' }, 'dashboard refused: sign in again');
-          return deny(req, reply, '登录已失效（已退出、已过期，或您的权限有变化），请重新登录：个人请在与机器人的私聊中发送“登录”获取链接。');
+          return deny(req, reply, '需要登录：此前的登录已失效（已退出、已过期，或您的权限有变化）；个人请在与机器人的私聊中发送“登录”获取新的链接。');
         }
         return deny(req, reply);
       });
