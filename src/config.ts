@@ -86,8 +86,9 @@ const schema = z.object({
     message: `至少 ${ADMIN_TOKEN_MIN} 个字符；可以这样生成一个：openssl rand -base64 32`,
   }),
   PUBLIC_URL: optionalString.superRefine((v, ctx) => {
-    if (v !== undefined && !/^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/i.test(v)) {
-      ctx.addIssue({ code: 'custom', message: '应为人们打开台账的地址，以 https:// 或 http:// 开头，例如 https://lianbao.example.gov.cn' });
+    // Only an origin: the dashboard's pages and its cookie live at /dashboard on it.
+    if (v !== undefined && !/^https?:\/\/[^\s/?#@]+\/?$/i.test(v)) {
+      ctx.addIssue({ code: 'custom', message: '应为人们打开台账的地址，以 https:// 或 http:// 开头，只写域名（和端口），例如 https://lianbao.example.gov.cn' });
     }
   }),
   TRUST_PROXY: optionalString.superRefine((v, ctx) => {
