@@ -9,6 +9,7 @@ import { TICKET_HEADERS } from '../../src/reports/export.js';
 import { evidenceHarness } from '../support/evidence.js';
 import { appOn } from '../support/harness.js';
 import { pdf, png, sha256 } from '../support/files.js';
+import { getAs, signInCookie } from '../support/dashboard.js';
 
 const TOKEN = 'dashboardEvidenceS3cr3tK9wQ';
 const open: { stop: () => Promise<void>; cleanup: () => void }[] = [];
@@ -25,21 +26,16 @@ const doc = pdf('现场情况说明');
 /** A ticket with a photo and a PDF, and the dashboard in front of it. */
 async function setup() {
   const h = evidenceHarness('2026-11-02T02:00:00Z', { ADMIN_TOKEN: TOKEN });
-  const { app, stop } = await appOn(h);
-  open.push({ stop, cleanup: h.cleanup });
   const no = h.ticketNo(h.say('chen', 'XM001', '报告 村民堵住工地东门'));
   h.attach('chen', 'XM001', '', { bytes: photo });
   h.attach('chen', 'XM001', '', { kind: 'file', bytes: doc, name: '情况 说明".pdf' });
   await h.fetched();
-  const login = await app.inject({
-    method: 'POST',
-    url: '/dashboard/login',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ token: TOKEN }).toString(),
-  });
-  const cookie = String(login.headers['set-cookie']).split(';')[0]!;
-  const get = (url: string, signedIn = true): Promise<LightMyRequestResponse> =>
-    app.inject({ method: 'GET', url, headers: signedIn ? { cookie } : {} });
+  // The files are in before the server starts: its own processor would fetch what is still
+  // pending from the platforms its configuration names, not from this test's fake one.
+  const { app, stop } = await appOn(h);
+  open.push({ stop, cleanup: h.cleanup });
+  const cookie = await signInCookie(app, TOKEN);
+  const get = (url: string, signedIn = true): Promise<LightMyRequestResponse> => getAs(app, signedIn ? cookie : undefined, url);
   return { h, app, no, get };
 }
 

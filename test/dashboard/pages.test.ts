@@ -3,6 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TICKET_HEADERS } from '../../src/reports/export.js';
 import { say, startRig, ticketNo, type Rig } from '../support/app-rig.js';
+import { getAs, signInCookie } from '../support/dashboard.js';
 
 const TOKEN = 'dashboardPagesS3cr3tR8nT5vQ1';
 
@@ -14,14 +15,8 @@ afterEach(async () => {
 
 async function signedIn(): Promise<{ r: Rig; get: (url: string) => Promise<LightMyRequestResponse> }> {
   const r = (rig = await startRig({ ADMIN_TOKEN: TOKEN }));
-  const login = await r.app.inject({
-    method: 'POST',
-    url: '/dashboard/login',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ token: TOKEN }).toString(),
-  });
-  const cookie = String(login.headers['set-cookie']).split(';')[0]!;
-  return { r, get: (url) => r.app.inject({ method: 'GET', url, headers: { cookie } }) };
+  const cookie = await signInCookie(r.app, TOKEN);
+  return { r, get: (url) => getAs(r.app, cookie, url) };
 }
 
 /** Words of zod's or Fastify's English that must not reach an operator. */

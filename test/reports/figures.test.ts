@@ -10,6 +10,7 @@ import { figureRowView } from '../../src/reports/view.js';
 import { harness } from '../support/harness.js';
 import { ok, ticket, THEFT, type Harness } from '../support/tickets.js';
 import { lastOutboxId, queued, textFor } from '../support/outbox.js';
+import { signInCookie } from '../support/dashboard.js';
 
 const at = (beijing: string) => new Date(`${beijing}+08:00`);
 const MIN = 60_000;
@@ -185,13 +186,7 @@ describe('one computation: the chat, the monthly report, the dashboard and the e
     expect(monthly).not.toContain('未认领');
 
     const { app } = await wireServer(h.config, createLogger('silent'), { clock: h.clock, db: h.db });
-    const login = await app.inject({
-      method: 'POST',
-      url: '/dashboard/login',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ token: TOKEN }).toString(),
-    });
-    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const cookie = await signInCookie(app, TOKEN);
     const api = (await app.inject({ method: 'GET', url: '/dashboard/api/figures?month=2026-11', headers: { cookie } })).json();
     expect(api.overall).toMatchObject({ claimRateFull: '75.0%（6/8）', resolveRateFull: '50.0%（4/8）', satisfactionRateFull: '80.0%（4/5）', proxyRateFull: '50.0%（1/2）', awaitingFollowup: 1, overdue: 2 });
     const page = (await app.inject({ method: 'GET', url: '/dashboard/figures?month=2026-11', headers: { cookie } })).body;

@@ -244,13 +244,12 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
     return { people, chats, guest: { id: GUEST_ID, name: '访客（不在名册中）' }, messages };
   });
 
-  app.post('/playground/api/send', async (req, reply) => {
-    const msgId = randomUUID();
-    const sentAt = deps.clock.now().getTime();
-    const verified = readPlaygroundMessage(roster, req.body, msgId);
-    // Stored like a platform's message, and answered 202: the reply comes through the outbox and
-    // the event stream, as a platform's does.
-    return receive('playground message', verified, deps, req.log, (outcome) => {
+  /**
+   * Stores what the page sent like a platform's message, and answers 202: the reply comes through
+   * the outbox and the event stream, as a platform's does.
+   */
+  function accept(what: string, verified: Verified, msgId: string, sentAt: number, failed: string, req: FastifyRequest, reply: FastifyReply) {
+    return receive(what, verified, deps, req.log, (outcome) => {
       switch (outcome.kind) {
         case 'stored':
         case 'repeat':
@@ -258,9 +257,14 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
         case 'refused':
           return reply.code(outcome.status).send({ error: verified.ok ? '' : verified.reason });
         case 'failed':
-          return reply.code(500).send({ error: '消息没有保存成功，请重试' });
+          return reply.code(500).send({ error: failed });
       }
     });
+  }
+
+  app.post('/playground/api/send', async (req, reply) => {
+    const msgId = randomUUID();
+    return accept('playground message', readPlaygroundMessage(roster, req.body, msgId), msgId, deps.clock.now().getTime(), '消息没有保存成功，请重试', req, reply);
   });
 
   // The page uploads a picture first and sends its id with the message, as a platform holds a
@@ -296,19 +300,7 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
 
   app.post('/playground/api/click', async (req, reply) => {
     const msgId = randomUUID();
-    const sentAt = deps.clock.now().getTime();
-    const verified = readPlaygroundClick(roster, req.body, msgId);
-    return receive('playground card click', verified, deps, req.log, (outcome) => {
-      switch (outcome.kind) {
-        case 'stored':
-        case 'repeat':
-          return reply.code(202).send({ msgId, sentAt });
-        case 'refused':
-          return reply.code(outcome.status).send({ error: verified.ok ? '' : verified.reason });
-        case 'failed':
-          return reply.code(500).send({ error: '点击没有保存成功，请重试' });
-      }
-    });
+    return accept('playground card click', readPlaygroundClick(roster, req.body, msgId), msgId, deps.clock.now().getTime(), '点击没有保存成功，请重试', req, reply);
   });
 
   // Event streams never end by themselves; close them when the server shuts down.

@@ -19,7 +19,7 @@ import { FixedClock } from '../../../src/clock.js';
 import { cardParams, readCardCallback } from '../../../src/platforms/dingtalk/cards.js';
 import { createDingtalkAdapter, dingtalkSign, type DingtalkConfig } from '../../../src/platforms/dingtalk/index.js';
 import { readDingtalkCardCallback } from '../../../src/platforms/dingtalk/routes.js';
-import { startHttpDouble, type HttpDouble } from './http-double.js';
+import { startPlatformDouble, type PlatformDouble } from '../../support/platform-double.js';
 
 const SECRET = 'app-secret-never-logged-0123456789';
 const NOW = Date.parse('2026-01-01T00:40:00Z');
@@ -115,17 +115,12 @@ describe('a card callback', () => {
 });
 
 describe('cards going out', () => {
-  let api: HttpDouble;
+  let api: PlatformDouble;
   const CREATE = '/v1.0/card/instances/createAndDeliver';
   const UPDATE = '/v1.0/card/instances';
 
   beforeEach(async () => {
-    api = await startHttpDouble({
-      '/v1.0/oauth2/accessToken': () => ({ body: { accessToken: 'tok', expireIn: 7200 } }),
-      [CREATE]: (req) => ({ body: { success: true, result: { outTrackId: req.body.outTrackId, deliverResults: [{ success: true }] } } }),
-      [UPDATE]: () => ({ body: { success: true, result: true } }),
-      '/v1.0/robot/groupMessages/send': () => ({ body: { processQueryKey: 'pqk' } }),
-    });
+    api = await startPlatformDouble({ tokens: { dingtalk: 'tok' } });
   });
   afterEach(async () => {
     await api.close();
@@ -133,7 +128,7 @@ describe('cards going out', () => {
 
   const adapter = (extra: Partial<DingtalkConfig> = {}) =>
     createDingtalkAdapter(
-      { appKey: 'dingtestkey', appSecret: SECRET, robotCode: 'dingrobot001', mode: 'stream', apiBase: api.url, oapiBase: api.url, card: { templateId: 'tpl.schema', routeKey: 'lianbao-card' }, ...extra },
+      { appKey: 'dingtestkey', appSecret: SECRET, robotCode: 'dingrobot001', mode: 'stream', apiBase: api.base, oapiBase: api.base, card: { templateId: 'tpl.schema', routeKey: 'lianbao-card' }, ...extra },
       { debug() {}, info() {}, warn() {}, error() {} },
       new FixedClock(NOW),
     );
@@ -141,9 +136,9 @@ describe('cards going out', () => {
   it('are created from the template and delivered to the group, or to a person’s 1:1 chat', async () => {
     const a = adapter();
     expect(a.cards).toEqual({ updatable: 'any-time' });
-    expect(await a.send({ platform: 'dingtalk', kind: 'reply', to: 'cidXM001', replyUrl: `${api.url}/robot/sendBySession?session=s`, title: 't', text: 'x', mentions: [], card: CARD })).toEqual({ ok: true });
+    expect(await a.send({ platform: 'dingtalk', kind: 'reply', to: 'cidXM001', replyUrl: `${api.base}/robot/sendBySession?session=s`, title: 't', text: 'x', mentions: [], card: CARD })).toEqual({ ok: true });
     expect(await a.send({ platform: 'dingtalk', kind: 'person', to: 'staff-li', title: 't', text: 'x', mentions: [], card: CARD })).toEqual({ ok: true });
-    const [group, person] = api.callsTo(CREATE);
+    const [group, person] = api.requestsTo(CREATE);
     expect(group!.headers['x-acs-dingtalk-access-token']).toBe('tok');
     expect(group!.body).toEqual({
       cardTemplateId: 'tpl.schema',
@@ -160,20 +155,21 @@ describe('cards going out', () => {
     expect(person!.body).toMatchObject({ openSpaceId: 'dtv1.card//IM_ROBOT.staff-li' });
     // In HTTP mode, the callbacks go to the route key's registered URL.
     await adapter({ mode: 'http' }).send({ platform: 'dingtalk', kind: 'group', to: 'cidXM001', title: 't', text: 'x', mentions: [], card: CARD });
-    expect(api.callsTo(CREATE)[2]!.body).toMatchObject({ callbackType: 'HTTP', callbackRouteKey: 'lianbao-card' });
+    expect(api.requestsTo(CREATE)[2]!.body).toMatchObject({ callbackType: 'HTTP', callbackRouteKey: 'lianbao-card' });
   });
 
   it('are updated for everyone by their outTrackId', async () => {
     const done = { ...CARD, buttons: [], done: ['已由 陈经理 评价满意（4分） 10:00'] };
+    await adapter().send({ platform: 'dingtalk', kind: 'group', to: 'cidXM001', title: 't', text: 'x', mentions: [], card: CARD });
     expect(await adapter().send({ platform: 'dingtalk', kind: 'group', to: 'cidXM001', title: 't', text: 'x', mentions: [], card: done, cardUpdate: {} })).toEqual({ ok: true });
-    const [put] = api.callsTo(UPDATE);
+    const [put] = api.requestsTo(UPDATE);
     expect(put!.body).toEqual({ outTrackId: CARD.id, cardData: { cardParamMap: cardParams(done) }, cardUpdateOptions: { updateCardDataByKey: true } });
   });
 
   it('go as their text form when DingTalk refuses the card for good, and not at all without a template', async () => {
-    api.on(CREATE, () => ({ body: { success: true, result: { deliverResults: [{ success: false, errorMsg: 'template not found' }] } } }));
+    api.on(CREATE, () => ({ json: { success: true, result: { deliverResults: [{ success: false, errorMsg: 'template not found' }] } } }));
     expect(await adapter().send({ platform: 'dingtalk', kind: 'group', to: 'cidXM001', title: 't', text: '**#12 已办结**', mentions: [], card: CARD })).toEqual({ ok: true });
-    expect(api.callsTo('/v1.0/robot/groupMessages/send')).toHaveLength(1);
+    expect(api.requestsTo('/v1.0/robot/groupMessages/send')).toHaveLength(1);
     expect(adapter({ card: undefined }).cards).toBeUndefined();
   });
 });

@@ -27,7 +27,7 @@ import type { IncomingMessage, OutboundMessage, OutgoingCard } from '../../../sr
 import { createWecomAdapter, type WecomConfig } from '../../../src/platforms/wecom/client.js';
 import { parseInner } from '../../../src/platforms/wecom/parse.js';
 import { wecomRoutes } from '../../../src/platforms/wecom/routes.js';
-import { startDouble, type HttpDouble } from './http-double.js';
+import { startPlatformDouble, type PlatformDouble } from '../../support/platform-double.js';
 import { decryptMessage, encryptMessage, sign } from '../../support/wecom-protocol.js';
 
 const NOW = Date.parse('2026-05-20T02:00:00Z');
@@ -115,9 +115,9 @@ describe('a click, as WeCom sends it', () => {
   });
 });
 
-let api: HttpDouble;
+let api: PlatformDouble;
 beforeEach(async () => {
-  api = await startDouble((req) => (req.path === '/cgi-bin/gettoken' ? { json: { errcode: 0, access_token: 'T', expires_in: 7200 } } : undefined));
+  api = await startPlatformDouble({ tokens: { wecom: 'T' } });
 });
 afterEach(async () => {
   await api.close();
@@ -150,7 +150,7 @@ describe('cards going out', () => {
   it('answers through a 智能机器人 response_url with the template card', async () => {
     const a = adapter();
     expect(a.cards).toEqual({ updatable: 'on-click' });
-    const url = `${api.base}/cgi-bin/aibot/response?response_code=RC1`;
+    const url = api.wecomResponseUrl('KEY-XM001');
     expect(await a.send(withCard({ kind: 'reply', to: 'KEY-XM001', replyUrl: url, text: '**#12 已办结**' }))).toEqual({ ok: true });
     expect(api.requests.map((r) => r.path)).toEqual(['/cgi-bin/aibot/response']);
     expect(api.requests[0]!.body).toEqual({
@@ -224,7 +224,7 @@ describe('the answer to a 智能机器人 click', () => {
       config,
       deps: {
         clock: new FixedClock(NOW),
-        handle: async (m) => {
+        accept: async (m) => {
           if (m) handled.push(m);
           return 'stored';
         },

@@ -11,7 +11,7 @@ import type { IncomingMessage } from '../../../src/chat/types.js';
 import { FixedClock } from '../../../src/clock.js';
 import type { WecomConfig } from '../../../src/platforms/wecom/client.js';
 import { WELCOME, wecomRoutes } from '../../../src/platforms/wecom/routes.js';
-import { decryptMessage, encryptMessage, sign } from './protocol.js';
+import { decryptMessage, encryptMessage, sign } from '../../support/wecom-protocol.js';
 
 const NOW = Date.parse('2026-05-20T02:00:00Z');
 const TOKEN = 'lianbaoToken2026';
@@ -25,7 +25,7 @@ async function post(inner: object) {
     config,
     deps: {
       clock: new FixedClock(NOW),
-      handle: async (m) => {
+      accept: async (m) => {
         handled.push(m);
         return 'stored';
       },
