@@ -96,9 +96,9 @@ export class AdminSessions {
  * form-action 'self'); a post that opens a session carries no cookie yet, so it is checked by what
  * the browser says of where it came from: `Sec-Fetch-Site` (same-origin, or none for a request the
  * person made themselves), and `Origin` when it names one — the pages' no-referrer policy makes
- * browsers send `Origin: null` for their own forms
- * (https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Sec-Fetch-Site,
- * https://fetch.spec.whatwg.org/#origin-header).
+ * browsers send `Origin: null` for their own form posts
+ * (https://developer.mozilla.org/docs/Web/HTTP/Headers/Sec-Fetch-Site,
+ * https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Origin).
  */
 export function crossSite(req: { headers: Record<string, string | string[] | undefined> }, publicUrl?: string): string | undefined {
   const site = req.headers['sec-fetch-site'];

@@ -338,6 +338,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           if (!personScope(repos.roster.person(c.link.personId))) return void (outcome = { ok: false, refused: personGone });
           // Used and turned into a session together: a second POST finds it used.
           if (!opts.loginLinks.use(linkTokenHash(token), t)) return void (outcome = { ok: false, refused: checkLink(opts.loginLinks, token, t) as Refused });
+          // A browser signed in before (as someone else, or by the token) is signed in only as this person now.
+          sessions.end(readCookie(req.headers.cookie, COOKIE_NAME), t);
           outcome = { ok: true, id: sessions.openFor(c.link.personId, t) };
         }, SESSION_WRITE_WAIT_MS);
         if (!written || !outcome) {

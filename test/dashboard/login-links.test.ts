@@ -145,6 +145,10 @@ describe('a sign-in link', () => {
     expect(checks()).toContain('login-link-unknown');
   });
 
+  // What browsers say of where a form post came from: Sec-Fetch-Site
+  // (https://developer.mozilla.org/docs/Web/HTTP/Headers/Sec-Fetch-Site), and Origin, which is `null`
+  // for a form posted from a page under Referrer-Policy: no-referrer, as the dashboard's are
+  // (https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Origin).
   it('is refused when posted from another site, and stays usable', async () => {
     const { ask, post, checks } = await setup();
     const path = ask('wang');
@@ -154,6 +158,17 @@ describe('a sign-in link', () => {
     expect(checks()).toContain('login-link-origin');
     // The page's own form: same-origin, and Origin null under its no-referrer policy.
     expect((await post(path, { origin: 'null' })).statusCode).toBe(303);
+  });
+});
+
+describe('a browser already signed in', () => {
+  it('is signed in as the person of the link, and its earlier session ends', async () => {
+    const { signIn, post, ask, get, listed, cookieOf } = await setup();
+    const zhou = await signIn('zhou');
+    const res = await post(ask('wang'), { cookie: zhou });
+    const wang = cookieOf(res);
+    expect(await listed(wang)).toEqual([1, 5]);
+    expect((await get('/dashboard', zhou)).statusCode).toBe(401);
   });
 });
 
