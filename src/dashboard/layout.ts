@@ -59,7 +59,7 @@ const publicHeader = html`<header class="site-header"><h1>联保 · 工作台账
  */
 export function linkPage(o: { name: string; action: string; error?: string }): string {
   const body = html`<section class="panel login" aria-labelledby="link-title">
-  <div class="panel-head"><h2 id="link-title">以 ${o.name} 的身份登录</h2></div>
+  <div class="panel-head"><h2 id="link-title">${o.name ? html`以 ${o.name} 的身份登录` : '登录工作台账'}</h2></div>
   <form class="panel-body" method="post" action="${o.action}">
     ${o.error ? html`<p class="error-text" role="alert" id="link-error">${o.error}</p>` : ''}
     <p>这是您在聊天中获取的一次性登录链接。点“登录”后即可查看工作台账，链接随即失效。</p>
