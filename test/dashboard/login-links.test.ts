@@ -252,6 +252,21 @@ describe('the roster decides', () => {
     expect((await get('/dashboard', zhao)).statusCode).toBe(200);
   });
 
+  it('opens no session from a link whose person lost their dashboard roles after asking', async () => {
+    const { h, ask, post, checks, app } = await setup();
+    const path = ask('wang');
+    const roster = readRosterFile('roster.example.yaml');
+    roster.people = roster.people.map((p) => (p.id === 'wang' ? { ...p, roles: ['enterprise'], department: undefined, project: 'XM001' } : p)) as typeof roster.people;
+    roster.projects = roster.projects.map((p) => (p.officer === 'wang' ? { ...p, officer: 'zhang' } : p));
+    importRoster(h.db, roster, h.clock.now().getTime());
+    expect((await app.inject({ method: 'GET', url: path })).statusCode).toBe(403);
+    const res = await post(path);
+    expect(res.statusCode).toBe(403);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.body).toContain('您目前没有使用工作台账的权限');
+    expect(checks()).toContain('login-link-person');
+  });
+
   it('checks a session against the roster on every request', async () => {
     const { h, signIn, get, checks } = await setup();
     const wang = await signIn('wang');
