@@ -8,6 +8,7 @@ import { extend } from './extend.js';
 import { followup } from './followup.js';
 import { help } from './help.js';
 import { list } from './list.js';
+import { login } from './login.js';
 import { meeting } from './meeting.js';
 import { note } from './note.js';
 import { progress } from './progress.js';
@@ -53,5 +54,6 @@ export const COMMANDS: readonly Command[] = [
   bind,
   visit,
   meeting,
+  login,
   help,
 ];

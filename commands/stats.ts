@@ -68,6 +68,6 @@ export const stats: Command = {
       }
       unitId = unit.parentId === null ? null : unit.id;
     }
-    ctx.reply('stats', figuresView(ctx.figures.compute(period, ctx.now, unitId)));
+    ctx.reply('stats', figuresView(ctx.figures.compute(period, ctx.now, { unitId })));
   },
 };

@@ -85,6 +85,12 @@ const schema = z.object({
   ADMIN_TOKEN: optionalString.refine((v) => v === undefined || [...v].length >= ADMIN_TOKEN_MIN, {
     message: `至少 ${ADMIN_TOKEN_MIN} 个字符；可以这样生成一个：openssl rand -base64 32`,
   }),
+  PUBLIC_URL: optionalString.superRefine((v, ctx) => {
+    // Only an origin: the dashboard's pages and its cookie live at /dashboard on it.
+    if (v !== undefined && !/^https?:\/\/[^\s/?#@]+\/?$/i.test(v)) {
+      ctx.addIssue({ code: 'custom', message: '应为人们打开台账的地址，以 https:// 或 http:// 开头，只写域名（和端口），例如 https://lianbao.example.gov.cn' });
+    }
+  }),
   TRUST_PROXY: optionalString.superRefine((v, ctx) => {
     const problem = trustProxyProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -137,6 +143,11 @@ export interface Config {
   workdayEnd: { hour: number; minute: number };
   playground: { enabled: boolean; remote: boolean };
   adminToken?: string;
+  /**
+   * PUBLIC_URL: the address people reach the server at (no trailing slash), for the sign-in links
+   * `登录` sends; undefined: the dashboard is not published to people.
+   */
+  publicUrl?: string;
   /** the reverse proxies whose X-Forwarded-For is believed (Fastify's trustProxy); undefined: none */
   trustProxy?: readonly string[];
   wecom?: {
@@ -226,6 +237,10 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     throw new ConfigError(`${INVALID}\n  ${missing}: 私信需要 WECOM_CORP_ID、WECOM_SECRET 和 WECOM_AGENT_ID 一起设置`);
   }
 
+  if (e.PUBLIC_URL && !e.ADMIN_TOKEN) {
+    throw new ConfigError(`${INVALID}\n  PUBLIC_URL: 工作台账需要 ADMIN_TOKEN：请同时设置 ADMIN_TOKEN，或去掉 PUBLIC_URL`);
+  }
+
   const wecom =
     e.WECOM_TOKEN && e.WECOM_ENCODING_AES_KEY
       ? {
@@ -276,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     workdayEnd: { hour, minute },
     playground: { enabled: playgroundOn, remote: e.PLAYGROUND_REMOTE === '1' },
     adminToken: e.ADMIN_TOKEN,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: trustProxyList(e.TRUST_PROXY),
     wecom,
     wecomApiBase: e.WECOM_API_BASE,

@@ -20,6 +20,7 @@ import { ExtensionsRepo } from './db/extensions-repo.js';
 import { InboundRepo } from './db/inbound-repo.js';
 import { JobRunsRepo } from './db/job-runs-repo.js';
 import { LedgerRepo } from './db/ledger-repo.js';
+import { LoginLinksRepo } from './db/login-links-repo.js';
 import { LogsRepo } from './db/logs-repo.js';
 import { checkpointOnlyPast, openDb, transactions, type Db } from './db/open.js';
 import { OutboxRepo } from './db/outbox-repo.js';
@@ -30,6 +31,7 @@ import { TicketsRepo } from './db/tickets-repo.js';
 import { waitForAnswer } from './delivery/answers.js';
 import { Notifier } from './delivery/notifier.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { LoginLinks } from './dashboard/login-links.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import type { Repos } from './dispatch/types.js';
 import { InboxHandler } from './inbox/handler.js';
@@ -198,6 +200,8 @@ export function wireHandling(
     calendar: store.calendar,
     sla: store.sla,
     figures: store.figures,
+    // `登录` sends sign-in links only where people can open them (SPEC §11).
+    loginLinks: config.publicUrl && config.adminToken ? new LoginLinks(new LoginLinksRepo(db), config.publicUrl) : undefined,
     senderPerMinute: config.rates.senderPerMinute,
     keepsEvidence: store.attachmentStore !== undefined,
     onQueued: () => {
@@ -401,6 +405,8 @@ export async function wireServer(
           attachmentStore: store.attachmentStore,
           ledger: new LedgerRepo(db, store.repos.tickets),
           sessions: new SessionsRepo(db),
+          loginLinks: new LoginLinksRepo(db),
+          publicUrl: config.publicUrl,
           calendar: store.calendar,
           tx,
         }

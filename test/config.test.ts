@@ -124,6 +124,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ WECOM_API_BASE: 'http://127.0.0.1:9999/' }).wecomApiBase).toBe('http://127.0.0.1:9999');
   });
 
+  it('publishes the dashboard to people at PUBLIC_URL, which needs ADMIN_TOKEN', () => {
+    const token = 'x'.repeat(24);
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(loadConfig({ ADMIN_TOKEN: token, PUBLIC_URL: 'https://lianbao.example.gov.cn/' }).publicUrl).toBe('https://lianbao.example.gov.cn');
+    expect(loadConfig({ ADMIN_TOKEN: token, PUBLIC_URL: 'http://10.1.2.3:8080' }).publicUrl).toBe('http://10.1.2.3:8080');
+    // The pages and the cookie are at /dashboard on that address: a path would lead nowhere.
+    for (const bad of ['lianbao.example.gov.cn', 'ftp://lianbao.example.gov.cn', 'https://lianbao.example.gov.cn/lianbao', 'https://lianbao.example.gov.cn/?next=x', 'https://a b']) {
+      expect(() => loadConfig({ ADMIN_TOKEN: token, PUBLIC_URL: bad }), bad).toThrow(/PUBLIC_URL: 应为人们打开台账的地址，以 https:\/\/ 或 http:\/\/ 开头/);
+    }
+    expect(() => loadConfig({ PUBLIC_URL: 'https://lianbao.example.gov.cn' })).toThrow(/PUBLIC_URL: 工作台账需要 ADMIN_TOKEN/);
+  });
+
   it('refuses an ADMIN_TOKEN under 24 characters, saying how to make one, and takes one of 24', () => {
     expect(() => loadConfig({ ADMIN_TOKEN: 'x'.repeat(23) })).toThrow(/ADMIN_TOKEN: 至少 24 个字符；可以这样生成一个：openssl rand -base64 32/);
     expect(loadConfig({ ADMIN_TOKEN: 'x'.repeat(24) }).adminToken).toBe('x'.repeat(24));

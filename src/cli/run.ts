@@ -10,6 +10,7 @@ import { importVerb } from './import.js';
 import { inboxVerb } from './inbox.js';
 import { jobsVerb } from './jobs.js';
 import { outboxVerb } from './outbox.js';
+import { sessionsVerb } from './sessions.js';
 
 const USAGE = `lianbao — 联保命令行
 
@@ -30,6 +31,9 @@ const USAGE = `lianbao — 联保命令行
                                         队列重新处理，或删除
   lianbao backup <文件> [--force]       在线备份 SQLite 数据库（文件已存在时须加 --force），
                                         附件（证据）复制到 <文件>.attachments/
+  lianbao sessions                      列出正在生效的工作台账登录（编号、登录人、方式、时间）
+  lianbao sessions end <编号>|--person <人员 id>|--all
+                                        结束一个登录、某人的全部登录，或全部登录
   lianbao doctor                        检查配置、数据库、名册和节假日数据，并连接各平台
 
 命令行与服务器读取同样的环境变量和 .env（DATABASE_PATH 等）。`;
@@ -75,6 +79,9 @@ export async function runCli(
         return 0;
       case 'backup':
         await backupVerb(config, rest, out);
+        return 0;
+      case 'sessions':
+        sessionsVerb(config, rest, out, clock);
         return 0;
       case 'doctor':
         return (await doctorVerb(config, out, clock)) ? 0 : 1;

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
-import type { SessionsRepo } from '../db/sessions-repo.js';
+import type { Session, SessionsRepo } from '../db/sessions-repo.js';
 
 /** The cookie that keeps a signed-in browser signed in. */
 export const COOKIE_NAME = 'lianbao_admin';
@@ -30,9 +30,13 @@ export function tokenGeneration(token: string): string {
   return createHmac('sha256', token).update(`${COOKIE_NAME}:generation`).digest('base64url');
 }
 
+/** What issued a person's own session (a sign-in link, SPEC §11): it does not end when ADMIN_TOKEN changes. */
+export const LINK_GENERATION = 'link';
+
 /**
- * The ADMIN_TOKEN sign-ins, kept on the server: the cookie carries only a random id, so ending
- * a session (退出) makes every copy of its cookie worthless.
+ * The dashboard's sign-ins, kept on the server: the cookie carries only a random id, so ending
+ * a session (退出) makes every copy of its cookie worthless. The ADMIN_TOKEN sign-in has no person;
+ * a sign-in link opens a session for its person.
  */
 export class AdminSessions {
   private readonly generation: string;
@@ -44,39 +48,72 @@ export class AdminSessions {
     this.generation = tokenGeneration(token);
   }
 
-  /** Starts a session at `now` and returns the id for the cookie. Writes: see `writeSoon`. */
+  /** Starts an ADMIN_TOKEN session at `now` and returns the id for the cookie. Writes: see `writeSoon`. */
   open(now: number): string {
+    return this.start(null, this.generation, now);
+  }
+
+  /** Starts a session of a person (a sign-in link) at `now` and returns the id for the cookie. Writes. */
+  openFor(personId: string, now: number): string {
+    return this.start(personId, LINK_GENERATION, now);
+  }
+
+  private start(personId: string | null, generation: string, now: number): string {
     const id = randomBytes(32).toString('base64url');
     // Expired rows go here, at the rare moment a session is made, so the table stays small.
     this.repo.deleteExpired(now);
-    this.repo.create({ idHash: sessionIdHash(id), generation: this.generation, personId: null, createdAt: now, expiresAt: now + SESSION_MS });
+    this.repo.create({ idHash: sessionIdHash(id), generation, personId, createdAt: now, expiresAt: now + SESSION_MS });
     return id;
   }
 
-  /** Whether a cookie value is a session in force at `now`, issued under the current token. */
-  valid(id: string | undefined, now: number): boolean {
-    if (!id || !SESSION_ID.test(id)) return false;
-    const s = this.repo.get(sessionIdHash(id));
-    return s !== undefined && s.personId === null && s.revokedAt === null && now < s.expiresAt && sameSecret(s.generation, this.generation);
-  }
-
   /**
-   * Who a cookie value signs in at `now`: the operator (`personId` null: an ADMIN_TOKEN session
-   * issued under the current token), or a person of the roster (a session opened for them, SPEC
-   * §11); undefined when it is no session in force.
+   * The session a cookie value names, if it is in force at `now`: not ended, not expired, and an
+   * ADMIN_TOKEN one issued under the current token. Whether its person may still see anything is
+   * the roster's to say (`sessionViewer` in scope.ts).
    */
-  who(id: string | undefined, now: number): { personId: string | null } | undefined {
+  find(id: string | undefined, now: number): Session | undefined {
     if (!id || !SESSION_ID.test(id)) return undefined;
     const s = this.repo.get(sessionIdHash(id));
     if (!s || s.revokedAt !== null || now >= s.expiresAt) return undefined;
-    if (s.personId !== null) return { personId: s.personId };
-    return sameSecret(s.generation, this.generation) ? { personId: null } : undefined;
+    const issued = s.personId === null ? sameSecret(s.generation, this.generation) : s.generation === LINK_GENERATION;
+    return issued ? s : undefined;
+  }
+
+  /** Whether a cookie value is an ADMIN_TOKEN session in force at `now`, issued under the current token. */
+  valid(id: string | undefined, now: number): boolean {
+    return this.find(id, now)?.personId === null;
   }
 
   /** Ends the session a cookie value names, if it is one. */
   end(id: string | undefined, now: number): void {
     if (id && SESSION_ID.test(id)) this.repo.revoke(sessionIdHash(id), now);
   }
+}
+
+/**
+ * Why a form post must be refused as coming from another site, or undefined. The dashboard's
+ * cookie is SameSite=Strict and its pages allow forms to post only to themselves (CSP
+ * form-action 'self'); a post that opens a session carries no cookie yet, so it is checked by what
+ * the browser says of where it came from: `Sec-Fetch-Site` (same-origin, or none for a request the
+ * person made themselves), and `Origin` when it names one — the pages' no-referrer policy makes
+ * browsers send `Origin: null` for their own form posts
+ * (https://developer.mozilla.org/docs/Web/HTTP/Headers/Sec-Fetch-Site,
+ * https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Origin).
+ */
+export function crossSite(req: { headers: Record<string, string | string[] | undefined> }, publicUrl?: string): string | undefined {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site ${JSON.stringify(site.slice(0, 40))}`;
+  const origin = req.headers.origin;
+  if (typeof origin !== 'string' || origin === 'null') return undefined;
+  let host: string;
+  try {
+    host = new URL(origin).host.toLowerCase();
+  } catch {
+    return `Origin ${JSON.stringify(origin.slice(0, 100))} is not an origin`;
+  }
+  const own = [String(req.headers.host ?? '').toLowerCase()];
+  if (publicUrl) own.push(new URL(publicUrl).host.toLowerCase());
+  return own.includes(host) ? undefined : `Origin ${JSON.stringify(origin.slice(0, 100))} is not this server's`;
 }
 
 /** The value of one cookie from a `Cookie` header. */

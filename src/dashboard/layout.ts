@@ -51,9 +51,34 @@ export function problemPage(title: string, message: string): string {
   });
 }
 
+const publicHeader = html`<header class="site-header"><h1>联保 · 工作台账</h1><p class="tagline">工单台账、统计、会商议程和走访日志（只读）</p></header>`;
+
+/**
+ * A sign-in link's page (SPEC §11): opening the link only shows it, so that a chat app fetching the
+ * link for a preview signs nobody in; the button posts it back, and only that uses the link.
+ */
+export function linkPage(o: { name: string; action: string; error?: string }): string {
+  const body = html`<section class="panel login" aria-labelledby="link-title">
+  <div class="panel-head"><h2 id="link-title">${o.name ? html`以 ${o.name} 的身份登录` : '登录工作台账'}</h2></div>
+  <form class="panel-body" method="post" action="${o.action}">
+    ${o.error ? html`<p class="error-text" role="alert" id="link-error">${o.error}</p>` : ''}
+    <p>这是您在聊天中获取的一次性登录链接。点“登录”后即可查看工作台账，链接随即失效。</p>
+    <button type="submit" id="link-submit">登录</button>
+    <p class="muted small-print">登录后本浏览器保持登录 30 天，点“退出”即注销；您的权限变更时登录自动结束。</p>
+  </form>
+</section>`;
+  return shell('登录', publicHeader, body);
+}
+
+/** A page for someone not signed in: why a sign-in link or a session did not work, and what would. */
+export function signedOutProblemPage(title: string, message: string): string {
+  const body = html`<section class="panel login"><div class="panel-body"><h2 id="problem-title">${title}</h2><p id="problem-message">${message}</p></div></section>`;
+  return shell(title, publicHeader, body);
+}
+
 /** The sign-in form; `next` is where to go afterwards, `error` why the last try failed. */
 export function loginPage(o: { next: string; error?: string }): string {
-  const header = html`<header class="site-header"><h1>联保 · 工作台账</h1><p class="tagline">工单台账、统计、会商议程和走访日志（只读）</p></header>`;
+  const header = publicHeader;
   const body = html`<section class="panel login" aria-labelledby="login-title">
   <div class="panel-head"><h2 id="login-title">请输入管理口令</h2></div>
   <form class="panel-body" method="post" action="/dashboard/login">

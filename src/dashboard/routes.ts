@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SHOWN_IMAGES, type AttachmentStore } from '../attachments/store.js';
 import type { Clock } from '../clock.js';
 import type { LedgerRepo } from '../db/ledger-repo.js';
+import type { LoginLinksRepo } from '../db/login-links-repo.js';
 import type { Transactions } from '../db/open.js';
 import type { SessionsRepo } from '../db/sessions-repo.js';
 import type { Repos } from '../dispatch/types.js';
@@ -15,38 +16,21 @@ import type { Figures } from '../reports/figures.js';
 import { figuresView } from '../reports/view.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 import { formatDate } from '../tickets/format.js';
-import { STATE_NAMES, URGENCY_NAMES, type Ticket, type Unit } from '../tickets/model.js';
-import { EVERYTHING, inScope, scopeOf, scopeUnits, subtreeScope, type Scope } from '../tickets/scope.js';
-import { AdminSessions, COOKIE_NAME, LoginThrottle, clearedCookie, clientKey, readCookie, sameSecret, sessionCookie } from './auth.js';
+import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
+import { inScope, scopeUnits, subtreeScope } from '../tickets/scope.js';
+import { AdminSessions, COOKIE_NAME, LoginThrottle, clearedCookie, clientKey, crossSite, readCookie, sameSecret, sessionCookie } from './auth.js';
 import { figureSheets, figureTable, isOverdue, ticketSheet, toCsv, toXlsx, type Sheet } from './export.js';
 import { figuresPage } from './figures-view.js';
-import { loginPage, problemPage } from './layout.js';
+import { linkPage, loginPage, problemPage, signedOutProblemPage } from './layout.js';
+import { LINK_PATH, checkLink, linkTokenHash } from './login-links.js';
 import { PAGE_SIZE, ledgerPage } from './ledger-view.js';
 import { meetingPage, visitsPage } from './meeting-view.js';
 import { rosterNames, type Names } from './names.js';
 import { chosenMonth, ledgerQuery, monthQuery, queryProblem, toLedgerFilter, visitsQuery } from './query.js';
+import { OPERATOR, mayView, sessionViewer, viewerFilter, viewerFor, type Viewer } from './scope.js';
 import { ticketPage } from './ticket-view.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-/** Who a request is from, as the dashboard limits what it shows (SPEC §11). */
-interface Viewer {
-  /** null: the ADMIN_TOKEN operator */
-  personId: string | null;
-  scope: Scope;
-  /** may know of conduct complaints (执法投诉): coordinators and leaders, and the operator */
-  conduct: boolean;
-  /** the unit whose meeting and figures are theirs (null: the root) */
-  unitId: string | null;
-}
-
-const OPERATOR: Viewer = Object.freeze({ personId: null, scope: EVERYTHING, conduct: true, unitId: null });
-
-/** The highest unit of a scope, whose figures cover it all; null for everything. */
-function topUnit(units: readonly Unit[], scope: Scope): string | null {
-  if (scope.kind === 'all') return null;
-  return units.find((u) => scope.units.has(u.id) && (u.parentId === null || !scope.units.has(u.parentId)))?.id ?? null;
-}
 
 /** What Fastify's refusals mean to someone using the dashboard. */
 const REFUSALS: Record<number, string> = {
@@ -72,6 +56,11 @@ const pathOf = (req: FastifyRequest): string => req.url.split('?')[0] ?? req.url
 const overHttps = (req: FastifyRequest): boolean => req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
 // Data answers (JSON, downloads) are refused as JSON; pages show the sign-in form.
 const isData = (path: string): boolean => path.startsWith('/dashboard/api/') || path.startsWith('/dashboard/export/');
+// The pages that open without a session: the token's sign-in form and the sign-in links.
+const isSignIn = (path: string): boolean => path === '/dashboard/login' || path.startsWith(LINK_PATH);
+
+/** How often a session's last use is written, at most. */
+const TOUCH_EVERY_MS = 60_000;
 
 /** Extensions of the types files are kept as, for the name a download is saved under. */
 const EXTENSIONS: Record<string, string> = {
@@ -144,6 +133,10 @@ export interface DashboardOptions {
   figures: Pick<Figures, 'compute'>;
   ledger: LedgerRepo;
   sessions: SessionsRepo;
+  /** the sign-in links `登录` sends (SPEC §11), which open a person's own session */
+  loginLinks: LoginLinksRepo;
+  /** PUBLIC_URL: the address the links lead to, whose origin a link's sign-in may come from */
+  publicUrl?: string;
   /** the working-day calendar with the roster's overrides as they are now */
   calendar(): WorkCalendar;
   /** sign-ins and sign-outs are written as soon as the write lock is free */
@@ -164,25 +157,20 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
   const now = (): number => opts.clock.now().getTime();
 
   /**
-   * Who is signed in and what they may see (SPEC §11): the ADMIN_TOKEN operator sees everything; a
-   * person's own session is scoped like their chat commands (`scopeOf`), and conduct complaints
-   * only for coordinators and leaders (SPEC §9). Someone who has left the roster is signed out.
+   * Who is signed in and what they may see (src/dashboard/scope.ts), decided once per request by
+   * the sign-in hook below, against the roster as it is now. Someone who has left the roster, or
+   * lost every role that may use the dashboard, is signed out.
    */
   const viewers = new WeakMap<FastifyRequest, Viewer>();
-  const viewerOf = (req: FastifyRequest): Viewer => viewers.get(req) ?? OPERATOR;
-  const signIn = (req: FastifyRequest): Viewer | undefined => {
-    const who = sessions.who(readCookie(req.headers.cookie, COOKIE_NAME), now());
-    if (!who) return undefined;
-    if (who.personId === null) return OPERATOR;
-    const person = repos.roster.person(who.personId);
-    if (!person || person.roles.length === 0) return undefined;
-    const scope = scopeOf(person, repos.roster);
-    return { personId: person.id, scope, conduct: person.roles.some((r) => r === 'coordinator' || r === 'leader'), unitId: topUnit(repos.roster.units(), scope) };
+  const viewerOf = (req: FastifyRequest): Viewer => {
+    const v = viewers.get(req);
+    if (!v) throw new Error('a dashboard page was served without a session');
+    return v;
   };
-  /** Whether the viewer may see a ticket: its project in their scope, a conduct complaint only if they may know of it. */
-  const mayView = (v: Viewer, t: Ticket): boolean =>
-    (v.conduct || t.routing !== 'coordinators') && inScope(v.scope, { unitId: repos.roster.project(t.projectCode)?.unitId ?? null });
-  const scoped = (v: Viewer) => ({ units: scopeUnits(v.scope), excludeConduct: !v.conduct });
+  /** Whether the request's viewer may see a ticket. */
+  const seen = (req: FastifyRequest, t: Ticket): boolean => mayView(viewerOf(req), t, repos.roster.project(t.projectCode));
+  const scoped = (req: FastifyRequest) => viewerFilter(viewerOf(req));
+  const accountableOf = (v: Viewer): { accountable?: readonly string[] } => (v.accountable ? { accountable: v.accountable } : {});
   const outOfScope = (req: FastifyRequest, reply: FastifyReply, what: string) => {
     req.log.warn({ check: 'scope', personId: viewerOf(req).personId, what }, 'dashboard refused: outside the session\'s units');
     reply.code(403);
@@ -219,12 +207,31 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         done(null, Object.fromEntries(new URLSearchParams(String(body))));
       });
 
-      const deny = (req: FastifyRequest, reply: FastifyReply) => {
+      const deny = (req: FastifyRequest, reply: FastifyReply, error?: string) => {
         reply.code(401);
-        if (isData(pathOf(req))) return reply.send({ error: '需要登录：请先在 /dashboard/login 输入管理口令' });
-        return reply.type('text/html; charset=utf-8').send(loginPage({ next: safeNext(req.method === 'GET' ? req.url : undefined) }));
+        if (isData(pathOf(req))) return reply.send({ error: error ?? '需要登录：请先在 /dashboard/login 输入管理口令' });
+        return reply.type('text/html; charset=utf-8').send(loginPage({ next: safeNext(req.method === 'GET' ? req.url : undefined), error }));
       };
-      const signedIn = (req: FastifyRequest): boolean => signIn(req) !== undefined;
+      /** The session's viewer, or undefined (with the log line saying why) when the request is not signed in. */
+      const signIn = (req: FastifyRequest): Viewer | undefined => {
+        const id = readCookie(req.headers.cookie, COOKIE_NAME);
+        const t = now();
+        const session = sessions.find(id, t);
+        if (!session) return undefined;
+        // A person's session is checked against the roster as it is now (SPEC §9: the roster is the authority).
+        const viewer = sessionViewer(session, repos.roster);
+        if (!viewer) {
+          req.log.warn({ check: 'session-person', personId: session.personId }, 'dashboard refused: the person of this session is no longer in the roster with a role that may use it');
+          return undefined;
+        }
+        viewers.set(req, viewer);
+        if (t - (session.lastSeenAt ?? 0) >= TOUCH_EVERY_MS) {
+          // Never waits for the write lock: a missed note of the last use costs nothing.
+          tx.ifFree(() => opts.sessions.touch(session.idHash, t));
+        }
+        return viewer;
+      };
+      const signedIn = (req: FastifyRequest): boolean => viewers.has(req) || signIn(req) !== undefined;
 
       d.addHook('onRequest', async (req, reply) => {
         reply.headers({
@@ -235,14 +242,11 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           'content-security-policy':
             "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         });
-        if (pathOf(req) === '/dashboard/login') return;
-        const viewer = signIn(req);
-        if (viewer) {
-          viewers.set(req, viewer);
-          return;
-        }
+        if (isSignIn(pathOf(req))) return;
+        if (signedIn(req)) return;
         if (readCookie(req.headers.cookie, COOKIE_NAME) !== undefined) {
           req.log.warn({ check: 'admin-token', reason: 'session unknown, ended or expired' }, 'dashboard refused: sign in again');
+          return deny(req, reply, '需要登录：此前的登录已失效（已退出、已过期，或您的权限有变化）；个人请在与机器人的私聊中发送“登录”获取新的链接。');
         }
         return deny(req, reply);
       });
@@ -257,6 +261,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         reply.code(status);
         if (isData(pathOf(req))) return reply.send({ error: message });
         if (pathOf(req) === '/dashboard/login') return reply.type('text/html; charset=utf-8').send(loginPage({ next: '/dashboard', error: message }));
+        if (pathOf(req).startsWith(LINK_PATH)) return reply.type('text/html; charset=utf-8').send(signedOutProblemPage('登录没有完成', message));
         return reply.type('text/html; charset=utf-8').send(problemPage(status >= 500 ? '服务器出错' : '请求不正确', message));
       });
 
@@ -320,11 +325,63 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         return reply.redirect('/dashboard/login', 303);
       });
 
+      // A sign-in link (SPEC §11). Opening it only shows a page with a 登录 button: chat apps fetch
+      // a link to preview it, and that must not use it up. Only the button's POST uses the link, in
+      // the same transaction as the session it opens.
+      type Refused = { status: number; check: string; title: string; message: string };
+      const linkRefused = (req: FastifyRequest, reply: FastifyReply, r: Refused) => {
+        req.log.warn({ check: r.check, remote: req.ip }, `sign-in link refused: ${r.title}`);
+        return reply.code(r.status).type('text/html; charset=utf-8').send(signedOutProblemPage(r.title, r.message));
+      };
+      const personGone: Refused = {
+        status: 403,
+        check: 'login-link-person',
+        title: '无法登录',
+        message: '您目前没有使用工作台账的权限（名册中已无您的民警、护企办或领导身份），如有疑问请联系护企办。',
+      };
+
+      d.get('/login/:token', async (req, reply) => {
+        const { token } = req.params as { token: string };
+        const c = checkLink(opts.loginLinks, token, now());
+        if (!c.ok) return linkRefused(req, reply, c);
+        const person = repos.roster.person(c.link.personId);
+        if (!viewerFor(person, repos.roster)) return linkRefused(req, reply, personGone);
+        return reply.type('text/html; charset=utf-8').send(linkPage({ name: person!.name, action: `${LINK_PATH}${token}` }));
+      });
+
+      d.post('/login/:token', async (req, reply) => {
+        const { token } = req.params as { token: string };
+        const site = crossSite(req, opts.publicUrl);
+        if (site) {
+          req.log.warn({ check: 'login-link-origin', remote: req.ip, reason: site }, 'sign-in link refused: posted from another site');
+          return reply.code(403).type('text/html; charset=utf-8').send(signedOutProblemPage('无法登录', '登录只能通过登录链接打开的页面上的“登录”按钮完成，请重新打开聊天中的链接。'));
+        }
+        let outcome: { ok: true; id: string } | { ok: false; refused: Refused } | undefined;
+        const written = await tx.soon(() => {
+          const t = now();
+          const c = checkLink(opts.loginLinks, token, t);
+          if (!c.ok) return void (outcome = { ok: false, refused: c });
+          if (!viewerFor(repos.roster.person(c.link.personId), repos.roster)) return void (outcome = { ok: false, refused: personGone });
+          // Used and turned into a session together: a second POST finds it used.
+          if (!opts.loginLinks.use(linkTokenHash(token), t)) return void (outcome = { ok: false, refused: checkLink(opts.loginLinks, token, t) as Refused });
+          // A browser signed in before (as someone else, or by the token) is signed in only as this person now.
+          sessions.end(readCookie(req.headers.cookie, COOKIE_NAME), t);
+          outcome = { ok: true, id: sessions.openFor(c.link.personId, t) };
+        }, SESSION_WRITE_WAIT_MS);
+        if (!written || !outcome) {
+          req.log.warn({ check: 'database-busy' }, 'sign-in link not used: the database stayed busy');
+          return reply.code(503).type('text/html; charset=utf-8').send(linkPage({ name: '', action: `${LINK_PATH}${token}`, error: '数据库正忙，登录没有完成，请再点一次“登录”。' }));
+        }
+        if (!outcome.ok) return linkRefused(req, reply, outcome.refused);
+        reply.header('set-cookie', sessionCookie(outcome.id, overHttps(req)));
+        return reply.redirect('/dashboard', 303);
+      });
+
       d.get('/', async (req, reply) => {
         const q = ledgerQuery.safeParse(req.query);
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
-        const filter = { ...toLedgerFilter(q.data, t), ...scoped(viewerOf(req)) };
+        const filter = { ...toLedgerFilter(q.data, t), ...scoped(req) };
         let page = q.data.page ?? 1;
         let { tickets, total } = ledger.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
         // A page past the end (the list shrank since the link was made) shows the last one.
@@ -340,9 +397,12 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
       d.get('/tickets/:no', async (req, reply) => {
         const raw = (req.params as { no: string }).no.replace(/^#/, '');
         const no = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
-        const ticket = Number.isFinite(no) ? repos.tickets.get(no) : undefined;
+        const found = Number.isFinite(no) ? repos.tickets.get(no) : undefined;
+        // A ticket the session may not see is answered as one that does not exist: nothing leaks.
+        const visible = found !== undefined && seen(req, found);
+        if (found && !visible) req.log.warn({ check: 'scope', personId: viewerOf(req).personId, ticketNo: no }, 'dashboard: a ticket outside the session\'s scope');
+        const ticket = visible ? found : undefined;
         if (!ticket) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个工单', `没有找到工单 #${raw}，请核对编号。`));
-        if (!mayView(viewerOf(req), ticket)) return outOfScope(req, reply, `工单 #${ticket.no} `);
         const html = ticketPage({
           ticket,
           timeline: repos.tickets.timeline(ticket.no),
@@ -362,8 +422,9 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const { no: rawNo, sha256 } = req.params as { no: string; sha256: string };
         const no = /^\d{1,9}$/.test(rawNo) ? Number(rawNo) : NaN;
         const owner = Number.isFinite(no) ? repos.tickets.get(no) : undefined;
-        if (owner && !mayView(viewerOf(req), owner)) return outOfScope(req, reply, `工单 #${owner.no} 的附件`);
-        const file = /^[0-9a-f]{64}$/.test(sha256) && Number.isFinite(no) ? repos.attachments.onTicket(no, sha256) : undefined;
+        const visible = owner !== undefined && seen(req, owner);
+        if (owner && !visible) req.log.warn({ check: 'scope', personId: viewerOf(req).personId, ticketNo: no }, 'dashboard: a file of a ticket outside the session\'s scope');
+        const file = /^[0-9a-f]{64}$/.test(sha256) && visible ? repos.attachments.onTicket(no, sha256) : undefined;
         const store = opts.attachmentStore;
         if (!file || !store || !store.has(sha256)) {
           req.log.info({ check: 'attachment', ticketNo: rawNo }, 'dashboard: no such file on this ticket');
@@ -386,8 +447,9 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const { key, period } = chosenMonth(q.data.month, t);
         const unit = chosenUnit(viewerOf(req), q.data.unit);
         if (!unit) return outOfScope(req, reply, `单位“${q.data.unit ?? ''}”`);
-        const report = figures.compute(period, t, unit.unitId);
-        const weeks = ledger.weeklyByState(period.from, period.to, scopeUnits(subtreeScope(repos.roster.units(), unit.unitId)));
+        const v = viewerOf(req);
+        const report = figures.compute(period, t, { unitId: unit.unitId, ...accountableOf(v) });
+        const weeks = ledger.weeklyByState(period.from, period.to, { units: scopeUnits(subtreeScope(repos.roster.units(), unit.unitId)), ...accountableOf(v) });
         return reply
           .type('text/html; charset=utf-8')
           .send(figuresPage({ month: key, report, weeks, units: unit.choices, unit: unit.unitId ?? (q.data.unit === undefined ? undefined : '') }));
@@ -401,7 +463,12 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const t = now();
         const meeting = nextMeeting(settings, cal, t);
         const previous = previousMeeting(meeting, settings, cal);
-        const agenda = buildAgenda(repos, meeting, previous, t, meetingProjects(repos.roster, v.unitId), { general: true, unitId: v.unitId, forProjectGroup: !v.conduct });
+        const agenda = buildAgenda(repos, meeting, previous, t, meetingProjects(repos.roster, v.unitId), {
+          general: true,
+          unitId: v.unitId,
+          forProjectGroup: !v.conduct,
+          ...(v.accountable ? { only: (x: Ticket) => seen(req, x) } : {}),
+        });
         return reply.type('text/html; charset=utf-8').send(meetingPage({ meeting, previous, agenda }));
       });
 
@@ -430,7 +497,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           const q = ledgerQuery.safeParse(req.query);
           if (!q.success) return badQuery(req, reply, q.error);
           const t = now();
-          const filter = { ...toLedgerFilter(q.data, t), ...scoped(viewerOf(req)) };
+          const filter = { ...toLedgerFilter(q.data, t), ...scoped(req) };
           const tickets = ledger.all(filter);
           const sheet = ticketSheet(repos.roster, tickets, t, repos.attachments.totals(tickets.map((x) => x.no)));
           return download(reply, sheet, [sheet], `lianbao-tickets-${q.data.month ?? formatDate(t)}`, format);
@@ -442,7 +509,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           const { key, period } = chosenMonth(q.data.month, t);
           const unit = chosenUnit(viewerOf(req), q.data.unit);
           if (!unit) return outOfScope(req, reply, `单位“${q.data.unit ?? ''}”`);
-          const report = figures.compute(period, t, unit.unitId);
+          const report = figures.compute(period, t, { unitId: unit.unitId, ...accountableOf(viewerOf(req)) });
           return download(reply, figureTable(report), figureSheets(report), `lianbao-figures-${key}`, format);
         });
       }
@@ -452,7 +519,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         if (!q.success) return badQuery(req, reply, q.error);
         const t = now();
         const page = q.data.page ?? 1;
-        const { tickets, total } = ledger.search({ ...toLedgerFilter(q.data, t), ...scoped(viewerOf(req)) }, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+        const { tickets, total } = ledger.search({ ...toLedgerFilter(q.data, t), ...scoped(req) }, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
         const names = rosterNames(repos.roster);
         return { total, page, pageSize: PAGE_SIZE, tickets: tickets.map((x) => ticketJson(x, names, t)) };
       });
@@ -463,7 +530,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const t = now();
         const unit = chosenUnit(viewerOf(req), q.data.unit);
         if (!unit) return outOfScope(req, reply, `单位“${q.data.unit ?? ''}”`);
-        return figuresView(figures.compute(chosenMonth(q.data.month, t).period, t, unit.unitId));
+        return figuresView(figures.compute(chosenMonth(q.data.month, t).period, t, { unitId: unit.unitId, ...accountableOf(viewerOf(req)) }));
       });
     },
     { prefix: '/dashboard' },

@@ -23,6 +23,15 @@ export const ACCOUNTABLE_SQL = `CASE
   WHEN department_id IS NOT NULL THEN 'dept:' || department_id
   ELSE ':coordinators' END`;
 
+/**
+ * Only the tickets accountable to one of `@keys` (a JSON array of `ACCOUNTABLE_SQL` keys), or every
+ * ticket when `@keys` is NULL. Needs `p`, the ticket's project, joined.
+ */
+export const ONLY_ACCOUNTABLE = `(@keys IS NULL OR (${ACCOUNTABLE_SQL}) IN (SELECT value FROM json_each(@keys)))`;
+
+/** `@keys` for `ONLY_ACCOUNTABLE`. */
+export const keysParam = (keys: readonly string[] | undefined): string | null => (keys ? JSON.stringify(keys) : null);
+
 /** The department a ticket counts for: its department, 护企办 for a conduct complaint. */
 export const DEPARTMENT_KEY_SQL = "CASE WHEN routing = 'coordinators' THEN ':coordinators' ELSE COALESCE(department_id, ':none') END";
 
@@ -89,15 +98,18 @@ export type CohortRow = Record<Count, number | null> & {
 export interface FiguresScope {
   units?: readonly string[] | null;
   unitRows?: Readonly<Record<string, string>>;
+  /** only the tickets accountable to one of these keys (`ACCOUNTABLE_SQL`): an officer's own dashboard */
+  accountable?: readonly string[];
 }
 
 interface ScopeParams {
   units: string | null;
   unitRows: string;
+  keys: string | null;
 }
 
 function scopeParams(s: FiguresScope): ScopeParams {
-  return { units: s.units ? JSON.stringify(s.units) : null, unitRows: JSON.stringify(s.unitRows ?? {}) };
+  return { units: s.units ? JSON.stringify(s.units) : null, unitRows: JSON.stringify(s.unitRows ?? {}), keys: keysParam(s.accountable) };
 }
 
 export interface OverdueRow {
@@ -145,7 +157,7 @@ export class FiguresRepo {
             ${answers("a.action = 'followup' AND a.to_state = 'closed'")} AS proxy_yes,
             ${answers("a.action = 'followup' AND a.to_state = 'claimed'")} AS proxy_no
           FROM ${FROM_SQL}
-          WHERE created_at >= @from AND created_at < @to AND ${IN_SCOPE_SQL}
+          WHERE created_at >= @from AND created_at < @to AND ${IN_SCOPE_SQL} AND ${ONLY_ACCOUNTABLE}
         )
         ${fourWays(
           `count(*) AS received,
@@ -171,7 +183,7 @@ export class FiguresRepo {
       overdue: db.prepare<[{ now: number } & ScopeParams], OverdueRow>(`
         WITH o AS MATERIALIZED (
           SELECT ${KEYS_SQL} FROM ${FROM_SQL}
-          WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now AND ${IN_SCOPE_SQL}
+          WHERE state IN ('open', 'claimed') AND (${CURRENT_DEADLINE_SQL}) < @now AND ${IN_SCOPE_SQL} AND ${ONLY_ACCOUNTABLE}
         )
         ${fourWays('count(*) AS overdue', 'o')}`),
     };
@@ -179,7 +191,8 @@ export class FiguresRepo {
 
   /**
    * Counts over the tickets received in [from, to), judged at `now`, per breakdown and group;
-   * only those of projects in `scope.units` (all without), the unit breakdown by `scope.unitRows`.
+   * only those of projects in `scope.units` (all without), the unit breakdown by `scope.unitRows`;
+   * with `scope.accountable`, only the tickets accountable to one of these keys (an officer's own dashboard).
    */
   cohort(from: number, to: number, now: number, scope: FiguresScope = {}): CohortRow[] {
     return this.s.cohort.all({ from, to, now, ...scopeParams(scope) });

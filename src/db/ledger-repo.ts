@@ -1,6 +1,6 @@
 import type { Db } from './open.js';
 // The figures' per-department key, so that a department of the figures page opens the matching ledger rows.
-import { DEPARTMENT_KEY_SQL } from './figures-repo.js';
+import { ACCOUNTABLE_SQL, DEPARTMENT_KEY_SQL, keysParam } from './figures-repo.js';
 import { CURRENT_DEADLINE_SQL, type TicketsRepo } from './tickets-repo.js';
 import { formsOf } from '../tickets/chinese-forms.js';
 import type { Ticket, TicketState } from '../tickets/model.js';
@@ -23,6 +23,8 @@ export interface LedgerFilter {
   units?: readonly string[] | null;
   /** leave out conduct complaints (执法投诉): a session of someone who may not know of them */
   excludeConduct?: boolean;
+  /** only tickets accountable (SPEC §2) to one of these keys: a person id, `dept:<id>` (an officer's own dashboard) */
+  accountable?: readonly string[];
 }
 
 /** Tickets received in one week (Monday to Sunday, Beijing time), by their state now. */
@@ -33,6 +35,9 @@ export interface WeekCount {
   count: number;
 }
 
+
+/** Who is accountable for the row of \`tickets\` at hand (figures-repo's rule, with its project looked up). */
+const ACCOUNTABLE_OF_TICKET = `(SELECT ${ACCOUNTABLE_SQL} FROM (SELECT 1) LEFT JOIN projects p ON p.code = tickets.project_code)`;
 
 const WHERE = `WHERE (@project IS NULL OR project_code = @project COLLATE NOCASE)
   AND (@dept IS NULL OR ${DEPARTMENT_KEY_SQL} = @dept)
@@ -45,7 +50,8 @@ const WHERE = `WHERE (@project IS NULL OR project_code = @project COLLATE NOCASE
     (SELECT owner_id FROM unit_places WHERE owner = 'project' AND unit_id IN (SELECT value FROM json_each(@units))))
   AND (@noConduct IS NULL OR routing <> 'coordinators')
   AND (@like IS NULL OR description LIKE @like ESCAPE '\\' OR reporter_name LIKE @like ESCAPE '\\'
-    OR description GLOB @forms OR reporter_name GLOB @forms OR no = @textNo)`;
+    OR description GLOB @forms OR reporter_name GLOB @forms OR no = @textNo)
+  AND (@keys IS NULL OR ${ACCOUNTABLE_OF_TICKET} IN (SELECT value FROM json_each(@keys)))`;
 
 const BEIJING_OFFSET_MS = 8 * 3_600_000;
 
@@ -63,11 +69,12 @@ export class LedgerRepo {
     this.s = {
       count: db.prepare<[Record<string, unknown>], { n: number }>(`SELECT count(*) AS n FROM tickets ${WHERE}`),
       page: db.prepare<[Record<string, unknown>], { no: number }>(`SELECT no FROM tickets ${WHERE} ORDER BY no DESC LIMIT @limit OFFSET @offset`),
-      weekly: db.prepare<[{ from: number; to: number; offset: number; units: string | null }], { week: number; state: TicketState; n: number }>(
+      weekly: db.prepare<[{ from: number; to: number; offset: number; units: string | null; keys: string | null }], { week: number; state: TicketState; n: number }>(
         `SELECT d - ((d + 3) % 7) AS week, state, count(*) AS n
          FROM (SELECT CAST((created_at + @offset) / 86400000 AS INTEGER) AS d, state FROM tickets WHERE created_at >= @from AND created_at < @to
            AND (@units IS NULL OR project_code IN
-             (SELECT owner_id FROM unit_places WHERE owner = 'project' AND unit_id IN (SELECT value FROM json_each(@units)))))
+             (SELECT owner_id FROM unit_places WHERE owner = 'project' AND unit_id IN (SELECT value FROM json_each(@units))))
+           AND (@keys IS NULL OR ${ACCOUNTABLE_OF_TICKET} IN (SELECT value FROM json_each(@keys))))
          GROUP BY week, state ORDER BY week, state`,
       ),
     };
@@ -86,9 +93,11 @@ export class LedgerRepo {
     return this.load(this.s.page.all({ ...toParams(f), limit: -1, offset: 0 }));
   }
 
-  /** Tickets received in [from, to), counted per week and current state. */
-  weeklyByState(from: number, to: number, units: readonly string[] | null = null): WeekCount[] {
-    return this.s.weekly.all({ from, to, offset: BEIJING_OFFSET_MS, units: units ? JSON.stringify(units) : null }).map((r) => ({ weekStartDay: r.week, state: r.state, count: r.n }));
+  /** Tickets received in [from, to), counted per week and current state; `units` and `accountable` as in `LedgerFilter`. */
+  weeklyByState(from: number, to: number, scope: Pick<LedgerFilter, 'units' | 'accountable'> = {}): WeekCount[] {
+    return this.s.weekly
+      .all({ from, to, offset: BEIJING_OFFSET_MS, units: scope.units ? JSON.stringify(scope.units) : null, keys: keysParam(scope.accountable) })
+      .map((r) => ({ weekStartDay: r.week, state: r.state, count: r.n }));
   }
 
   private load(rows: { no: number }[]): Ticket[] {
@@ -114,6 +123,7 @@ function toParams(f: LedgerFilter): Record<string, unknown> {
     textNo: no ? Number(no[1]) : null,
     units: f.units ? JSON.stringify(f.units) : null,
     noConduct: f.excludeConduct ? 1 : null,
+    keys: keysParam(f.accountable),
   };
 }
 

@@ -39,6 +39,17 @@ export interface Revoked {
   name: string;
 }
 
+/** What an import changed besides the rows: who lost their roles, whose dashboard sessions ended. */
+export interface Written {
+  revoked: Revoked[];
+  sessionsEnded: Revoked[];
+}
+
+/** The same roles, in whatever order. */
+function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
+  return a.length === b.length && a.every((r) => b.includes(r));
+}
+
 /** The writes of a roster import. */
 export class RosterWriter {
   private readonly s;
@@ -101,11 +112,19 @@ export class RosterWriter {
       // the row stays, since tickets and the log refer to it.
       listed: db.prepare<[string], Revoked>(`SELECT id, name FROM people WHERE roles <> '[]' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id`),
       revoke: db.prepare<[string]>(`UPDATE people SET roles = '[]' WHERE id = ?`),
+      rolesOf: db.prepare<[string], { roles: string }>('SELECT roles FROM people WHERE id = ?'),
+      // A person's own dashboard sessions end when their roles change (SPEC §11): what they may
+      // see was decided by the roles they had.
+      endSessions: db.prepare<[number, string, number]>('UPDATE sessions SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL AND expires_at > ?'),
       calendarDay: db.prepare<[string, string]>('INSERT INTO calendar_overrides (date, kind) VALUES (?, ?)'),
     };
     // Foreign keys: people refer to departments and projects, leaders to people; a project's
     // officer is not a foreign key (people and projects refer to each other), so this order works.
-    this.writeAll = db.transaction((rows: RosterRows, now: number): Revoked[] => {
+    this.writeAll = db.transaction((rows: RosterRows, now: number): Written => {
+      const ended: Revoked[] = [];
+      const endSessions = (p: Revoked): void => {
+        if (this.s.endSessions.run(now, p.id, now).changes > 0) ended.push(p);
+      };
       const { s } = this;
       s.clearUnits.run();
       s.clearPlaces.run();
@@ -126,12 +145,17 @@ export class RosterWriter {
         this.addresses('project', p.code, p.addresses, false);
       }
       for (const p of rows.people) {
+        const before = s.rolesOf.get(p.id);
+        if (before && !sameRoles(JSON.parse(before.roles) as Role[], p.roles)) endSessions(p);
         s.person.run({ id: p.id, name: p.name, roles: JSON.stringify(p.roles), department: p.department, project: p.project });
         if (p.unit !== null) s.place.run('person', p.id, p.unit);
         this.addresses('person', p.id, p.addresses, true);
       }
       const revoked = s.listed.all(JSON.stringify(rows.people.map((p) => p.id)));
-      for (const p of revoked) s.revoke.run(p.id);
+      for (const p of revoked) {
+        s.revoke.run(p.id);
+        endSessions(p);
+      }
       for (const p of rows.projects) {
         s.clearLeaders.run(p.code);
         for (const leader of p.leaders) s.leader.run(p.code, leader);
@@ -142,7 +166,7 @@ export class RosterWriter {
       s.clearCalendar.run();
       for (const date of rows.calendar.holidays) s.calendarDay.run(date, 'holiday');
       for (const date of rows.calendar.workdays) s.calendarDay.run(date, 'workday');
-      return revoked;
+      return { revoked, sessionsEnded: ended };
     });
   }
 
@@ -150,9 +174,10 @@ export class RosterWriter {
    * Writes a roster in one transaction: upserts departments, projects, people, each project's
    * leaders and the chats; replaces the settings given and the calendar overrides. Nothing is ever
    * deleted, because tickets and the audit log refer to people, departments and projects. Returns
-   * the people who lost their roles.
+   * the people who lost their roles, and those whose dashboard sessions ended because their roles
+   * changed or went.
    */
-  write(rows: RosterRows, now: number): Revoked[] {
+  write(rows: RosterRows, now: number): Written {
     return this.writeAll(rows, now);
   }
 

@@ -11,6 +11,8 @@ export interface Session {
   createdAt: number;
   expiresAt: number;
   revokedAt: number | null;
+  /** when it was last used (written at most once a minute); null until then */
+  lastSeenAt: number | null;
 }
 
 interface SessionRow {
@@ -20,6 +22,7 @@ interface SessionRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  last_seen_at: number | null;
 }
 
 const toSession = (r: SessionRow): Session => ({
@@ -29,6 +32,7 @@ const toSession = (r: SessionRow): Session => ({
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   revokedAt: r.revoked_at,
+  lastSeenAt: r.last_seen_at,
 });
 
 /** The sessions table. Every statement is prepared once, here. */
@@ -37,16 +41,22 @@ export class SessionsRepo {
 
   constructor(db: Db) {
     this.s = {
-      insert: db.prepare<[Omit<Session, 'revokedAt'>]>(
+      insert: db.prepare<[Omit<Session, 'revokedAt' | 'lastSeenAt'>]>(
         'INSERT INTO sessions (id_hash, generation, person_id, created_at, expires_at) VALUES (@idHash, @generation, @personId, @createdAt, @expiresAt)',
       ),
       get: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id_hash = ?'),
       revoke: db.prepare<[number, string]>('UPDATE sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL'),
       deleteExpired: db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?'),
+      inForce: db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE revoked_at IS NULL AND expires_at > ? ORDER BY created_at, id_hash'),
+      revokePerson: db.prepare<[number, string, number]>(
+        'UPDATE sessions SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL AND expires_at > ?',
+      ),
+      revokeAll: db.prepare<[number, number]>('UPDATE sessions SET revoked_at = ? WHERE revoked_at IS NULL AND expires_at > ?'),
+      touch: db.prepare<[number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?'),
     };
   }
 
-  create(session: Omit<Session, 'revokedAt'>): void {
+  create(session: Omit<Session, 'revokedAt' | 'lastSeenAt'>): void {
     this.s.insert.run(session);
   }
 
@@ -63,5 +73,25 @@ export class SessionsRepo {
   /** Forgets the sessions that have expired by `now`, ended or not; returns how many. */
   deleteExpired(now: number): number {
     return this.s.deleteExpired.run(now).changes;
+  }
+
+  /** The sessions in force at `now` (not ended, not expired), oldest first. */
+  inForce(now: number): Session[] {
+    return this.s.inForce.all(now).map(toSession);
+  }
+
+  /** Ends every session of a person in force at `now`; returns how many. */
+  revokePerson(personId: string, now: number): number {
+    return this.s.revokePerson.run(now, personId, now).changes;
+  }
+
+  /** Ends every session in force at `now`, the ADMIN_TOKEN ones included; returns how many. */
+  revokeAll(now: number): number {
+    return this.s.revokeAll.run(now, now).changes;
+  }
+
+  /** Records that a session was used at `now`. */
+  touch(idHash: string, now: number): void {
+    this.s.touch.run(now, idHash);
   }
 }

@@ -20,7 +20,7 @@ import { deadlineRules, MAX_TEXT_CHARS } from './helpers.js';
 import { INTAKE_WINDOW_MS, isConfirmation, nearMiss, readsLikeReport, unknownCommandWord } from './intake.js';
 import { parseCommand, type ParsedCommand } from './parse.js';
 import { SenderLimit } from './sender-limit.js';
-import { UserError, type Command, type CommandContext, type Repos, type Sender } from './types.js';
+import { UserError, type Command, type CommandContext, type LoginLinkIssuer, type Repos, type Sender } from './types.js';
 import { scopeOf } from '../tickets/scope.js';
 
 export interface DispatcherOptions {
@@ -36,6 +36,8 @@ export interface DispatcherOptions {
   calendar: () => WorkCalendar;
   sla: () => SlaConfig;
   figures: Figures;
+  /** the dashboard's sign-in links (`登录`); undefined when the dashboard is not published to people */
+  loginLinks?: LoginLinkIssuer;
   /** commands a sender may send per minute before being told to slow down */
   senderPerMinute: number;
   /** whether pictures and files sent to the bot are kept as evidence (an attachments folder is set) */
@@ -573,6 +575,7 @@ export class Dispatcher {
       actor: { personId: sender.personId, departmentId: sender.departmentId },
       scope: scopeOf(sender, repos.roster),
       figures: this.o.figures,
+      loginLinks: this.o.loginLinks,
       get log() {
         return (childLog ??= parentLog.child(where(msg)));
       },

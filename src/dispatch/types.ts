@@ -49,6 +49,15 @@ export interface Repos {
   attachments: AttachmentsRepo;
 }
 
+/**
+ * Sign-in links to the dashboard (SPEC §11), handed to `登录` when the dashboard is published
+ * (PUBLIC_URL and ADMIN_TOKEN set): a link for a person, valid for a few minutes, or, when they
+ * asked for too many lately, when the next may be asked for. Writes inside the message's transaction.
+ */
+export interface LoginLinkIssuer {
+  issue(personId: string, now: number): { ok: true; url: string; expiresAt: number } | { ok: false; retryAt: number };
+}
+
 /** Everything a command may use while it runs, inside the message's transaction. */
 export interface CommandContext {
   msg: IncomingMessage;
@@ -69,6 +78,8 @@ export interface CommandContext {
   /** what the sender may see and act on by unit (SPEC §11, src/tickets/scope.ts) */
   scope: Scope;
   figures: Figures;
+  /** the dashboard's sign-in links; undefined when the dashboard is not published to people */
+  loginLinks?: LoginLinkIssuer;
   log: Logger;
   /** the instant the message is processed, ms */
   now: number;

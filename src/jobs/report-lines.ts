@@ -90,7 +90,7 @@ export function reportUnits(ctx: Pick<JobContext, 'repos' | 'figures'>, period: 
   const out = [{ unitId: null as string | null, report: ctx.figures.compute(period, at) }];
   for (const u of ctx.repos.roster.units()) {
     if (u.parentId === null) continue;
-    const report = ctx.figures.compute(period, at, u.id);
+    const report = ctx.figures.compute(period, at, { unitId: u.id });
     if (report.overall.received > 0 || report.overall.overdue > 0) out.push({ unitId: u.id, report });
   }
   return out;

@@ -79,20 +79,22 @@ export function buildAgenda(
   codes?: string[],
   /**
    * `general`: list the items raised outside any project group (default: when no codes are given);
-   * `unitId`: only those raised for that unit's meeting (SPEC §11; null or absent: the root's)
+   * `unitId`: only those raised for that unit's meeting (SPEC §11; null or absent: the root's);
+   * `only`: the tickets shown, for a reader who may see only some (an officer's own dashboard)
    */
-  opts: { forProjectGroup?: boolean; general?: boolean; unitId?: string | null } = {},
+  opts: { forProjectGroup?: boolean; general?: boolean; unitId?: string | null; only?: (t: Ticket) => boolean } = {},
 ): ProjectAgenda[] {
   const projects = repos.roster.projects().filter((p) => !codes || codes.includes(p.code));
   const items = repos.logs.agendaItems(previous.at, meeting.at + 1);
   const agenda = projects.map((p) => {
     // A project group's agenda leaves out conduct complaints: the project's own officer reads it.
-    const { tickets } = repos.tickets.list({
+    const listed = repos.tickets.list({
       projectCode: p.code,
       states: ['open', 'claimed', 'resolved', 'followup'],
       excludeConduct: opts.forProjectGroup ?? false,
       limit: 500,
-    });
+    }).tickets;
+    const tickets = opts.only ? listed.filter(opts.only) : listed;
     const view = (t: Ticket): AgendaTicket => ({
       ref: `#${t.no}`,
       category: t.category,

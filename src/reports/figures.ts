@@ -120,10 +120,12 @@ export class Figures {
 
   /**
    * The figures of a period for a unit and the units below it (SPEC §11); without a unit (or the
-   * root's), for everything.
+   * root's), for everything. `accountable`: only the tickets accountable to one of these keys
+   * (SPEC §2: a person id, `dept:<id>`), for an officer's own dashboard.
    */
-  compute(period: Period, now: number, unitId: string | null = null): FiguresReport {
-    const { scope, unit } = this.scopeOf(unitId);
+  compute(period: Period, now: number, only: { unitId?: string | null; accountable?: readonly string[] } = {}): FiguresReport {
+    const { scope: byUnit, unit } = this.scopeOf(only.unitId ?? null);
+    const scope: FiguresScope = only.accountable ? { ...byUnit, accountable: only.accountable } : byUnit;
     const rows = new Map<Breakdown, Map<string, FigureRow>>(BREAKDOWNS.map((b) => [b, new Map()]));
     const row = (b: Breakdown, key: string): FigureRow => {
       const group = rows.get(b)!;

@@ -12,6 +12,8 @@ export interface ImportSummary {
   chats: number;
   /** people who had roles and are no longer in the file: they lost them with this import */
   revoked: { id: string; name: string }[];
+  /** people whose own dashboard sessions ended: their roles changed, or they left the file */
+  sessionsEnded: { id: string; name: string }[];
 }
 
 /** The chats a roster maps: each project's groups and the coordinators' group, on every platform it names. */
@@ -77,7 +79,7 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
   const units = roster.units ?? [];
   const root = units[0]?.id;
   const unit = (id: string | undefined): string | null => (id === undefined || id === root ? null : id);
-  const revoked = new RosterWriter(db).write(
+  const { revoked, sessionsEnded } = new RosterWriter(db).write(
     {
       units: units.map((u) => ({
         id: u.id,
@@ -110,6 +112,7 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
     projects: roster.projects.length,
     chats: chats.length,
     revoked,
+    sessionsEnded,
   };
 }
 
@@ -120,7 +123,11 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
  */
 export function importRosterCommand(db: Db, path: string, now: number): string {
   const summary = importRoster(db, readRosterFile(path), now);
-  const { departments, people, projects, chats, revoked } = summary;
+  const { departments, people, projects, chats, revoked, sessionsEnded } = summary;
   const lost = revoked.length > 0 ? `\n名册中已没有以下 ${revoked.length} 人，其权限已取消（历史记录保留）：${revoked.map((p) => `${p.name}（${p.id}）`).join('、')}` : '';
-  return `名册已导入 ${basename(path)}：部门 ${departments} 个，人员 ${people} 人，项目 ${projects} 个，群 ${chats} 个${lost}`;
+  const ended =
+    sessionsEnded.length > 0
+      ? `\n以下 ${sessionsEnded.length} 人的权限有变化，其工作台账登录已结束（需要时可在私聊中重新发送“登录”）：${sessionsEnded.map((p) => `${p.name}（${p.id}）`).join('、')}`
+      : '';
+  return `名册已导入 ${basename(path)}：部门 ${departments} 个，人员 ${people} 人，项目 ${projects} 个，群 ${chats} 个${lost}${ended}`;
 }

@@ -1,7 +1,7 @@
 /**
  * The dashboard for a city and its counties (SPEC §11): a session whose person is a county's
  * coordinator sees that county only — in the ledger, the API, a ticket's page, the figures and the
- * exports — and is refused another county's with 403 and a log line naming the check; the
+ * exports — and is answered another county's ticket as unknown (404), a unit or project with 403, each with a log line naming the check; the
  * ADMIN_TOKEN session sees everything and may choose any unit's figures. Sessions are made as the
  * sign-in would make them, through the sessions repository.
  */
@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { COOKIE_NAME, SESSION_MS, sessionIdHash, tokenGeneration } from '../../src/dashboard/auth.js';
+import { COOKIE_NAME, LINK_GENERATION, SESSION_MS, sessionIdHash, tokenGeneration } from '../../src/dashboard/auth.js';
 import { SessionsRepo } from '../../src/db/sessions-repo.js';
 import { createLogger } from '../../src/log.js';
 import { appOn, harness } from '../support/harness.js';
@@ -39,7 +39,7 @@ async function setup() {
   const session = (personId: string | null): string => {
     const id = randomBytes(32).toString('base64url');
     const now = h.clock.now().getTime();
-    new SessionsRepo(h.db).create({ idHash: sessionIdHash(id), generation: tokenGeneration(TOKEN), personId, createdAt: now, expiresAt: now + SESSION_MS });
+    new SessionsRepo(h.db).create({ idHash: sessionIdHash(id), generation: personId === null ? tokenGeneration(TOKEN) : LINK_GENERATION, personId, createdAt: now, expiresAt: now + SESSION_MS });
     return `${COOKIE_NAME}=${id}`;
   };
   const getAs = (cookie: string) => (url: string): Promise<LightMyRequestResponse> => app.inject({ method: 'GET', url, headers: { cookie } });
@@ -66,13 +66,13 @@ describe('a county coordinator’s session', () => {
     expect(csv[1]).toContain('东县护企办');
   });
 
-  it('is refused another county’s ticket with 403 and a log line naming the check', async () => {
+  it('is answered another county’s ticket as if it did not exist (404), with a log line naming the check', async () => {
     const { xi, dong, session, getAs, lines } = await setup();
     const get = getAs(session('dxxt'));
     expect((await get(`/dashboard/tickets/${dong}`)).statusCode).toBe(200);
     const page = await get(`/dashboard/tickets/${xi}`);
-    expect(page.statusCode).toBe(403);
-    expect(page.body).toContain(`工单 #${xi} 不在您的管辖范围内`);
+    expect(page.statusCode).toBe(404);
+    expect(page.body).toContain(`没有找到工单 #${xi}`);
     expect(lines.some((l) => l.check === 'scope' && l.personId === 'dxxt')).toBe(true);
   });
 

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AdminSessions } from '../../src/dashboard/auth.js';
+import { SessionsRepo } from '../../src/db/sessions-repo.js';
 import { describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/open.js';
 import { RosterRepo } from '../../src/db/roster-repo.js';
@@ -47,7 +50,7 @@ describe('importRoster', () => {
     const summary = importRoster(db, readRosterFile(VALID_PATH), T0);
 
     // Chats: XM001 on WeCom, DingTalk and the playground; coordinators on DingTalk and the playground.
-    expect(summary).toEqual({ departments: 2, people: 4, projects: 1, chats: 5, revoked: [] });
+    expect(summary).toEqual({ departments: 2, people: 4, projects: 1, chats: 5, revoked: [], sessionsEnded: [] });
     expect(new RosterRepo(db).isEmpty()).toBe(false);
     expect(db.prepare('SELECT * FROM people WHERE id = ?').get('wang')).toEqual({
       id: 'wang',
@@ -233,6 +236,50 @@ describe('importRoster', () => {
       { platform: 'wecom', address: 'KEY-XM001' },
     ]);
     expect(rows(db, "SELECT project_code FROM chats WHERE platform = 'wecom' AND chat_id = 'wrXM001'")).toEqual([{ project_code: 'XM001' }]);
+  });
+});
+
+// SPEC §11: a person's own dashboard session was opened for the roles they had; it ends when those
+// change, or when they leave the roster, and the import says whose ended.
+describe('dashboard sessions at import', () => {
+  const signIn = (db: Db, person: string, at = T0) =>
+    new AdminSessions(new SessionsRepo(db), 'importSessionsS3cr3tK9wQx7Pz').openFor(person, at);
+  const inForce = (db: Db, at = T0 + 5000) => new SessionsRepo(db).inForce(at).map((s) => s.personId).sort();
+
+  it('ends the sessions of people whose roles changed or who left, and no one else’s', () => {
+    const db = freshDb();
+    importRoster(db, parseRoster(VALID), T0);
+    for (const p of ['wang', 'li', 'zhou']) signIn(db, p);
+    const edited = VALID.replace('roles: [leader]', 'roles: [leader, coordinator]').replace(
+      '  - { id: zhou, name: 周协调, roles: [coordinator], wecom: zhoux, dingtalk: "staff-zhou" }\n',
+      '',
+    );
+    expect(edited).not.toContain('周协调');
+    const summary = importRoster(db, parseRoster(edited), T0 + 1000);
+    expect(summary.sessionsEnded.map((p) => p.id).sort()).toEqual(['li', 'zhou']);
+    expect(inForce(db)).toEqual(['wang']);
+  });
+
+  it('keeps them when the file is imported again unchanged, or lists the same roles in another order', () => {
+    const db = freshDb();
+    const both = VALID.replace('roles: [leader]', 'roles: [leader, coordinator]');
+    importRoster(db, parseRoster(both), T0);
+    for (const p of ['wang', 'li']) signIn(db, p);
+    expect(importRoster(db, parseRoster(both), T0 + 1000).sessionsEnded).toEqual([]);
+    expect(importRoster(db, parseRoster(VALID.replace('roles: [leader]', 'roles: [coordinator, leader]')), T0 + 2000).sessionsEnded).toEqual([]);
+    expect(inForce(db)).toEqual(['li', 'wang']);
+  });
+
+  it('says whose sessions ended', () => {
+    const db = freshDb();
+    importRosterCommand(db, VALID_PATH, T0);
+    signIn(db, 'wang');
+    const dir = mkdtempSync(join(tmpdir(), 'lianbao-import-'));
+    const file = join(dir, 'roster.yaml');
+    writeFileSync(file, VALID.replace('roles: [officer]', 'roles: [officer, leader]'));
+    expect(importRosterCommand(db, file, T0 + 1000).split('\n')[1]).toBe(
+      '以下 1 人的权限有变化，其工作台账登录已结束（需要时可在私聊中重新发送“登录”）：王警官（wang）',
+    );
   });
 });
 

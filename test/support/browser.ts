@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Browser } from 'playwright-core';
@@ -45,18 +45,34 @@ export async function launchBrowser(): Promise<Browser> {
  * A real HTTP server on a harness's database, on 127.0.0.1 and a free port: wired as the server is,
  * its processor handling what the playground stores and its delivery worker "sending" it.
  */
-export async function serve(h: ReturnType<typeof harness>, log: Logger = createLogger('silent')): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
+export async function serve(
+  h: ReturnType<typeof harness>,
+  log: Logger = createLogger('silent'),
+  listenOn = 0,
+): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
   const server = await wireServer(h.config, log, { clock: h.clock, db: h.db });
   server.processor.start();
   server.worker.start();
   const { app } = server;
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: listenOn });
   const { port } = app.server.address() as AddressInfo;
   return {
     app,
     url: `http://127.0.0.1:${port}`,
     close: () => server.stop(),
   };
+}
+
+/**
+ * A port free on 127.0.0.1 a moment ago, for a server whose own address must be configured before
+ * it starts (PUBLIC_URL, which the sign-in links `登录` sends lead to).
+ */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 export type SeededHarness = ReturnType<typeof harness>;
