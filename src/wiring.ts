@@ -33,7 +33,7 @@ import { Notifier } from './delivery/notifier.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { LoginLinks } from './dashboard/login-links.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
-import type { Repos } from './dispatch/types.js';
+import type { Repos } from './db/repos.js';
 import { InboxHandler } from './inbox/handler.js';
 import { Inbox, InboxReader, inboxPathFor } from './inbox/inbox.js';
 import { ProcessorLoop } from './inbox/loop.js';

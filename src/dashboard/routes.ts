@@ -8,7 +8,7 @@ import type { LedgerRepo } from '../db/ledger-repo.js';
 import type { LoginLinksRepo } from '../db/login-links-repo.js';
 import type { Transactions } from '../db/open.js';
 import type { SessionsRepo } from '../db/sessions-repo.js';
-import type { Repos } from '../dispatch/types.js';
+import type { Repos } from '../db/repos.js';
 import { currentDeadline } from '../dispatch/helpers.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { buildAgenda, meetingProjects, nextMeeting, previousMeeting } from '../reports/agenda.js';

@@ -1,14 +1,11 @@
 import type { Logger } from 'pino';
+import type { Repos } from '../db/repos.js';
 import type { Clock } from '../clock.js';
-import type { ChatBinding, RosterRepo } from '../db/roster-repo.js';
-import type { TicketsRepo } from '../db/tickets-repo.js';
-import type { LogsRepo } from '../db/logs-repo.js';
-import type { AttachmentsRepo } from '../db/attachments-repo.js';
+import type { ChatBinding } from '../db/roster-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
 import type { IncomingMessage } from '../chat/types.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 import type { SlaConfig } from '../tickets/sla.js';
-import type { ExtensionsRepo } from '../db/extensions-repo.js';
 import type { Actor, DeadlineRules, Outcome } from '../tickets/lifecycle.js';
 import type { Project, Role, Ticket } from '../tickets/model.js';
 import type { Figures } from '../reports/figures.js';
@@ -41,13 +38,7 @@ export interface Sender {
   userId: string;
 }
 
-export interface Repos {
-  roster: RosterRepo;
-  tickets: TicketsRepo;
-  logs: LogsRepo;
-  extensions: ExtensionsRepo;
-  attachments: AttachmentsRepo;
-}
+export type { Repos };
 
 /**
  * Sign-in links to the dashboard (SPEC §11), handed to `登录` when the dashboard is published

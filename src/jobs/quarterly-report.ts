@@ -1,4 +1,4 @@
-import type { Repos } from '../dispatch/types.js';
+import type { Repos } from '../db/repos.js';
 import { hasDue, previousQuarter, type FigureRow, type FiguresReport } from '../reports/figures.js';
 import { figureRowView, figuresView } from '../reports/view.js';
 import { render } from '../templates.js';

@@ -1,4 +1,4 @@
-import type { Repos } from '../dispatch/types.js';
+import type { Repos } from '../db/repos.js';
 import { WorkCalendar } from '../tickets/calendar.js';
 import { workDeadline } from '../tickets/escalation.js';
 import type { Ticket } from '../tickets/model.js';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Transactions } from '../db/open.js';
 import type { Notifier } from '../delivery/notifier.js';
-import type { Repos } from '../dispatch/types.js';
+import type { Repos } from '../db/repos.js';
 import type { Figures } from '../reports/figures.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 

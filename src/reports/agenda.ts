@@ -1,5 +1,5 @@
 import type { MeetingSettings } from '../roster/schema.js';
-import type { Repos } from '../dispatch/types.js';
+import type { Repos } from '../db/repos.js';
 import { WorkCalendar } from '../tickets/calendar.js';
 import { workDeadline } from '../tickets/escalation.js';
 import type { Ticket } from '../tickets/model.js';
