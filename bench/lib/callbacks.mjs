@@ -61,10 +61,17 @@ export function wecomPool({ size, tag, doubleBase }) {
   return pool;
 }
 
+/**
+ * The next millisecond no pool has signed yet. The server takes a DingTalk signature once (it signs
+ * only the timestamp): pools built within a few seconds of each other must not share one.
+ */
+let nextTimestamp = 0;
+
 /** Robot callbacks in the group (HTTP mode), with the `timestamp` and `sign` headers DingTalk sends. */
 export function dingtalkPool({ size, tag, doubleBase }) {
   const pool = newPool(size);
-  const now = Date.now();
+  const now = Math.max(Date.now(), nextTimestamp);
+  nextTimestamp = now + size;
   for (let i = 0; i < size; i += 1) {
     const timestamp = String(now + i);
     const sign = createHmac('sha256', DINGTALK.appSecret).update(`${timestamp}\n${DINGTALK.appSecret}`, 'utf8').digest('base64');
