@@ -20,6 +20,9 @@ const BROKEN = [
   '  - { id: li, name: 李局长, roles: [leader] }',
   '  - { id: li, name: 李副局长, roles: [leader], phone: "13800000000" }',
   '  - { id: wang, name: 王警官, roles: [officer], department: zhain }',
+  'projects:',
+  '  - { code: XM001, name: 经开区新材料产业园, level: 重大, officer: wang }',
+  'settings: {}',
   '',
 ].join('\n');
 
