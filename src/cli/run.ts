@@ -74,7 +74,7 @@ export async function runCli(
         inboxVerb(config, rest, out);
         return 0;
       case 'jobs':
-        return await jobsVerb(config, rest, out);
+        return await jobsVerb(config, rest, out, err);
       case 'export':
         await exportVerb(config, rest, out);
         return 0;

@@ -1,4 +1,4 @@
-import type { DoctorCheck } from '../doctor.js';
+import { connectionProblem, type DoctorCheck } from '../doctor.js';
 import { fetchAccessToken } from './client.js';
 import type { DingtalkConfig } from './types.js';
 
@@ -51,7 +51,7 @@ async function gatewayCheck(config: DingtalkConfig): Promise<DoctorCheck> {
     }
     return { name, ok: false, detail: `HTTP ${res.status}：请检查 DINGTALK_APP_KEY、DINGTALK_APP_SECRET，以及机器人是否选了 Stream 模式` };
   } catch (err) {
-    return { name, ok: false, detail: `连接不上 ${config.apiBase}：${err instanceof Error ? err.message : String(err)}` };
+    return { name, ok: false, detail: `${config.apiBase}：${connectionProblem(err, 10_000)}` };
   }
 }
 
