@@ -36,6 +36,11 @@ export function connectionProblem(err: unknown, timeoutMs: number): string {
   const message = cause instanceof Error ? cause.message : String(cause);
   // The fetch standard blocks some ports (9, 25, 6000 …) outright, before connecting: "bad port".
   if (message === 'bad port') return '连接不上：端口不对，这个端口不能用于 HTTP 请求，请检查地址里的端口（bad port）';
-  const known = typeof code === 'string' ? CONNECTION_CAUSES[code] : undefined;
-  return `连接不上：${known ?? message}（${typeof code === 'string' ? code : message}）`;
+  return connectionCode(typeof code === 'string' ? code : undefined, message);
+}
+
+/** `连接不上：<why>（<code>）` for a connection that failed with a system error code (the message where there is none). */
+export function connectionCode(code: string | undefined, message: string): string {
+  const known = code === undefined ? undefined : CONNECTION_CAUSES[code];
+  return `连接不上：${known ?? message}（${code ?? message}）`;
 }

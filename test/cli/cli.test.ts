@@ -304,6 +304,11 @@ describe('lianbao doctor', () => {
     // Port 9 is one the fetch standard blocks before connecting: https://fetch.spec.whatwg.org/#port-blocking
     const blocked = await cli(['doctor'], { ...env, ...wecom, WECOM_API_BASE: 'http://127.0.0.1:9' }, '2026-12-07T09:00:00+08:00');
     expect(blocked.out).toContain('连接不上：端口不对，这个端口不能用于 HTTP 请求，请检查地址里的端口（bad port）');
+    const dingtalk = { DINGTALK_APP_KEY: 'ding-key', DINGTALK_APP_SECRET: 'ding-secret', DINGTALK_API_BASE: `http://127.0.0.1:${port}` };
+    const unreachable = await cli(['doctor'], { ...env, ...dingtalk }, '2026-12-07T09:00:00+08:00');
+    expect(unreachable.out).toContain(
+      `钉钉 access_token：http://127.0.0.1:${port}：连接不上：对方拒绝连接：地址或端口上没有服务在听（ECONNREFUSED）；请检查 DINGTALK_API_BASE 和本机能否访问外网 HTTPS`,
+    );
   });
 
   it('reaches the WeCom token endpoint', async () => {
