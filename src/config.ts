@@ -18,13 +18,36 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+/**
+ * A whole number from `min` to `max`, every way of missing it told in one sentence that says what
+ * would work (zod's own words, "无效输入：期望 数字，实际接收 NaN", say neither).
+ */
+function wholeNumber(min: number, max: number, rule: string) {
+  const error = { error: rule };
+  return z.coerce.number(error).int(error).min(min, error).max(max, error);
+}
+
+// 0 also works, and lets the system pick a free port (the tests do); an operator has no use for it.
+const port = wholeNumber(0, 65535, '应为 1–65535 的端口号，例如 3000');
+const positiveInt = wholeNumber(1, Number.MAX_SAFE_INTEGER, '应为正整数，例如 20');
 const url = z
   .string()
-  .url()
+  .url({ error: '应为网址，以 https:// 开头，例如 https://qyapi.weixin.qq.com' })
   .transform((v) => v.replace(/\/+$/, ''));
-const flag = z.enum(['0', '1', 'auto', 'true', 'false']).transform((v) => (v === 'true' ? '1' : v === 'false' ? '0' : v));
+const flag = z
+  .enum(['0', '1', 'auto', 'true', 'false'], { error: '应为 1（开）、0（关）或 auto（自动）' })
+  .transform((v) => (v === 'true' ? '1' : v === 'false' ? '0' : v));
+
+/** Variables whose value is never repeated in a message: it is a secret, or part of one. */
+const SECRET_VARIABLES = new Set(['ADMIN_TOKEN', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_SECRET', 'DINGTALK_APP_SECRET']);
+
+/** A problem with one variable: the rule, and the value as written unless it is a secret. */
+function variableProblem(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const name = issue.path.map(String).join('.');
+  const value = env[name];
+  const shown = issue.code !== 'custom' && value !== undefined && !SECRET_VARIABLES.has(name) ? `，实际是 ${JSON.stringify(value)}` : '';
+  return `${name}: ${issue.message}${shown}`;
+}
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '应为时间 HH:MM，例如 18:00');
 
 /**
@@ -76,9 +99,11 @@ function trustProxyProblem(value: string | undefined): string | undefined {
 const schema = z.object({
   PORT: port.default(3000),
   HOST: optionalString,
-  DATABASE_PATH: z.string().min(1).default('./data/lianbao.db'),
+  DATABASE_PATH: z.string().min(1, { error: '不能为空：应为数据库文件的路径，例如 ./data/lianbao.db' }).default('./data/lianbao.db'),
   ROSTER_FILE: z.string().optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: '应为以下之一：fatal、error、warn、info、debug、trace、silent' })
+    .default('info'),
   WORKDAY_END: hhmm.default('18:00'),
   PLAYGROUND: flag.default('auto'),
   PLAYGROUND_REMOTE: flag.default('0'),
@@ -110,20 +135,23 @@ const schema = z.object({
     .default('qyapi.weixin.qq.com,in.qyapi.weixin.qq.com')
     .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
     .refine((hosts) => hosts.every((h) => /^[a-z0-9.-]+(?::\d{1,5})?$/.test(h)), {
-      message: 'expected host names, comma-separated, e.g. qyapi.weixin.qq.com,in.qyapi.weixin.qq.com',
+      message: '应为主机名，用逗号分隔，例如 qyapi.weixin.qq.com,in.qyapi.weixin.qq.com',
     }),
 
   DINGTALK_APP_KEY: optionalString,
   DINGTALK_APP_SECRET: optionalString,
   DINGTALK_ROBOT_CODE: optionalString,
-  DINGTALK_MODE: z.enum(['http', 'stream']).default('http'),
+  DINGTALK_MODE: z.enum(['http', 'stream'], { error: '应为 http 或 stream' }).default('http'),
   DINGTALK_API_BASE: url.default('https://api.dingtalk.com'),
   DINGTALK_OAPI_BASE: url.default('https://oapi.dingtalk.com'),
   DINGTALK_CARD_TEMPLATE_ID: optionalString,
   DINGTALK_CARD_ROUTE_KEY: optionalString.refine((v) => v === undefined || /^[\w.-]{1,64}$/.test(v), {
     message: '应为注册卡片回调地址时使用的 callbackRouteKey（字母、数字、._-）',
   }),
-  CARDS: flag.refine((v) => v !== 'auto', { message: '应为 1（发送卡片）或 0（只发文字）' }).default('1'),
+  CARDS: z
+    .enum(['0', '1', 'true', 'false'], { error: '应为 1（发送卡片）或 0（只发文字）' })
+    .transform((v) => (v === 'true' ? '1' : v === 'false' ? '0' : v))
+    .default('1'),
 
   RATE_GROUP_PER_MINUTE: positiveInt.default(20),
   RATE_PERSON_PER_MINUTE: positiveInt.default(30),
@@ -131,7 +159,7 @@ const schema = z.object({
   BACKUP_DIR: z.string().optional(),
   BACKUP_KEEP: positiveInt.default(14),
   ATTACHMENTS_DIR: z.string().optional(),
-  ATTACHMENT_MAX_MB: positiveInt.max(1024).default(20),
+  ATTACHMENT_MAX_MB: wholeNumber(1, 1024, '应为 1–1024 之间的整数（MB），例如 20').default(20),
 });
 
 export interface Config {
@@ -220,7 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
   // zod's own messages (a number too big, a value not in a list) in Chinese, for operators.
   const parsed = schema.safeParse(env, { error: z.locales.zhCN().localeError });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => variableProblem(i, env));
     throw new ConfigError(`${INVALID}\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;

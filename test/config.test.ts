@@ -95,9 +95,34 @@ describe('loadConfig', () => {
 
   it('explains a bad value in Chinese, each variable on its own line, as the server and the CLI print it', () => {
     expect(() => loadConfig({ PORT: '70000', LOG_LEVEL: 'loud' })).toThrow(
-      '配置有误\n  PORT: 数值过大：期望 number <=65535\n  LOG_LEVEL: 无效选项：期望以下之一 "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"',
+      '配置有误\n  PORT: 应为 1–65535 的端口号，例如 3000，实际是 "70000"\n  LOG_LEVEL: 应为以下之一：fatal、error、warn、info、debug、trace、silent，实际是 "loud"',
     );
     expect(() => loadConfig({ WECOM_TOKEN: 'QDG6eK' })).toThrow('WECOM_ENCODING_AES_KEY: 配置企业微信时必须设置（WECOM_TOKEN、WECOM_ENCODING_AES_KEY 要一起设置）');
+  });
+
+  // zod's own words ("无效输入：期望 数字，实际接收 NaN") say neither what would work nor what was written.
+  it('says for every variable with a rule what would work, and what was written', () => {
+    const problem = (name: string, value: string): string => {
+      try {
+        loadConfig({ [name]: value });
+      } catch (e) {
+        return (e as Error).message.split('\n')[1]!.trim();
+      }
+      throw new Error(`${name}=${value} was accepted`);
+    };
+    expect(problem('PORT', 'abc')).toBe('PORT: 应为 1–65535 的端口号，例如 3000，实际是 "abc"');
+    expect(problem('PORT', '80.5')).toBe('PORT: 应为 1–65535 的端口号，例如 3000，实际是 "80.5"');
+    expect(problem('BACKUP_KEEP', '0')).toBe('BACKUP_KEEP: 应为正整数，例如 20，实际是 "0"');
+    expect(problem('ATTACHMENT_MAX_MB', '2048')).toBe('ATTACHMENT_MAX_MB: 应为 1–1024 之间的整数（MB），例如 20，实际是 "2048"');
+    expect(problem('WECOM_API_BASE', 'qyapi')).toBe('WECOM_API_BASE: 应为网址，以 https:// 开头，例如 https://qyapi.weixin.qq.com，实际是 "qyapi"');
+    expect(problem('DINGTALK_MODE', 'ws')).toBe('DINGTALK_MODE: 应为 http 或 stream，实际是 "ws"');
+    expect(problem('PLAYGROUND', 'yes')).toBe('PLAYGROUND: 应为 1（开）、0（关）或 auto（自动），实际是 "yes"');
+    expect(problem('CARDS', 'auto')).toBe('CARDS: 应为 1（发送卡片）或 0（只发文字），实际是 "auto"');
+    expect(problem('WECOM_REPLY_HOSTS', 'https://x/')).toBe('WECOM_REPLY_HOSTS: 应为主机名，用逗号分隔，例如 qyapi.weixin.qq.com,in.qyapi.weixin.qq.com');
+    const numeric = ['PORT', 'RATE_GROUP_PER_MINUTE', 'RATE_PERSON_PER_MINUTE', 'RATE_SENDER_PER_MINUTE', 'BACKUP_KEEP', 'ATTACHMENT_MAX_MB'];
+    for (const name of numeric) for (const value of ['abc', '-1', '1.5', '12 个']) expect(problem(name, value)).toMatch(new RegExp(`^${name}: 应为.*，实际是 "${value}"$`));
+    // A secret is never repeated.
+    expect(problem('ADMIN_TOKEN', 'short-secret')).not.toContain('short-secret');
   });
 
   it('names the missing half of a platform’s credentials', () => {

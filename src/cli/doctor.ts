@@ -13,7 +13,7 @@ import { withDb, type Out } from './common.js';
  * This year's holiday data is needed now; next year's is published by the State Council around
  * November, so until it is added a warning says when, and the check still passes.
  */
-function calendarChecks({ year, thisYear, nextYear }: CalendarHealth): DoctorCheck[] {
+export function calendarChecks({ year, thisYear, nextYear }: CalendarHealth): DoctorCheck[] {
   const how = "加到名册的 calendar 部分（holidays 放假、workdays 调休上班），再运行 lianbao import";
   return [
     thisYear

@@ -12,7 +12,7 @@ export function inboxVerb(config: Config, args: string[], out: Out): void {
   if (!['list', 'show', 'retry', 'drop'].includes(sub) || extra.length > 0 || (sub === 'list') !== (idText === undefined)) {
     throw new UsageError('用法：lianbao inbox [list | show <编号> | retry <编号> | drop <编号>]');
   }
-  if (config.databasePath === ':memory:') throw new UsageError('内存数据库（DATABASE_PATH=:memory:）没有 inbox');
+  if (config.databasePath === ':memory:') throw new Error('内存数据库（DATABASE_PATH=:memory:）没有 inbox');
   const db = openInbox(inboxPathFor(config.databasePath));
   try {
     const setAside = new SetAsideRepo(db);
@@ -30,7 +30,8 @@ export function inboxVerb(config: Config, args: string[], out: Out): void {
     if (!Number.isInteger(id) || id <= 0) throw new UsageError(`"${idText}" 不是消息编号（lianbao inbox 列出全部）`);
     const found = setAside.get(id);
     const row = found && readSetAside(found);
-    if (!row) throw new UsageError(`没有编号为 ${id} 的搁置消息（lianbao inbox 列出全部）`);
+    // A well-formed id that is not there is an ordinary failure (exit 1), not a wrong invocation.
+    if (!row) throw new Error(`没有编号为 ${id} 的搁置消息（lianbao inbox 列出全部）`);
     if (sub === 'show') {
       out(`编号 ${row.id}，收到 ${formatTime(row.receivedAt)}，搁置 ${formatTime(row.setAsideAt)}，尝试 ${row.tries} 次`);
       out(`原因：${row.reason}`);

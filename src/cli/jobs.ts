@@ -5,7 +5,10 @@ import type { Config } from '../config.js';
 import { findJob, JOBS } from '../jobs/index.js';
 import { runJob } from '../jobs/runner.js';
 import { createLogger } from '../log.js';
+import { RosterRepo } from '../db/roster-repo.js';
+import { WorkCalendar } from '../tickets/calendar.js';
 import { openMainDb, wireHandling } from '../wiring.js';
+import { calendarChecks } from './doctor.js';
 import { readOptions, UsageError, type Out } from './common.js';
 
 /** An ISO-8601 time; written without an offset it is Beijing time, like everything lianbao shows. */
@@ -17,7 +20,7 @@ export function parseBeijingTime(text: string): Date {
 }
 
 /** `lianbao jobs run <job>`: a scheduled job run once, as if its schedule fired at `--now`. */
-export async function jobsVerb(config: Config, args: string[], out: Out): Promise<number> {
+export async function jobsVerb(config: Config, args: string[], out: Out, err: Out): Promise<number> {
   const { values, positionals } = readOptions(() =>
     parseArgs({ args, allowPositionals: true, options: { now: { type: 'string' }, force: { type: 'boolean' } } }),
   );
@@ -27,10 +30,15 @@ export async function jobsVerb(config: Config, args: string[], out: Out): Promis
   if (!job) throw new UsageError(`没有名为 "${name}" 的任务；任务有：${JOBS.map((j) => j.name).join('、')}`);
   const now = values.now === undefined ? systemClock.now() : parseBeijingTime(values.now);
   if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${values.now}" 不是 ISO-8601 时间，例如 2026-11-02T09:00:00+08:00`);
-  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
+  // The server's log lines are English JSON for log collectors; at the terminal the operator reads
+  // Chinese: the calendar's warnings below, and the job's own result. LOG_LEVEL=debug (or any
+  // level but the default) still shows the log lines, for whoever is tracing a problem.
+  const log = createLogger(config.logLevel === 'info' ? 'silent' : config.logLevel, pino.destination(2));
   // The CLI only queues messages; the running server's delivery worker sends them within a second.
-  const db = openMainDb(config, log, systemClock, { loadRoster: false });
+  const db = openMainDb(config, log, systemClock, { loadRoster: false, warnings: false });
   try {
+    const health = new WorkCalendar(new RosterRepo(db).calendarOverrides(), config.workdayEnd).health(now);
+    for (const check of calendarChecks(health)) if (!check.ok || check.warn) err(`注意：${check.detail}`);
     const handling = wireHandling(db, config, log, systemClock);
     const r = await runJob(handling.jobs, job, now, { force: values.force ?? false });
     const pending = handling.outbox.counts().pending;

@@ -22,9 +22,10 @@ export function outboxVerb(config: Config, args: string[], out: Out): void {
       const id = Number(values.retry);
       if (!Number.isInteger(id) || id <= 0) throw new UsageError(`--retry 后面要写消息编号，"${values.retry}" 不是`);
       const item = outbox.get(id);
-      if (!item) throw new UsageError(`没有编号为 ${id} 的外发消息（lianbao outbox 列出发送失败的消息）`);
+      // An id that is not there, or a message that did not fail, is an ordinary failure (exit 1), not a wrong invocation.
+      if (!item) throw new Error(`没有编号为 ${id} 的外发消息（lianbao outbox 列出发送失败的消息）`);
       if (!outbox.requeue(id, systemClock.now().getTime())) {
-        throw new UsageError(`消息 ${id} 的状态是「${OUTBOX_STATUS[item.status]}」，只有发送失败的消息才能重发`);
+        throw new Error(`消息 ${id} 的状态是「${OUTBOX_STATUS[item.status]}」，只有发送失败的消息才能重发`);
       }
       out(`消息 ${id} 已重新排队，运行中的服务器会在一秒内发送`);
       return;

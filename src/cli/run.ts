@@ -16,7 +16,8 @@ const USAGE = `lianbao — 联保命令行
 
 用法：
   lianbao serve                         启动服务器（与 npm start 相同）
-  lianbao import <文件>                 导入名册（YAML 或 JSON）；再次导入按 id 更新
+  lianbao import <文件> [--force]       导入名册（YAML 或 JSON）；再次导入按 id 更新；会取消
+                                        一半以上有权限人员的权限时须加 --force
   lianbao outbox [--failed|--pending]   列出外发消息（默认列出发送失败的）
   lianbao outbox --retry <编号>         重新发送一条发送失败的消息
   lianbao jobs run <任务> [--now <ISO-8601 时间>] [--force]
@@ -73,7 +74,7 @@ export async function runCli(
         inboxVerb(config, rest, out);
         return 0;
       case 'jobs':
-        return await jobsVerb(config, rest, out);
+        return await jobsVerb(config, rest, out, err);
       case 'export':
         await exportVerb(config, rest, out);
         return 0;

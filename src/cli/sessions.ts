@@ -38,7 +38,8 @@ export function sessionsVerb(config: Config, args: string[], out: Out, clock: Cl
     }
     if (values.person !== undefined) {
       const person = roster.person(values.person);
-      if (!person) throw new UsageError(`名册中没有人员 "${values.person}"（人员 id 见名册文件的 people.id）`);
+      // Someone or a sign-in that is not there is an ordinary failure (exit 1), not a wrong invocation.
+      if (!person) throw new Error(`名册中没有人员 "${values.person}"（人员 id 见名册文件的 people.id）`);
       const n = sessions.revokePerson(person.id, now);
       out(n > 0 ? `已结束 ${person.name}（${person.id}）的 ${n} 个登录` : `${person.name}（${person.id}）没有正在生效的登录`);
       return;
@@ -48,8 +49,8 @@ export function sessionsVerb(config: Config, args: string[], out: Out, clock: Cl
       throw new UsageError(`登录编号是 lianbao sessions 列出的 ${ID_CHARS} 位编号（至少写前 ${MIN_ID_CHARS} 位），"${rest[0]}" 不是`);
     }
     const matches = sessions.inForce(now).filter((s) => s.idHash.startsWith(id));
-    if (matches.length === 0) throw new UsageError(`没有编号为 ${id} 的正在生效的登录（lianbao sessions 列出全部）`);
-    if (matches.length > 1) throw new UsageError(`编号 ${id} 对应多个登录，请写完整的 ${ID_CHARS} 位编号`);
+    if (matches.length === 0) throw new Error(`没有编号为 ${id} 的正在生效的登录（lianbao sessions 列出全部）`);
+    if (matches.length > 1) throw new Error(`编号 ${id} 对应多个登录，请写完整的 ${ID_CHARS} 位编号`);
     sessions.revoke(matches[0]!.idHash, now);
     out(`已结束登录 ${id}（${who(matches[0]!, roster)}）`);
   });

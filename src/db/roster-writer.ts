@@ -112,6 +112,7 @@ export class RosterWriter {
       // the row stays, since tickets and the log refer to it.
       listed: db.prepare<[string], Revoked>(`SELECT id, name FROM people WHERE roles <> '[]' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id`),
       revoke: db.prepare<[string]>(`UPDATE people SET roles = '[]' WHERE id = ?`),
+      withRoles: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM people WHERE roles <> '[]'`),
       rolesOf: db.prepare<[string], { roles: string }>('SELECT roles FROM people WHERE id = ?'),
       // A person's own dashboard sessions end when their roles change (SPEC §11): what they may
       // see was decided by the roles they had.
@@ -179,6 +180,14 @@ export class RosterWriter {
    */
   write(rows: RosterRows, now: number): Written {
     return this.writeAll(rows, now);
+  }
+
+  /**
+   * Before writing: who would lose their roles if the file lists only `personIds`, out of how many
+   * people who have roles now (an operator is asked to confirm an import that revokes most of them).
+   */
+  revocations(personIds: readonly string[]): { revoked: Revoked[]; withRoles: number } {
+    return { revoked: this.s.listed.all(JSON.stringify(personIds)), withRoles: this.s.withRoles.get()?.n ?? 0 };
   }
 
   private addresses(owner: string, id: string, addresses: PlatformAddresses, replace: boolean): void {

@@ -209,6 +209,7 @@ export const escalate: Job = {
       await yieldToEventLoop();
     }
     const tiers = (t: Tier) => total[t];
-    return `reminders ${total.remind}, tier1 ${tiers(1)}, tier2 ${tiers(2)}, tier3 ${tiers(3)}, awaiting follow-up ${total.followup}`;
+    // One wording for the CLI and the job-run log (job_runs.summary), like the other jobs'.
+    return `临期提醒 ${total.remind}，一级 ${tiers(1)}，二级 ${tiers(2)}，三级 ${tiers(3)}，待回访 ${total.followup}`;
   },
 };

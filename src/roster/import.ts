@@ -116,18 +116,41 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
   };
 }
 
+/** At most this many names are listed when an import takes people's roles away; the rest are counted. */
+export const NAMES_LISTED = 20;
+
+/** `王警官（wang）、李局长（li）` … at most NAMES_LISTED of them, then `等 N 人`. */
+function nameList(people: readonly { id: string; name: string }[]): string {
+  const shown = people.slice(0, NAMES_LISTED).map((p) => `${p.name}（${p.id}）`).join('、');
+  return people.length > NAMES_LISTED ? `${shown} 等 ${people.length} 人` : shown;
+}
+
+/** Thrown when an import would take most people's roles away and `--force` was not given; nothing was written. */
+export class RevokesTooManyError extends Error {
+  override name = 'RevokesTooManyError';
+}
+
 /**
  * `lianbao import <file>`: reads, checks and imports a roster file and returns a one-line
  * summary for the terminal. Throws `RosterError` (one line per problem) when the file has
- * problems, in which case nothing is imported.
+ * problems, and `RevokesTooManyError` when it would take the roles of more than half the people
+ * who have them (a truncated file, the wrong file) unless `force`; either way nothing is imported.
  */
-export function importRosterCommand(db: Db, path: string, now: number): string {
-  const summary = importRoster(db, readRosterFile(path), now);
+export function importRosterCommand(db: Db, path: string, now: number, opts: { force?: boolean } = {}): string {
+  const roster = readRosterFile(path);
+  const { revoked: losing, withRoles } = new RosterWriter(db).revocations(roster.people.map((p) => p.id));
+  if (!opts.force && losing.length * 2 > withRoles) {
+    throw new RevokesTooManyError(
+      `名册 ${basename(path)} 里没有现有 ${withRoles} 个有权限人员中的 ${losing.length} 人，导入会取消他们的全部权限：${nameList(losing)}。` +
+        `没有导入任何内容。请确认文件是完整的名册；确实要这样做，请加 --force：lianbao import ${path} --force`,
+    );
+  }
+  const summary = importRoster(db, roster, now);
   const { departments, people, projects, chats, revoked, sessionsEnded } = summary;
-  const lost = revoked.length > 0 ? `\n名册中已没有以下 ${revoked.length} 人，其权限已取消（历史记录保留）：${revoked.map((p) => `${p.name}（${p.id}）`).join('、')}` : '';
+  const lost = revoked.length > 0 ? `\n名册中已没有以下 ${revoked.length} 人，其权限已取消（历史记录保留）：${nameList(revoked)}` : '';
   const ended =
     sessionsEnded.length > 0
-      ? `\n以下 ${sessionsEnded.length} 人的权限有变化，其工作台账登录已结束（需要时可在私聊中重新发送“登录”）：${sessionsEnded.map((p) => `${p.name}（${p.id}）`).join('、')}`
+      ? `\n以下 ${sessionsEnded.length} 人的权限有变化，其工作台账登录已结束（需要时可在私聊中重新发送“登录”）：${nameList(sessionsEnded)}`
       : '';
   return `名册已导入 ${basename(path)}：部门 ${departments} 个，人员 ${people} 人，项目 ${projects} 个，群 ${chats} 个${lost}${ended}`;
 }

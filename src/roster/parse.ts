@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMap, isSeq, LineCounter, parseDocument, visit, type Alias, type Document } from 'yaml';
 import type { z } from 'zod';
 import { slaConfigIssues } from '../tickets/sla.js';
 import { expandDates } from './dates.js';
@@ -25,6 +26,33 @@ import { checkUnits } from './units.js';
 export type { Roster } from './schema.js';
 
 export { RosterError, type RosterProblem } from './problems.js';
+
+/** The sections every roster has; a file without them is refused, never taken as "nobody". */
+const REQUIRED_SECTIONS = ['settings', 'departments', 'people', 'projects'] as const;
+const REQUIRED_WORDING = '应有 settings、departments、people 和 projects';
+
+/**
+ * The largest roster file read: a city's roster is tens of KB, so anything this big is not one
+ * (a log, a database, a dump) and is refused before the parser spends memory on it.
+ */
+export const ROSTER_MAX_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The sections a roster must have: a file with only `people:` (half a file, a paste gone wrong)
+ * would otherwise import and take every other person's roles away. `settings` and `departments`
+ * may be empty; `people` and `projects` name at least one.
+ */
+function checkRequiredSections(problems: Problems, raw: Record<string, unknown>): void {
+  for (const section of REQUIRED_SECTIONS) {
+    if (!(section in raw)) problems.add([section], `缺少 ${section} 这一节；${REQUIRED_WORDING}`);
+  }
+  for (const [section, what] of [['people', '人员'], ['projects', '项目']] as const) {
+    const value = raw[section];
+    if (section in raw && (value === null || (Array.isArray(value) && value.length === 0))) {
+      problems.add([section], `${section} 是空的：至少要有一个${what}；${REQUIRED_WORDING}`);
+    }
+  }
+}
 
 /** A top-level section left empty (`sla:` with every line commented out) reads as null: treat it as absent. */
 function dropEmptySections(data: unknown): unknown {
@@ -86,6 +114,44 @@ function checkSla(problems: Problems, raw: unknown): Record<string, unknown> {
   return issues.length === 0 && typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
 }
 
+/** How many times aliases may be expanded in all (yaml's `maxAliasCount`). */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The document as plain data. yaml refuses a file whose aliases multiply (a "billion laughs" file)
+ * with an English sentence and no position; say it in Chinese, at the first alias that refers to
+ * something which itself holds aliases, where the multiplying starts (or the first alias).
+ */
+function toJS(doc: Document, lines: LineCounter, fileName: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (e) {
+    if (!(e instanceof ReferenceError) || !/alias count/i.test(e.message)) throw e;
+    const aliases: Alias[] = [];
+    visit(doc, { Alias: (_, node) => void aliases.push(node) });
+    const nested = aliases.find((a) => {
+      let holds = false;
+      const target = a.resolve(doc);
+      if (target && (isMap(target) || isSeq(target))) visit(target, { Alias: () => ((holds = true), visit.BREAK) });
+      return holds;
+    });
+    const at = nested ?? aliases[0];
+    const { line, col } = lines.linePos(at?.range?.[0] ?? 0);
+    const name = at ? `*${at.source}` : '*名称';
+    throw new RosterError(
+      [
+        {
+          line,
+          column: col,
+          path: '',
+          message: `别名（*名称 引用）太多：层层引用后要展开 ${MAX_ALIAS_COUNT} 次以上，名册不会这样写；请把 ${name} 换成写出来的内容，或去掉多余的引用`,
+        },
+      ],
+      fileName,
+    );
+  }
+}
+
 /**
  * Parses and validates a roster (YAML, or JSON when `fileName` ends in `.json`). Throws a
  * `RosterError` listing every problem, each with its line, when anything is wrong.
@@ -100,26 +166,29 @@ export function parseRoster(text: string, fileName = 'roster.yaml'): Roster {
   }
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new RosterError(
-      doc.errors.map((e) => ({
-        line: e.linePos?.[0].line ?? 1,
-        column: e.linePos?.[0].col ?? 1,
-        path: '',
-        // prettyErrors appends the position and a source excerpt; the prefix carries them already.
-        message: yamlProblem(e.code, e.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '')),
-      })),
-      fileName,
-    );
+    const problems = doc.errors.map((e) => ({
+      line: e.linePos?.[0].line ?? 1,
+      column: e.linePos?.[0].col ?? 1,
+      path: '',
+      // prettyErrors appends the position and a source excerpt; the prefix carries them already.
+      message: yamlProblem(e.code, e.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '')),
+    }));
+    // One mistake makes the parser stumble over each token after it on the line: say it once a line.
+    const seen = new Set<string>();
+    const once = problems.filter((p) => !seen.has(`${p.line} ${p.message}`) && Boolean(seen.add(`${p.line} ${p.message}`)));
+    throw new RosterError(once, fileName);
   }
 
   const problems = new Problems(new Locator(doc, lines));
-  const data = dropEmptySections(doc.toJS({ maxAliasCount: 100 }) as unknown);
-  if (data === undefined || data === null) {
-    problems.add([], '文件是空的；应有 settings、departments、people 和 projects');
+  const raw = toJS(doc, lines, fileName);
+  if (raw === undefined || raw === null) {
+    problems.add([], `文件是空的；${REQUIRED_WORDING}`);
     throw new RosterError(problems.list, fileName);
   }
-  const root = problems.check(rootSchema, data, []);
+  const root = problems.check(rootSchema, dropEmptySections(raw), []);
   if (!root) throw new RosterError(problems.list, fileName);
+  // Sections left empty are dropped above, so presence is read from the file as written.
+  checkRequiredSections(problems, raw as Record<string, unknown>);
 
   const settings = root.settings === undefined ? {} : problems.check(settingsSchema, root.settings, ['settings']);
   const coordinators = settings?.coordinators ?? {};
@@ -157,14 +226,28 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Why a roster file cannot be read, in words an operator can act on. */
+function unreadable(path: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new Error(`找不到名册文件 ${path}`);
+  if (code === 'EISDIR') return new Error(`${path} 是一个文件夹，不是名册文件：请写出名册文件本身，例如 lianbao import ${join(path, 'roster.yaml')}`);
+  if (code === 'EACCES' || code === 'EPERM') return new Error(`没有权限读取名册文件 ${path}：请让运行 lianbao 的用户可以读它（${code}）`);
+  return new Error(`无法读取名册文件 ${path}（${code ?? (e instanceof Error ? e.message : String(e))}）`);
+}
+
 /** Reads and parses a roster file (`.yaml`, `.yml` or `.json`); the path as given names it in problems. */
 export function readRosterFile(path: string): Roster {
   let text: string;
   try {
+    const { size } = statSync(path);
+    if (size > ROSTER_MAX_BYTES) {
+      const mb = (size / 1024 / 1024).toFixed(1);
+      throw new Error(`名册文件 ${path} 有 ${mb} MB，超过了 ${ROSTER_MAX_BYTES / 1024 / 1024} MB 的上限（一个城市的名册通常只有几十 KB）：请确认是不是选错了文件`);
+    }
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `找不到名册文件 ${path}` : `无法读取名册文件 ${path}：${(e as Error).message}`);
+    if (!(e as NodeJS.ErrnoException).code) throw e;
+    throw unreadable(path, e);
   }
   return parseRoster(text, path);
 }

@@ -58,6 +58,10 @@ describe('a job tried on a copy of the database', () => {
     const r = run(process.execPath, [bin, 'jobs', 'run', 'backup', '--now', '2026-12-07T02:30:00+08:00'], site, { DATABASE_PATH: 'try/copy.db' });
     expect(r.code).toBe(0);
     expect(r.out).toContain('备份已写入 try/backups/lianbao-2026-12-07.db');
+    // What the operator reads at the terminal is Chinese, one line, not the server's JSON log lines.
+    expect(r.err).toBe(
+      '注意：还没有 2027 年的节假日数据：国务院办公厅一般在 11 月前后公布下一年的放假安排，公布后请加到名册的 calendar 部分（holidays 放假、workdays 调休上班），再运行 lianbao import\n',
+    );
     expect(readdirSync(join(site, 'try', 'backups'))).toEqual(['lianbao-2026-12-07.db']);
     expect(readdirSync(real).sort()).toEqual(nightly);
   });

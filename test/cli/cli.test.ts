@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
@@ -47,6 +49,52 @@ describe('lianbao import', () => {
     const db = new Database(env.DATABASE_PATH!, { readonly: true });
     expect(db.prepare('SELECT count(*) AS n FROM departments').get()).toEqual({ n: 0 });
     db.close();
+  });
+
+  it('says in Chinese that a folder is not a roster file, and what to give instead', async () => {
+    const { dir, env } = tempDb();
+    const r = await cli(['import', dir], env);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`lianbao: ${dir} 是一个文件夹，不是名册文件：请写出名册文件本身，例如 lianbao import ${join(dir, 'roster.yaml')}`);
+  });
+
+  it('refuses YAML whose aliases multiply, in Chinese, with the file, line and column', async () => {
+    const { dir, env } = tempDb();
+    const file = join(dir, 'roster.yaml');
+    const ten = (x: string) => Array.from({ length: 10 }, () => x).join(', ');
+    writeFileSync(file, `a: &a [${ten('x')}]\nb: &b [${ten('*a')}]\nc: &c [${ten('*b')}]\npeople: [${ten('*c')}]\n`);
+    const r = await cli(['import', file], env);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `${file}:3:8 (file): 别名（*名称 引用）太多：层层引用后要展开 100 次以上，名册不会这样写；请把 *b 换成写出来的内容，或去掉多余的引用\n名册有以上问题，没有导入任何内容`,
+    );
+  });
+
+  it('prints each YAML mistake once', async () => {
+    const { dir, env } = tempDb();
+    const file = join(dir, 'roster.yaml');
+    writeFileSync(file, 'people:\n  - x\n  h: [\n  [1,\n');
+    const lines = (await cli(['import', file], env)).err.split('\n');
+    expect(lines.filter((l) => l.startsWith(`${file}:3:`))).toHaveLength(1);
+    expect(lines).toEqual([...new Set(lines)]);
+  });
+
+  it('refuses a file that would take most people’s roles away, unless --force is given', async () => {
+    const { dir, env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    // A roster of four people where there were 22: the wrong file, or what was left of the right one.
+    const file = join(dir, 'roster.yaml');
+    writeFileSync(file, readFileSync('test/fixtures/roster/valid.yaml', 'utf8'));
+    const refused = await cli(['import', file], env);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^lianbao: 名册 roster\.yaml 里没有现有 22 个有权限人员中的 18 人，导入会取消他们的全部权限：[^：]+（[a-z]+）。/);
+    expect(refused.err).toContain(`没有导入任何内容。请确认文件是完整的名册；确实要这样做，请加 --force：lianbao import ${file} --force`);
+    const db = new Database(env.DATABASE_PATH!, { readonly: true });
+    expect(db.prepare("SELECT count(*) AS n FROM people WHERE roles <> '[]'").get()).toEqual({ n: 22 });
+    db.close();
+    const forced = await cli(['import', file, '--force'], env);
+    expect(forced.code).toBe(0);
+    expect(forced.out).toContain('\n名册中已没有以下 18 人，其权限已取消（历史记录保留）：');
   });
 
   it('says how to call it when the file is missing', async () => {
@@ -121,6 +169,35 @@ describe('lianbao backup, outbox and the rest', () => {
     expect((await cli(['outbox', '--retry', '2'], env)).err).toContain('消息 2 的状态是「已发送」，只有发送失败的消息才能重发');
     expect((await cli(['outbox', '--retry', '1'], env)).code).toBe(0);
     expect((await cli(['outbox'], env)).out).toContain('外发消息：待发 1 条，失败 0 条，已发 1 条');
+  });
+
+  it('says why a backup cannot be written, in Chinese, with the system’s code', async () => {
+    const { env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const r = await cli(['backup', '/proc/nope.db'], env);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'lianbao: 无法写入备份文件 /proc/nope.db：不能在 /proc 里新建文件（它不存在，或是 /proc 这类系统目录）（ENOENT）。请换一个可以写入的位置，例如 lianbao backup backups/lianbao-2026-11-01.db',
+    );
+  });
+
+  // README, "Command line": 2 is for a wrong invocation; a well-formed id that is not there, or a
+  // message that did not fail, is an ordinary failure.
+  it('exits 1 for an id that is not there or a message that cannot be retried', async () => {
+    const { env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const db = new Database(env.DATABASE_PATH!);
+    db.prepare(
+      `INSERT INTO outbox (dedupe_key, platform, kind, lane, destination, title, body, status, attempts, next_attempt_at, last_error, created_at)
+       VALUES ('k2', 'wecom', 'group', 'wecom:group:KEY-XM001', 'KEY-XM001', 't', 'x', 'sent', 1, 0, NULL, 0)`,
+    ).run();
+    db.close();
+    const sent = await cli(['outbox', '--retry', '1'], env);
+    expect(sent).toMatchObject({ code: 1, err: 'lianbao: 消息 1 的状态是「已发送」，只有发送失败的消息才能重发' });
+    expect((await cli(['outbox', '--retry', '99'], env)).code).toBe(1);
+    const missing = await cli(['inbox', 'show', '7'], env);
+    expect(missing).toMatchObject({ code: 1, err: 'lianbao: 没有编号为 7 的搁置消息（lianbao inbox 列出全部）' });
+    expect((await cli(['inbox', 'show', 'seven'], env)).code).toBe(2);
   });
 
   it('treats an unknown option as a usage error, exit 2, naming it, whichever the verb', async () => {
@@ -211,6 +288,27 @@ describe('lianbao doctor', () => {
     const bad = await cli(['doctor'], { ...env, ATTACHMENTS_DIR: join(dir, 'not-a-folder', 'attachments') });
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/^FAIL  附件：.*not-a-folder\/attachments 无法写入/m);
+  });
+
+  it('says in Chinese why a platform cannot be reached, keeping the code', async () => {
+    const { env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const wecom = { WECOM_TOKEN: 'QDG6eKs7wQ2mYp4v', WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
+    // A port nobody listens on: take a free one and let it go.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const refused = await cli(['doctor'], { ...env, ...wecom, WECOM_API_BASE: `http://127.0.0.1:${port}` }, '2026-12-07T09:00:00+08:00');
+    expect(refused.out).toContain(`连接不上：对方拒绝连接：地址或端口上没有服务在听（ECONNREFUSED）`);
+    // Port 9 is one the fetch standard blocks before connecting: https://fetch.spec.whatwg.org/#port-blocking
+    const blocked = await cli(['doctor'], { ...env, ...wecom, WECOM_API_BASE: 'http://127.0.0.1:9' }, '2026-12-07T09:00:00+08:00');
+    expect(blocked.out).toContain('连接不上：端口不对，这个端口不能用于 HTTP 请求，请检查地址里的端口（bad port）');
+    const dingtalk = { DINGTALK_APP_KEY: 'ding-key', DINGTALK_APP_SECRET: 'ding-secret', DINGTALK_API_BASE: `http://127.0.0.1:${port}` };
+    const unreachable = await cli(['doctor'], { ...env, ...dingtalk }, '2026-12-07T09:00:00+08:00');
+    expect(unreachable.out).toContain(
+      `钉钉 access_token：http://127.0.0.1:${port}：连接不上：对方拒绝连接：地址或端口上没有服务在听（ECONNREFUSED）；请检查 DINGTALK_API_BASE 和本机能否访问外网 HTTPS`,
+    );
   });
 
   it('reaches the WeCom token endpoint', async () => {

@@ -40,3 +40,15 @@ describe('lianbao jobs run monthly-report', () => {
     expect(reportsQueued()).toHaveLength(8);
   });
 });
+
+describe('lianbao jobs run escalate', () => {
+  // The server logs English JSON for log collectors; the operator at the terminal reads Chinese.
+  it('prints its summary and the calendar warning in Chinese, one line each', async () => {
+    const r = await cli(['jobs', 'run', 'escalate', '--now', '2026-12-07T09:00:00+08:00'], env);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^escalate 2026-12-07 09:00：临期提醒 \d+，一级 \d+，二级 \d+，三级 \d+，待回访 \d+（外发队列中待发 \d+ 条）$/);
+    expect(r.err).toBe(
+      '注意：还没有 2027 年的节假日数据：国务院办公厅一般在 11 月前后公布下一年的放假安排，公布后请加到名册的 calendar 部分（holidays 放假、workdays 调休上班），再运行 lianbao import',
+    );
+  });
+});

@@ -77,14 +77,21 @@ describe('lianbao sessions', () => {
     for (const argv of [
       ['sessions', 'end'],
       ['sessions', 'end', 'abc'],
-      ['sessions', 'end', 'ffffffffff'],
       ['sessions', 'end', 'abcdef', '--all'],
-      ['sessions', 'end', '--person', 'nobody'],
       ['sessions', 'stop'],
       ['sessions', '--bogus'],
     ]) {
       const r = await cli(argv, env);
       expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(/^lianbao: .+/);
+    }
+    // Well formed, but nothing there: an ordinary failure (README, "Command line": 2 is for a wrong invocation).
+    for (const argv of [
+      ['sessions', 'end', 'ffffffffff'],
+      ['sessions', 'end', '--person', 'nobody'],
+    ]) {
+      const r = await cli(argv, env);
+      expect(r.code, argv.join(' ')).toBe(1);
       expect(r.err, argv.join(' ')).toMatch(/^lianbao: .+/);
     }
     expect((await cli(['sessions', 'end'], env)).err).toContain('lianbao sessions end <编号> | --person <人员 id> | --all');

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { importRoster } from '../../src/roster/import.js';
-import { parseRoster, readRosterFile } from '../../src/roster/parse.js';
+import { parseRoster } from '../../src/roster/parse.js';
 import { auditOf, expectRefused, lastAudit, ok, sentTo, setup, textTo, ticket, ticketIn, THEFT, type Harness } from '../support/tickets.js';
 
 const HOUR = 3_600_000;
@@ -188,8 +189,8 @@ describe('the 110 line on urgent reports (SPEC §2)', () => {
 
   it('says what the roster’s settings.urgentNotice says', () => {
     const h = setup();
-    const roster = readRosterFile('roster.example.yaml');
-    roster.settings.urgentNotice = parseRoster('settings:\n  urgentNotice: "情况危急请拨打110，或联系值班室0746-1234567。"\n').settings.urgentNotice;
+    const example = readFileSync('roster.example.yaml', 'utf8');
+    const roster = parseRoster(example.replace(/^settings:\n/m, 'settings:\n  urgentNotice: "情况危急请拨打110，或联系值班室0746-1234567。"\n'));
     importRoster(h.db, roster, h.clock.now().getTime());
     expect(ok(h, 'chen', 'XM001', '报告 村民堵路阻工').reply.split('\n').at(-1)).toBe('情况危急请拨打110，或联系值班室0746-1234567。');
   });

@@ -20,6 +20,9 @@ const BROKEN = [
   '  - { id: li, name: 李局长, roles: [leader] }',
   '  - { id: li, name: 李副局长, roles: [leader], phone: "13800000000" }',
   '  - { id: wang, name: 王警官, roles: [officer], department: zhain }',
+  'projects:',
+  '  - { code: XM001, name: 经开区新材料产业园, level: 重大, officer: wang }',
+  'settings: {}',
   '',
 ].join('\n');
 
@@ -55,7 +58,7 @@ describe('a bad variable, explained in Chinese and named as written', () => {
   it('stops the server and the command line alike', () => {
     const dir = tempDir('lianbao-chinese-');
     const env = { DATABASE_PATH: join(dir, 'l.db'), PORT: '70000', BACKUP_KEEP: '0' };
-    const expected = 'lianbao: 配置有误\n  PORT: 数值过大：期望 number <=65535\n  BACKUP_KEEP: 数值过小：期望 number >0\n';
+    const expected = 'lianbao: 配置有误\n  PORT: 应为 1–65535 的端口号，例如 3000，实际是 "70000"\n  BACKUP_KEEP: 应为正整数，例如 20，实际是 "0"\n';
     for (const args of [[SERVER_ENTRY], [join(ROOT, 'bin', 'lianbao.js'), 'doctor']]) {
       const r = run(args, env, dir);
       expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 1, err: expected });

@@ -1,6 +1,6 @@
 /**
- * SIGTERM and SIGINT reach the server however it is started (SPEC §10): `npm start`, the `lianbao`
- * bin, the container's command and the systemd unit's ExecStart, each started here the way npm,
+ * SIGTERM and SIGINT reach the server however it is started (SPEC §10): `npm start`,
+ * `npm run cli -- serve`, the `lianbao` bin, the container's command and the systemd unit's ExecStart, each started here the way npm,
  * a shell, docker or systemd would, and stopped by signalling the process that was started — what a
  * service manager does. Each time the server itself must end, cleanly and with the node flags and
  * MALLOC_ARENA_MAX it is meant to run with, and the messages acknowledged just before the signal
@@ -47,6 +47,13 @@ const WAYS: Way[] = [
     name: 'npm start, Ctrl-C',
     signal: 'SIGINT',
     start: () => ({ command: { file: 'npm', args: ['start'], cwd: ROOT }, env: { HOME: tempDir('lianbao-npm-home-') } }),
+  },
+  {
+    // The `cli` script replaces npm's shell with node (`exec`), as `start` does: without it the
+    // SIGTERM npm passes on ended the shell and left the server running.
+    name: 'npm run cli -- serve',
+    signal: 'SIGTERM',
+    start: () => ({ command: { file: 'npm', args: ['run', 'cli', '--', 'serve'], cwd: ROOT }, env: { HOME: tempDir('lianbao-npm-home-') } }),
   },
   {
     name: 'lianbao serve (the bin)',

@@ -6,7 +6,7 @@ import { SessionsRepo } from '../../src/db/sessions-repo.js';
 import { describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/open.js';
 import { RosterRepo } from '../../src/db/roster-repo.js';
-import { importRoster, importRosterCommand } from '../../src/roster/import.js';
+import { importRoster, importRosterCommand, RevokesTooManyError } from '../../src/roster/import.js';
 import { parseRoster, readRosterFile, RosterError } from '../../src/roster/parse.js';
 import { ROOT } from '../../src/paths.js';
 
@@ -15,6 +15,21 @@ const VALID_PATH = join(FIXTURES, 'valid.yaml');
 const VALID = readFileSync(VALID_PATH, 'utf8');
 const EXAMPLE_PATH = join(ROOT, 'roster.example.yaml');
 const T0 = Date.parse('2026-03-02T09:00:00+08:00');
+
+/** The least a roster has: every section, one officer, one project. */
+const MINIMAL = [
+  'settings: {}',
+  'departments:',
+  '  - { id: zhian, name: 治安大队 }',
+  'people:',
+  '  - { id: wang, name: 王警官, roles: [officer], department: zhian }',
+  'projects:',
+  '  - { code: XM001, name: 经开区新材料产业园, level: 重大, officer: wang }',
+  '',
+].join('\n');
+
+/** MINIMAL with 周协调: VALID's 李局长 and 陈经理 are not in it. */
+const SMALLER = MINIMAL.replace('people:\n', 'people:\n  - { id: zhou, name: 周协调, roles: [coordinator] }\n');
 
 function freshDb(): Db {
   return openDb(':memory:');
@@ -102,14 +117,14 @@ describe('importRoster', () => {
 
   it('writes the default meeting and an empty sla when the file has neither', () => {
     const db = freshDb();
-    importRoster(db, parseRoster('departments:\n  - { id: zhian, name: 治安大队 }\n'), T0);
+    importRoster(db, parseRoster(MINIMAL), T0);
     const setting = (key: string): unknown => JSON.parse((db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value);
     expect(setting('meeting')).toEqual({ day: 25, time: '15:00', place: '待定', noticeDaysBefore: 3 });
     expect(setting('sla')).toEqual({});
     expect(rows(db, "SELECT platform, address FROM platform_addresses WHERE owner = 'coordinators'")).toEqual([
       { platform: 'playground', address: 'coordinators' },
     ]);
-    expect(rows(db, 'SELECT chat_id FROM chats')).toEqual([{ chat_id: 'coordinators' }]);
+    expect(rows(db, 'SELECT chat_id FROM chats ORDER BY chat_id')).toEqual([{ chat_id: 'XM001' }, { chat_id: 'coordinators' }]);
   });
 
   it('imports the repository example roster', () => {
@@ -156,8 +171,7 @@ describe('importRoster', () => {
     const db = freshDb();
     importRoster(db, parseRoster(VALID), T0);
     addTicket(db, 'chen', 'wang');
-    const smaller = 'departments:\n  - { id: zhian, name: 治安大队 }\npeople:\n  - { id: zhou, name: 周协调, roles: [coordinator] }\n';
-    importRoster(db, parseRoster(smaller), T0 + 1000);
+    importRoster(db, parseRoster(SMALLER), T0 + 1000);
     expect(rows(db, 'SELECT id FROM people ORDER BY id')).toEqual([{ id: 'chen' }, { id: 'li' }, { id: 'wang' }, { id: 'zhou' }]);
     expect(rows(db, 'SELECT code FROM projects')).toEqual([{ code: 'XM001' }]);
     expect(rows(db, 'SELECT id FROM departments ORDER BY id')).toEqual([{ id: 'jiaojing' }, { id: 'zhian' }]);
@@ -169,17 +183,16 @@ describe('importRoster', () => {
     const db = freshDb();
     importRoster(db, parseRoster(VALID), T0);
     addTicket(db, 'chen', 'wang');
-    const smaller = 'departments:\n  - { id: zhian, name: 治安大队 }\npeople:\n  - { id: zhou, name: 周协调, roles: [coordinator] }\n';
-    const summary = importRoster(db, parseRoster(smaller), T0 + 1000);
-    expect(summary.revoked.map((p) => p.id)).toEqual(['chen', 'li', 'wang']);
-    expect(rows(db, "SELECT id FROM people WHERE roles <> '[]'")).toEqual([{ id: 'zhou' }]);
+    const summary = importRoster(db, parseRoster(SMALLER), T0 + 1000);
+    expect(summary.revoked.map((p) => p.id)).toEqual(['chen', 'li']);
+    expect(rows(db, "SELECT id FROM people WHERE roles <> '[]' ORDER BY id")).toEqual([{ id: 'wang' }, { id: 'zhou' }]);
     const roster = new RosterRepo(db);
-    expect(roster.personByPlatformId('wecom', 'wangjg')).toBeUndefined();
-    expect(roster.person('wang')?.name).toBe('王警官'); // still named in the timeline
+    expect(roster.personByPlatformId('wecom', 'chenjl')).toBeUndefined();
+    expect(roster.person('chen')?.name).toBe('陈经理'); // still named in the timeline
     expect(rows(db, 'SELECT count(*) AS n FROM tickets')).toEqual([{ n: 1 }]);
     // Listed again, they are back.
     expect(importRoster(db, parseRoster(VALID), T0 + 2000).revoked).toEqual([]);
-    expect(roster.personByPlatformId('wecom', 'wangjg')?.roles).toEqual(['officer']);
+    expect(roster.personByPlatformId('wecom', 'chenjl')?.roles).toEqual(['enterprise']);
   });
 
   it("replaces a project's leaders and the calendar overrides with the file's", () => {
@@ -309,6 +322,45 @@ describe('importRosterCommand', () => {
     expect((error as RosterError).message).toBe(`${path}:19:15 projects[0].leaders[0]: 名册里没有人员 "lii"，是不是 "li"？`);
     // The same file also renames 王警官; that must not have happened either.
     expect(snapshot(db)).toEqual(before);
+  });
+
+  // A truncated or wrong file must not quietly switch an installation off: taking the roles of
+  // more than half of the people who have them needs --force.
+  it('refuses an import that would take the roles of more than half the people who have them, unless forced', () => {
+    const db = freshDb();
+    importRosterCommand(db, VALID_PATH, T0);
+    const before = snapshot(db);
+    const dir = mkdtempSync(join(tmpdir(), 'lianbao-import-'));
+    const file = join(dir, 'roster.yaml');
+    writeFileSync(file, MINIMAL);
+    expect(() => importRosterCommand(db, file, T0 + 1000)).toThrow(
+      new RevokesTooManyError(
+        `名册 roster.yaml 里没有现有 4 个有权限人员中的 3 人，导入会取消他们的全部权限：陈经理（chen）、李局长（li）、周协调（zhou）。` +
+          `没有导入任何内容。请确认文件是完整的名册；确实要这样做，请加 --force：lianbao import ${file} --force`,
+      ),
+    );
+    expect(snapshot(db)).toEqual(before);
+    // Half of them is not more than half: 2 of 4.
+    writeFileSync(file, SMALLER);
+    expect(importRosterCommand(db, file, T0 + 2000)).toContain('名册中已没有以下 2 人');
+    importRosterCommand(db, VALID_PATH, T0 + 3000);
+    writeFileSync(file, MINIMAL);
+    expect(importRosterCommand(db, file, T0 + 4000, { force: true })).toContain(
+      '名册中已没有以下 3 人，其权限已取消（历史记录保留）：陈经理（chen）、李局长（li）、周协调（zhou）',
+    );
+  });
+
+  it('names at most 20 people who lost their roles, then counts the rest', () => {
+    const db = freshDb();
+    const dir = mkdtempSync(join(tmpdir(), 'lianbao-import-'));
+    const file = join(dir, 'roster.yaml');
+    const leaders = Array.from({ length: 25 }, (_, i) => `  - { id: l${String(i + 10)}, name: 领导${String(i + 10)}, roles: [leader] }\n`).join('');
+    writeFileSync(file, MINIMAL.replace('people:\n', `people:\n${leaders}`));
+    importRosterCommand(db, file, T0);
+    writeFileSync(file, MINIMAL);
+    const lost = importRosterCommand(db, file, T0 + 1000, { force: true }).split('\n')[1];
+    const names = Array.from({ length: 20 }, (_, i) => `领导${String(i + 10)}（l${String(i + 10)}）`).join('、');
+    expect(lost).toBe(`名册中已没有以下 25 人，其权限已取消（历史记录保留）：${names} 等 25 人`);
   });
 
   it('imports nothing into an empty database from a file with errors', () => {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRoster, readRosterFile, RosterError, type RosterProblem } from '../../src/roster/parse.js';
@@ -9,7 +10,7 @@ const fixture = (name: string): string => join(FIXTURES, name);
 const VALID = readFileSync(fixture('valid.yaml'), 'utf8');
 
 /** The problems a roster has; fails the test when it parses. */
-function problemsOf(read: () => unknown): RosterProblem[] {
+function allProblemsOf(read: () => unknown): RosterProblem[] {
   try {
     read();
   } catch (e) {
@@ -17,6 +18,22 @@ function problemsOf(read: () => unknown): RosterProblem[] {
     throw e;
   }
   throw new Error('expected a RosterError');
+}
+
+/** The sections every roster must have, as a missing one is reported. */
+const MISSING_SECTION = /；应有 settings、departments、people 和 projects$/;
+
+/**
+ * The problems of a fragment of a roster: most tests here write only the section they are about, so
+ * the missing sections (tested on their own below) are left out.
+ */
+function problemsOf(read: () => unknown): RosterProblem[] {
+  return allProblemsOf(read).filter((p) => !MISSING_SECTION.test(p.message));
+}
+
+/** VALID with its `settings` section replaced by `settings` (YAML, without the key). */
+function withSettings(settings: string): string {
+  return VALID.replace(/^settings:\n(?:  .*\n)+/, `settings:\n${settings}`);
 }
 
 function problemAt(problems: RosterProblem[], path: string): RosterProblem {
@@ -87,19 +104,19 @@ describe('parseRoster: valid files', () => {
   });
 
   it('reads settings.urgentNotice, the line an urgent report’s reply ends with', () => {
-    expect(parseRoster('settings:\n  urgentNotice: "请立即拨打110或值班电话。"\n').settings.urgentNotice).toBe('请立即拨打110或值班电话。');
+    expect(parseRoster(withSettings('  urgentNotice: "请立即拨打110或值班电话。"\n')).settings.urgentNotice).toBe('请立即拨打110或值班电话。');
     const problems = problemsOf(() => parseRoster(`settings:\n  urgentNotice: "${'很长'.repeat(101)}"\n`));
     expect(problemAt(problems, 'settings.urgentNotice')).toMatchObject({ line: 2, message: expect.stringContaining('at most 200 characters') });
   });
 
   it('fills in the meeting defaults for whatever the file leaves out', () => {
-    expect(parseRoster('people: []').settings.meeting).toEqual({ day: 25, time: '15:00', place: '待定', noticeDaysBefore: 3 });
-    const roster = parseRoster('settings:\n  meeting: { place: 二楼会议室, time: "9:30" }\n');
+    expect(parseRoster(withSettings('')).settings.meeting).toEqual({ day: 25, time: '15:00', place: '待定', noticeDaysBefore: 3 });
+    const roster = parseRoster(withSettings('  meeting: { place: 二楼会议室, time: "9:30" }\n'));
     expect(roster.settings.meeting).toEqual({ day: 25, time: '09:30', place: '二楼会议室', noticeDaysBefore: 3 });
   });
 
   it('treats a section whose lines are all commented out as absent', () => {
-    const roster = parseRoster('departments:\n  - { id: zhian, name: 治安大队 }\nsla:\n  # 阻工: { claim: 15m }\ncalendar:\n');
+    const roster = parseRoster(VALID.replace(/^sla:[\s\S]*$/m, 'sla:\n  # 阻工: { claim: 15m }\ncalendar:\n'));
     expect(roster.sla).toEqual({});
     expect(roster.calendar).toEqual({ holidays: [], workdays: [] });
   });
@@ -133,9 +150,12 @@ describe('parseRoster: problems name the line', () => {
 
   it('reports a role given as a string instead of a list, on its line', () => {
     const problems = problemsOf(() => readRosterFile(fixture('wrong-type.yaml')));
-    expect(problems).toEqual([
-      { line: 6, column: 12, path: 'people[0].roles', message: '应为列表，实际是文字 "officer"（请写成列表：[officer]）' },
-    ]);
+    expect(problemAt(problems, 'people[0].roles')).toEqual({
+      line: 6,
+      column: 12,
+      path: 'people[0].roles',
+      message: '应为列表，实际是文字 "officer"（请写成列表：[officer]）',
+    });
   });
 
   it('tells the operator to quote a user id that YAML read as a number', () => {
@@ -270,7 +290,67 @@ describe('parseRoster: problems name the line', () => {
   });
 
   it('explains an empty file', () => {
-    expect(problemsOf(() => parseRoster(''))[0]?.message).toBe('文件是空的；应有 settings、departments、people 和 projects');
+    expect(allProblemsOf(() => parseRoster(''))[0]?.message).toBe('文件是空的；应有 settings、departments、people 和 projects');
+  });
+
+  // A file with only `people:` (half a file, a paste gone wrong) used to import and take every
+  // other person's roles away.
+  it('refuses a file without settings, departments, people or projects, naming each missing section', () => {
+    const onlyPeople = 'people:\n  - { id: zhou, name: 周协调, roles: [coordinator] }\n';
+    expect(allProblemsOf(() => parseRoster(onlyPeople)).map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`)).toEqual([
+      '1:1 settings: 缺少 settings 这一节；应有 settings、departments、people 和 projects',
+      '1:1 departments: 缺少 departments 这一节；应有 settings、departments、people 和 projects',
+      '1:1 projects: 缺少 projects 这一节；应有 settings、departments、people 和 projects',
+    ]);
+    const noProjects = VALID.replace(/^projects:\n(?:  .*\n)+/m, 'projects: []\n');
+    expect(allProblemsOf(() => parseRoster(noProjects)).map((p) => [p.line, p.path, p.message])).toContainEqual([
+      14,
+      'projects',
+      'projects 是空的：至少要有一个项目；应有 settings、departments、people 和 projects',
+    ]);
+    const noPeople = VALID.replace(/^people:\n(?:  .*\n)+/m, 'people:\n  # 全部注释掉了\n');
+    expect(allProblemsOf(() => parseRoster(noPeople)).map((p) => p.message)).toContain(
+      'people 是空的：至少要有一个人员；应有 settings、departments、people 和 projects',
+    );
+    // `settings` may be empty, as long as it is there.
+    expect(parseRoster(withSettings('')).people).toHaveLength(4);
+  });
+
+  it('refuses a file over 5 MB before reading it, naming the limit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lianbao-roster-'));
+    const big = join(dir, 'roster.yaml');
+    writeFileSync(big, `${VALID}\n${'#'.repeat(5 * 1024 * 1024)}\n`);
+    expect(() => readRosterFile(big)).toThrow(`名册文件 ${big} 有 5.0 MB，超过了 5 MB 的上限（一个城市的名册通常只有几十 KB）：请确认是不是选错了文件`);
+  });
+
+  it('says that a folder is not a roster file, and what to give instead', () => {
+    expect(() => readRosterFile(FIXTURES)).toThrow(`${FIXTURES} 是一个文件夹，不是名册文件：请写出名册文件本身，例如 lianbao import ${join(FIXTURES, 'roster.yaml')}`);
+  });
+
+  it('refuses aliases that multiply (a "billion laughs" file) in Chinese, at the alias', () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'people: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    ].join('\n');
+    expect(allProblemsOf(() => parseRoster(bomb))).toEqual([
+      {
+        line: 3,
+        column: 8,
+        path: '',
+        message: '别名（*名称 引用）太多：层层引用后要展开 100 次以上，名册不会这样写；请把 *b 换成写出来的内容，或去掉多余的引用',
+      },
+    ]);
+    // An alias or two, as YAML allows, still reads.
+    expect(parseRoster(VALID.replace('leaders: [li]', 'leaders: &leaders [li]')).projects[0]?.leaders).toEqual(['li']);
+  });
+
+  it('says each YAML mistake once, not once for every token the parser stumbles over after it', () => {
+    const problems = allProblemsOf(() => parseRoster('people:\n  - x\n  h: [\n  [1,\n'));
+    const where = problems.map((p) => `${p.line} ${p.message}`);
+    expect(where).toEqual([...new Set(where)]);
+    expect(problems.filter((p) => p.line === 3)).toHaveLength(1);
   });
 
   it('says when the file does not exist', () => {

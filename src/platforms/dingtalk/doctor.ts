@@ -1,4 +1,4 @@
-import type { DoctorCheck } from '../doctor.js';
+import { connectionCode, connectionProblem, type DoctorCheck } from '../doctor.js';
 import { fetchAccessToken } from './client.js';
 import type { DingtalkConfig } from './types.js';
 
@@ -51,8 +51,14 @@ async function gatewayCheck(config: DingtalkConfig): Promise<DoctorCheck> {
     }
     return { name, ok: false, detail: `HTTP ${res.status}：请检查 DINGTALK_APP_KEY、DINGTALK_APP_SECRET，以及机器人是否选了 Stream 模式` };
   } catch (err) {
-    return { name, ok: false, detail: `连接不上 ${config.apiBase}：${err instanceof Error ? err.message : String(err)}` };
+    return { name, ok: false, detail: `${config.apiBase}：${connectionProblem(err, 10_000)}` };
   }
+}
+
+/** Why the token request got no answer: the client's timeout, or the connection's code. */
+function unreachableWhy(code: string | undefined, message: string): string {
+  const seconds = /^no answer within (\d+) s$/.exec(message)?.[1];
+  return seconds === undefined ? connectionCode(code, message) : `${seconds} 秒内没有回答`;
 }
 
 /** `lianbao doctor` for DingTalk: the settings make sense, and the token endpoint (and Stream gateway) answer. */
@@ -63,11 +69,19 @@ export async function doctorDingtalk(config: DingtalkConfig): Promise<DoctorChec
     baseUrlCheck('DINGTALK_OAPI_BASE', config.oapiBase),
   ];
   const token = await fetchAccessToken(config);
+  // No answer at all is the network's doing, not the key's: say why, not "check the key".
+  const unreachable = token.ok ? null : /^access token request failed: (?:connection failed \(([^)]+)\): )?(.*)$/.exec(token.error);
   checks.push(
     token.ok
       ? { name: '钉钉 access_token', ok: true, detail: `已从 ${config.apiBase} 取得，有效 ${token.expiresInS} 秒` }
-      : // The client's own error (also logged) ends with the same advice in English: the technical part is kept.
-        { name: '钉钉 access_token', ok: false, detail: `取不到：请检查 DINGTALK_APP_KEY 和 DINGTALK_APP_SECRET（${token.error.replace(/: check .*$/, '')}）` },
+      : unreachable
+        ? {
+            name: '钉钉 access_token',
+            ok: false,
+            detail: `${config.apiBase}：${unreachableWhy(unreachable[1], unreachable[2] ?? '')}；请检查 DINGTALK_API_BASE 和本机能否访问外网 HTTPS`,
+          }
+        : // The client's own error (also logged) ends with the same advice in English: the technical part is kept.
+          { name: '钉钉 access_token', ok: false, detail: `取不到：请检查 DINGTALK_APP_KEY 和 DINGTALK_APP_SECRET（${token.error.replace(/: check .*$/, '')}）` },
   );
   if (config.mode === 'stream') checks.push(await gatewayCheck(config));
   return checks;

@@ -1,5 +1,5 @@
 import { WECOM_TOKEN_RE } from '../../config.js';
-import type { DoctorCheck } from '../doctor.js';
+import { connectionProblem, type DoctorCheck } from '../doctor.js';
 import type { WecomConfig } from './client.js';
 
 const TIMEOUT_MS = 10_000;
@@ -15,9 +15,7 @@ async function getJson(url: string): Promise<{ ok: true; status: number; body: R
     }
     return { ok: true, status: res.status, body: parsed as Record<string, unknown> };
   } catch (err) {
-    const name = err instanceof Error ? err.name : '';
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
-    return { ok: false, error: name === 'TimeoutError' ? `${TIMEOUT_MS / 1000} 秒内没有回答` : `连接不上（${cause}）` };
+    return { ok: false, error: connectionProblem(err, TIMEOUT_MS) };
   }
 }
 
