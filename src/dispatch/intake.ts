@@ -108,5 +108,7 @@ export function unknownCommandWord(text: string): string | undefined {
   // Command words are two to four Chinese characters; five make a phrase already. A Latin word may be longer.
   const longest = /^[\x21-\x7e]+$/.test(word) ? 16 : 4;
   if (chars.length === 0 || chars.length > longest || /[\p{P}\p{S}]/u.test(word.replace(/^\//, ''))) return undefined;
+  // `你好 请问怎么登记`: a greeting before a question is no would-be command.
+  if (isGreeting(word)) return undefined;
   return word;
 }
