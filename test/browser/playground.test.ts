@@ -90,6 +90,23 @@ describe('the playground in a browser', () => {
     }
   });
 
+  it('says a paste is too long, and the limit, giving the text back', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${url}/playground`);
+      await page.locator('#person option[value="chen"]').waitFor({ state: 'attached' });
+      await page.selectOption('#person', 'chen');
+      await page.selectOption('#chat', 'XM001');
+      const paste = `报告 ${'村民堵路'.repeat(5_001)}`;
+      await page.fill('#input', paste);
+      await page.click('#send');
+      await expect.poll(() => page.locator('#error').textContent()).toBe('消息太长：一条消息最多 20000 个字符，请删减或分几条发送');
+      expect(await page.inputValue('#input')).toBe(paste);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('shows the cards with working buttons: a refused click is told privately, a click claims and closes, the card changes', async () => {
     const page = await browser.newPage();
     try {
