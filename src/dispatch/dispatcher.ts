@@ -500,9 +500,9 @@ export class Dispatcher {
       return finish(null, 'done');
     }
     // A greeting or a thanks is chat, not a would-be command: it gets the help hint below.
-    const command = text !== '' && !isGreeting(text);
-    const miss = command ? nearMiss(text, this.o.commands) : undefined;
-    const word = command ? unknownCommandWord(text) : undefined;
+    const mayBeCommand = text !== '' && !isGreeting(text);
+    const miss = mayBeCommand ? nearMiss(text, this.o.commands) : undefined;
+    const word = mayBeCommand ? unknownCommandWord(text) : undefined;
     let reason: string;
     if (miss) {
       const rest = [...miss.rest].length <= 20 ? miss.rest : '';
