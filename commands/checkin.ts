@@ -15,8 +15,8 @@ export const checkin: Command = {
     requireStep(t, 'checkin', '不需要再报到');
     const dept = ctx.sender.departmentId;
     const summoned = ctx.repos.tickets.summonedDepartments(t.no).find((d) => d.departmentId === dept);
-    if (!dept || !summoned) refuse('not_summoned', `您所在的部门没有被吹哨协同#${no}，不需要报到`);
-    if (summoned.checkedInAt !== null) refuse('already_checked_in', `您所在的部门已经报到过#${no}`);
+    if (!dept || !summoned) refuse('not_summoned', `您所在的部门没有被吹哨协同 #${no}，不需要报到`);
+    if (summoned.checkedInAt !== null) refuse('already_checked_in', `您所在的部门已经报到过 #${no}`);
     ctx.repos.tickets.checkIn(t.no, dept, ctx.now, ctx.sender.personId);
     const after = ctx.apply(checkinStep(t, ctx.actor, ctx.now, dept));
     const deptName = ctx.repos.roster.department(dept)?.name ?? dept;

@@ -1,4 +1,4 @@
-import { isCoordinator, isProjectOfficer, loadTicket, nameOf, nextStepHint, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
+import { loadTicket, mayClaim, nameOf, nextStepHint, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import type { Command } from '../src/dispatch/types.js';
 import { claim as claimStep } from '../src/tickets/lifecycle.js';
 
@@ -16,13 +16,10 @@ export const claim: Command = {
     requireStep(t, 'claim', nextStepHint(t));
     // SPEC §3: an officer of the accountable department (the one it was transferred to, or the
     // project officer's) or the project officer; coordinators; a conduct complaint only coordinators.
-    if (!isCoordinator(ctx.sender)) {
+    if (!mayClaim(ctx, t)) {
       if (t.routing === 'coordinators') refuse('conduct', `#${no} 是执法投诉，由护企办认领办理`);
-      const ownDepartment = t.departmentId !== null && t.departmentId === ctx.sender.departmentId;
-      if (!ownDepartment && !isProjectOfficer(ctx, t)) {
-        const dept = t.departmentId ? ctx.repos.roster.department(t.departmentId)?.name : undefined;
-        refuse('not_yours', `#${no} 已分派给「${dept ?? '项目警官'}」，请由该部门民警认领，或请护企办“转办”`);
-      }
+      const dept = t.departmentId ? ctx.repos.roster.department(t.departmentId)?.name : undefined;
+      refuse('not_yours', `#${no} 已分派给「${dept ?? '项目警官'}」，请由该部门民警认领，或请护企办“转办”`);
     }
     const claimed = ctx.apply(claimStep(t, ctx.actor, ctx.now));
     ctx.announce(claimed, 'ticket-claimed', ticketView(ctx, claimed));

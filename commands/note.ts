@@ -13,7 +13,7 @@ export const note: Command = {
     const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (!isReporter(ctx.sender, t) && !isEnterpriseOf(ctx.sender, t) && !isStaff(ctx.sender)) {
-      refuse('forbidden', `只有本项目的企业联系人或民警可以补充#${no}的情况`);
+      refuse('forbidden', `只有本项目的企业联系人或民警可以补充 #${no} 的情况`);
     }
     requireStep(t, 'note', '如有新情况请重新“报告”');
     // Pictures and files are evidence of the ticket; with no words, they are all there is to add,

@@ -16,7 +16,7 @@ export const progress: Command = {
     const projectOfficer = isProjectOfficer(ctx, t) && t.routing !== 'coordinators';
     if (!isAssignee(ctx.sender, t) && !projectOfficer && !isCoordinator(ctx.sender)) {
       if (t.routing === 'coordinators') refuse('conduct', `#${no} 是执法投诉，由护企办办理`);
-      refuse('forbidden', `只有#${no}的承办人、项目警官或护企办可以通报进展`);
+      refuse('forbidden', `只有 #${no} 的承办人、项目警官或护企办可以通报进展`);
     }
     requireStep(t, 'progress', t.state === 'open' ? `请先发送“认领 #${no}”` : '不能再通报进展');
     if (!rest) refuse('missing_text', `请写明进展内容，例如：${this.example}`);

@@ -20,7 +20,7 @@ export const reclassify: Command = {
     const t = loadTicket(ctx, no);
     // SPEC §3: the project officer, the assignee, a coordinator (a conduct complaint only reaches the last two).
     if (!isCoordinator(ctx.sender) && !isAssignee(ctx.sender, t) && !(isProjectOfficer(ctx, t) && t.routing !== 'coordinators')) {
-      refuse('forbidden', `只有#${no}的项目警官、承办人或护企办可以改类`);
+      refuse('forbidden', `只有 #${no} 的项目警官、承办人或护企办可以改类`);
     }
     requireStep(t, 'reclassify', '只有待认领或办理中的工单可以改类');
     const [categoryWord = '', urgencyWord = '', ...extra] = rest.split(/\s+/).filter(Boolean);

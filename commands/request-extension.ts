@@ -17,7 +17,7 @@ export const requestExtension: Command = {
     const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
     if (!isAssignee(ctx.sender, t)) {
-      refuse('forbidden', `只有#${no}的承办人可以申请延期${isCoordinator(ctx.sender) ? '；护企办可以直接发送“延期 #' + no + ' <时长> <原因>”' : ''}`);
+      refuse('forbidden', `只有 #${no} 的承办人可以申请延期${isCoordinator(ctx.sender) ? '；护企办可以直接发送“延期 #' + no + ' <时长> <原因>”' : ''}`);
     }
     requireStep(t, 'requestExtension', '只有办理中的工单可以申请延期');
     const { duration, reason } = durationAndReason(rest, this.example, '延期');

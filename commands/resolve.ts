@@ -1,4 +1,4 @@
-import { isAssignee, isCoordinator, loadTicket, nextStepHint, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
+import { isAssignee, isCoordinator, loadTicket, mayClaim, nextStepHint, parseTicketArg, refuse, requireStep, ticketView } from '../src/dispatch/helpers.js';
 import { cardTicket, rateCard } from '../src/dispatch/cards.js';
 import type { Command } from '../src/dispatch/types.js';
 import { resolve as resolveStep } from '../src/tickets/lifecycle.js';
@@ -13,9 +13,10 @@ export const resolve: Command = {
   run(ctx, args) {
     const { no, rest } = parseTicketArg(args, this.example);
     const t = loadTicket(ctx, no);
-    requireStep(t, 'resolve', nextStepHint(t));
+    // Whoever may claim it is told to, in words addressed to them; anyone else who needs to wait for it.
+    requireStep(t, 'resolve', t.state === 'open' && mayClaim(ctx, t) ? `请先发送“认领 #${no}”认领此工单，再办结` : nextStepHint(t));
     if (!isAssignee(ctx.sender, t) && !isCoordinator(ctx.sender)) {
-      refuse('forbidden', `只有#${no}的承办人或护企办可以办结`);
+      refuse('forbidden', `只有 #${no} 的承办人或护企办可以办结`);
     }
     if (!rest) refuse('missing_text', `请写明办理结果，例如：${this.example}`);
     const after = ctx.apply(resolveStep(t, ctx.actor, ctx.now, rest, ctx.rules));

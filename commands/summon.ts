@@ -16,7 +16,7 @@ export const summon: Command = {
     if (!isAssignee(ctx.sender, t) && !isCoordinator(ctx.sender)) {
       // An open ticket has nobody handling it yet: claiming it is what would work.
       const hint = t.state === 'open' && t.routing !== 'coordinators' ? `；#${no} 还没有人认领，可先发送“认领 #${no}”` : '';
-      refuse('forbidden', `只有#${no}的承办人或护企办可以吹哨${hint}`);
+      refuse('forbidden', `只有 #${no} 的承办人或护企办可以吹哨${hint}`);
     }
     requireStep(t, 'summon', '不能再吹哨');
     const [name = '', ...noteWords] = rest.split(/\s+/);
@@ -28,10 +28,10 @@ export const summon: Command = {
     if (contact && !contact.departmentId) refuse('no_department', `${contact.name}不属于任何部门，请写部门全称，例如：${this.example}`);
     const dept = contact?.departmentId ? ctx.repos.roster.department(contact.departmentId) : ctx.repos.roster.departmentByName(name);
     if (!dept) refuse('unknown_department', `没有“${name}”这个部门，可选的部门有：${departments()}`);
-    if (dept.id === t.departmentId) refuse('own_department', `${dept.name}已是#${no}的承办部门，不需要吹哨`);
+    if (dept.id === t.departmentId) refuse('own_department', `${dept.name}已是 #${no} 的承办部门，不需要吹哨`);
     const note = noteWords.join(' ').trim();
     if (!ctx.repos.tickets.summon(t.no, dept.id, ctx.now, ctx.sender.personId, note || null)) {
-      refuse('already_summoned', `${dept.name}已被吹哨协同#${no}，请等待其报到`);
+      refuse('already_summoned', `${dept.name}已被吹哨协同 #${no}，请等待其报到`);
     }
     const after = ctx.apply(summonStep(t, ctx.actor, ctx.now, dept.id, note));
     const view = { ...ticketView(ctx, after), target: dept.name, note, by: ctx.sender.name };

@@ -17,7 +17,7 @@ export const transfer: Command = {
     if (!isAssignee(ctx.sender, t) && !isCoordinator(ctx.sender)) {
       // An open ticket has nobody handling it yet: claiming it is what would work.
       const hint = t.state === 'open' && t.routing !== 'coordinators' ? `；#${no} 还没有人认领，可先发送“认领 #${no}”` : '';
-      refuse('forbidden', `只有#${no}的承办人或护企办可以转办${hint}`);
+      refuse('forbidden', `只有 #${no} 的承办人或护企办可以转办${hint}`);
     }
     requireStep(t, 'transferToPerson', '不能再转办');
     const [target = '', ...reasonWords] = rest.split(/\s+/);

@@ -4,6 +4,7 @@ import type { Ingest, InboundDeps } from './chat/receiver.js';
 import type { Platform } from './chat/types.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { dashboardOffRoutes } from './dashboard/off.js';
 import { dashboardRoutes, type DashboardOptions } from './dashboard/routes.js';
 import { freeSpaceProblem } from './db/open.js';
 import { createMetrics, type MetricsDeps } from './metrics.js';
@@ -167,5 +168,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.playground) await app.register(playgroundRoutes, { ...deps.playground, deps: inbound });
   // After the playground: the dashboard serves the shared stylesheet itself only when the playground is off.
   if (deps.dashboard) await app.register(dashboardRoutes, deps.dashboard);
+  else await app.register(dashboardOffRoutes);
   return app;
 }

@@ -17,7 +17,7 @@ import { ROLE_NAMES, type Project, type Ticket } from '../tickets/model.js';
 import type { SlaConfig } from '../tickets/sla.js';
 import { cardAfter, choiceValue, REASON_WINDOW_MS } from './cards.js';
 import { deadlineRules, MAX_TEXT_CHARS } from './helpers.js';
-import { INTAKE_WINDOW_MS, isConfirmation, nearMiss, readsLikeReport, unknownCommandWord } from './intake.js';
+import { INTAKE_WINDOW_MS, isConfirmation, isGreeting, nearMiss, readsLikeReport, unknownCommandWord } from './intake.js';
 import { parseCommand, type ParsedCommand } from './parse.js';
 import { SenderLimit } from './sender-limit.js';
 import { UserError, type Command, type CommandContext, type LoginLinkIssuer, type Repos, type Sender } from './types.js';
@@ -477,7 +477,8 @@ export class Dispatcher {
   /**
    * A message that is not a command (SPEC §3 plain language): one that reads like a report is asked
    * about (是否登记为诉求？) where it could be reported from; a near miss of a command word gets a
-   * did-you-mean; a word that looks like a command is named; anything else gets the help hint.
+   * did-you-mean; a word that looks like a command is named; anything else (a greeting, a thanks, a
+   * question) gets the help hint.
    */
   private notACommand(
     msg: IncomingMessage,
@@ -498,8 +499,10 @@ export class Dispatcher {
       replyText(render('intake-question', {}));
       return finish(null, 'done');
     }
-    const miss = text ? nearMiss(text, this.o.commands) : undefined;
-    const word = text ? unknownCommandWord(text) : undefined;
+    // A greeting or a thanks is chat, not a would-be command: it gets the help hint below.
+    const mayBeCommand = text !== '' && !isGreeting(text);
+    const miss = mayBeCommand ? nearMiss(text, this.o.commands) : undefined;
+    const word = mayBeCommand ? unknownCommandWord(text) : undefined;
     let reason: string;
     if (miss) {
       const rest = [...miss.rest].length <= 20 ? miss.rest : '';

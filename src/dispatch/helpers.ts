@@ -71,6 +71,18 @@ export function isProjectOfficer(ctx: CommandContext, t: Ticket): boolean {
 }
 
 /**
+ * Who may claim a ticket (SPEC §3): coordinators; otherwise an officer of the accountable department
+ * (the one it was transferred to) or the project's officer, and a conduct complaint nobody but the
+ * coordinators.
+ */
+export function mayClaim(ctx: CommandContext, t: Ticket): boolean {
+  if (isCoordinator(ctx.sender)) return true;
+  if (t.routing === 'coordinators') return false;
+  const ownDepartment = t.departmentId !== null && t.departmentId === ctx.sender.departmentId;
+  return ownDepartment || isProjectOfficer(ctx, t);
+}
+
+/**
  * Who may know of conduct complaints (执法投诉) at all: coordinators and leaders (SPEC §9). An
  * officer may be the one complained about, so no officer sees them, learns who reported them, or
  * adds to them — only their reporter and those people.

@@ -64,6 +64,39 @@ export function nearMiss(text: string, commands: readonly Command[]): { command:
 }
 
 /**
+ * Greetings, thanks and acknowledgements: said to the bot, they get the help hint (SPEC §3 "anything
+ * else — a greeting, a question"), never `没有“你好”这个命令`. Compared lower-case, full-width forms
+ * read as ASCII.
+ */
+const GREETINGS = new Set([
+  '你好', '您好', '你们好', '大家好', '在吗', '在么', '在嘛', '在不在', '有人吗', '早', '早上好', '上午好', '中午好', '下午好', '晚上好',
+  '嗨', '哈喽', '哈啰', '哈罗', 'hi', 'hello', 'hey', 'hallo',
+  '谢谢', '多谢', '感谢', '谢了', '谢谢你', '谢谢您', '辛苦', '辛苦了', 'thanks', 'thank you', 'thx',
+  '收到', '好的', '好', '行', '嗯', '嗯嗯', '明白', '了解', '知道了', 'ok', 'okay',
+]);
+
+/** Particles people end a greeting with: 你好呀, 在吗啊, 收到啦. */
+const PARTICLES = /[呀啊啦哈吖呢哦噢嘛了]+$/u;
+
+/**
+ * Emoji and the platforms' sticker codes (`[微笑]`, WeCom's and DingTalk's way of sending their own
+ * faces as text), which people put after a greeting.
+ */
+const FACES = /\[[\p{Script=Han}a-z]{1,6}\]|[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f\u20e3]/giu;
+
+/**
+ * Whether a message is only greetings, thanks or acknowledgements (`你好`, `在吗？`, `hi~`, `收到，谢谢🙂`,
+ * `@联保助手 您好`): the pieces between spaces, punctuation and emoji are each one of them.
+ */
+export function isGreeting(text: string): boolean {
+  const t = normalizeWidth(text).trim().replace(MENTIONS, '').toLowerCase().replace('thank you', 'thanks');
+  // 👌 alone is an "ok": kept before the emoji go.
+  const pieces = t.replace(/👌/gu, ' ok ').replace(FACES, ' ').split(/[\s\p{P}\p{S}]+/u).filter(Boolean);
+  if (pieces.length === 0 || pieces.length > 4) return false;
+  return pieces.every((p) => GREETINGS.has(p) || GREETINGS.has(p.replace(PARTICLES, '')));
+}
+
+/**
  * Whether text that is not a command looks like a command word that does not exist (`查看 #12`,
  * `hello`) rather than a sentence (`你好，请问怎么报告问题？`): a short first word, no punctuation.
  * The word itself, whole, when it does.
@@ -75,5 +108,7 @@ export function unknownCommandWord(text: string): string | undefined {
   // Command words are two to four Chinese characters; five make a phrase already. A Latin word may be longer.
   const longest = /^[\x21-\x7e]+$/.test(word) ? 16 : 4;
   if (chars.length === 0 || chars.length > longest || /[\p{P}\p{S}]/u.test(word.replace(/^\//, ''))) return undefined;
+  // `你好 请问怎么登记`: a greeting before a question is no would-be command.
+  if (isGreeting(word)) return undefined;
   return word;
 }

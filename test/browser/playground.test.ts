@@ -70,6 +70,43 @@ describe('the playground in a browser', () => {
     }
   });
 
+  it('shows the times of messages in Beijing time, whatever time zone the browser is in', async () => {
+    // Chromium's time zone for this page only (https://playwright.dev/docs/api/class-browser#browser-new-page, timezoneId).
+    const page = await browser.newPage({ timezoneId: 'America/New_York' });
+    try {
+      await page.goto(`${url}/playground`);
+      await page.locator('#person option[value="chen"]').waitFor({ state: 'attached' });
+      await page.selectOption('#person', 'chen');
+      await page.selectOption('#chat', 'XM001');
+      await send(page, '帮助', '可用命令');
+      // The harness's clock stands at 2026-11-02 10:00 in Beijing (21:00 the day before in New York).
+      const answer = page.locator('#messages .msg-bot').filter({ hasText: '可用命令' }).last();
+      expect(await answer.locator('time').textContent()).toBe('10:00');
+      expect(await answer.locator('time').getAttribute('title')).toBe('2026-11-02 10:00:00（北京时间）');
+      const typed = page.locator('#messages .msg-user').filter({ hasText: '帮助' }).last();
+      await expect.poll(() => typed.locator('time').textContent()).toBe('10:00');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('says a paste is too long, and the limit, giving the text back', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${url}/playground`);
+      await page.locator('#person option[value="chen"]').waitFor({ state: 'attached' });
+      await page.selectOption('#person', 'chen');
+      await page.selectOption('#chat', 'XM001');
+      const paste = `报告 ${'村民堵路'.repeat(5_001)}`;
+      await page.fill('#input', paste);
+      await page.click('#send');
+      await expect.poll(() => page.locator('#error').textContent()).toBe('消息太长：一条消息最多 20000 个字符，请删减或分几条发送');
+      expect(await page.inputValue('#input')).toBe(paste);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('shows the cards with working buttons: a refused click is told privately, a click claims and closes, the card changes', async () => {
     const page = await browser.newPage();
     try {

@@ -24,7 +24,7 @@ describe('申请延期, 批准延期, 驳回延期 (SPEC §3)', () => {
     const no = ticketIn(h, 'claimed');
     const before = ticket(h, no);
     const said = ok(h, 'wang', 'XM001', `申请延期 #${no} 3wd 需等待鉴定结果`);
-    expect(said.reply).toContain(`已提交#${no}的延期申请`);
+    expect(said.reply).toContain(`已提交 #${no} 的延期申请`);
     expect(said.reply).toContain('答复前时限不变');
     expect(sentTo(said, 'group')).toEqual(['coordinators']);
     expect(sentTo(said, 'person')).toEqual(['li']);
@@ -39,7 +39,7 @@ describe('申请延期, 批准延期, 驳回延期 (SPEC §3)', () => {
   it('is the assignee’s: others are refused, and a coordinator is pointed to 延期', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
-    expectRefused(h, 'zhao', 'XM001', `申请延期 #${no} 2d 忙不过来`, `只有#${no}的承办人可以申请延期`);
+    expectRefused(h, 'zhao', 'XM001', `申请延期 #${no} 2d 忙不过来`, `只有 #${no} 的承办人可以申请延期`);
     expectRefused(h, 'zhou', 'coordinators', `申请延期 #${no} 2d 忙不过来`, `延期 #${no}`);
     expectRefused(h, 'chen', 'XM001', `申请延期 #${no} 2d 忙不过来`, '“申请延期”只能由');
     expectRefused(h, 'wang', 'XM001', `申请延期 #${no} 很久 忙不过来`, '看不懂时长“很久”');
@@ -141,7 +141,7 @@ describe('改类 (SPEC §3)', () => {
   it('is for the project officer, the assignee and coordinators, while it is being worked on', () => {
     const h = setup();
     const no = ticketIn(h, 'open');
-    expectRefused(h, 'zhao', 'XM001', `改类 #${no} 交通`, `只有#${no}的项目警官、承办人或护企办可以改类`);
+    expectRefused(h, 'zhao', 'XM001', `改类 #${no} 交通`, `只有 #${no} 的项目警官、承办人或护企办可以改类`);
     expectRefused(h, 'chen', 'XM001', `改类 #${no} 交通`, '“改类”只能由');
     expectRefused(h, 'wang', 'XM001', `改类 #${no} 火灾`, '没有“火灾”这个类别', '阻工');
     expectRefused(h, 'wang', 'XM001', `改类 #${no} 盗窃`, `#${no} 已经是盗窃·一般`);

@@ -11,7 +11,7 @@ describe('people named by the mentions the platform resolved', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
     const said = h.send({ senderId: 'wang', chatId: 'XM001', text: `转办 #${no} @赵队 涉及货车通行`, mentions: [{ userId: 'zhao' }] });
-    expect(said.reply).toContain(`#${no} 已转办**给 <@zhao|赵警官>`);
+    expect(said.reply).toContain(`#${no} 已转办**：由 王警官 转给 <@zhao|赵警官>`);
     expect(ticket(h, no)).toMatchObject({ assigneeId: 'zhao', departmentId: 'jiaojing' });
   });
 

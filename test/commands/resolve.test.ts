@@ -47,10 +47,16 @@ describe('办结', () => {
     expect(textTo(said, 'group', 'XM001')).toContain(`满意 #${no}`);
   });
 
-  it('refuses an open ticket, saying it must be claimed first', () => {
+  it('refuses an open ticket, telling whoever may claim it to claim it first', () => {
     const h = setup();
     const no = ticketIn(h, 'open');
-    expectRefused(h, 'wang', 'XM001', `办结 #${no} 已处理`, `#${no} 当前状态为「待认领」`, `认领 #${no}`);
+    // The project officer is the 民警 who would claim it: he is told to, not to wait for one.
+    const claimFirst = `#${no} 当前状态为「待认领」，请先发送“认领 #${no}”认领此工单，再办结`;
+    expect(expectRefused(h, 'wang', 'XM001', `办结 #${no} 已处理`)).toBe(claimFirst);
+    expect(expectRefused(h, 'zhou', 'coordinators', `办结 #${no} 已处理`)).toBe(claimFirst);
+    // An officer of another department may not claim it: the ticket waits for its own 民警.
+    expect(expectRefused(h, 'zhao', 'XM001', `办结 #${no} 已处理`)).toBe(`#${no} 当前状态为「待认领」，需先由民警发送“认领 #${no}”`);
+    expect(ticket(h, no).state).toBe('open');
   });
 
   it('refuses a ticket waiting for evaluation with the sentence the SPEC gives', () => {
@@ -69,9 +75,9 @@ describe('办结', () => {
   it('refuses anyone but the assignee and the coordinators, even the project officer', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
-    expectRefused(h, 'zhao', 'XM001', `办结 #${no} 已处理`, `只有#${no}的承办人或护企办可以办结`);
+    expectRefused(h, 'zhao', 'XM001', `办结 #${no} 已处理`, `只有 #${no} 的承办人或护企办可以办结`);
     ok(h, 'wang', 'XM001', `转办 #${no} @孙警官 派出所处理`);
-    expectRefused(h, 'wang', 'XM001', `办结 #${no} 已处理`, `只有#${no}的承办人或护企办可以办结`);
+    expectRefused(h, 'wang', 'XM001', `办结 #${no} 已处理`, `只有 #${no} 的承办人或护企办可以办结`);
     expectRefused(h, 'chen', 'XM001', `办结 #${no} 自己解决了`, '“办结”只能由', '您的身份是企业');
     expectRefused(h, 'li', 'XM001', `办结 #${no} 已处理`, '“办结”只能由');
   });

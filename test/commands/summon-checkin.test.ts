@@ -38,7 +38,7 @@ describe('吹哨', () => {
     const no = ticketIn(h, 'claimed');
     ok(h, 'wang', 'XM001', `吹哨 #${no} 人社局`);
     expectRefused(h, 'wang', 'XM001', `吹哨 #${no} 人社局 再催一下`, '人社局已被吹哨协同', '报到');
-    expectRefused(h, 'wang', 'XM001', `吹哨 #${no} 治安大队`, `治安大队已是#${no}的承办部门`);
+    expectRefused(h, 'wang', 'XM001', `吹哨 #${no} 治安大队`, `治安大队已是 #${no} 的承办部门`);
     expectRefused(h, 'wang', 'XM001', `吹哨 #${no} 城管局 占道`, '没有“城管局”这个部门', '人社局', '交警大队');
     expectRefused(h, 'wang', 'XM001', `吹哨 #${no}`, '请写明请哪个部门协同');
   });
@@ -46,14 +46,14 @@ describe('吹哨', () => {
   it('refuses anyone but the assignee and the coordinators', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
-    expectRefused(h, 'zhao', 'XM001', `吹哨 #${no} 人社局`, `只有#${no}的承办人或护企办可以吹哨`);
+    expectRefused(h, 'zhao', 'XM001', `吹哨 #${no} 人社局`, `只有 #${no} 的承办人或护企办可以吹哨`);
     expectRefused(h, 'chen', 'XM001', `吹哨 #${no} 人社局`, '“吹哨”只能由');
   });
 
   it('tells an officer to claim an open ticket before summoning for it', () => {
     const h = setup();
     const no = ticketIn(h, 'open');
-    expectRefused(h, 'wang', 'XM001', `吹哨 #${no} 人社局`, `只有#${no}的承办人或护企办可以吹哨`, `认领 #${no}`);
+    expectRefused(h, 'wang', 'XM001', `吹哨 #${no} 人社局`, `只有 #${no} 的承办人或护企办可以吹哨`, `认领 #${no}`);
   });
 
   it('refuses a ticket that is finished', () => {
@@ -101,11 +101,11 @@ describe('报到', () => {
   it('refuses an officer whose department was not summoned, and a second check-in', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
-    expectRefused(h, 'zheng', 'XM001', `报到 #${no}`, `没有被吹哨协同#${no}`);
+    expectRefused(h, 'zheng', 'XM001', `报到 #${no}`, `没有被吹哨协同 #${no}`);
     ok(h, 'wang', 'XM001', `吹哨 #${no} 人社局`);
-    expectRefused(h, 'qian', 'XM001', `报到 #${no}`, `没有被吹哨协同#${no}`);
+    expectRefused(h, 'qian', 'XM001', `报到 #${no}`, `没有被吹哨协同 #${no}`);
     ok(h, 'zheng', 'XM001', `报到 #${no}`);
-    expectRefused(h, 'zheng', 'XM001', `报到 #${no}`, `已经报到过#${no}`);
+    expectRefused(h, 'zheng', 'XM001', `报到 #${no}`, `已经报到过 #${no}`);
   });
 
   it('refuses anyone who is not an officer', () => {

@@ -88,7 +88,7 @@ describe('accountability messages, as people read them', () => {
     ok(h, 'zhao', 'XM002', `认领 #${traffic}`);
     const asked = ok(h, 'zhao', 'XM002', `申请延期 #${traffic} 3wd 等待交警部门现场勘查`);
     expect(asked.reply).toMatchInlineSnapshot(`
-      "已提交#2的延期申请，等待护企办或包联领导答复；答复前时限不变。
+      "已提交 #2 的延期申请，等待护企办或包联领导答复；答复前时限不变。
       **延期申请** #2（城东快速路二期工程） 申请人：赵警官
       交通·一般：渣土车通行受阻
       办结时限：2026-11-09 18:00，申请延后3个工作日

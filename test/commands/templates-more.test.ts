@@ -30,7 +30,7 @@ describe('more messages, as people read them', () => {
     at('2026-11-02T10:30');
     const said = ok(h, 'zhou', 'coordinators', `转办 #${no} 刑侦大队 涉嫌盗窃，请刑侦处理`);
     expect(said.reply).toMatchInlineSnapshot(`
-      "**#1 已转办**给 刑侦大队（周协调）
+      "**#1 已转办**：由 周协调 转给 刑侦大队
       原因：涉嫌盗窃，请刑侦处理
       当前状态：待认领，签收时限：2026-11-02 14:30
       办结时限：2026-11-09 18:00（转办不改变办结时限）

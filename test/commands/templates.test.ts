@@ -28,6 +28,11 @@ describe('the main messages, as people read them', () => {
     `);
   });
 
+  step('办结 before anyone claimed it, and a greeting', ({ h, no }, expect) => {
+    expect(h.say('wang', 'XM001', `办结 #${no} 已劝离`).reply).toMatchInlineSnapshot(`"#1 当前状态为「待认领」，请先发送“认领 #1”认领此工单，再办结"`);
+    expect(h.say('chen', 'XM001', '你好🙂').reply).toMatchInlineSnapshot(`"您好，我是联保助手：遇到阻工、强揽、盗窃等问题，请发送“报告 问题描述”登记；发送“帮助”查看全部命令"`);
+  });
+
   step('claimed', ({ h, at, no }, expect) => {
     at('2026-11-02T10:06');
     expect(ok(h, 'wang', 'XM001', `认领 #${no}`).reply).toMatchInlineSnapshot(`

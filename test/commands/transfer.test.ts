@@ -106,7 +106,7 @@ describe('转办 refusals', () => {
   it('refuses anyone but the assignee and the coordinators', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
-    expectRefused(h, 'zhao', 'XM001', `转办 #${no} 交警大队 我来接`, `只有#${no}的承办人或护企办可以转办`);
+    expectRefused(h, 'zhao', 'XM001', `转办 #${no} 交警大队 我来接`, `只有 #${no} 的承办人或护企办可以转办`);
     expectRefused(h, 'chen', 'XM001', `转办 #${no} 交警大队 换人`, '“转办”只能由', '您的身份是企业');
     expectRefused(h, 'li', 'XM001', `转办 #${no} 交警大队 换人`, '“转办”只能由');
   });
@@ -114,7 +114,7 @@ describe('转办 refusals', () => {
   it('tells an officer to claim an open ticket before transferring it', () => {
     const h = setup();
     const no = ticketIn(h, 'open');
-    expectRefused(h, 'wang', 'XM001', `转办 #${no} 交警大队 涉及货车`, `只有#${no}的承办人或护企办可以转办`, `认领 #${no}`);
+    expectRefused(h, 'wang', 'XM001', `转办 #${no} 交警大队 涉及货车`, `只有 #${no} 的承办人或护企办可以转办`, `认领 #${no}`);
   });
 
   it('refuses a ticket that is resolved, closed or withdrawn', () => {

@@ -194,6 +194,24 @@ describe('compose.yaml', () => {
     expect(ports).toContain(environment['PORT']);
     expect(environment['HOST']).toBe('0.0.0.0');
   });
+
+  it('keeps the playground for loopback by default, and says how to try it from the host through Docker\'s bridge', () => {
+    // No platform in .env: the playground is on, for loopback only, and the host's browser is not loopback to it.
+    expect(loadConfig({ ...image.env, ...environment }).playground).toEqual({ enabled: true, remote: false });
+    const text = readFileSync(join(ROOT, 'compose.yaml'), 'utf8');
+    const comments = text.split('\n').filter((l) => /^\s*#/.test(l)).join('\n');
+    expect(comments).toContain('PLAYGROUND_REMOTE=1');
+    // The trial publishes the port on the host's loopback alone, the port the server listens on.
+    const trial = /#\s+- "127\.0\.0\.1:(\d+):(\d+)"/.exec(comments);
+    expect(trial?.[2]).toBe(environment['PORT']);
+    expect(loadConfig({ ...image.env, ...environment, PLAYGROUND_REMOTE: '1' }).playground).toEqual({ enabled: true, remote: true });
+    // README's Docker section says the same, and to turn it off before going live.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const docker = readme.slice(readme.indexOf('### With Docker Compose'), readme.indexOf('### With systemd'));
+    expect(docker).toContain('`PLAYGROUND_REMOTE=1`');
+    expect(docker).toContain(`"127.0.0.1:${trial?.[1]}:${trial?.[2]}"`);
+    expect(docker).toMatch(/back to `0` before going live/);
+  });
 });
 
 describe('.env.example in a container or under systemd', () => {

@@ -5,6 +5,7 @@
  * gets the help hint, whole, and a near miss of a command word a did-you-mean.
  */
 import { describe, expect, it } from 'vitest';
+import { isGreeting } from '../../src/dispatch/intake.js';
 import { auditOf, ok, setup, stored, ticket, ticketCount } from '../support/tickets.js';
 
 const QUESTION = '是否登记为诉求？回复“是”登记，或发送“报告 …”';
@@ -91,6 +92,28 @@ describe('other text that is not a command', () => {
     expect(ticketCount(h)).toBe(0);
   });
 
+  it('gets the help hint for a greeting, a thanks or an acknowledgement, with punctuation, particles or an emoji', () => {
+    const h = setup();
+    const greetings = [
+      '你好', '您好', '在吗', '在不在', 'hi', 'Hello', '哈喽', '谢谢', '收到', 'ok', 'OK',
+      '你好！', '在吗？', '在吗?', 'hi~', 'hello!', '你好呀', '收到了', '谢谢🙂', '你好 👋🏻', '好的👌', '收到[微笑]',
+      '@联保助手 您好', '你好 在吗', '收到，谢谢', 'ＯＫ', 'thank you',
+      // A greeting before a question: the question is answered by the same line.
+      '你好 请问怎么登记', '在吗 有个事',
+    ];
+    for (const text of greetings) {
+      const said = h.say('chen', 'XM001', text);
+      expect(said.reply, text).toBe('您好，我是联保助手：遇到阻工、强揽、盗窃等问题，请发送“报告 问题描述”登记；发送“帮助”查看全部命令');
+    }
+    expect(ticketCount(h)).toBe(0);
+  });
+
+  it('is no greeting when anything but greetings is in it', () => {
+    for (const text of ['看看', '收到 #3 已处理', '好的 #3', '你好吗 #1', '谢谢你们的帮助', 'hello world', '报告 你好', '']) {
+      expect(isGreeting(text), text).toBe(false);
+    }
+  });
+
   it('gets a did-you-mean for a near miss of a command word', () => {
     const h = setup();
     expect(h.say('chen', 'XM001', '保告').reply).toContain('您是不是要发送“报告 …”？');
@@ -102,6 +125,8 @@ describe('other text that is not a command', () => {
   it('names an unknown command word whole', () => {
     const h = setup();
     expect(h.say('chen', 'XM001', '看看 #1').reply).toContain('没有“看看”这个命令');
-    expect(h.say('chen', 'XM001', 'hello').reply).toContain('没有“hello”这个命令');
+    expect(h.say('chen', 'XM001', 'lookup').reply).toContain('没有“lookup”这个命令');
+    // A greeting word with more after it is no greeting.
+    expect(h.say('chen', 'XM001', '你好吗 #1').reply).toContain('没有“你好吗”这个命令');
   });
 });

@@ -21,8 +21,31 @@ describe('admin endpoints', () => {
       for (const headers of [{}, { authorization: 'Bearer anything' }, { cookie: 'lianbao_admin=1.x' }]) {
         const res = await r.app.inject({ method: 'GET', url, headers });
         expect(res.statusCode, `${url} ${JSON.stringify(headers)}`).toBe(404);
+        expect(res.body, url).not.toContain('项目');
       }
     }
+  });
+
+  it('say in Chinese, when off, how to turn the dashboard on: a page, or JSON for its data paths', async () => {
+    const r = await start();
+    for (const url of ['/dashboard', '/dashboard/', '/dashboard/login', '/dashboard/figures?month=2026-11']) {
+      const res = await r.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type'], url).toMatch(/^text\/html/);
+      expect(res.body, url).toContain('工作台账未开启');
+      expect(res.body, url).toContain('在服务器上设置 ADMIN_TOKEN（至少 24 个字符）后重启即可使用');
+    }
+    const login = await r.app.inject({ method: 'POST', url: '/dashboard/login', payload: { token: 'x'.repeat(30) } });
+    expect(login.statusCode).toBe(404);
+    expect(login.body).toContain('工作台账未开启');
+    for (const url of ['/dashboard/api/tickets', '/dashboard/export?month=2026-11&format=csv']) {
+      const res = await r.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json(), url).toEqual({ error: '工作台账未开启：在服务器上设置 ADMIN_TOKEN（至少 24 个字符）后重启即可使用' });
+    }
+    expect(r.logs.some((l) => l.level >= 40 && l.check === 'dashboard-off')).toBe(true);
+    // The page's stylesheet is there for it (the playground is off here).
+    expect((await r.app.inject({ method: 'GET', url: '/assets/style.css' })).statusCode).toBe(200);
   });
 
   it('with ADMIN_TOKEN, show nothing of the data to a request without it or with a wrong one', async () => {

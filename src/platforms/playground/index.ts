@@ -77,10 +77,15 @@ export interface PlaygroundOptions {
 export const GUEST_ID = 'guest';
 const COORDINATORS = 'coordinators';
 
+/** The longest text the page may send in one message, in characters (a paste beyond it is refused, saying so). */
+export const PLAYGROUND_MAX_TEXT = 20_000;
+
+const TOO_LONG = `消息太长：一条消息最多 ${PLAYGROUND_MAX_TEXT} 个字符，请删减或分几条发送`;
+
 const sendBody = z.object({
   personId: z.string().min(1).max(100),
   chatId: z.string().min(1).max(100),
-  text: z.string().max(20_000),
+  text: z.string().max(PLAYGROUND_MAX_TEXT),
   // Pictures and files the page uploaded first (POST /playground/api/upload), sent with the text
   // as a platform's picture or mixed message is.
   attachments: z
@@ -131,7 +136,13 @@ function foreignPage(req: FastifyRequest): { check: string; reason: string; erro
  */
 export function readPlaygroundMessage(roster: PlaygroundOptions['roster'], body: unknown, msgId: string): Verified {
   const form = sendBody.safeParse(body);
-  if (!form.success) return { ok: false, status: 400, check: 'playground-form', reason: '请求格式不对：需要 personId、chatId 和 text' };
+  if (!form.success) {
+    // A long paste is the one mistake a person makes here; the rest is a page out of step with the server.
+    if (form.error.issues.some((i) => i.path[0] === 'text' && i.code === 'too_big')) {
+      return { ok: false, status: 413, check: 'playground-text-length', reason: TOO_LONG };
+    }
+    return { ok: false, status: 400, check: 'playground-form', reason: '请求格式不对：需要 personId、chatId 和 text' };
+  }
   const { personId, chatId, text, attachments } = form.data;
   if (!text.trim() && !attachments?.length) return { ok: false, status: 400, check: 'playground-form', reason: '请输入要发送的内容' };
   if (personId !== GUEST_ID && !roster.person(personId)) {
@@ -199,6 +210,28 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
       req.log.warn(line, 'playground refused a request made for another site: open it as http://127.0.0.1 or http://localhost, or set PLAYGROUND_REMOTE=1');
       return reply.code(403).send({ error });
     }
+  });
+
+  const FILE_TOO_LARGE = `文件太大：附件最多 ${Math.round(attachments.maxBytes / (1024 * 1024))} MB`;
+  // Fastify's own refusals (a body over its 1 MB limit, JSON that does not parse, a content type it
+  // does not take) in the words the page shows; the app's funnel would answer them in English.
+  app.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      req.log.error({ err }, 'playground request failed');
+      return reply.code(status).send({ error: '服务器内部出错，请重试；如果一再出现，请查看服务器日志' });
+    }
+    const upload = (req.url.split('?')[0] ?? '') === '/playground/api/upload';
+    req.log.warn({ check: 'request', status, reason: err.message }, 'playground request refused');
+    const error =
+      status === 413
+        ? upload
+          ? FILE_TOO_LARGE
+          : TOO_LONG
+        : status === 415
+          ? '请求格式不对：只接受页面发出的消息，请刷新页面后重试'
+          : '请求格式不对：内容无法解析，请刷新页面后重试';
+    return reply.code(status).send({ error });
   });
 
   const chatName = (id: string): string => {
@@ -295,7 +328,7 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
       await rm(path, { force: true });
       const status = (err as { statusCode?: number }).statusCode === 413 ? 413 : 400;
       req.log.warn({ check: 'playground-upload', status }, 'playground upload refused');
-      return reply.code(status).send({ error: status === 413 ? '文件太大' : '上传没有完成，请重试' });
+      return reply.code(status).send({ error: status === 413 ? FILE_TOO_LARGE : '上传没有完成，请重试' });
     }
     return reply.code(201).send({ ref, size });
   });
