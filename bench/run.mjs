@@ -107,11 +107,13 @@ async function callbackRun({ platform, env, core, bare, double }) {
   const server = await startServer(env, `server-${platform}.log`);
   // A city's busiest hour ×100 first, then the steady rate, as a server in normal use would see them
   // (a server that has just been driven harder carries a larger heap, whose collection shows in
-  // the tail). A few seconds at each rate first are a warm-up, not counted.
+  // the tail). A few seconds before each are a warm-up, not counted.
   say(`${platform}: server ready in ${fmt(server.readyMs)} ms; ${REALISTIC_RATE} callbacks a second for ${REALISTIC_S} s …`);
-  const realPool = makePool({ size: REALISTIC_RATE * (REALISTIC_S + 5), tag: `${tag}r`, doubleBase: double.base });
-  const realWarm = await paced({ base: server.base, pool: realPool, rate: REALISTIC_RATE, duration: 5 });
-  const realRest = rest(realPool, REALISTIC_RATE * 5);
+  // The warm-up is 3 s at the steady rate: a server that has run for a while has its code compiled,
+  // which a few callbacks at 3 a second would not do.
+  const realPool = makePool({ size: STEADY_RATE * 3 + REALISTIC_RATE * REALISTIC_S, tag: `${tag}r`, doubleBase: double.base });
+  const realWarm = await paced({ base: server.base, pool: realPool, rate: STEADY_RATE, duration: 3 });
+  const realRest = rest(realPool, STEADY_RATE * 3);
   let cpu0 = cpuMs(server.proc.pid);
   const realistic = await paced({ base: server.base, pool: realRest, rate: REALISTIC_RATE, duration: REALISTIC_S });
   const realisticCpuUs = ((cpuMs(server.proc.pid) - cpu0) * 1000) / (REALISTIC_RATE * REALISTIC_S);

@@ -3,7 +3,8 @@
  * his private chat with the bot, opens the link it answers with, presses 登录, and sees the ledger
  * with only the tickets he is accountable for (SPEC §2) — no conduct complaint, nobody else's; a
  * ticket outside them is a 404 page. The same link a second time, and a link opened after its ten
- * minutes (the clock moved on), get a page saying so.
+ * minutes (the clock moved on), get a page saying so. A county's coordinator, signed in the same
+ * way, sees that county's tickets and no others.
  */
 import { Writable } from 'node:stream';
 import type { Browser } from 'playwright-core';
@@ -89,6 +90,28 @@ describe('signing in from a 登录 link', () => {
     expect((await second.goto(`${url}/dashboard`))?.status()).toBe(401);
     await fresh.close();
     expect(logs.some((l) => l.check === 'login-link-used')).toBe(true);
+  });
+
+  it('shows a county coordinator that county’s tickets only (SPEC §11)', async () => {
+    const dong = h.ticketNo(h.say('dxqy', 'DX001', '报告 物流园工地大门被村民堵住，车辆进不去'));
+    const xi = h.ticketNo(h.say('xxqy', 'XX001', '报告 电站工地电缆夜里被偷'));
+    const link = askForLink('dxxt');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(link);
+    await expect(page.locator('#link-title').textContent()).resolves.toBe('以 东县蒋协调 的身份登录');
+    await Promise.all([page.waitForURL(`${url}/dashboard`), page.click('#link-submit')]);
+
+    // Every ticket of the city's own projects and of 西县 is left out; 东县's is there.
+    const shown = (await page.locator('a.ticket-link').allTextContents()).map((s) => Number(s.replace('#', '')));
+    expect(shown).toEqual([dong]);
+    expect(h.nos.length).toBeGreaterThan(10);
+    const res = await page.goto(`${url}/dashboard/tickets/${xi}`);
+    expect(res?.status()).toBe(404);
+    await expect(page.locator('main').textContent()).resolves.not.toContain('电缆');
+    await page.goto(`${url}/dashboard/figures`);
+    await expect(page.locator('main').textContent()).resolves.toContain('东县护企办');
+    await context.close();
   });
 
   it('refuses a link opened after its ten minutes', async () => {
