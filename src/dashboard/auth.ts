@@ -79,11 +79,6 @@ export class AdminSessions {
     return issued ? s : undefined;
   }
 
-  /** Whether a cookie value is an ADMIN_TOKEN session in force at `now`, issued under the current token. */
-  valid(id: string | undefined, now: number): boolean {
-    return this.find(id, now)?.personId === null;
-  }
-
   /** Ends the session a cookie value names, if it is one. */
   end(id: string | undefined, now: number): void {
     if (id && SESSION_ID.test(id)) this.repo.revoke(sessionIdHash(id), now);

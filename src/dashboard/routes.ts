@@ -27,7 +27,7 @@ import { PAGE_SIZE, ledgerPage } from './ledger-view.js';
 import { meetingPage, visitsPage } from './meeting-view.js';
 import { rosterNames, type Names } from './names.js';
 import { chosenMonth, ledgerQuery, monthQuery, queryProblem, toLedgerFilter, visitsQuery } from './query.js';
-import { OPERATOR, mayView, sessionViewer, viewerFilter, viewerFor, type Viewer } from './scope.js';
+import { mayView, sessionViewer, viewerFilter, viewerFor, type Viewer } from './scope.js';
 import { ticketPage } from './ticket-view.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

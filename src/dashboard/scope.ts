@@ -26,7 +26,7 @@ export interface Viewer {
   accountable?: readonly string[];
 }
 
-export const OPERATOR: Viewer = Object.freeze({ personId: null, scope: EVERYTHING, conduct: true, unitId: null });
+const OPERATOR: Viewer = Object.freeze({ personId: null, scope: EVERYTHING, conduct: true, unitId: null });
 
 /** The highest unit of a scope, whose figures cover it all; null for everything. */
 export function topUnit(units: readonly Unit[], scope: Scope): string | null {
