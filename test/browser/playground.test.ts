@@ -19,15 +19,24 @@ afterAll(async () => {
   await close?.();
 });
 
-/** Types a command as whoever is picked and waits for the bot's answer that contains `expected`. */
+/**
+ * Types a command as whoever is picked and waits for a new bot message that contains
+ * `expected`. The chat keeps its history across pages, so an older answer with the
+ * same words must not count.
+ */
 async function send(page: Page, text: string, expected: string): Promise<string> {
   const before = await page.locator('#messages .msg-bot').count();
   await page.fill('#input', text);
   await page.click('#send');
-  const answer = page.locator('#messages .msg-bot').filter({ hasText: expected }).last();
-  await answer.waitFor({ timeout: 10_000 });
-  expect(await page.locator('#messages .msg-bot').count()).toBeGreaterThan(before);
-  return (await answer.textContent()) ?? '';
+  const answer = await page.waitForFunction(
+    ([n, words]) => {
+      const fresh = [...document.querySelectorAll('#messages .msg-bot')].slice(n);
+      return fresh.reverse().find((e) => (e.textContent ?? '').includes(words))?.textContent ?? false;
+    },
+    [before, expected] as const,
+    { timeout: 10_000 },
+  );
+  return String(await answer.jsonValue());
 }
 
 describe('the playground in a browser', () => {
