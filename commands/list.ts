@@ -1,4 +1,4 @@
-import { chatScope, hasRole, mayKnowConduct, refuse, scopeLabel, ticketView } from '../src/dispatch/helpers.js';
+import { chatMayShowConduct, chatScope, hasRole, mayKnowConduct, refuse, scopeLabel, ticketView } from '../src/dispatch/helpers.js';
 import { inScope, scopeUnits, type Scope } from '../src/tickets/scope.js';
 import type { Command } from '../src/dispatch/types.js';
 import type { TicketFilter } from '../src/db/tickets-repo.js';
@@ -33,9 +33,9 @@ export const list: Command = {
     const key = TRADITIONAL[word] ?? word;
     const chosen = FILTERS[key];
     if (!chosen) refuse('bad_filter', `没有“${word}”这个筛选条件，可以用：待认领、办理中、待评价、待回访、超期、我的、全部、提级`);
-    // In a project group everyone reads the answer: that project's tickets only, and no conduct
-    // complaints (the project's own officer is in the group). Elsewhere, all projects; conduct
-    // complaints only for coordinators and leaders (an officer may be the one complained about).
+    // In a project group everyone reads the answer: that project's tickets only. Conduct complaints
+    // only for coordinators and leaders (an officer may be the one complained about), and only in a
+    // private chat or a coordinators' group (the project's own officer may read along elsewhere).
     const inProjectGroup = ctx.chat?.kind === 'project';
     const projectCode = inProjectGroup ? (ctx.chat?.projectCode ?? undefined) : undefined;
     // A unit's coordinators and leaders see their unit's projects and those below it (SPEC §11).
@@ -47,7 +47,7 @@ export const list: Command = {
     const { tickets, total } = ctx.repos.tickets.list({
       ...chosen.filter(ctx.sender.personId, ctx.now, scope),
       projectCode,
-      excludeConduct: inProjectGroup || !mayKnowConduct(ctx.sender),
+      excludeConduct: !chatMayShowConduct(ctx) || !mayKnowConduct(ctx.sender),
       units: projectCode ? undefined : scopeUnits(scope),
       limit: SHOWN,
     });

@@ -1,5 +1,5 @@
 import type { Command } from '../src/dispatch/types.js';
-import { isStaff, limitText, mayKnowConduct, refuse } from '../src/dispatch/helpers.js';
+import { chatMayShowConduct, isStaff, limitText, mayKnowConduct, refuse } from '../src/dispatch/helpers.js';
 import { buildAgenda, meetingProjects, nextMeeting, previousMeeting } from '../src/reports/agenda.js';
 
 export const meeting: Command = {
@@ -45,8 +45,8 @@ export const meeting: Command = {
     // An enterprise sees only its own project's agenda; a project group sees that project's.
     const codes = ctx.chat?.kind === 'project' || !isStaff(ctx.sender) ? (ctx.project ? [ctx.project.code] : []) : meetingProjects(roster, unitId);
     const general = ctx.chat?.kind !== 'project' && isStaff(ctx.sender);
-    // Conduct complaints are left out where a project's officer reads, and for officers themselves.
-    const forProjectGroup = ctx.chat?.kind === 'project' || !mayKnowConduct(ctx.sender);
+    // Conduct complaints are left out where a project's officer may read, and for officers themselves.
+    const forProjectGroup = !chatMayShowConduct(ctx) || !mayKnowConduct(ctx.sender);
     const agenda = buildAgenda(ctx.repos, next, previousMeeting(next, settings, ctx.calendar), ctx.now, codes, { forProjectGroup, general, unitId });
     ctx.reply('meeting', { ...next, projects: agenda, reminder: false });
   },

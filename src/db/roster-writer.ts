@@ -106,6 +106,13 @@ export class RosterWriter {
            department_id = NULL, group_address = excluded.group_address, bound_by = NULL, bound_at = excluded.bound_at,
            unit_id = excluded.unit_id`,
       ),
+      // A coordinators' group only ever comes from the file: one it no longer names (a unit that
+      // left it, a group replaced by another) becomes an ordinary chat again, so that nobody there
+      // reads a coordinators' lists and the group may be bound to a project.
+      dropCoordinatorChats: db.prepare<[string]>(
+        `DELETE FROM chats WHERE kind = 'coordinators'
+           AND platform || ' ' || chat_id NOT IN (SELECT value FROM json_each(?))`,
+      ),
       setting: db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       clearCalendar: db.prepare('DELETE FROM calendar_overrides'),
       // Someone the file no longer lists loses every role (SPEC §9: the roster is the authority);
@@ -162,6 +169,7 @@ export class RosterWriter {
         for (const leader of p.leaders) s.leader.run(p.code, leader);
       }
       for (const c of rows.chats) s.chat.run({ ...c, now });
+      s.dropCoordinatorChats.run(JSON.stringify(rows.chats.filter((c) => c.kind === 'coordinators').map((c) => `${c.platform} ${c.chatId}`)));
       this.addresses('coordinators', '', rows.coordinators, true);
       for (const [key, value] of Object.entries(rows.settings)) s.setting.run(key, JSON.stringify(value));
       s.clearCalendar.run();

@@ -100,6 +100,15 @@ export function canSee(s: Sender, t: Ticket): boolean {
 }
 
 /**
+ * Whether a conduct complaint may be shown in the chat the message came from: a private chat or a
+ * coordinators' group. Anywhere else (a project's or a department's group, a group bound to
+ * nothing) anyone may be reading along, the officer complained about included.
+ */
+export function chatMayShowConduct(ctx: Pick<CommandContext, 'msg' | 'chat'>): boolean {
+  return ctx.msg.chatType === 'single' || ctx.chat?.kind === 'coordinators';
+}
+
+/**
  * What a list, figure or agenda in this chat may cover by unit (SPEC §11): the sender's scope and,
  * in a unit's coordinators' group below the root (everyone there reads the answer), no more than
  * that unit's.
@@ -148,9 +157,9 @@ export function loadTicket(ctx: CommandContext, no: number): Ticket {
   if (chatProject && t.projectCode !== chatProject) {
     refuse('other_project_chat', `#${no} 不是本群项目（${chatProject}）的工单，请在该工单所属项目的群里或私聊中办理`);
   }
-  // A conduct complaint is not discussed where the project's own officer reads along, except by
+  // A conduct complaint is not discussed where the project's own officer may read along, except by
   // the one who reported it there.
-  if (chatProject && t.routing === 'coordinators' && !isReporter(ctx.sender, t)) {
+  if (t.routing === 'coordinators' && !chatMayShowConduct(ctx) && !isReporter(ctx.sender, t)) {
     refuse('conduct_in_group', `#${no} 是执法投诉，请在护企办群或私聊中办理`);
   }
   return t;

@@ -3,7 +3,10 @@
  * 吴主任) with XM001–XM003, 东县 (蒋协调 dxxt, 韩县长 dxld) with DX001, 西县 (朱协调 xxxt) with XX001.
  * A county's coordinators and leaders see and act on their county only; the city's see both.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { importRoster } from '../../src/roster/import.js';
+import { parseRoster } from '../../src/roster/parse.js';
 import { escalate } from '../../src/jobs/escalate.js';
 import { meetingNotice } from '../../src/jobs/meeting-notice.js';
 import { monthlyReport } from '../../src/jobs/monthly-report.js';
@@ -251,5 +254,33 @@ describe('meetings per unit', () => {
     expect(textFor(west, 'group', XX)).toContain('市公安局三楼会议室');
     expect(textFor(west, 'group', XX)).toContain('电站进场道路＜协调＞');
     expect(ok(h, 'zhou', 'coordinators', '会商').reply).not.toContain('电站进场道路');
+  });
+});
+
+describe('a unit taken out of the roster', () => {
+  /** The example roster with 西县 gone: its department, people and project move to the city. */
+  function withoutXixian(h: Harness): void {
+    const yaml = readFileSync('roster.example.yaml', 'utf8')
+      .replace(/ {2}- id: xixian\n(?: {4}.*\n)+/, '')
+      .replaceAll('unit: xixian', 'unit: city');
+    expect(yaml).not.toContain('xixian');
+    importRoster(h.db, parseRoster(yaml), h.clock.now().getTime());
+  }
+
+  it('leaves its group an ordinary chat: no conduct complaint listed there, and it may be bound to a project', () => {
+    const { h, dong } = city();
+    const conduct = h.ticketNo(ok(h, 'xxqy', 'xxqy', '报告 派出所民警乱罚款，还暗示要宴请'));
+    expect(ok(h, 'zhou', XX, '台账 全部').reply).toContain(`#${conduct} `);
+    withoutXixian(h);
+    // Whoever is still in that group may be the officer complained about.
+    expect(ok(h, 'zhou', XX, '台账 全部').reply).not.toContain(`#${conduct} `);
+    expectRefused(h, 'zhou', XX, `查询 #${conduct}`, '是执法投诉，请在护企办群或私聊中办理');
+    expect(ok(h, 'zhou', 'zhou', '台账 全部').reply).toContain(`#${conduct} `);
+    // Someone outside the roster is told the group is bound to nothing, not that it is 护企办's.
+    expect(h.say('visitor', XX, '报告 有人堵门').reply).toContain('本群还没有绑定项目');
+    // It may become a project group.
+    expect(ok(h, 'zhou', XX, '绑定 XX001').reply).toContain('XX001');
+    // The county that stays keeps its group.
+    expect(ok(h, 'dxxt', DX, '台账 全部').reply).toContain(`#${dong}`);
   });
 });

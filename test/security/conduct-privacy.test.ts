@@ -75,3 +75,17 @@ describe('a conduct complaint made in a project group', () => {
     expect(toGroup.map((m) => m.text)).toEqual(['#1 有新的办理情况，由护企办与报告人联系。']);
   });
 });
+
+describe('a conduct complaint, asked for by a coordinator in a group bound to nothing', () => {
+  it('is not listed, put on the agenda or shown there: anyone may read along', () => {
+    const { h, no, other } = withComplaint();
+    const listed = ok(h, 'zhou', 'newgroup', '台账 全部').reply;
+    expect(listed).toContain(`#${other} `);
+    expect(listed).not.toContain(`#${no} `);
+    expect(ok(h, 'zhou', 'newgroup', '会商').reply).not.toContain(`#${no}`);
+    const refused = expectRefused(h, 'li', 'newgroup', `查询 #${no}`, '是执法投诉，请在护企办群或私聊中办理');
+    expect(refused).not.toContain('吃拿卡要');
+    // In the coordinators' group it is.
+    expect(ok(h, 'zhou', 'coordinators', '台账 全部').reply).toContain(`#${no} `);
+  });
+});

@@ -55,7 +55,9 @@ export function harness(
 
   function send(msg: Partial<IncomingMessage> & { senderId: string; chatId: string; text: string }): Said {
     const before = lastId();
-    dispatcher.dispatch([{ platform: 'playground', msgId: `m${++n}`, chatType: 'group', groupAddress: msg.chatId, ...msg }]);
+    // A chat named after its sender is that person's private chat with the bot.
+    const chatType = msg.chatId === msg.senderId ? 'single' : 'group';
+    dispatcher.dispatch([{ platform: 'playground', msgId: `m${++n}`, chatType, groupAddress: msg.chatId, ...msg }]);
     const out = (db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id').all(before) as { id: number }[]).map(
       (r) => outbox.get(r.id)!,
     );
