@@ -12,6 +12,7 @@ export interface RosterLookup {
   department(id: string): Department | undefined;
   project(code: string): Project | undefined;
   peopleOfDepartment(id: string): Person[];
+  unit(id: string | null): { name: string } | undefined;
 }
 
 /**
@@ -84,6 +85,8 @@ export interface TicketView {
   ownerMention: string;
   department: string;
   supervised: boolean;
+  /** the unit it is 提级 to now (SPEC §11), '' when its own project's unit handles it */
+  raisedTo: string;
   reopenCount: number;
   claimDeadline: string;
   resolveDeadline: string;
@@ -136,6 +139,7 @@ export function ticketView(t: Ticket, roster: RosterLookup, now: number): Ticket
     ownerMention: accountableMention(a, roster),
     department: t.routing === 'coordinators' ? '护企办' : t.departmentId ? (roster.department(t.departmentId)?.name ?? t.departmentId) : '',
     supervised: t.supervised,
+    raisedTo: t.raisedUnit === null ? '' : (roster.unit(t.raisedUnit)?.name ?? t.raisedUnit),
     reopenCount: t.reopenCount,
     claimDeadline: t.claimDeadline ? formatTime(t.claimDeadline) : '',
     resolveDeadline: t.resolveDeadline ? formatTime(t.resolveDeadline) : '',

@@ -142,7 +142,9 @@ describe('提级 and 回退', () => {
     expect(destinations(said.out).sort()).toEqual(['group:coordinators', `reply:${DX}`]);
     expect(ticket(h, dong)).toMatchObject({ raisedUnit: 'city', raisedEver: true });
     expect(auditOf(h, dong).at(-1)).toMatchObject({ action: 'raise', actorId: 'dxxt', detail: { from: 'dongxian', to: 'city', reason: '涉及跨县运输企业，本县难以协调' } });
-    expect(ok(h, 'zhou', 'coordinators', `查询 #${dong}`).reply).toContain('提级：由东县护企办提级到市护企办督办，涉及跨县运输企业');
+    const detail = ok(h, 'zhou', 'coordinators', `查询 #${dong}`).reply;
+    expect(detail.split('\n')[0]).toContain('已提级至市护企办');
+    expect(detail).toContain('提级：由东县护企办提级到市护企办督办，涉及跨县运输企业');
     // Listed for the city: 台账 提级.
     expect(ok(h, 'zhou', 'coordinators', '台账 提级').reply).toContain(`#${dong}`);
     // Already at the top: no further.
@@ -163,6 +165,7 @@ describe('提级 and 回退', () => {
     expect(back.reply).toContain('由市护企办回退到东县护企办督办');
     expect(destinations(back.out).sort()).toEqual([`group:${DX}`, 'reply:coordinators']);
     expect(ticket(h, dong)).toMatchObject({ raisedUnit: null, raisedEver: true });
+    expect(ok(h, 'dxxt', DX, `查询 #${dong}`).reply.split('\n')[0]).not.toContain('提级');
     expectRefused(h, 'zhou', 'coordinators', `回退 #${dong} 再退`, '没有提级');
   });
 
