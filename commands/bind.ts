@@ -26,6 +26,11 @@ export const bind: Command = {
       refuse('already_bound', `本群已经是${project.code}（${project.name}）的项目群`);
     }
     if (before?.kind === 'coordinators') refuse('coordinators_chat', '本群是护企办群，不能绑定为项目群');
+    // Binding again takes the group from its project: that project must be the sender's to give.
+    const current = before?.kind === 'project' && before.projectCode ? ctx.repos.roster.project(before.projectCode) : undefined;
+    if (current && !inScope(ctx.scope, current)) {
+      refuse('out_of_scope', `本群是${current.code}（${current.name}）的项目群，该项目不在您的管辖范围内，不能改绑，如需改绑请联系上级护企办`);
+    }
     ctx.repos.roster.bindChat({
       platform: ctx.msg.platform,
       chatId: ctx.msg.chatId,

@@ -68,6 +68,11 @@ describe('scope: a county sees its own county', () => {
   it('绑定 to another county’s project is refused', () => {
     const { h } = city();
     expectRefused(h, 'dxxt', 'newgroup', '绑定 XX001', 'XX001 不在您的管辖范围内', '可以绑定的项目有：DX001');
+    // Nor may a county take another unit's project group for one of its own.
+    expectRefused(h, 'dxxt', 'XM001', '绑定 DX001', '本群是XM001（', '不在您的管辖范围内，不能改绑');
+    expect(h.repos.roster.chat('playground', 'XM001')).toMatchObject({ kind: 'project', projectCode: 'XM001' });
+    // The city's coordinators may.
+    expect(ok(h, 'zhou', 'XM001', '绑定 DX001').reply).toContain('原为XM001');
   });
 
   it('会商 in a county’s group is that county’s meeting, on its own day and place, with its own projects', () => {
