@@ -228,9 +228,13 @@ export function cardAfter(card: StoredCard, t: Ticket, command: string, by: stri
   return { closed: [...card.closed, ...gone.map((b) => b.command)], done, finished: buttons.length === 0, content };
 }
 
-/** The value of a card's choice a click carried, if it is one of the choice's options. */
-export function choiceValue(choice: CardChoice | undefined, given: string | undefined): string | undefined {
+/**
+ * The value of a card's choice a click carried: the option given, the choice's first value when the
+ * click brings none, and null when what it brings is none of the options (a forged click).
+ */
+export function choiceValue(choice: CardChoice | undefined, given: string | undefined): string | undefined | null {
   if (!choice) return undefined;
   const value = given?.trim();
-  return value !== undefined && choice.options.some((o) => o.value === value) ? value : choice.initial;
+  if (value === undefined || value === '') return choice.initial;
+  return choice.options.some((o) => o.value === value) ? value : null;
 }

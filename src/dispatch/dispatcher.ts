@@ -319,21 +319,33 @@ export class Dispatcher {
       this.o.log.info({ ...where(msg), cardId: click.cardId }, 'card click on a button without a command; nothing to do');
       return finish(null, 'ignored');
     }
+    // A click does what one of its card's buttons says, nothing else: a callback that brings another
+    // command, or names a card never sent, is a forgery or a card from before a restore.
+    const button = buttons.find((b) => b.command === text);
+    if (!card || !button) {
+      this.o.log.warn({ ...where(msg), cardId: click.cardId, check: card ? 'card-button' : 'card-unknown' }, 'card click refused: not a button of a card sent');
+      turn.refuseText(render('refusal', { reason: card ? '卡片上没有这个按钮，请直接发送命令，发送“帮助”查看可用的命令' : '找不到这张卡片，请直接发送命令，发送“帮助”查看可用的命令' }));
+      return finish(null, 'refused');
+    }
     const parsed = parseCommand(text, this.o.commands);
     if (!parsed) {
       const word = unknownCommandWord(text) ?? [...text].slice(0, 20).join('');
       turn.refuseText(render('refusal', { reason: `没有“${word}”这个命令，发送“帮助”查看可用的命令` }));
       return finish(null, 'refused');
     }
-    const button = buttons.find((b) => b.command === text);
-    const choice = button?.withChoice ? choiceValue(card?.content.choice, click.choice) : undefined;
+    const choice = button.withChoice ? choiceValue(card.content.choice, click.choice) : undefined;
+    if (choice === null) {
+      this.o.log.warn({ ...where(msg), cardId: click.cardId, check: 'card-choice' }, 'card click refused: a choice the card does not offer');
+      turn.refuseText(render('refusal', { reason: `卡片上没有“${[...(click.choice ?? '')].slice(0, 10).join('')}”这个选项，请在卡片上重新选择后再点` }));
+      return finish(null, 'refused');
+    }
     const args = choice ? `${parsed.args} ${choice}` : parsed.args;
     // Any click closes the clicker's open questions in the chat, as a typed command does.
     this.intake.cancel({ platform: msg.platform, chatId: msg.chatId, senderId: msg.senderId });
     this.reasons.cancel(reasonKey(msg));
-    if (button?.ask) return this.askReason(turn, parsed, args, button.ask);
+    if (button.ask) return this.askReason(turn, parsed, args, button.ask);
     const outcome = this.execute(parsed.command, args, turn);
-    if (outcome !== 'done' && card) this.showAsItIs(card, turn);
+    if (outcome !== 'done') this.showAsItIs(card, turn);
     return outcome;
   }
 

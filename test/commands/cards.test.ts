@@ -135,14 +135,19 @@ describe('the resolution card: [满意] with a score, [不满意]', () => {
     expect(updated!.choice).toBeUndefined();
   });
 
-  it('gives 5 when the click brings no score, and refuses an officer’s click', () => {
+  it('gives 5 when the click brings no score, refuses a score the card does not offer, and an officer’s click', () => {
     const h = setup();
     const no = ticketIn(h, 'claimed');
     const card = cardTo(ok(h, 'wang', 'XM001', `办结 #${no} 已追回`), 'reply');
     const refused = click(h, 'wang', 'XM001', card, '满意', { choice: '5' });
     expect(refused.out.map((m) => `${m.kind}:${m.to}`)).toEqual(['person:wang']);
     expect(ticket(h, no).state).toBe('resolved');
-    click(h, 'chen', 'XM001', card, '满意', { choice: '9' });
+    // A forged score is refused to the clicker, never taken as some other score.
+    const forged = click(h, 'chen', 'XM001', card, '满意', { choice: '9' });
+    expect(forged.out.map((m) => `${m.kind}:${m.to}`)).toEqual(['person:chen']);
+    expect(forged.out[0]!.text).toBe('卡片上没有“9”这个选项，请在卡片上重新选择后再点');
+    expect(ticket(h, no).state).toBe('resolved');
+    click(h, 'chen', 'XM001', card, '满意');
     expect(ticket(h, no)).toMatchObject({ state: 'closed', rating: 5 });
   });
 
@@ -217,18 +222,22 @@ describe('the leaders’ tier-2 message: [督办]', () => {
 });
 
 describe('clicks that stand for nothing, and CARDS=0', () => {
-  it('does nothing for a button without a command, and says so for a command that does not exist', () => {
+  it('does nothing for a button without a command, and refuses a command that is not on the card', () => {
     const h = setup();
     const card = cardTo(ok(h, 'chen', 'XM001', '报告 工地夜间电缆被偷'), 'reply');
     const before = stored(h);
     expect(h.send({ senderId: 'wang', chatId: 'XM001', text: 'lianbao:finished', click: { cardId: card.id } }).out).toEqual([]);
-    const unknown = h.send({ senderId: 'zhou', chatId: 'XM001', text: '核准 #1', click: { cardId: card.id } });
-    expect(unknown.out.map((m) => `${m.kind}:${m.to}`)).toEqual(['person:zhou']);
-    expect(unknown.out[0]!.text).toContain('没有“核准”这个命令');
-    // A command that exists but does not apply is refused to the clicker the same way, changing nothing.
-    const refused = h.send({ senderId: 'zhou', chatId: 'XM001', text: '批准延期 #1', click: { cardId: card.id } });
-    expect(refused.out.map((m) => `${m.kind}:${m.to}`)).toEqual(['person:zhou']);
-    expect(refused.out[0]!.text).toContain('没有待答复的延期申请');
+    // A click carries one of its card's buttons: anything else (a forged callback) is refused to
+    // the clicker, even a command they could type, and changes nothing.
+    for (const text of ['核准 #1', '台账 全部', '进展 #1 点卡片写的进展']) {
+      const forged = h.send({ senderId: 'zhou', chatId: 'XM001', text, click: { cardId: card.id } });
+      expect(forged.out.map((m) => `${m.kind}:${m.to}`)).toEqual(['person:zhou']);
+      expect(forged.out[0]!.text).toBe('卡片上没有这个按钮，请直接发送命令，发送“帮助”查看可用的命令');
+    }
+    const nowhere = h.send({ senderId: 'wang', chatId: 'XM001', text: '认领 #1', click: { cardId: 'no-such-card' } });
+    expect(nowhere.out.map((m) => `${m.kind}:${m.to}`)).toEqual(['person:wang']);
+    expect(nowhere.out[0]!.text).toContain('找不到这张卡片');
+    expect(ticket(h, 1).state).toBe('open');
     expect(stored(h)).toEqual(before);
   });
 
