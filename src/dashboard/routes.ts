@@ -27,7 +27,7 @@ import { PAGE_SIZE, ledgerPage } from './ledger-view.js';
 import { meetingPage, visitsPage } from './meeting-view.js';
 import { rosterNames, type Names } from './names.js';
 import { chosenMonth, ledgerQuery, monthQuery, queryProblem, toLedgerFilter, visitsQuery } from './query.js';
-import { mayView, sessionViewer, viewerFilter, viewerFor, type Viewer } from './scope.js';
+import { mayView, mayViewProject, sessionViewer, viewerFilter, viewerFor, type Viewer } from './scope.js';
 import { ticketPage } from './ticket-view.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -476,10 +476,10 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const q = visitsQuery.safeParse(req.query);
         if (!q.success) return badQuery(req, reply, q.error);
         const v = viewerOf(req);
-        const projects = repos.roster.projects().filter((p) => inScope(v.scope, p));
+        const projects = repos.roster.projects().filter((p) => mayViewProject(v, p));
         const project = q.data.project ? repos.roster.project(q.data.project) : projects[0];
         if (q.data.project && !project) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个项目', `没有项目“${q.data.project}”。`));
-        if (project && !inScope(v.scope, project)) return outOfScope(req, reply, `项目 ${project.code} `);
+        if (project && !mayViewProject(v, project)) return outOfScope(req, reply, `项目 ${project.code} `);
         const visits = project ? repos.logs.visits(project.code, 500) : [];
         return reply.type('text/html; charset=utf-8').send(visitsPage({ projects, project, visits }));
       });

@@ -63,6 +63,15 @@ export function mayView(v: Viewer, t: Ticket, project: { unitId: string | null; 
   return !v.accountable || v.accountable.includes(accountableKey(accountable(t, project?.officerId ?? null)));
 }
 
+/**
+ * Whether a viewer may open a project's own pages (its visit log): within their scope, and for an
+ * officer's own dashboard, only the projects they are the officer of.
+ */
+export function mayViewProject(v: Viewer, project: { unitId: string | null; officerId: string | null }): boolean {
+  if (!inScope(v.scope, project)) return false;
+  return !v.accountable || (v.personId !== null && project.officerId === v.personId);
+}
+
 /** The ledger's and the exports' filter for what a viewer sees. */
 export function viewerFilter(v: Viewer): { units: string[] | null; excludeConduct: boolean; accountable?: readonly string[] } {
   const filter = { units: scopeUnits(v.scope), excludeConduct: !v.conduct };

@@ -97,6 +97,26 @@ describe('a county coordinator’s session', () => {
   });
 });
 
+describe('an officer’s own session', () => {
+  it('opens the visit logs of the officer’s own projects only', async () => {
+    const { h, lines, session, getAs } = await setup();
+    h.say('wang', 'XM001', '走访 XM001 与项目经理座谈，了解夜间施工安全问题');
+    h.say('xxjg', 'XX001', '走访 XX001 西县走访记录：与村委会谈话');
+    const get = getAs(session('wang'));
+    const own = await get('/dashboard/visits');
+    expect(own.statusCode).toBe(200);
+    expect(own.body).toContain('夜间施工安全问题');
+    expect(own.body).not.toContain('XX001');
+    // Another officer's project, in the city or a county, is not his to read.
+    for (const code of ['XX001', 'XM002']) {
+      const res = await get(`/dashboard/visits?project=${code}`);
+      expect(res.statusCode).toBe(403);
+      expect(res.body).not.toContain('与村委会谈话');
+    }
+    expect(lines.some((l) => l.check === 'scope')).toBe(true);
+  });
+});
+
 describe('the operator’s session', () => {
   it('sees every unit, and the figures page offers each unit with the counties ranked below the city', async () => {
     const { dong, xi, own, session, getAs } = await setup();
