@@ -39,11 +39,28 @@ export interface Revoked {
   name: string;
 }
 
-/** What an import changed besides the rows: who lost their roles, whose dashboard sessions ended. */
+/** A coordinator or leader whose unit changed: what they see changed with it (SPEC §11). */
+export interface Moved extends Revoked {
+  /** unit names, the root's for null */
+  from: string;
+  to: string;
+}
+
+/**
+ * What an import changed besides the rows: who lost their roles, whose dashboard sessions ended,
+ * which coordinators and leaders changed unit, which units left the file, and how many
+ * coordinators' groups (on WeCom and DingTalk) it no longer names.
+ */
 export interface Written {
   revoked: Revoked[];
   sessionsEnded: Revoked[];
+  moved: Moved[];
+  unitsRemoved: Revoked[];
+  groupsForgotten: number;
 }
+
+/** The roles whose reach is their unit's (src/tickets/scope.ts). */
+const UNIT_ROLES: readonly Role[] = ['coordinator', 'leader'];
 
 /** The same roles, in whatever order. */
 function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
@@ -109,10 +126,16 @@ export class RosterWriter {
       // A coordinators' group only ever comes from the file: one it no longer names (a unit that
       // left it, a group replaced by another) becomes an ordinary chat again, so that nobody there
       // reads a coordinators' lists and the group may be bound to a project.
+      forgottenCoordinatorChats: db.prepare<[string], { n: number }>(
+        `SELECT count(*) AS n FROM chats WHERE kind = 'coordinators' AND platform <> 'playground'
+           AND platform || ' ' || chat_id NOT IN (SELECT value FROM json_each(?))`,
+      ),
       dropCoordinatorChats: db.prepare<[string]>(
         `DELETE FROM chats WHERE kind = 'coordinators'
            AND platform || ' ' || chat_id NOT IN (SELECT value FROM json_each(?))`,
       ),
+      unitsNow: db.prepare<[], { id: string; name: string; parent_id: string | null }>('SELECT id, name, parent_id FROM units ORDER BY position'),
+      personUnit: db.prepare<[string], { unit_id: string }>("SELECT unit_id FROM unit_places WHERE owner = 'person' AND owner_id = ?"),
       setting: db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       clearCalendar: db.prepare('DELETE FROM calendar_overrides'),
       // Someone the file no longer lists loses every role (SPEC §9: the roster is the authority);
@@ -134,6 +157,9 @@ export class RosterWriter {
         if (this.s.endSessions.run(now, p.id, now).changes > 0) ended.push(p);
       };
       const { s } = this;
+      // Where things were before, to tell what this import moved or took away.
+      const unitsBefore = s.unitsNow.all();
+      const unitBefore = new Map(rows.people.map((p) => [p.id, s.personUnit.get(p.id)?.unit_id ?? null]));
       s.clearUnits.run();
       s.clearPlaces.run();
       rows.units.forEach((u, i) => {
@@ -152,9 +178,19 @@ export class RosterWriter {
         if (p.unit !== null) s.place.run('project', p.code, p.unit);
         this.addresses('project', p.code, p.addresses, false);
       }
+      const rootName = (units: readonly { name: string; parent: string | null }[]) => units.find((u) => u.parent === null)?.name ?? '本级';
+      const nameBefore = (id: string | null) =>
+        id === null ? rootName(unitsBefore.map((u) => ({ name: u.name, parent: u.parent_id }))) : (unitsBefore.find((u) => u.id === id)?.name ?? id);
+      const nameNow = (id: string | null) => (id === null ? rootName(rows.units) : (rows.units.find((u) => u.id === id)?.name ?? id));
+      const moved: Moved[] = [];
       for (const p of rows.people) {
         const before = s.rolesOf.get(p.id);
         if (before && !sameRoles(JSON.parse(before.roles) as Role[], p.roles)) endSessions(p);
+        // A coordinator's or leader's unit is what they see: a move changes it as a role would.
+        else if (before && p.roles.some((r) => UNIT_ROLES.includes(r)) && unitBefore.get(p.id) !== p.unit) {
+          moved.push({ id: p.id, name: p.name, from: nameBefore(unitBefore.get(p.id) ?? null), to: nameNow(p.unit) });
+          endSessions(p);
+        }
         s.person.run({ id: p.id, name: p.name, roles: JSON.stringify(p.roles), department: p.department, project: p.project });
         if (p.unit !== null) s.place.run('person', p.id, p.unit);
         this.addresses('person', p.id, p.addresses, true);
@@ -169,13 +205,16 @@ export class RosterWriter {
         for (const leader of p.leaders) s.leader.run(p.code, leader);
       }
       for (const c of rows.chats) s.chat.run({ ...c, now });
-      s.dropCoordinatorChats.run(JSON.stringify(rows.chats.filter((c) => c.kind === 'coordinators').map((c) => `${c.platform} ${c.chatId}`)));
+      const named = JSON.stringify(rows.chats.filter((c) => c.kind === 'coordinators').map((c) => `${c.platform} ${c.chatId}`));
+      const groupsForgotten = s.forgottenCoordinatorChats.get(named)?.n ?? 0;
+      s.dropCoordinatorChats.run(named);
+      const unitsRemoved = unitsBefore.filter((u) => !rows.units.some((n) => n.id === u.id)).map((u) => ({ id: u.id, name: u.name }));
       this.addresses('coordinators', '', rows.coordinators, true);
       for (const [key, value] of Object.entries(rows.settings)) s.setting.run(key, JSON.stringify(value));
       s.clearCalendar.run();
       for (const date of rows.calendar.holidays) s.calendarDay.run(date, 'holiday');
       for (const date of rows.calendar.workdays) s.calendarDay.run(date, 'workday');
-      return { revoked, sessionsEnded: ended };
+      return { revoked, sessionsEnded: ended, moved, unitsRemoved, groupsForgotten };
     });
   }
 

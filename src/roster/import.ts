@@ -6,14 +6,21 @@ import { readRosterFile, type Roster } from './parse.js';
 
 /** How many rows of each kind an import wrote (inserted or updated). */
 export interface ImportSummary {
+  units: number;
   departments: number;
   people: number;
   projects: number;
   chats: number;
   /** people who had roles and are no longer in the file: they lost them with this import */
   revoked: { id: string; name: string }[];
-  /** people whose own dashboard sessions ended: their roles changed, or they left the file */
+  /** people whose own dashboard sessions ended: their roles or their unit changed, or they left the file */
   sessionsEnded: { id: string; name: string }[];
+  /** coordinators and leaders now in another unit: what they see changed */
+  moved: { id: string; name: string; from: string; to: string }[];
+  /** units that left the file; their groups are ordinary chats again */
+  unitsRemoved: { id: string; name: string }[];
+  /** coordinators' groups on WeCom and DingTalk the file no longer names */
+  groupsForgotten: number;
 }
 
 /** The chats a roster maps: each project's groups and the coordinators' group, on every platform it names. */
@@ -79,7 +86,7 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
   const units = roster.units ?? [];
   const root = units[0]?.id;
   const unit = (id: string | undefined): string | null => (id === undefined || id === root ? null : id);
-  const { revoked, sessionsEnded } = new RosterWriter(db).write(
+  const written = new RosterWriter(db).write(
     {
       units: units.map((u) => ({
         id: u.id,
@@ -107,12 +114,13 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
     now,
   );
   return {
+    units: units.length,
     departments: roster.departments.length,
     people: roster.people.length,
     projects: roster.projects.length,
-    chats: chats.length,
-    revoked,
-    sessionsEnded,
+    // The groups people are in: the playground's are not counted.
+    chats: chats.filter((c) => c.platform !== 'playground').length,
+    ...written,
   };
 }
 
@@ -146,11 +154,22 @@ export function importRosterCommand(db: Db, path: string, now: number, opts: { f
     );
   }
   const summary = importRoster(db, roster, now);
-  const { departments, people, projects, chats, revoked, sessionsEnded } = summary;
+  const { departments, people, projects, chats, revoked, sessionsEnded, moved, unitsRemoved, groupsForgotten } = summary;
+  const removed =
+    unitsRemoved.length > 0
+      ? `\n以下 ${unitsRemoved.length} 个单位已不在名册中：${nameList(unitsRemoved)}`
+      : '';
+  const forgotten = groupsForgotten > 0 ? `\n名册中已没有的 ${groupsForgotten} 个护企办群不再按护企办群对待（可以用“绑定”改为项目群）` : '';
+  const shown = moved.slice(0, NAMES_LISTED).map((p) => `${p.name}（${p.id}）${p.from}→${p.to}`).join('、');
+  const movedLine =
+    moved.length > 0
+      ? `\n以下 ${moved.length} 人的所属单位有变化，可查看和办理的范围随之改变：${shown}${moved.length > NAMES_LISTED ? ` 等 ${moved.length} 人` : ''}`
+      : '';
   const lost = revoked.length > 0 ? `\n名册中已没有以下 ${revoked.length} 人，其权限已取消（历史记录保留）：${nameList(revoked)}` : '';
   const ended =
     sessionsEnded.length > 0
       ? `\n以下 ${sessionsEnded.length} 人的权限有变化，其工作台账登录已结束（需要时可在私聊中重新发送“登录”）：${nameList(sessionsEnded)}`
       : '';
-  return `名册已导入 ${basename(path)}：部门 ${departments} 个，人员 ${people} 人，项目 ${projects} 个，群 ${chats} 个${lost}${ended}`;
+  const units = summary.units > 0 ? `单位 ${summary.units} 个，` : '';
+  return `名册已导入 ${basename(path)}：${units}部门 ${departments} 个，人员 ${people} 人，项目 ${projects} 个，群 ${chats} 个${lost}${removed}${forgotten}${movedLine}${ended}`;
 }

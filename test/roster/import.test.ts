@@ -64,8 +64,8 @@ describe('importRoster', () => {
 
     const summary = importRoster(db, readRosterFile(VALID_PATH), T0);
 
-    // Chats: XM001 on WeCom, DingTalk and the playground; coordinators on DingTalk and the playground.
-    expect(summary).toEqual({ departments: 2, people: 4, projects: 1, chats: 5, revoked: [], sessionsEnded: [] });
+    // Groups: XM001 on WeCom and DingTalk, the coordinators' on DingTalk (the playground's are not counted).
+    expect(summary).toEqual({ units: 0, departments: 2, people: 4, projects: 1, chats: 3, revoked: [], sessionsEnded: [], moved: [], unitsRemoved: [], groupsForgotten: 0 });
     expect(new RosterRepo(db).isEmpty()).toBe(false);
     expect(db.prepare('SELECT * FROM people WHERE id = ?').get('wang')).toEqual({
       id: 'wang',
@@ -296,6 +296,25 @@ describe('dashboard sessions at import', () => {
   });
 });
 
+// SPEC §9, §11: the roster is the authority, and an import says whose reach it changed.
+describe('an import that changes the units', () => {
+  it('names the units that left, the groups no longer coordinators’, and whose unit changed', () => {
+    const db = freshDb();
+    const dir = mkdtempSync(join(tmpdir(), 'lianbao-import-'));
+    const example = readFileSync('roster.example.yaml', 'utf8');
+    expect(importRosterCommand(db, 'roster.example.yaml', T0).split('\n')[0]).toMatch(/^名册已导入 roster\.example\.yaml：单位 3 个，部门 \d+ 个/);
+    new AdminSessions(new SessionsRepo(db), 'importSessionsS3cr3tK9wQx7Pz').openFor('xxxt', T0);
+    const merged = join(dir, 'roster.yaml');
+    writeFileSync(merged, example.replace(/ {2}- id: xixian\n(?: {4}.*\n)+/, '').replaceAll('unit: xixian', 'unit: dongxian'));
+    expect(importRosterCommand(db, merged, T0 + 1000).split('\n').slice(1)).toEqual([
+      '以下 1 个单位已不在名册中：西县护企办（xixian）',
+      '名册中已没有的 2 个护企办群不再按护企办群对待（可以用“绑定”改为项目群）',
+      '以下 1 人的所属单位有变化，可查看和办理的范围随之改变：西县朱协调（xxxt）西县护企办→东县护企办',
+      '以下 1 人的权限有变化，其工作台账登录已结束（需要时可在私聊中重新发送“登录”）：西县朱协调（xxxt）',
+    ]);
+  });
+});
+
 describe('importRosterCommand', () => {
   it('imports a file and returns a one-line summary', () => {
     const db = freshDb();
@@ -303,7 +322,7 @@ describe('importRosterCommand', () => {
     expect(line).not.toContain('\n');
     expect(line).toContain('valid.yaml');
     expect(line).toMatch(/部门 2 个.*人员 4 人.*项目 1 个/);
-    expect(line).toBe('名册已导入 valid.yaml：部门 2 个，人员 4 人，项目 1 个，群 5 个');
+    expect(line).toBe('名册已导入 valid.yaml：部门 2 个，人员 4 人，项目 1 个，群 3 个');
   });
 
   it('imports nothing from a file with one error, and says where it is', () => {

@@ -115,8 +115,18 @@ describe('importing units', () => {
       .replace(/\nunits:[\s\S]*?\n(?=# ── 部门)/, '\n')
       .replace(/, unit: (dongxian|xixian)/g, '')
       .replace(/\n    unit: (dongxian|xixian)/g, '');
-    importRoster(db, parseRoster(flat), 1);
+    const summary = importRoster(db, parseRoster(flat), 1);
     expect(roster.units()).toEqual([]);
+    // The import says what it took away and whose reach changed: the counties' coordinators and
+    // leaders now see the whole city; each county's WeCom and DingTalk group is an ordinary chat.
+    expect(summary.unitsRemoved.map((u) => u.id)).toEqual(['city', 'dongxian', 'xixian']);
+    expect(summary.moved).toEqual([
+      { id: 'dxxt', name: '东县蒋协调', from: '东县护企办', to: '本级' },
+      { id: 'dxld', name: '东县韩县长', from: '东县护企办', to: '本级' },
+      { id: 'xxxt', name: '西县朱协调', from: '西县护企办', to: '本级' },
+    ]);
+    expect(summary.groupsForgotten).toBe(4);
+    expect(roster.chat('wecom', 'wrDX')).toBeUndefined();
     expect(roster.project('DX001')?.unitId).toBeNull();
     expect(roster.coordinators('dongxian')).toEqual({});
     db.close();
