@@ -1,5 +1,6 @@
 import type { Command } from '../src/dispatch/types.js';
 import { chatMayShowConduct, isStaff, limitText, mayKnowConduct, refuse } from '../src/dispatch/helpers.js';
+import { inScope } from '../src/tickets/scope.js';
 import { buildAgenda, meetingProjects, nextMeeting, previousMeeting } from '../src/reports/agenda.js';
 
 export const meeting: Command = {
@@ -19,6 +20,10 @@ export const meeting: Command = {
     const { roster } = ctx.repos;
     const unitId =
       ctx.chat?.kind === 'coordinators' ? ctx.chat.unitId : ctx.project && (ctx.chat?.kind === 'project' || !isStaff(ctx.sender)) ? ctx.project.unitId : ctx.sender.unitId;
+    // A unit's coordinators and leaders take part in their own unit's meeting and those below it.
+    if (!inScope(ctx.scope, { unitId })) {
+      refuse('out_of_scope', `这里是${roster.unitName(unitId)}的会商，不在您的管辖范围内（本单位及下级单位），请在本单位的群里或私聊中发送“会商”`);
+    }
     const settings = roster.meeting(unitId);
     const next = nextMeeting(settings, ctx.calendar, ctx.now);
     const m = /^(?:议题|議題|topic)\s*([\s\S]*)$/.exec(args.trim());
@@ -38,7 +43,7 @@ export const meeting: Command = {
         // Raised outside a project group: for the meeting of this chat's or the sender's unit.
         unitId: ctx.project ? null : unitId,
       });
-      ctx.reply('agenda-added', { text, date: next.date, time: next.time, project: ctx.project?.name ?? '全部项目' });
+      ctx.reply('agenda-added', { text, date: next.date, time: next.time, project: ctx.project?.name ?? (roster.units().length > 0 ? `${roster.unitName(unitId)}全部项目` : '全部项目') });
       return;
     }
     if (args.trim()) refuse('bad_args', `“会商”后面只能跟“议题 内容”，例如：${this.example}`);

@@ -120,7 +120,13 @@ export function chatScope(ctx: Pick<CommandContext, 'scope' | 'repos' | 'chat'>)
   if (ctx.scope.kind === 'all') return group;
   if (group.kind === 'all') return ctx.scope;
   const mine = ctx.scope.units;
-  return { kind: 'units', units: new Set([...group.units].filter((u) => mine.has(u))) };
+  const both = new Set([...group.units].filter((u) => mine.has(u)));
+  // Another unit's group: nothing of it is the sender's (an empty list would say there is nothing).
+  if (both.size === 0) {
+    const name = ctx.repos.roster.unit(chatUnit)?.name ?? chatUnit;
+    refuse('out_of_scope', `本群是${name}的群，不在您的管辖范围内（本单位及下级单位），请在本单位的群里或私聊中查看`);
+  }
+  return { kind: 'units', units: both };
 }
 
 /** What a scope is called in a list's heading: 全部项目, or the unit whose subtree it is. */

@@ -61,6 +61,14 @@ describe('scope: a county sees its own county', () => {
     expect(county).not.toContain(`#${own}`);
     const all = ok(h, 'zhou', 'coordinators', '台账 全部').reply;
     for (const no of [dong, xi, own]) expect(all).toContain(`#${no}`);
+    expect(ok(h, 'dxxt', DX, '会商 议题 物流园周边交通组织').reply).toContain('（东县护企办全部项目）');
+    // Nor another unit's meeting, or a topic on it.
+    expectRefused(h, 'dxxt', XX, '会商', '这里是西县护企办的会商，不在您的管辖范围内');
+    expectRefused(h, 'dxxt', 'XX001', '会商 议题 东县人插一句', '这里是西县护企办的会商，不在您的管辖范围内');
+    expectRefused(h, 'dxld', 'XM001', '会商', '这里是市护企办的会商');
+    // In another county's group, a county's coordinator gets no list, and no figures.
+    expectRefused(h, 'dxxt', XX, '台账', '本群是西县护企办的群，不在您的管辖范围内');
+    expectRefused(h, 'dxxt', XX, '统计', '本群是西县护企办的群，不在您的管辖范围内');
     // In another county's project group, a county's coordinator gets no list.
     expectRefused(h, 'dxxt', 'XX001', '台账', 'XX001 不在您的管辖范围内');
   });
