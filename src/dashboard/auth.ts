@@ -90,16 +90,18 @@ export class AdminSessions {
  * cookie is SameSite=Strict and its pages allow forms to post only to themselves (CSP
  * form-action 'self'); a post that opens a session carries no cookie yet, so it is checked by what
  * the browser says of where it came from: `Sec-Fetch-Site` (same-origin, or none for a request the
- * person made themselves), and `Origin` when it names one — the pages' no-referrer policy makes
- * browsers send `Origin: null` for their own form posts
+ * person made themselves), and `Origin` when there is one. The pages' referrer policy is
+ * same-origin, under which a browser sends its own form posts with the page's origin; `Origin: null`
+ * is what a sandboxed frame, a data: page or a cross-origin redirect sends, and is refused
  * (https://developer.mozilla.org/docs/Web/HTTP/Headers/Sec-Fetch-Site,
- * https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Origin).
+ * https://fetch.spec.whatwg.org/#serializing-a-request-origin).
  */
 export function crossSite(req: { headers: Record<string, string | string[] | undefined> }, publicUrl?: string): string | undefined {
   const site = req.headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site ${JSON.stringify(site.slice(0, 40))}`;
   const origin = req.headers.origin;
-  if (typeof origin !== 'string' || origin === 'null') return undefined;
+  if (typeof origin !== 'string') return undefined;
+  if (origin === 'null') return 'Origin null (a sandboxed frame, a data: page or a redirect)';
   let host: string;
   try {
     host = new URL(origin).host.toLowerCase();

@@ -15,7 +15,7 @@ function shell(title: string, header: Html, body: Html): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${title} · 联保</title>
 <link rel="stylesheet" href="/assets/style.css">
 </head>

@@ -238,7 +238,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           'cache-control': 'no-store',
           'x-content-type-options': 'nosniff',
           'x-frame-options': 'DENY',
-          'referrer-policy': 'no-referrer',
+          'referrer-policy': 'same-origin',
           'content-security-policy':
             "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         });
