@@ -236,6 +236,9 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
 
   const chatName = (id: string): string => {
     if (id === COORDINATORS) return '护企办';
+    // A unit's coordinators' group (SPEC §11), by the unit's name.
+    const chat = roster.chat('playground', id);
+    if (chat?.kind === 'coordinators' && chat.unitId !== null) return roster.unitName(chat.unitId);
     const p = roster.project(id);
     return p ? `${p.code} ${p.name}` : (roster.person(id)?.name ?? id);
   };

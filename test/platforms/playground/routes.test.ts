@@ -53,3 +53,16 @@ describe('the playground\'s refusals', () => {
     expect(r.logs.some((l) => l.level >= 40 && l.check === 'request' && l.status === 400)).toBe(true);
   });
 });
+
+describe('the playground\'s chats', () => {
+  it('name a county\'s coordinators\' group by its unit', async () => {
+    const r = (rig = await startRig({ PLAYGROUND: '1' }));
+    const sent = await r.app.inject({ method: 'POST', url: '/playground/api/send', ...LOCAL, payload: JSON.stringify({ personId: 'dxxt', chatId: 'coordinators:dongxian', text: '帮助' }) });
+    expect(sent.statusCode).toBe(202);
+    await settle(r);
+    const state = async () =>
+      (await r.app.inject({ method: 'GET', url: '/playground/api/state', ...LOCAL })).json<{ chats: { id: string; name: string }[]; messages: { to: string; toName: string }[] }>();
+    await expect.poll(async () => (await state()).messages.find((m) => m.to === 'coordinators:dongxian')?.toName, { timeout: 10_000 }).toBe('东县护企办');
+    expect((await state()).chats).toContainEqual(expect.objectContaining({ id: 'coordinators:dongxian', name: '东县护企办' }));
+  });
+});
