@@ -68,6 +68,8 @@ export function figuresPage(v: {
   units?: readonly { id: string; name: string }[];
   /** the chosen unit's id ('' for the root) */
   unit?: string;
+  /** who is signed in, for the header */
+  who?: string;
 }): string {
   const f = v.report;
   const units = v.units ?? [];
@@ -133,5 +135,5 @@ ${f.byUnit.some((r) => r.key !== f.unit.ownRow) ? table('by-unit', '按单位（
 ${table('by-department', '按部门', depts, (r) => ledger({ dept: r.key }))}
 ${table('by-project', '按项目', f.byProject, (r) => ledger({ project: r.key }))}
 ${table('by-officer', '按责任人', f.byOfficer, () => null)}`;
-  return page({ title: `${view.period}统计`, section: 'figures', body });
+  return page({ title: `${view.period}统计`, section: 'figures', body, who: v.who });
 }

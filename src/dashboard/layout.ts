@@ -29,24 +29,28 @@ ${body}
 `.value;
 }
 
-/** A signed-in page: the header with the sections and 退出, then the page's own content. */
-export function page(o: { title: string; section: Section | null; body: Html }): string {
+/**
+ * A signed-in page: the header with the sections, who is signed in (a shared office computer
+ * should say whose session it is) and 退出, then the page's own content.
+ */
+export function page(o: { title: string; section: Section | null; body: Html; who?: string }): string {
   const nav = NAV.map(
     (n) => html`<a href="${n.href}"${n.key === o.section ? html` aria-current="page"` : ''}>${n.label}</a>`,
   );
   const header = html`<header class="site-header dash-header">
   <h1><a class="home" href="/dashboard">联保 · 工作台账</a></h1>
   <nav class="dash-nav" aria-label="栏目">${nav}</nav>
-  <form class="header-end" method="post" action="/dashboard/logout"><button class="secondary small" type="submit">退出</button></form>
+  <form class="header-end" method="post" action="/dashboard/logout">${o.who ? html`<span class="who" id="who">${o.who}</span> ` : ''}<button class="secondary small" type="submit">退出</button></form>
 </header>`;
   return shell(o.title, header, o.body);
 }
 
 /** A page for a problem (bad filter, unknown ticket): what happened and the way back. */
-export function problemPage(title: string, message: string): string {
+export function problemPage(title: string, message: string, who?: string): string {
   return page({
     title,
     section: null,
+    who,
     body: html`<section class="panel"><div class="panel-body"><h2>${title}</h2><p>${message}</p><p><a href="/dashboard">返回台账</a></p></div></section>`,
   });
 }

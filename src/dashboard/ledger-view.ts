@@ -43,6 +43,8 @@ function select(name: string, label: string, value: string | undefined, options:
 
 /** What the ledger page shows: the query as given, one page of tickets and the total matching. */
 export interface LedgerPage {
+  /** who is signed in, for the header */
+  who?: string;
   query: LedgerQuery;
   tickets: Ticket[];
   total: number;
@@ -115,5 +117,5 @@ export function ledgerPage(v: LedgerPage): string {
 </table></div>`}
   ${pager}
 </section>`;
-  return page({ title: '台账', section: 'ledger', body });
+  return page({ title: '台账', section: 'ledger', body, who: v.who });
 }

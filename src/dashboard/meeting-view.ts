@@ -19,7 +19,7 @@ function ticketList(title: string, list: AgendaTicket[], tone: string): Html {
 }
 
 /** 会商: the next meeting, who sits at it, and each project's agenda built from the data. */
-export function meetingPage(v: { meeting: Meeting; previous: Meeting; agenda: ProjectAgenda[] }): string {
+export function meetingPage(v: { meeting: Meeting; previous: Meeting; agenda: ProjectAgenda[]; who?: string }): string {
   const m = v.meeting;
   const projects = v.agenda.map(
     (a) => html`<section class="panel agenda" aria-labelledby="agenda-${a.code}">
@@ -37,11 +37,11 @@ export function meetingPage(v: { meeting: Meeting; previous: Meeting; agenda: Pr
   </div>
 </section>
 <div class="agenda-grid">${projects}</div>`;
-  return page({ title: '会商', section: 'meeting', body });
+  return page({ title: '会商', section: 'meeting', body, who: v.who });
 }
 
 /** 走访日志: one project's visit log, newest first, with the other projects as tabs. */
-export function visitsPage(v: { projects: Project[]; project: Project | undefined; visits: LogEntry[] }): string {
+export function visitsPage(v: { projects: Project[]; project: Project | undefined; visits: LogEntry[]; who?: string }): string {
   const tabs = html`<nav class="tabs" aria-label="项目">${v.projects.map(
     (p) => html`<a href="/dashboard/visits?project=${encodeURIComponent(p.code)}"${p.code === v.project?.code ? html` aria-current="page"` : ''}>${p.code} ${p.name}</a>`,
   )}</nav>`;
@@ -59,5 +59,5 @@ export function visitsPage(v: { projects: Project[]; project: Project | undefine
   <div class="panel-head"><h2>${v.project ? `${v.project.code} ${v.project.name}` : '没有项目'}</h2>${v.project ? html`<a class="sub" href="/dashboard?project=${encodeURIComponent(v.project.code)}">项目台账</a>` : ''}</div>
   <div class="panel-body">${list}</div>
 </section>`;
-  return page({ title: '走访日志', section: 'visits', body });
+  return page({ title: '走访日志', section: 'visits', body, who: v.who });
 }

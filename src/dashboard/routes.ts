@@ -16,7 +16,7 @@ import type { Figures } from '../reports/figures.js';
 import { figuresView } from '../reports/view.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
 import { formatDate } from '../tickets/format.js';
-import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
+import { ROLE_NAMES, STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
 import { inScope, scopeUnits, subtreeScope } from '../tickets/scope.js';
 import { AdminSessions, COOKIE_NAME, LoginThrottle, clearedCookie, clientKey, crossSite, readCookie, sameSecret, sessionCookie } from './auth.js';
 import { figureSheets, figureTable, isOverdue, ticketSheet, toCsv, toXlsx, type Sheet } from './export.js';
@@ -167,6 +167,16 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
     if (!v) throw new Error('a dashboard page was served without a session');
     return v;
   };
+  /** Who is signed in, as the pages' header says it; undefined before a session is read. */
+  const whoOf = (req: FastifyRequest): string | undefined => {
+    const v = viewers.get(req);
+    if (!v) return undefined;
+    if (v.personId === null) return '管理员（管理口令）';
+    const person = repos.roster.person(v.personId);
+    if (!person) return v.personId;
+    const unit = person.unitId === null ? '' : ` · ${repos.roster.unitName(person.unitId)}`;
+    return `${person.name}（${person.roles.map((r) => ROLE_NAMES[r]).join('、')}${unit}）`;
+  };
   /** Whether the request's viewer may see a ticket. */
   const seen = (req: FastifyRequest, t: Ticket): boolean => mayView(viewerOf(req), t, repos.roster.project(t.projectCode));
   const scoped = (req: FastifyRequest) => viewerFilter(viewerOf(req));
@@ -176,7 +186,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
     reply.code(403);
     const message = `${what}不在您的管辖范围内（本单位及下级单位）。`;
     if (isData(pathOf(req))) return reply.send({ error: message });
-    return reply.type('text/html; charset=utf-8').send(problemPage('不在管辖范围内', message));
+    return reply.type('text/html; charset=utf-8').send(problemPage('不在管辖范围内', message, whoOf(req)));
   };
   /**
    * The unit whose figures a request asks for (SPEC §11): `unit` (an id; '' the root), else the
@@ -262,21 +272,21 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         if (isData(pathOf(req))) return reply.send({ error: message });
         if (pathOf(req) === '/dashboard/login') return reply.type('text/html; charset=utf-8').send(loginPage({ next: '/dashboard', error: message }));
         if (pathOf(req).startsWith(LINK_PATH)) return reply.type('text/html; charset=utf-8').send(signedOutProblemPage('登录没有完成', message));
-        return reply.type('text/html; charset=utf-8').send(problemPage(status >= 500 ? '服务器出错' : '请求不正确', message));
+        return reply.type('text/html; charset=utf-8').send(problemPage(status >= 500 ? '服务器出错' : '请求不正确', message, whoOf(req)));
       });
 
       d.setNotFoundHandler(async (req, reply) => {
         if (!signedIn(req)) return deny(req, reply);
         reply.code(404);
         if (isData(pathOf(req))) return reply.send({ error: `没有“${pathOf(req)}”这个接口或导出。` });
-        return reply.type('text/html; charset=utf-8').send(problemPage('页面不存在', `没有“${pathOf(req)}”这个页面。`));
+        return reply.type('text/html; charset=utf-8').send(problemPage('页面不存在', `没有“${pathOf(req)}”这个页面。`, whoOf(req)));
       });
 
       const badQuery = (req: FastifyRequest, reply: FastifyReply, err: z.ZodError) => {
         const message = queryProblem(err);
         reply.code(400);
         if (isData(pathOf(req))) return reply.send({ error: message });
-        return reply.type('text/html; charset=utf-8').send(problemPage('查询条件不正确', message));
+        return reply.type('text/html; charset=utf-8').send(problemPage('查询条件不正确', message, whoOf(req)));
       };
 
       d.get('/login', async (req, reply) => {
@@ -319,7 +329,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         if (!(await tx.soon(() => sessions.end(id, now()), SESSION_WRITE_WAIT_MS))) {
           req.log.warn({ check: 'database-busy' }, 'dashboard sign-out not recorded: the database stayed busy');
           // The cookie stays, so that the next 退出 ends the session on the server too.
-          return reply.code(503).type('text/html; charset=utf-8').send(problemPage('退出没有完成', '数据库正忙，请再点一次“退出”。'));
+          return reply.code(503).type('text/html; charset=utf-8').send(problemPage('退出没有完成', '数据库正忙，请再点一次“退出”。', whoOf(req)));
         }
         reply.header('set-cookie', clearedCookie(overHttps(req)));
         return reply.redirect('/dashboard/login', 303);
@@ -390,7 +400,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           ({ tickets, total } = ledger.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }));
         }
         const projects = repos.roster.projects().filter((p) => inScope(viewerOf(req).scope, p));
-        const html = ledgerPage({ query: q.data, tickets, total, page, now: t, names: rosterNames(repos.roster), roster: repos.roster, projects });
+        const html = ledgerPage({ who: whoOf(req), query: q.data, tickets, total, page, now: t, names: rosterNames(repos.roster), roster: repos.roster, projects });
         return reply.type('text/html; charset=utf-8').send(html);
       });
 
@@ -402,8 +412,9 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const visible = found !== undefined && seen(req, found);
         if (found && !visible) req.log.warn({ check: 'scope', personId: viewerOf(req).personId, ticketNo: no }, 'dashboard: a ticket outside the session\'s scope');
         const ticket = visible ? found : undefined;
-        if (!ticket) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个工单', `没有找到工单 #${raw}，请核对编号。`));
+        if (!ticket) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个工单', `没有找到工单 #${raw}，请核对编号。`, whoOf(req)));
         const html = ticketPage({
+          who: whoOf(req),
           ticket,
           timeline: repos.tickets.timeline(ticket.no),
           summoned: repos.tickets.summonedDepartments(ticket.no),
@@ -428,7 +439,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const store = opts.attachmentStore;
         if (!file || !store || !store.has(sha256)) {
           req.log.info({ check: 'attachment', ticketNo: rawNo }, 'dashboard: no such file on this ticket');
-          return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个附件', `工单 #${rawNo} 没有这个附件。`));
+          return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个附件', `工单 #${rawNo} 没有这个附件。`, whoOf(req)));
         }
         const image = file.category === 'image';
         reply
@@ -452,7 +463,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const weeks = ledger.weeklyByState(period.from, period.to, { units: scopeUnits(subtreeScope(repos.roster.units(), unit.unitId)), ...accountableOf(v) });
         return reply
           .type('text/html; charset=utf-8')
-          .send(figuresPage({ month: key, report, weeks, units: unit.choices, unit: unit.unitId ?? (q.data.unit === undefined ? undefined : '') }));
+          .send(figuresPage({ who: whoOf(req), month: key, report, weeks, units: unit.choices, unit: unit.unitId ?? (q.data.unit === undefined ? undefined : '') }));
       });
 
       d.get('/meeting', async (req, reply) => {
@@ -469,7 +480,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
           forProjectGroup: !v.conduct,
           ...(v.accountable ? { only: (x: Ticket) => seen(req, x) } : {}),
         });
-        return reply.type('text/html; charset=utf-8').send(meetingPage({ meeting, previous, agenda }));
+        return reply.type('text/html; charset=utf-8').send(meetingPage({ meeting, previous, agenda, who: whoOf(req) }));
       });
 
       d.get('/visits', async (req, reply) => {
@@ -478,10 +489,10 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         const v = viewerOf(req);
         const projects = repos.roster.projects().filter((p) => mayViewProject(v, p));
         const project = q.data.project ? repos.roster.project(q.data.project) : projects[0];
-        if (q.data.project && !project) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个项目', `没有项目“${q.data.project}”。`));
+        if (q.data.project && !project) return reply.code(404).type('text/html; charset=utf-8').send(problemPage('没有这个项目', `没有项目“${q.data.project}”。`, whoOf(req)));
         if (project && !mayViewProject(v, project)) return outOfScope(req, reply, `项目 ${project.code} `);
         const visits = project ? repos.logs.visits(project.code, 500) : [];
-        return reply.type('text/html; charset=utf-8').send(visitsPage({ projects, project, visits }));
+        return reply.type('text/html; charset=utf-8').send(visitsPage({ projects, project, visits, who: whoOf(req) }));
       });
 
       const download = async (reply: FastifyReply, csv: Sheet, sheets: Sheet[], base: string, format: 'csv' | 'xlsx') => {

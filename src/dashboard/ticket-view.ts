@@ -11,6 +11,8 @@ import type { Names } from './names.js';
 
 /** One ticket with its audit rows and the departments summoned to it. */
 export interface TicketPage {
+  /** who is signed in, for the header */
+  who?: string;
   ticket: Ticket;
   timeline: AuditRow[];
   summoned: { departmentId: string; summonedAt: number; checkedInAt: number | null; checkedInBy: string | null }[];
@@ -109,5 +111,5 @@ ${evidencePanel(v)}
   <div class="panel-head"><h2 id="timeline-title">办理经过</h2><span class="sub">来自审计日志，共 ${v.timeline.length} 条；每一步都可倒查</span></div>
   <div class="panel-body">${timeline}</div>
 </section>`;
-  return page({ title: `#${t.no}`, section: 'ledger', body });
+  return page({ title: `#${t.no}`, section: 'ledger', body, who: v.who });
 }

@@ -97,6 +97,17 @@ describe('a county coordinator’s session', () => {
   });
 });
 
+describe('every page’s header', () => {
+  it('says who is signed in: the person, their roles and unit, or the operator', async () => {
+    const { dong, session, getAs } = await setup();
+    const county = getAs(session('dxxt'));
+    for (const path of ['/dashboard', '/dashboard/figures', '/dashboard/meeting', '/dashboard/visits', `/dashboard/tickets/${dong}`, '/dashboard/nowhere']) {
+      expect((await county(path)).body, path).toContain('<span class="who" id="who">东县蒋协调（护企办 · 东县护企办）</span>');
+    }
+    expect((await getAs(session(null))('/dashboard')).body).toContain('<span class="who" id="who">管理员（管理口令）</span>');
+  });
+});
+
 describe('an officer’s own session', () => {
   it('opens the visit logs of the officer’s own projects only', async () => {
     const { h, lines, session, getAs } = await setup();
