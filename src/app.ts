@@ -1,4 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Ingest, InboundDeps } from './chat/receiver.js';
 import type { Platform } from './chat/types.js';
@@ -38,6 +40,28 @@ export const HTTP_TIMEOUTS = {
   idleMs: 60_000,
   checkEveryMs: 1_000,
 } as const;
+
+/**
+ * Answers a request Node's parser refused, as Fastify's default does (status line, length, close:
+ * https://github.com/fastify/fastify/blob/main/fastify.js, defaultClientErrorHandler) but in
+ * Chinese, with a warning naming the check. A reset connection has no one to answer.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, log: Logger): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, check, text, why] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'timeout', '请求超时：没有在限定时间内收到完整的请求，连接已关闭。', `request not received in time (headers within ${HTTP_TIMEOUTS.headersMs / 1000} s, all of it within ${HTTP_TIMEOUTS.requestMs / 1000} s): connection closed`]
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'header-size', '请求的网址或请求头太长，无法处理：请缩短网址（例如减少查询条件）后重试。', 'request line and headers over the size Node reads: refused']
+        : [400, 'http', '请求格式不对，无法解析。', `request could not be parsed (${String(err.code ?? err.message).slice(0, 60)}): refused`];
+  log.warn({ check }, why);
+  if (socket.writable) {
+    const body = Buffer.from(`${text}\n`, 'utf8');
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${body.length}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n`);
+    socket.write(body);
+  }
+  socket.destroy(err);
+}
 
 /** What /readyz checks, besides the routes answering at all. */
 export interface Readiness {
@@ -90,16 +114,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One line per request, written below when it is answered, instead of Fastify's two (each of
     // which serialises the whole request through the redaction paths).
     logController: new LogController({ disableRequestLogging: true }),
-  });
-
-  // Fastify answers a request that timed out with 408 and logs it only at trace level: a slow
-  // client is worth a warning that names the check, like any other refused request.
-  app.server.on('clientError', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return;
-    log.warn(
-      { check: 'timeout' },
-      `request not received in time (headers within ${HTTP_TIMEOUTS.headersMs / 1000} s, all of it within ${HTTP_TIMEOUTS.requestMs / 1000} s): connection closed`,
-    );
+    // A request Node could not even read (too slow, headers or address over 16 KB, not HTTP) is
+    // answered here, before any route: in Chinese, with a warning that names the check, where
+    // Fastify would answer English JSON and log at trace level.
+    // https://fastify.dev/docs/latest/Reference/Server/#clienterrorhandler
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, log),
   });
 
   const CALLBACKS: Record<string, string> = { '/wecom/callback': 'wecom', '/dingtalk/callback': 'dingtalk', '/dingtalk/card-callback': 'dingtalk' };

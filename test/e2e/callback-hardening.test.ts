@@ -129,3 +129,18 @@ describe('slow clients cannot hold the server', () => {
     expect(after.status).toBe(200);
   }, 90_000);
 });
+
+// Node refuses a request line and headers over --max-http-header-size, 16 KiB by default
+// (https://nodejs.org/api/cli.html#--max-http-header-sizesize); Fastify's clientErrorHandler answers
+// it (https://fastify.dev/docs/latest/Reference/Server/#clienterrorhandler).
+describe('a request Node cannot read', () => {
+  it('is answered in Chinese, 431 for an address too long, with a warning naming the check', async () => {
+    const res = await fetch(`${server.base}/dashboard?q=${'电缆'.repeat(4_000)}`, { signal: AbortSignal.timeout(10_000) });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await res.text()).toBe('请求的网址或请求头太长，无法处理：请缩短网址（例如减少查询条件）后重试。\n');
+    await server.waitForLogs('the refusal naming the check', (l) => l.level === 40 && l.check === 'header-size');
+    const after = await fetch(`${server.base}/healthz`, { signal: AbortSignal.timeout(10_000) });
+    expect(after.status).toBe(200);
+  });
+});
