@@ -1,7 +1,7 @@
 import type { Command, CommandContext } from '../src/dispatch/types.js';
 import { chatScope, refuse } from '../src/dispatch/helpers.js';
 import { normalizeWidth } from '../src/dispatch/parse.js';
-import { monthOf, monthPeriod, type Period } from '../src/reports/figures.js';
+import { monthOf, monthPeriod, shanghaiMonth, type Period } from '../src/reports/figures.js';
 import { figuresView } from '../src/reports/view.js';
 import { inScope, type Scope } from '../src/tickets/scope.js';
 import type { Unit } from '../src/tickets/model.js';
@@ -58,13 +58,17 @@ export const stats: Command = {
         refuse('unknown_unit', `没有“${[...last].slice(0, 20).join('')}”这个单位，可以写：${units.map((u) => u.name).join('、')}`);
       }
     }
-    const period = readMonth(ctx, monthText, this.example);
+    // Refusals suggest last month, the one a coordinator most often asks for.
+    const last = shanghaiMonth(ctx.now);
+    const lastMonth = last.m === 1 ? `${last.y - 1}-12` : `${last.y}-${String(last.m - 1).padStart(2, '0')}`;
+    const example = `统计 ${lastMonth}`;
+    const period = readMonth(ctx, monthText, example);
     let unitId = topOf(units, scope);
     if (unitWord !== undefined) {
       const unit = unitNamed(units, unitWord)!;
       // A unit's figures are its coordinators' and those above them: not a neighbour's (SPEC §11).
       if (!inScope(scope, { unitId: unit.parentId === null ? null : unit.id })) {
-        refuse('out_of_scope', `${unit.name}不在您的管辖范围内，您可以查看本单位及下级单位的统计，例如：${this.example}`);
+        refuse('out_of_scope', `${unit.name}不在您的管辖范围内，您可以查看本单位及下级单位的统计，例如：${example}`);
       }
       unitId = unit.parentId === null ? null : unit.id;
     }

@@ -44,6 +44,9 @@ describe('统计', () => {
     for (const bad of ['2026-13', '2026-0', '十月', '26-10', '2026-10-01', '上个月']) {
       expectRefused(h, 'zhou', 'coordinators', `统计 ${bad}`, `看不懂月份“${bad}”`, '统计 2026-10');
     }
+    // The example is always last month, across a year's end too.
+    h.clock.set('2027-01-05T02:00:00Z');
+    expectRefused(h, 'zhou', 'coordinators', '统计 上个月', '例如：统计 2026-12');
   });
 
   it('refuses officers and enterprise contacts', () => {
