@@ -31,8 +31,8 @@ describe('转办 to a person', () => {
     });
     expect(sentTo(said, 'person')).toEqual(['zhao']);
     const notice = textTo(said, 'person', 'zhao');
-    expect(notice).toContain('转办通知');
-    expect(notice).toContain(`#${no}`);
+    // Who passed it on, so the receiver knows whom to ask.
+    expect(notice.split('\n')[0]).toBe(`**转办通知** #${no}（经开区新材料产业园）由 王警官 转给赵警官`);
     expect(notice).toContain('工地夜间电缆被偷');
     expect(notice).toContain('办结时限：2026-11-09 18:00');
   });
