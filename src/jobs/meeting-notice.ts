@@ -57,12 +57,12 @@ export const meetingNotice: Job = {
   run(ctx) {
     const { roster } = ctx.repos;
     const root = unitMeeting(ctx, null, 'root');
-    // Units below the root, each with its own projects (a unit with none holds no meeting here).
+    // Units below the root, each with its own projects (a unit with none holds no meeting here);
+    // each says what it did today, so that an operator sees every unit, sent or not.
     const below = roster
       .units()
       .filter((u) => u.parentId !== null && meetingProjects(roster, u.id).length > 0)
-      .map((u) => ({ u, r: unitMeeting(ctx, u.id, u.id) }))
-      .filter((x) => x.r.sent);
+      .map((u) => ({ u, r: unitMeeting(ctx, u.id, u.id) }));
     return [root.line, ...below.map((x) => `${x.u.name}：${x.r.line}`)].join('；');
   },
 };

@@ -250,13 +250,18 @@ describe('reports per unit', () => {
 describe('meetings per unit', () => {
   it('each county’s notice goes on its own notice day to its own groups, with its own agenda', async () => {
     const { h, dong, xi } = city();
+    let summary = '';
     const day = async (date: string) => {
       const before = lastOutboxId(h);
-      await runJob(h.jobs, meetingNotice, at(`${date}T09:00`));
+      const outcome = await runJob(h.jobs, meetingNotice, at(`${date}T09:00`));
+      summary = outcome.status === 'done' ? outcome.summary : '';
       return queued(h, before);
     };
     // 东县 meets on the 10th (Tuesday): the notice three working days before, on Thursday the 5th.
     const notice = await day('2026-11-05');
+    // The run's summary names every county, the ones with nothing to send that day too.
+    expect(summary).toContain('东县护企办：2026-11-10 15:00 会商的通知已发到 1 个项目群和护企办');
+    expect(summary).toContain('西县护企办：今天不发通知：会商在 2026-11-12 15:00，通知在 2026-11-09 发出');
     expect(destinations(notice).sort()).toEqual(['group:DX001', `group:${DX}`]);
     expect(textFor(notice, 'group', DX)).toContain('时间：2026-11-10 15:00');
     expect(textFor(notice, 'group', DX)).toContain('东县公安局二楼会议室');
