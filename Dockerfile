@@ -17,7 +17,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3
-# The rest of the project (.dockerignore leaves out tests, data and any .env), compiled once here.
+# The rest of the project (.dockerignore leaves out tests, data, any .env and any roster but the
+# example: compose.yaml mounts the real one at /config/roster.yaml), compiled once here.
 COPY . .
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund

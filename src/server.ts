@@ -1,7 +1,12 @@
 import { ConfigError, loadConfig, readEnv, type Config } from './config.js';
+import { takeServerLock } from './db/server-lock.js';
 import { createLogger } from './log.js';
+import { databaseProblem, OperatorError } from './operator-errors.js';
 import { RosterError } from './roster/parse.js';
 import { wireServer } from './wiring.js';
+
+/** DATABASE_PATH, once read: start-up failures on it are told in its words. */
+let databasePath: string | undefined;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -15,7 +20,11 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  databasePath = config.databasePath;
   const log = createLogger(config.logLevel);
+  // One server per database, held until this process ends, however it ends: taken before the
+  // database is opened, so that a second server neither loads a roster nor starts a processor.
+  const lock = config.databasePath === ':memory:' ? undefined : takeServerLock(config.databasePath);
   // Platform messages are stored in the inbox and answered at once; the processor handles them on
   // another core (src/wiring.ts).
   const server = await wireServer(config, log, { env });
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
     await scheduler.stop();
     await stream?.stop();
     await server.stop();
+    lock?.release();
     log.info('stopped');
     process.exit(0);
   };
@@ -57,7 +67,10 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // A roster's problems are listed with their places in the file: the operator needs those, not a stack.
+  // So is a problem the operator can mend (a path, an owner, a second server): one sentence, no stack.
+  const known = databasePath === undefined ? (err instanceof OperatorError ? err : undefined) : databaseProblem(err, databasePath);
   if (err instanceof RosterError) process.stderr.write(`${err.message}\nlianbao: 名册有以上问题，服务器没有启动\n`);
+  else if (known) process.stderr.write(`lianbao: ${known.message}\n`);
   else process.stderr.write(`lianbao: 启动失败：${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

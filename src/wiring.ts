@@ -5,7 +5,8 @@
  * the dashboard its read repositories, each route the inbound interface) and imports nothing from here.
  */
 import type { FastifyInstance } from 'fastify';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import { COMMANDS } from '../commands/index.js';
 import { buildApp, type AppDeps } from './app.js';
@@ -45,8 +46,9 @@ import { createDingtalkAdapter, DINGTALK_MAX_BYTES, startDingtalkStream, type Di
 import { createPlaygroundAdapter, PLAYGROUND_MAX_BYTES, playgroundUploadsDir } from './platforms/playground/index.js';
 import { createWecomAdapter, WECOM_MAX_BYTES } from './platforms/wecom/index.js';
 import { Figures } from './reports/figures.js';
+import { OperatorError } from './operator-errors.js';
 import { importRoster } from './roster/import.js';
-import { readRosterFile } from './roster/parse.js';
+import { readRosterFile, RosterError, type Roster } from './roster/parse.js';
 import { WorkCalendar } from './tickets/calendar.js';
 import type { SlaConfig } from './tickets/sla.js';
 
@@ -84,26 +86,56 @@ function createAdapters(config: Config, log: Logger, clock: Clock): Partial<Reco
 export function openMainDb(config: Config, log: Logger, clock: Clock, opts: { loadRoster?: boolean; warnings?: boolean } = {}): Db {
   const db = openDb(config.databasePath);
   const roster = new RosterRepo(db);
-  if ((opts.loadRoster ?? true) && roster.isEmpty() && config.rosterFile && existsSync(config.rosterFile)) {
-    const summary = importRoster(db, readRosterFile(config.rosterFile), clock.now().getTime());
+  if ((opts.loadRoster ?? true) && roster.isEmpty() && config.rosterFile) {
+    const summary = importRoster(db, readStartRoster(config.rosterFile), clock.now().getTime());
     log.info({ file: config.rosterFile, ...summary }, 'empty database: roster loaded');
   }
   if (opts.warnings ?? true) {
     const health = new WorkCalendar(roster.calendarOverrides(), config.workdayEnd).health(clock.now());
+    // In Chinese, as `lianbao doctor` says it: operators read the log (SPEC §10).
+    const how = '加到名册的 calendar 部分（holidays 放假、workdays 调休上班），再运行 lianbao import';
     if (!health.thisYear) {
       log.error(
         { year: health.year },
-        `no holiday data for ${health.year}, this year: Monday to Friday count as working days, so deadlines in working days ignore its holidays and make-up days; add them to the roster's calendar section and import it`,
+        `没有今年（${health.year} 年）的节假日数据：现在周一至周五都按工作日算，按工作日计算的时限不对。请把国务院办公厅公布的 ${health.year} 年放假安排${how}`,
       );
     }
     if (!health.nextYear) {
       log.warn(
         { year: health.year + 1 },
-        `no holiday data for ${health.year + 1} yet: add next year's holidays and make-up days to the roster's calendar section once the State Council publishes them (around November)`,
+        `还没有 ${health.year + 1} 年的节假日数据：国务院办公厅一般在 11 月前后公布下一年的放假安排，公布后请${how}`,
       );
     }
   }
   return db;
+}
+
+/**
+ * The roster an empty database is filled with at start-up. A ROSTER_FILE that is not there, or is a
+ * folder, stops the server: started on an empty roster it would answer nobody, and say nothing.
+ */
+function readStartRoster(file: string): Roster {
+  const stat = existsSync(file) ? statSync(file) : undefined;
+  const unset = file === 'roster.example.yaml' ? '（没有设置 ROSTER_FILE 时，本地试用读当前文件夹里的 roster.example.yaml）' : '';
+  if (!stat) {
+    throw new OperatorError(
+      `ROSTER_FILE 指向的名册文件 ${file} 不存在${unset}：数据库是空的，服务器启动时要从它导入名册。请检查路径，或先用 lianbao import <名册文件> 导入名册`,
+    );
+  }
+  if (stat.isDirectory()) {
+    // `docker compose up` bind-mounts ./roster.yaml; when that file was never made, Docker makes
+    // an empty folder by that name on the host and mounts it instead.
+    const docker = /\.(ya?ml|json)$/i.test(basename(file))
+      ? `。在 Docker 里这通常是因为 ./${basename(file)} 还没有建好，Docker 就建了一个同名的空文件夹：请删掉这个文件夹，运行 cp roster.example.yaml ${basename(file)}，填好名册后再启动`
+      : `：请写出名册文件本身，例如 ROSTER_FILE=${file.replace(/\/+$/, '')}/roster.yaml`;
+    throw new OperatorError(`ROSTER_FILE 指向的 ${file} 是一个文件夹，不是名册文件${docker}`);
+  }
+  try {
+    return readRosterFile(file);
+  } catch (err) {
+    if (err instanceof RosterError) throw err;
+    throw new OperatorError(`ROSTER_FILE：${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** The repositories on one connection to the main database, and what reads through them. */

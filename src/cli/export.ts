@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { monthPeriod } from '../reports/figures.js';
 import { collectMonth, FIGURE_HEADERS, figureRows, TICKET_HEADERS, toCsv, writeXlsx } from '../reports/export.js';
 import { openStore } from '../wiring.js';
-import { readOptions, UsageError, withDb, type Out } from './common.js';
+import { readOptions, startOutputFile, UsageError, withDb, type Out } from './common.js';
 
 /** `lianbao export --month YYYY-MM`: a month's tickets or figures, as csv or xlsx (SPEC §6). */
 export async function exportVerb(config: Config, args: string[], out: Out): Promise<void> {
@@ -22,20 +22,29 @@ export async function exportVerb(config: Config, args: string[], out: Out): Prom
   const format = values.format ?? (file?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv');
   if (format !== 'csv' && format !== 'xlsx') throw new UsageError(`不支持 --format "${format}"：请用 csv 或 xlsx`);
   const collect = () => withDb(config, (db) => collectMonth(openStore(db, config), period, systemClock.now().getTime()));
-  if (format === 'xlsx') {
-    if (!file) throw new UsageError(`xlsx 工作簿是二进制文件，不输出到屏幕：请加 --out <文件>，例如 --out ${values.month}.xlsx`);
-    const data = collect();
-    await writeXlsx(file, data);
-    out(`${period.label}：${data.tickets.length} 张工单和统计已写入 ${file}`);
-    return;
-  }
-  const data = collect();
-  const csv = values.figures ? toCsv(FIGURE_HEADERS, figureRows(data.figures)) : toCsv(TICKET_HEADERS, data.tickets);
+  if (format === 'xlsx' && !file) throw new UsageError(`xlsx 工作簿是二进制文件，不输出到屏幕：请加 --out <文件>，例如 --out ${values.month}.xlsx`);
   if (!file) {
+    const data = collect();
+    const csv = values.figures ? toCsv(FIGURE_HEADERS, figureRows(data.figures)) : toCsv(TICKET_HEADERS, data.tickets);
     // out() ends the line with \n: leaving the \r keeps every line CRLF, as in the file --out writes.
     out(csv.replace(/\n$/, ''));
     return;
   }
-  writeFileSync(file, csv);
-  out(`${period.label}：${values.figures ? '统计' : `${data.tickets.length} 张工单`}已写入 ${file}`);
+  // Before the month is read: a file that cannot be written is said at once, and made as backup makes its file.
+  const partial = startOutputFile(file, '导出文件', `--out exports/${values.month}.${format}`);
+  try {
+    const data = collect();
+    if (format === 'xlsx') {
+      await writeXlsx(partial, data);
+      renameSync(partial, file);
+      out(`${period.label}：${data.tickets.length} 张工单和统计已写入 ${file}`);
+      return;
+    }
+    writeFileSync(partial, values.figures ? toCsv(FIGURE_HEADERS, figureRows(data.figures)) : toCsv(TICKET_HEADERS, data.tickets));
+    renameSync(partial, file);
+    out(`${period.label}：${values.figures ? '统计' : `${data.tickets.length} 张工单`}已写入 ${file}`);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw e;
+  }
 }

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { JOBS } from '../jobs/index.js';
+import { databaseProblem } from '../operator-errors.js';
 import { RosterError } from '../roster/parse.js';
 import { backupVerb } from './backup.js';
 import { UsageError, type Out } from './common.js';
@@ -101,7 +102,9 @@ export async function runCli(
       err('名册有以上问题，没有导入任何内容');
       return 1;
     }
-    err(`lianbao: ${e instanceof Error ? e.message : String(e)}`);
+    // A database this user cannot open or write is told as what to mend, not as SQLite's words.
+    const known = databaseProblem(e, config.databasePath);
+    err(`lianbao: ${known ? known.message : e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
 }

@@ -56,8 +56,9 @@ export function sessionsVerb(config: Config, args: string[], out: Out, clock: Cl
   });
 }
 
+/** Who signed in: a person of the roster, or, for ADMIN_TOKEN, whoever holds it (the token names nobody). */
 function who(s: Session, roster: RosterRepo): string {
-  if (s.personId === null) return '管理口令';
+  if (s.personId === null) return '持管理口令者';
   const p = roster.person(s.personId);
   return p ? `${p.name}（${p.id}）` : s.personId;
 }
@@ -74,7 +75,8 @@ function list(sessions: SessionsRepo, roster: RosterRepo, now: number, out: Out)
     out(
       [
         s.idHash.slice(0, ID_CHARS),
-        who(s, roster),
+        // In brackets: not a name, as the others in the column are.
+        s.personId === null ? `（${who(s, roster)}）` : who(s, roster),
         s.personId === null ? '管理口令' : '登录链接',
         formatTime(s.createdAt),
         s.lastSeenAt === null ? '—' : formatTime(s.lastSeenAt),

@@ -99,6 +99,9 @@ export class InboxHandler {
       done = this.d.dispatch(readable.map((r) => r.message!));
     } catch {
       done = 0;
+      // A batch of one that failed because the database takes no writes has been logged by the
+      // dispatcher with its error; trying it again alone would only log the same line again.
+      if (readable.length === 1 && !this.d.databaseWritable()) return { kind: 'failed' };
       for (const r of readable) {
         try {
           this.d.dispatch([r.message!]);

@@ -152,6 +152,9 @@ function toJS(doc: Document, lines: LineCounter, fileName: string): unknown {
   }
 }
 
+/** How many YAML syntax errors are listed; the rest are counted. */
+const YAML_PROBLEMS_SHOWN = 5;
+
 /**
  * Parses and validates a roster (YAML, or JSON when `fileName` ends in `.json`). Throws a
  * `RosterError` listing every problem, each with its line, when anything is wrong.
@@ -176,6 +179,12 @@ export function parseRoster(text: string, fileName = 'roster.yaml'): Roster {
     // One mistake makes the parser stumble over each token after it on the line: say it once a line.
     const seen = new Set<string>();
     const once = problems.filter((p) => !seen.has(`${p.line} ${p.message}`) && Boolean(seen.add(`${p.line} ${p.message}`)));
+    // A file that is not YAML at all (a README given by mistake) stumbles on nearly every line:
+    // the first few say enough.
+    if (once.length > YAML_PROBLEMS_SHOWN) {
+      const more = `……另有 ${once.length - YAML_PROBLEMS_SHOWN} 处 YAML 格式错误没有列出。错误这样多，可能选错了文件：名册是 YAML（或 JSON）文件，可以照 roster.example.yaml 来写`;
+      throw new RosterError(once.slice(0, YAML_PROBLEMS_SHOWN), fileName, more);
+    }
     throw new RosterError(once, fileName);
   }
 

@@ -17,9 +17,10 @@ export class RosterError extends Error {
   readonly problems: RosterProblem[];
   readonly fileName: string;
 
-  constructor(problems: RosterProblem[], fileName: string) {
+  /** `more`: a last line saying what was left out (a file that is not YAML stumbles on every line). */
+  constructor(problems: RosterProblem[], fileName: string, more?: string) {
     const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
-    super(sorted.map((p) => `${fileName}:${p.line}:${p.column} ${p.path || '(file)'}: ${p.message}`).join('\n'));
+    super([...sorted.map((p) => `${fileName}:${p.line}:${p.column} ${p.path || '(file)'}: ${p.message}`), ...(more ? [more] : [])].join('\n'));
     this.problems = sorted;
     this.fileName = fileName;
   }

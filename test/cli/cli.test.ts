@@ -51,6 +51,16 @@ describe('lianbao import', () => {
     db.close();
   });
 
+  it('lists the first few YAML errors of a file that is not a roster at all, and counts the rest', async () => {
+    const { env } = tempDb();
+    const r = await cli(['import', 'README.md'], env);
+    expect(r.code).toBe(1);
+    const lines = r.err.split('\n');
+    expect(lines.filter((l) => l.startsWith('README.md:'))).toHaveLength(5);
+    expect(lines.at(-2)).toMatch(/^……另有 \d+ 处 YAML 格式错误没有列出。错误这样多，可能选错了文件：名册是 YAML（或 JSON）文件，可以照 roster\.example\.yaml 来写$/);
+    expect(lines.at(-1)).toBe('名册有以上问题，没有导入任何内容');
+  });
+
   it('says in Chinese that a folder is not a roster file, and what to give instead', async () => {
     const { dir, env } = tempDb();
     const r = await cli(['import', dir], env);

@@ -48,11 +48,18 @@ describe('lianbao sessions', () => {
     expect(r.out.replace(/\b[0-9a-f]{10}\b/g, (h) => (h === shown(ids.admin) ? 'ADMIN' : h === shown(ids.wang) ? 'WANG' : 'ZHOU'))).toMatchInlineSnapshot(`
       "正在生效的工作台账登录：3 个
       编号	登录人	方式	登录时间	最近使用	到期
-      ADMIN	管理口令	管理口令	2026-11-20 10:00	—	2026-12-20 10:00
+      ADMIN	（持管理口令者）	管理口令	2026-11-20 10:00	—	2026-12-20 10:00
       WANG	王警官（wang）	登录链接	2026-11-20 10:01	2026-11-20 10:30	2026-12-20 10:01
       ZHOU	周协调（zhou）	登录链接	2026-11-20 10:02	—	2026-12-20 10:02
       结束登录：lianbao sessions end <编号> | --person <人员 id> | --all"
     `);
+  });
+
+  it('names no one for the ADMIN_TOKEN sign-in: who is 持管理口令者, how is 管理口令, said once each', async () => {
+    const { env, ids, shown } = await withSessions();
+    const row = (await cli(['sessions'], env)).out.split('\n').find((l) => l.startsWith(shown(ids.admin)))!;
+    expect(row.split('\t').slice(1, 3)).toEqual(['（持管理口令者）', '管理口令']);
+    expect(await cli(['sessions', 'end', shown(ids.admin)], env)).toMatchObject({ code: 0, out: `已结束登录 ${shown(ids.admin)}（持管理口令者）` });
   });
 
   it('ends one session by the number it lists', async () => {

@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, relative } from 'node:path';
+import dockerignore from '@balena/dockerignore';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -132,6 +133,26 @@ describe('Dockerfile', () => {
     expect(files.filter((f) => /^(node_modules|dist|data|test|\.git)\//.test(f) || f === '.env')).toEqual([]);
   });
 
+  it('leaves out a local roster (names, user ids, webhook keys), its copies, keys, backups and evidence, wherever they are', () => {
+    // .dockerignore read as docker reads it (https://docs.docker.com/build/concepts/context/#dockerignore-files).
+    const ignore = dockerignore().add(readFileSync(join(ROOT, '.dockerignore'), 'utf8'));
+    const secrets = [
+      'roster.yaml',
+      'roster.prod.yaml',
+      'roster-2026.yml',
+      'roster.json',
+      'tls.key',
+      'cert.pem',
+      'backups/lianbao-2026-11-01.db',
+      'lianbao.lock',
+      'lianbao.db.4242.part',
+      'attachments/ab/abcdef',
+      'copy.db.attachments/ab/abcdef',
+    ];
+    expect(secrets.filter((f) => !ignore.ignores(f))).toEqual([]);
+    expect(ignore.ignores('roster.example.yaml')).toBe(false);
+  });
+
   it("starts from the image's files with the image's command and environment, and reports healthy", async () => {
     const folder = tempDir('lianbao-image-');
     const [, ...args] = image.cmd!;
@@ -174,6 +195,13 @@ describe('compose.yaml', () => {
     expect(service['restart']).toBe('unless-stopped');
     // The server may take up to 10 s on the stored messages, then the current send.
     expect(Number(/^(\d+)s$/.exec(String(service['stop_grace_period']))?.[1])).toBeGreaterThanOrEqual(20);
+  });
+
+  it('mounts the real roster at run time from a file the build never sends', () => {
+    const roster = mounts.find((m) => m.target === environment['ROSTER_FILE']);
+    expect(roster).toMatchObject({ source: './roster.yaml', mode: 'ro' });
+    const ignore = dockerignore().add(readFileSync(join(ROOT, '.dockerignore'), 'utf8'));
+    expect(ignore.ignores(relative('.', roster!.source))).toBe(true);
   });
 
   it('takes the platform variables from .env, and keeps the data in a named volume at the image’s volume', () => {

@@ -4,7 +4,9 @@
  * systemd-analyze is not available here. Starting its ExecStart and stopping it with its
  * KillSignal is in test/e2e/signals.test.ts.
  */
-import { isAbsolute, join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { inboxPathFor } from '../../src/inbox/inbox.js';
@@ -58,6 +60,33 @@ describe('deploy/lianbao.service', () => {
     for (const path of [config.databasePath, inboxPathFor(config.databasePath), config.backup.dir]) {
       expect({ path, writable: writable.some((w) => inside(path, w)) }).toEqual({ path, writable: true });
     }
+  });
+
+  // systemd.exec(5), EnvironmentFile=: "Settings from these files override settings made with
+  // Environment=" (https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#EnvironmentFile=).
+  // README installs .env.example as the EnvironmentFile, so what it sets wins over the unit's own.
+  it('keeps the database where the unit writes once .env.example is its EnvironmentFile, and the docs say which wins', () => {
+    const fromFile = parseEnv(readFileSync(join(ROOT, '.env.example'), 'utf8'));
+    expect(fromFile).not.toHaveProperty('DATABASE_PATH');
+    const env = { ...unitEnvironment(unit), ...fromFile };
+    const writable = service('ReadWritePaths').flatMap((v) => v.split(/\s+/));
+    const config = loadConfig({ ...env, WECOM_TOKEN: 'QDG6eK', WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' });
+    expect(writable.some((w) => inside(config.databasePath, w))).toBe(true);
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const commented = /^#DATABASE_PATH=(.+)$/m.exec(example)?.[1];
+    expect(commented).toBe(unitEnvironment(unit)['DATABASE_PATH']);
+    // The old sentence said the unit "sets its own", as if it won: it does not.
+    expect(example).not.toMatch(/unit \(deploy\/lianbao\.service\) set their own/);
+    expect(example).toMatch(/DATABASE_PATH[\s#]+in its EnvironmentFile[\s\S]*wins over that/);
+  });
+
+  it("restores a backup, in README's example, into the folder the unit writes", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Backup and restore'), readme.indexOf('### Logs and shutdown'));
+    const dataDir = dirname(unitEnvironment(unit)['DATABASE_PATH']!);
+    const paths = [...section.matchAll(/\/(?:srv|var|opt)\/[\w/.-]+/g)].map((m) => m[0]);
+    expect(paths.length).toBeGreaterThan(3);
+    for (const path of paths) expect({ path, inside: inside(path, dataDir) }).toEqual({ path, inside: true });
   });
 
   it('allows enough open files for many connections at once', () => {

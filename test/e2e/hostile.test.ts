@@ -10,6 +10,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverLockPathFor } from '../../src/db/server-lock.js';
 import { Inbox, inboxPathFor } from '../../src/inbox/inbox.js';
 import { dingtalkCallback, dingtalkEnv, postCallback, wecomEnv } from '../support/callbacks.js';
 import { ROOT } from '../support/locations.js';
@@ -143,6 +144,9 @@ describe('nothing is sent twice because the database cannot be written', () => {
     chownSync(dir, NOBODY, NOBODY);
     chmodSync(databasePath, 0o644);
     for (const f of [`${databasePath}-wal`, `${databasePath}-shm`]) if (existsSync(f)) chownSync(f, 0, 0);
+    // The server's lock beside it is the service's, as it would be had the service made it (the
+    // writer above ran as root).
+    chownSync(serverLockPathFor(databasePath), NOBODY, NOBODY);
     mkdirSync(join(dir, 'backups'), { recursive: true });
     chownSync(join(dir, 'backups'), NOBODY, NOBODY);
     const server = await ServerProcess.start({ databasePath, env: dingtalkEnv(double.base), uid: NOBODY, gid: NOBODY, waitFor: 'healthz' });

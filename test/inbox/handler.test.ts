@@ -161,6 +161,30 @@ describe('the inbox handler', () => {
     reader.close();
   });
 
+  it('logs a message the database cannot take once a try, not once for the batch and again alone', async () => {
+    const path = await inboxWith(['a']);
+    const reader = new InboxReader(path);
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (l: string) => void lines.push(l) });
+    const handler = new InboxHandler(
+      {
+        reader,
+        // As the dispatcher does: a batch of one that fails is logged with its error.
+        dispatch: (ms) => {
+          if (ms.length === 1) log.error({ msgId: ms[0]!.msgId }, 'message could not be stored');
+          throw new Error('attempt to write a readonly database');
+        },
+        databaseWritable: () => false,
+        log,
+        now: () => 0,
+      },
+      0,
+    );
+    for (let i = 0; i < 3; i++) expect(handler.step().kind).toBe('failed');
+    expect(lines.filter((l) => l.includes('message could not be stored'))).toHaveLength(3);
+    reader.close();
+  });
+
   it(`sets aside unread a stored row over ${MAX_ROW_CHARS} characters (left by an earlier version), never reading it`, async () => {
     const path = await inboxWith([]);
     const inbox = new Inbox(path);
