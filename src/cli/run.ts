@@ -24,10 +24,11 @@ const USAGE = `lianbao — 联保命令行
   lianbao jobs run <任务> [--now <ISO-8601 时间>] [--force]
                                         当作定时任务在该时间触发，运行一次（每个周期只运行
                                         一次，--force 再运行一次）；任务：${JOBS.map((j) => j.name).join('、')}
-  lianbao export --month YYYY-MM [--format csv|xlsx] [--out <文件>] [--figures]
+  lianbao export --month YYYY-MM [--format csv|xlsx] [--out <文件>] [--figures] [--unit <单位>]
                                         导出一个月：csv（默认）每张当月收到的工单一行，加
                                         --figures 则为统计数字，输出到屏幕或文件；xlsx（须加
-                                        --out）含工单表和各分组统计表
+                                        --out）含工单表和各分组统计表；--unit（单位 id 或名称）
+                                        只导出该单位及下级单位的
   lianbao inbox [list|show <编号>|retry <编号>|drop <编号>]
                                         反复处理失败而被搁置的消息：列出、查看一条、放回
                                         队列重新处理，或删除

@@ -7,6 +7,7 @@ import type { TicketsRepo } from '../db/tickets-repo.js';
 import { workDeadline } from '../tickets/escalation.js';
 import { formatTime } from '../tickets/format.js';
 import { STATE_NAMES, URGENCY_NAMES, type Ticket } from '../tickets/model.js';
+import { EVERYTHING, inScope, subtreeScope, type Scope } from '../tickets/scope.js';
 import { accountableName, accountableOf } from '../tickets/view.js';
 import type { Figures, FigureRow, FiguresReport, Period } from './figures.js';
 import { figureRowView } from './view.js';
@@ -118,8 +119,10 @@ function rating(t: Ticket): string {
  * first 认领, as the figures count it, so a later transfer does not move it; 责任人 is whoever is
  * accountable (SPEC §2), the same rule the figures group by.
  */
-export function ticketRows(repos: ExportRepos, period: Period, now: number): Cell[][] {
-  const tickets = repos.tickets.receivedIn(period.from, period.to);
+export function ticketRows(repos: ExportRepos, period: Period, now: number, scope: Scope = EVERYTHING): Cell[][] {
+  const tickets = repos.tickets
+    .receivedIn(period.from, period.to)
+    .filter((t) => inScope(scope, { unitId: repos.roster.project(t.projectCode)?.unitId ?? null }));
   const attachments = repos.attachments.totals(tickets.map((t) => t.no));
   return tickets.map((t) => ticketRow(t, repos.roster, now, attachments.get(t.no) ?? 0));
 }
@@ -173,8 +176,11 @@ export function collectMonth(
   from: { repos: ExportRepos; figures: Pick<Figures, 'compute'> },
   period: Period,
   now: number,
+  /** a unit below the root: its tickets and those of the units below it, and its figures (SPEC §11) */
+  unitId: string | null = null,
 ): MonthExport {
-  return { period, tickets: ticketRows(from.repos, period, now), figures: from.figures.compute(period, now) };
+  const scope = subtreeScope(from.repos.roster.units(), unitId);
+  return { period, tickets: ticketRows(from.repos, period, now, scope), figures: from.figures.compute(period, now, { unitId }) };
 }
 
 /**

@@ -154,3 +154,36 @@ describe('lianbao export with bad arguments', () => {
     expect(r.err.split('\n')[0]).toContain(named);
   });
 });
+
+// SPEC §11: a county's figures and tickets are its own and its units' below; the root's are everything.
+describe('lianbao export --unit', () => {
+  let cityDir = '';
+  let cityEnv: Record<string, string> = {};
+  beforeAll(async () => {
+    ({ dir: cityDir, env: cityEnv } = await filledDatabase([
+      ['dxqy', 'DX001', '报告 物流园门口被货车堵住'],
+      ['xxqy', 'XX001', '报告 电站工地电缆被偷'],
+    ]));
+  });
+  afterAll(() => rmSync(cityDir, { recursive: true, force: true }));
+  const projectsOf = (out: string) => parseCsv(`${out.slice(1)}\n`).slice(1).map((row) => row[1]);
+
+  it('exports a county’s tickets and figures, named by id or by name; the root’s is everything', async () => {
+    for (const unit of ['dongxian', '东县护企办']) {
+      const r = await cli(['export', '--month', '2026-11', '--unit', unit], cityEnv);
+      expect(r).toMatchObject({ code: 0, err: '' });
+      expect(projectsOf(r.out)).toEqual(['DX001']);
+    }
+    const figures = await cli(['export', '--month', '2026-11', '--figures', '--unit', 'xixian'], cityEnv);
+    expect(parseCsv(`${figures.out.slice(1)}\n`)[1]!.slice(0, 3)).toEqual(['合计', '合计', '1']);
+    const all = await cli(['export', '--month', '2026-11', '--unit', 'city'], cityEnv);
+    expect(projectsOf(all.out).sort()).toEqual(['DX001', 'XM001', 'XM002', 'XM003', 'XX001']);
+  });
+
+  it('refuses a unit the roster does not have, naming those it has', async () => {
+    const r = await cli(['export', '--month', '2026-11', '--unit', '南县'], cityEnv);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('没有单位“南县”，名册中的单位有：city（市护企办）、dongxian（东县护企办）、xixian（西县护企办）');
+    expect(r.out).toBe('');
+  });
+});

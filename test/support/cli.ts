@@ -31,7 +31,7 @@ export async function cli(argv: string[], env: Record<string, string>): Promise<
  * chat: one on 30 October 2026 and three in November (#2 plain, #3 with AWKWARD text, #4 claimed,
  * resolved and rated).
  */
-export async function filledDatabase(): Promise<{ dir: string; env: Record<string, string> }> {
+export async function filledDatabase(more: readonly [person: string, chat: string, text: string][] = []): Promise<{ dir: string; env: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'lianbao-cli-'));
   const env = { DATABASE_PATH: join(dir, 'lianbao.db'), LOG_LEVEL: 'silent' };
   expect((await cli(['import', 'roster.example.yaml'], env)).code).toBe(0);
@@ -53,6 +53,7 @@ export async function filledDatabase(): Promise<{ dir: string; env: Record<strin
   clock.set('2026-11-03T06:00:00Z');
   say('sun', 'XM003', '办结 #4 已约谈造谣人员');
   say('ma', 'XM003', '满意 #4 4 处理得当');
+  for (const [person, chat, text] of more) say(person, chat, text);
   db.close();
   return { dir, env };
 }
