@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -25,6 +25,47 @@ export function playgroundUploadsDir(attachmentsDir: string): string {
 
 /** An upload's name: the id the page gets back and sends with its message. */
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * How long an upload is kept after it was written or last fetched: past a download's last try
+ * (given up 24 hours after the message, src/attachments/downloads.ts). The evidence itself is a copy
+ * in the attachments folder, made as the bot fetches the upload, so removing an upload loses nothing
+ * a ticket refers to.
+ */
+export const UPLOAD_KEEP_MS = 24 * HOUR_MS;
+
+/** How often the uploads folder is swept while the server runs (and once at start). */
+export const UPLOAD_SWEEP_EVERY_MS = HOUR_MS;
+
+/**
+ * Removes the uploads older than `UPLOAD_KEEP_MS` at `nowMs`: only files named as the playground
+ * names its uploads, in its own folder (a link or folder there, or anything else, is left alone).
+ * Returns how many were removed.
+ */
+export async function sweepPlaygroundUploads(uploadsDir: string, nowMs: number): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(uploadsDir, { withFileTypes: true });
+  } catch {
+    return 0; // nothing uploaded yet
+  }
+  let removed = 0;
+  for (const e of entries) {
+    // A Dirent does not follow links: a link named like an upload is not the playground's file.
+    if (!e.isFile() || !UPLOAD_ID.test(e.name)) continue;
+    const path = join(uploadsDir, e.name);
+    try {
+      if (nowMs - (await stat(path)).mtimeMs <= UPLOAD_KEEP_MS) continue;
+      await rm(path, { force: true });
+      removed += 1;
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return removed;
+}
 
 /** The longest message the page shows in one piece: more than any message lianbao writes. */
 export const PLAYGROUND_MAX_BYTES = 64 * 1024;
@@ -51,6 +92,10 @@ export function createPlaygroundAdapter(uploadsDir?: string): PlatformAdapter {
       const path = join(uploadsDir, a.ref);
       try {
         const { size } = await stat(path);
+        // Fetched again (a download retried): kept another day from now, so the sweep never takes
+        // an upload a download still needs.
+        const now = new Date();
+        await utimes(path, now, now);
         return { ok: true, body: createReadStream(path, { signal: opts.signal }), size };
       } catch {
         return { ok: false, retryable: false, error: 'the upload is gone' };
@@ -66,7 +111,7 @@ export interface PlaygroundOptions {
   /** ATTACHMENTS_DIR and ATTACHMENT_MAX_MB: where the page's uploads go, and how large a file may be */
   attachments: { dir: string; maxBytes: number };
   /** who may be played and which chats there are */
-  roster: Pick<RosterRepo, 'person' | 'people' | 'project' | 'projects' | 'chat' | 'chatsOfKind' | 'unitName'>;
+  roster: Pick<RosterRepo, 'person' | 'personByPlatformId' | 'people' | 'project' | 'projects' | 'chat' | 'chatsOfKind' | 'unitName'>;
   /** the messages the page shows when it opens */
   outbox: Pick<OutboxRepo, 'recent'>;
   /** each message as it is sent (the delivery worker); returns a function that stops listening */
@@ -77,6 +122,18 @@ export interface PlaygroundOptions {
 export const GUEST_ID = 'guest';
 const COORDINATORS = 'coordinators';
 
+/**
+ * A person's private chat with the bot, keyed as WeCom keys its single chats (src/platforms/wecom/parse.ts)
+ * and the dispatcher places a click on a card in a direct message: by who is in it.
+ */
+const SINGLE = 'single:';
+export function privateChatId(personId: string): string {
+  return `${SINGLE}${personId}`;
+}
+
+/** Why a guest has no private chat: the bot knows nobody outside the roster there. */
+export const GUEST_NO_PRIVATE_CHAT = '访客不在名册中，没有与联保助手的私聊：请在“以谁的身份发言”里选名册中的人，或以访客身份到项目群里发言';
+
 /** The longest text the page may send in one message, in characters (a paste beyond it is refused, saying so). */
 export const PLAYGROUND_MAX_TEXT = 20_000;
 
@@ -84,7 +141,8 @@ const TOO_LONG = `消息太长：一条消息最多 ${PLAYGROUND_MAX_TEXT} 个�
 
 const sendBody = z.object({
   personId: z.string().min(1).max(100),
-  chatId: z.string().min(1).max(100),
+  /** the group; empty for the person's private chat with the bot */
+  chatId: z.string().max(100),
   text: z.string().max(PLAYGROUND_MAX_TEXT),
   // Pictures and files the page uploaded first (POST /playground/api/upload), sent with the text
   // as a platform's picture or mixed message is.
@@ -148,17 +206,21 @@ export function readPlaygroundMessage(roster: PlaygroundOptions['roster'], body:
   if (personId !== GUEST_ID && !roster.person(personId)) {
     return { ok: false, status: 400, check: 'playground-person', reason: `名册中没有“${personId.slice(0, 100)}”这个人` };
   }
-  if (!roster.chat('playground', chatId)) return { ok: false, status: 400, check: 'playground-chat', reason: `没有“${chatId.slice(0, 100)}”这个群` };
-  const message: IncomingMessage = {
-    platform: 'playground',
-    msgId,
-    chatId,
-    chatType: 'group',
-    // A playground chat is its own address.
-    groupAddress: chatId,
-    senderId: personId === GUEST_ID ? `${GUEST_ID}-${chatId}` : personId,
-    text: text.trim(),
-  };
+  if (!chatId && personId === GUEST_ID) return { ok: false, status: 400, check: 'playground-guest-private', reason: GUEST_NO_PRIVATE_CHAT };
+  if (chatId && !roster.chat('playground', chatId)) return { ok: false, status: 400, check: 'playground-chat', reason: `没有“${chatId.slice(0, 100)}”这个群` };
+  const message: IncomingMessage = chatId
+    ? {
+        platform: 'playground',
+        msgId,
+        chatId,
+        chatType: 'group',
+        // A playground chat is its own address.
+        groupAddress: chatId,
+        senderId: personId === GUEST_ID ? `${GUEST_ID}-${chatId}` : personId,
+        text: text.trim(),
+      }
+    : // The private chat: no group to post to, so the bot's answer goes to the person (SPEC §7).
+      { platform: 'playground', msgId, chatId: privateChatId(personId), chatType: 'single', senderId: personId, text: text.trim() };
   if (attachments?.length) {
     message.attachments = attachments.map((a) => ({ kind: a.kind, ref: a.ref, ...(a.name ? { name: a.name } : {}) }));
     // A picture with no words is a picture; with words, the words are the message (like WeCom's mixed).
@@ -212,6 +274,26 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
     }
   });
 
+  // Uploads are kept only until the bot has surely fetched them: swept at start and every hour.
+  if (attachments.dir) {
+    const uploads = playgroundUploadsDir(attachments.dir);
+    const sweep = async () => {
+      try {
+        const removed = await sweepPlaygroundUploads(uploads, deps.clock.now().getTime());
+        if (removed > 0) app.log.info({ removed, dir: uploads }, 'playground: removed uploads older than 24 hours');
+      } catch (err) {
+        app.log.warn({ err, dir: uploads }, 'playground: could not sweep the uploads folder');
+      }
+    };
+    let timer: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      await sweep();
+      timer = setInterval(() => void sweep(), UPLOAD_SWEEP_EVERY_MS);
+      timer.unref();
+    });
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+
   const FILE_TOO_LARGE = `文件太大：附件最多 ${Math.round(attachments.maxBytes / (1024 * 1024))} MB`;
   // Fastify's own refusals (a body over its 1 MB limit, JSON that does not parse, a content type it
   // does not take) in the words the page shows; the app's funnel would answer them in English.
@@ -243,18 +325,28 @@ export const playgroundRoutes: FastifyPluginAsync<PlaygroundOptions> = async (ap
     return p ? `${p.code} ${p.name}` : (roster.person(id)?.name ?? id);
   };
 
-  const view = (m: OutboxItem) => ({
-    id: m.id,
-    kind: m.kind,
-    to: m.to,
-    toName: chatName(m.to),
-    chatId: m.chatId ?? (m.kind === 'person' ? null : m.to),
-    text: renderMentions(m.text, (_id, name) => `@${name}`),
-    sentAt: m.sentAt ?? m.createdAt,
-    // A card the page draws with working buttons; an update replaces the card with its id.
-    ...(m.card ? { card: m.card } : {}),
-    ...(m.cardUpdate ? { update: true } : {}),
-  });
+  /** The person whose private chat with the bot a message is in: a direct message, or a reply there. */
+  const privateWith = (m: OutboxItem): string | null => {
+    const address = m.kind === 'person' ? m.to : m.kind === 'reply' && m.chatId?.startsWith(SINGLE) ? m.chatId.slice(SINGLE.length) : undefined;
+    return address === undefined ? null : (roster.personByPlatformId('playground', address)?.id ?? null);
+  };
+
+  const view = (m: OutboxItem) => {
+    const person = privateWith(m);
+    return {
+      id: m.id,
+      kind: m.kind,
+      to: m.to,
+      toName: person ? (roster.person(person)?.name ?? person) : chatName(m.to),
+      chatId: m.chatId ?? (m.kind === 'person' ? null : m.to),
+      privateWith: person,
+      text: renderMentions(m.text, (_id, name) => `@${name}`),
+      sentAt: m.sentAt ?? m.createdAt,
+      // A card the page draws with working buttons; an update replaces the card with its id.
+      ...(m.card ? { card: m.card } : {}),
+      ...(m.cardUpdate ? { update: true } : {}),
+    };
+  };
 
   app.get('/playground', async (_req, reply) => {
     reply.type('text/html; charset=utf-8').send(readFileSync(join(PUBLIC_DIR, 'playground.html')));
