@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness } from '../support/harness.js';
-import { launchBrowser, serve } from '../support/browser.js';
+import { launchBrowser, sendInPlayground, serve } from '../support/browser.js';
 
 let h: ReturnType<typeof harness>;
 let url: string;
@@ -27,21 +27,7 @@ afterAll(async () => {
 
 const PRIVATE = '@private';
 
-/** Types a command as whoever is picked and waits for a new bot message in the pane containing `expected`. */
-async function send(page: Page, text: string, expected: string): Promise<string> {
-  const before = await page.locator('#messages .msg-bot').count();
-  await page.fill('#input', text);
-  await page.click('#send');
-  const answer = await page.waitForFunction(
-    ([n, words]) => {
-      const fresh = [...document.querySelectorAll('#messages .msg-bot')].slice(n);
-      return fresh.reverse().find((e) => (e.textContent ?? '').includes(words))?.textContent ?? false;
-    },
-    [before, expected] as const,
-    { timeout: 10_000 },
-  );
-  return String(await answer.jsonValue());
-}
+const send = sendInPlayground;
 
 async function open(): Promise<Page> {
   const page = await browser.newPage();

@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness } from '../support/harness.js';
-import { launchBrowser, serve } from '../support/browser.js';
+import { launchBrowser, sendInPlayground, serve } from '../support/browser.js';
 
 let h: ReturnType<typeof harness>;
 let url: string;
@@ -19,25 +19,7 @@ afterAll(async () => {
   await close?.();
 });
 
-/**
- * Types a command as whoever is picked and waits for a new bot message that contains
- * `expected`. The chat keeps its history across pages, so an older answer with the
- * same words must not count.
- */
-async function send(page: Page, text: string, expected: string): Promise<string> {
-  const before = await page.locator('#messages .msg-bot').count();
-  await page.fill('#input', text);
-  await page.click('#send');
-  const answer = await page.waitForFunction(
-    ([n, words]) => {
-      const fresh = [...document.querySelectorAll('#messages .msg-bot')].slice(n);
-      return fresh.reverse().find((e) => (e.textContent ?? '').includes(words))?.textContent ?? false;
-    },
-    [before, expected] as const,
-    { timeout: 10_000 },
-  );
-  return String(await answer.jsonValue());
-}
+const send = sendInPlayground;
 
 describe('the playground in a browser', () => {
   it('reports, claims and resolves a ticket, showing every reply and outbound message', async () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { escalate } from '../../src/jobs/escalate.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { createLogger } from '../../src/log.js';
@@ -189,4 +189,24 @@ export async function seeded(env: Record<string, string> = {}): Promise<SeededHa
   h.clock.set('2026-11-20T02:00:00Z');
   await sweep();
   return { ...h, nos };
+}
+
+/**
+ * In the playground: types a command as whoever is picked and waits for a new bot message in the
+ * pane that contains `expected`. The chat keeps its history across pages, so an older answer with
+ * the same words must not count.
+ */
+export async function sendInPlayground(page: Page, text: string, expected: string): Promise<string> {
+  const before = await page.locator('#messages .msg-bot').count();
+  await page.fill('#input', text);
+  await page.click('#send');
+  const answer = await page.waitForFunction(
+    ([n, words]) => {
+      const fresh = [...document.querySelectorAll('#messages .msg-bot')].slice(n);
+      return fresh.reverse().find((e) => (e.textContent ?? '').includes(words))?.textContent ?? false;
+    },
+    [before, expected] as const,
+    { timeout: 10_000 },
+  );
+  return String(await answer.jsonValue());
 }
