@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness } from '../support/harness.js';
-import { launchBrowser, sendInPlayground, serve } from '../support/browser.js';
+import { freePort, launchBrowser, sendInPlayground, serve } from '../support/browser.js';
 
 let h: ReturnType<typeof harness>;
 let url: string;
@@ -106,6 +106,34 @@ describe('the playground\'s private chat with the bot', () => {
       await send(page, '登录', '工作台账网页尚未对外发布');
     } finally {
       await page.close();
+    }
+  });
+});
+
+describe('links in the playground', () => {
+  it('make the sign-in link of a private chat one to click, and leave any other address as text', async () => {
+    const port = await freePort();
+    const own = `http://127.0.0.1:${port}`;
+    const linked = harness('2026-11-02T02:00:00Z', { RATE_SENDER_PER_MINUTE: '1000', ADMIN_TOKEN: 'playgroundLinksS3cr3tQ7mW2xZ', PUBLIC_URL: own });
+    const server = await serve(linked, undefined, port);
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${own}/playground`);
+      await page.locator('#person option[value="wang"]').waitFor({ state: 'attached' });
+      await page.selectOption('#person', 'wang');
+      await page.selectOption('#chat', PRIVATE);
+      await send(page, '登录', '/dashboard/login/');
+      const link = page.locator('#messages .msg-bot a').last();
+      expect(await link.getAttribute('href')).toMatch(new RegExp(`^${own}/dashboard/login/[A-Za-z0-9_-]+$`));
+      expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+      // An address someone typed, echoed in the bot's answer, is not made a link.
+      await page.selectOption('#person', 'chen');
+      await page.selectOption('#chat', 'XM001');
+      expect(await send(page, '报告 村民堵门，视频见 http://evil.example/v', '已登记')).toContain('evil.example/v');
+      expect(await page.locator('#messages .msg-bot a').count()).toBe(0);
+    } finally {
+      await page.close();
+      await server.close();
     }
   });
 });
