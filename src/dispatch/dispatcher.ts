@@ -531,6 +531,13 @@ export class Dispatcher {
   }
 
   /** A sender in the roster, or an enterprise contact of the project whose group this is. */
+  /** Whether a display name is a roster person's, spaces and full-width forms aside. */
+  private rosterNamed(name: string): boolean {
+    const plain = name.normalize('NFKC').replace(/\s+/g, '');
+    const { roster } = this.o.repos;
+    return roster.peopleNamed(name).length > 0 || roster.peopleNamed(plain).length > 0;
+  }
+
   private resolveSender(msg: IncomingMessage, chat: ChatBinding | null): Sender | null {
     const person = this.o.repos.roster.personByPlatformId(msg.platform, msg.senderId);
     if (person) {
@@ -546,9 +553,12 @@ export class Dispatcher {
       };
     }
     if (chat?.kind !== 'project' || !chat.projectCode) return null;
+    const shown = displayName(msg.senderName);
     return {
       personId: null,
-      name: displayName(msg.senderName) || '企业联系人',
+      // A name anyone may choose: one that is a roster person's is marked, so that nobody reads a
+      // stranger's report or note as that person's.
+      name: !shown ? '企业联系人' : this.rosterNamed(shown) ? `${shown}（非名册人员）` : shown,
       roles: ['enterprise'],
       projectCode: chat.projectCode,
       departmentId: null,

@@ -149,7 +149,8 @@ export function loadTicket(ctx: CommandContext, no: number): Ticket {
   if (!canSee(ctx.sender, t)) {
     // Said the same way whatever the ticket is about: a refusal must not tell an officer what it is.
     if (isStaff(ctx.sender)) refuse('not_yours', `#${no} 不在您的办理范围内，如有需要请联系护企办`);
-    refuse('other_project', `#${no} 不是本项目的工单，您只能查看本项目的工单`);
+    // The same words for another project's ticket and a complaint in this one nobody may show them.
+    refuse('other_project', `#${no} 不在您的查看范围内：您只能查看本项目的工单和自己报告的工单`);
   }
   // A unit's coordinators and leaders act on their unit's tickets and those of the units below it
   // (SPEC §11); whoever works the ticket as an officer, reported it, or is named its project's

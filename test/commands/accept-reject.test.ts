@@ -74,7 +74,7 @@ describe('满意', () => {
     const h = setup();
     const no = ticketIn(h, 'resolved');
     expectRefused(h, 'wang', 'XM001', `满意 #${no}`, '“满意”只能由', '企业');
-    expectRefused(h, 'liu', 'XM002', `满意 #${no}`, `#${no} 不是本项目的工单`);
+    expectRefused(h, 'liu', 'XM002', `满意 #${no}`, `#${no} 不在您的查看范围内`);
   });
 
   it('refuses a ticket that is not waiting for evaluation', () => {
@@ -137,7 +137,7 @@ describe('不满意', () => {
     const no = ticketIn(h, 'resolved');
     expectRefused(h, 'wang', 'XM001', `不满意 #${no} 不行`, '“不满意”只能由企业使用');
     expectRefused(h, 'zhou', 'coordinators', `不满意 #${no} 不行`, '“不满意”只能由企业使用');
-    expectRefused(h, 'liu', 'XM002', `不满意 #${no} 不行`, `#${no} 不是本项目的工单`);
+    expectRefused(h, 'liu', 'XM002', `不满意 #${no} 不行`, `#${no} 不在您的查看范围内`);
   });
 
   it('refuses a ticket that is not waiting for evaluation', () => {

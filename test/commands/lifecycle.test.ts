@@ -96,6 +96,6 @@ describe('the closed loop of one obstruction report', () => {
     expect(audit.every((r) => r.msgPlatform === 'playground')).toBe(true);
 
     // Another project's enterprise cannot see it.
-    expectRefused(h, 'liu', 'XM002', `查询 #${no}`, `#${no}`, '不是本项目的工单');
+    expectRefused(h, 'liu', 'XM002', `查询 #${no}`, `#${no}`, '不在您的查看范围内');
   });
 });

@@ -102,8 +102,8 @@ describe('补充', () => {
   it('refuses an enterprise contact of another project', () => {
     const h = setup();
     const no = ticketIn(h, 'open');
-    expectRefused(h, 'liu', 'XM002', `补充 #${no} 我们也被偷了`, `#${no} 不是本项目的工单`);
-    expectRefused(h, 'liu', 'XM001', `补充 #${no} 我们也被偷了`, `#${no} 不是本项目的工单`);
+    expectRefused(h, 'liu', 'XM002', `补充 #${no} 我们也被偷了`, `#${no} 不在您的查看范围内`);
+    expectRefused(h, 'liu', 'XM001', `补充 #${no} 我们也被偷了`, `#${no} 不在您的查看范围内`);
   });
 
   it('refuses information on a closed or withdrawn ticket, suggesting a new report', () => {

@@ -117,6 +117,15 @@ describe('报告: the ticket and what people read', () => {
     expect(h.send({ senderId: 'stranger', chatId: 'XM002', text: `查询 #${no}` }).reply).toContain('状态：待认领');
   });
 
+  it('marks a stranger who goes by a roster person’s name, so that nobody takes the report for theirs', () => {
+    const h = setup();
+    for (const [senderName, shown] of [['周协调', '周协调（非名册人员）'], ['周 协调', '周 协调（非名册人员）'], ['周协调员', '周协调员']]) {
+      const said = h.send({ senderId: `stranger-${senderName}`, senderName, chatId: 'XM002', text: '报告 工地门口有人堵门' });
+      expect(said.reply).toContain(`报告人：${shown}`);
+      expect(ticket(h, h.ticketNo(said)).reporterName).toBe(shown);
+    }
+  });
+
   it('explains itself to someone outside the roster in the coordinators’ chat and stores nothing', () => {
     const h = setup();
     const before = stored(h);

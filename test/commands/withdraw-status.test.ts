@@ -45,7 +45,7 @@ describe('撤回', () => {
     expectRefused(h, 'huang', 'XM001', `撤回 #${no}`, `#${no} 只能由报告人陈经理撤回`);
     expectRefused(h, 'wang', 'XM001', `撤回 #${no}`, `#${no} 只能由报告人陈经理撤回`);
     expectRefused(h, 'zhou', 'coordinators', `撤回 #${no}`, '只能由报告人陈经理撤回');
-    expectRefused(h, 'liu', 'XM002', `撤回 #${no}`, `#${no} 不是本项目的工单`);
+    expectRefused(h, 'liu', 'XM002', `撤回 #${no}`, `#${no} 不在您的查看范围内`);
   });
 
   it('refuses once the ticket is resolved, closed or withdrawn', () => {
@@ -108,10 +108,10 @@ describe('查询', () => {
   it('refuses enterprise contacts of other projects, including strangers in their groups', () => {
     const h = setup();
     const no = ticketIn(h, 'open');
-    expectRefused(h, 'liu', 'XM002', `查询 #${no}`, `#${no} 不是本项目的工单`);
-    expectRefused(h, 'ma', 'XM003', `查询 #${no}`, `#${no} 不是本项目的工单`);
+    expectRefused(h, 'liu', 'XM002', `查询 #${no}`, `#${no} 不在您的查看范围内`);
+    expectRefused(h, 'ma', 'XM003', `查询 #${no}`, `#${no} 不在您的查看范围内`);
     const said = h.send({ senderId: 'stranger', chatId: 'XM002', text: `查询 #${no}` });
-    expect(said.reply).toContain('不是本项目的工单');
+    expect(said.reply).toContain('不在您的查看范围内');
     expect(said.reply).not.toContain('电缆');
   });
 

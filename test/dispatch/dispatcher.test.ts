@@ -104,7 +104,7 @@ describe('people outside the roster', () => {
     const mine = h.ticketNo(h.send({ senderId: 'stranger', chatId: 'XM001', text: '报告 工地电缆被偷' }));
     const theirs = h.ticketNo(ok(h, 'liu', 'XM002', '报告 货车被拦'));
     expect(h.send({ senderId: 'stranger', chatId: 'XM001', text: `查询 #${mine}` }).reply).toContain('状态：待认领');
-    expect(h.send({ senderId: 'stranger', chatId: 'XM001', text: `查询 #${theirs}` }).reply).toContain('不是本项目的工单');
+    expect(h.send({ senderId: 'stranger', chatId: 'XM001', text: `查询 #${theirs}` }).reply).toContain('不在您的查看范围内');
     expect(h.send({ senderId: 'stranger', chatId: 'XM001', text: `认领 #${mine}` }).reply).toContain('您的身份是企业');
   });
 });

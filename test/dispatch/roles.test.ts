@@ -64,9 +64,9 @@ describe('each command an enterprise may use refuses another project’s ticket'
     it(word, () => {
       const h = setup();
       const no = ticketIn(h, roles.includes('coordinator') && word === '满意' ? 'resolved' : 'claimed');
-      expectRefused(h, 'liu', 'XM002', text.replace('N', String(no)), `#${no} 不是本项目的工单`);
+      expectRefused(h, 'liu', 'XM002', text.replace('N', String(no)), `#${no} 不在您的查看范围内`);
       // Writing in the other project's group does not help.
-      expectRefused(h, 'liu', 'XM001', text.replace('N', String(no)), `#${no} 不是本项目的工单`);
+      expectRefused(h, 'liu', 'XM001', text.replace('N', String(no)), `#${no} 不在您的查看范围内`);
     });
   }
 });

@@ -18,12 +18,16 @@ function withComplaint() {
 
 describe('a conduct complaint, seen from a private chat with the bot', () => {
   it('is not shown to any officer, the project officer included, nor to the project’s other contacts', () => {
-    const { h, no } = withComplaint();
+    const { h, no, other } = withComplaint();
     for (const officer of ['wang', 'zhao', 'sun']) {
       const reply = expectRefused(h, officer, officer, `查询 #${no}`, '不在您的办理范围内');
       expect(reply).not.toMatch(/吃拿卡要|陈经理|执法投诉/);
     }
-    // Another enterprise contact of the same project is not its reporter.
+    // Another enterprise contact of the same project is not its reporter: told what another
+    // project's contact is told of any ticket, so the answer says nothing of what this one is.
+    const refusal = expectRefused(h, 'huang', 'XM001', `补充 #${no} 我也看看`);
+    expect(refusal).toBe(`#${no} 不在您的查看范围内：您只能查看本项目的工单和自己报告的工单`);
+    expect(expectRefused(h, 'liu', 'XM002', `补充 #${other} 我也看看`)).toBe(refusal.replace(`#${no}`, `#${other}`));
     expect(expectRefused(h, 'huang', 'huang', `查询 #${no}`)).not.toContain('吃拿卡要');
   });
 
