@@ -214,6 +214,7 @@ export function wireHandling(
     db,
     repo: store.repos.attachments,
     tickets: store.repos.tickets,
+    roster: store.repos.roster,
     store: store.attachmentStore,
     adapters,
     notify: notifier,

@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { AttachmentFetch, Platform, PlatformAdapter } from '../chat/types.js';
+import type { AttachmentFetch, IncomingMessage, Platform, PlatformAdapter } from '../chat/types.js';
+import { MAX_MESSAGE_ITEMS } from '../chat/receiver.js';
 import type { AttachmentCategory, AttachmentsRepo, Download, DownloadOutcome, StoredFile } from '../db/attachments-repo.js';
 import type { Db } from '../db/open.js';
+import type { RosterRepo } from '../db/roster-repo.js';
 import type { TicketsRepo } from '../db/tickets-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
 import { retryDelay } from '../delivery/worker.js';
+import { chatMayShowConduct } from '../dispatch/helpers.js';
 import { render } from '../templates.js';
 import type { AttachmentStore, IngestRefusal } from './store.js';
 
@@ -13,6 +16,8 @@ export interface DownloadWorkerOptions {
   db: Db;
   repo: AttachmentsRepo;
   tickets: TicketsRepo;
+  /** which chats are coordinators' groups, where a conduct complaint's files may be named */
+  roster: Pick<RosterRepo, 'chat'>;
   /** undefined when evidence is not kept (an in-memory database without ATTACHMENTS_DIR) */
   store: AttachmentStore | undefined;
   adapters: Partial<Record<Platform, PlatformAdapter>>;
@@ -23,13 +28,27 @@ export interface DownloadWorkerOptions {
   onQueued?: () => void;
   /** How often the table is looked at without being woken. */
   pollMs?: number;
-  /** Files fetched at once. */
+  /** Files fetched at once, in all. */
   concurrency?: number;
+  /** Files of one sender fetched at once. */
+  perSender?: number;
+  /** How long one try may take, body included. */
+  tryTimeoutMs?: number;
 }
+
+/**
+ * Eight files at once, two of them at most from one sender: one person's large or trickling
+ * files (a video over a weak link, a storage host that crawls) leave six places to everyone
+ * else, whose pictures may have only minutes before their links expire.
+ */
+const CONCURRENCY = 8;
+const PER_SENDER = 2;
+/** Rows looked at to pick the next ones: enough that the links expiring soonest are among them. */
+const LOOK_AHEAD = 200;
 
 /** A download that never comes is given up after this long, like a send (SPEC §8), or when its link expires. */
 const GIVE_UP_AFTER_MS = 24 * 3_600_000;
-/** A whole try takes at most this long (20 MB over a slow link); then it is given up, and made again later. */
+/** A whole try takes at most this long by default (20 MB over a slow link); then it is given up, and made again later. */
 const TRY_TIMEOUT_MS = 5 * 60_000;
 /** Characters of a platform's reference kept in the audit row (a download URL can be long). */
 const MAX_REF_CHARS = 500;
@@ -39,7 +58,8 @@ type Outcome =
   | { kind: 'stored'; file: StoredFile }
   | { kind: 'refused'; refused: IngestRefusal | 'url'; detail: string }
   | { kind: 'retry'; error: string }
-  | { kind: 'failed'; error: string };
+  /** permanent: another try, or the same file sent again, would fail the same way */
+  | { kind: 'failed'; error: string; permanent?: boolean };
 
 const UNITS: Record<AttachmentCategory, [name: string, unit: string]> = {
   image: ['图片', '张'],
@@ -63,14 +83,18 @@ export class DownloadWorker {
   private started = false;
   private stopping = false;
   private wakeScheduled = false;
-  private readonly inFlight = new Map<number, { done: Promise<void>; abort: AbortController }>();
+  private readonly inFlight = new Map<number, { done: Promise<void>; abort: AbortController; lane: string }>();
   private readonly pollMs: number;
   private readonly concurrency: number;
+  private readonly perSender: number;
+  private readonly tryTimeoutMs: number;
   private readonly settleOne;
 
   constructor(private readonly o: DownloadWorkerOptions) {
     this.pollMs = o.pollMs ?? 1_000;
-    this.concurrency = o.concurrency ?? 2;
+    this.concurrency = o.concurrency ?? CONCURRENCY;
+    this.perSender = o.perSender ?? PER_SENDER;
+    this.tryTimeoutMs = o.tryTimeoutMs ?? TRY_TIMEOUT_MS;
     this.settleOne = o.db.transaction((d: Download, outcome: Exclude<Outcome, { kind: 'retry' }>) => this.settle(d, outcome));
   }
 
@@ -125,15 +149,26 @@ export class DownloadWorker {
     this.timer.unref();
   }
 
-  /** Starts a download for each due row while there is room. */
+  /**
+   * Starts a download for each due row while there is room: the links that expire soonest first
+   * (a WeCom 智能机器人 picture's, five minutes after its message), and no more than `perSender`
+   * of one sender's at once.
+   */
   private pump(): void {
     if (this.stopping) return;
-    const room = this.concurrency - this.inFlight.size;
-    if (room <= 0) return;
+    if (this.inFlight.size >= this.concurrency) return;
     const now = this.o.clock.now().getTime();
-    for (const d of this.o.repo.due(now, room + this.inFlight.size)) {
+    const busy = new Map<string, number>();
+    for (const f of this.inFlight.values()) busy.set(f.lane, (busy.get(f.lane) ?? 0) + 1);
+    const due = this.o.repo
+      .due(now, LOOK_AHEAD + this.inFlight.size)
+      .filter((d) => !this.inFlight.has(d.id))
+      .sort((a, b) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
+    for (const d of due) {
       if (this.inFlight.size >= this.concurrency) break;
-      if (this.inFlight.has(d.id)) continue;
+      const lane = laneOf(d);
+      if ((busy.get(lane) ?? 0) >= this.perSender) continue;
+      busy.set(lane, (busy.get(lane) ?? 0) + 1);
       const abort = new AbortController();
       const done = this.one(d, abort.signal)
         .catch((err: unknown) => this.o.log.error({ err, downloadId: d.id }, 'download failed unexpectedly; it stays queued'))
@@ -141,7 +176,7 @@ export class DownloadWorker {
           this.inFlight.delete(d.id);
           if (this.started && !this.stopping) this.wake();
         });
-      this.inFlight.set(d.id, { done, abort });
+      this.inFlight.set(d.id, { done, abort, lane });
     }
   }
 
@@ -182,21 +217,38 @@ export class DownloadWorker {
   private async fetch(d: Download, signal: AbortSignal): Promise<Outcome> {
     const { store } = this.o;
     const adapter = this.o.adapters[d.msgPlatform];
-    if (!store) return { kind: 'failed', error: 'evidence is not kept: ATTACHMENTS_DIR is empty' };
-    if (!adapter?.fetchAttachment) return { kind: 'failed', error: `platform ${d.msgPlatform} is not configured, or sends no files` };
-    let f: AttachmentFetch;
-    const both = AbortSignal.any([signal, AbortSignal.timeout(TRY_TIMEOUT_MS)]);
+    if (!store) return { kind: 'failed', error: 'evidence is not kept: ATTACHMENTS_DIR is empty', permanent: true };
+    if (!adapter?.fetchAttachment) return { kind: 'failed', error: `platform ${d.msgPlatform} is not configured, or sends no files`, permanent: true };
+    // The try's deadline is a timer kept here and cleared when the try ends, not
+    // AbortSignal.timeout inside AbortSignal.any: Node can collect that timeout signal before it
+    // fires, and a trickling download then runs on for as long as bytes keep coming
+    // (https://github.com/nodejs/node/issues/57736).
+    const both = new AbortController();
+    const stop = (): void => both.abort(signal.reason);
+    if (signal.aborted) stop();
+    signal.addEventListener('abort', stop, { once: true });
+    const deadline = setTimeout(() => both.abort(new Error(`the try took longer than ${this.tryTimeoutMs / 1000} s`)), this.tryTimeoutMs);
     try {
-      f = await adapter.fetchAttachment(
+      return await this.tryOnce(d, both.signal, store, adapter.fetchAttachment.bind(adapter));
+    } finally {
+      clearTimeout(deadline);
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  private async tryOnce(d: Download, signal: AbortSignal, store: AttachmentStore, fetchAttachment: NonNullable<PlatformAdapter['fetchAttachment']>): Promise<Outcome> {
+    let f: AttachmentFetch;
+    try {
+      f = await fetchAttachment(
         { kind: d.kind, ref: d.ref, ...(d.name ? { name: d.name } : {}), ...(d.expiresAt !== null ? { expiresAt: d.expiresAt } : {}) },
-        { signal: both, maxBytes: store.maxBytes },
+        { signal, maxBytes: store.maxBytes },
       );
     } catch (err) {
       return { kind: 'retry', error: err instanceof Error ? err.message : String(err) };
     }
     if (!f.ok) {
       if (f.refused) return { kind: 'refused', refused: f.refused, detail: f.error };
-      return f.retryable ? { kind: 'retry', error: f.error } : { kind: 'failed', error: f.error };
+      return f.retryable ? { kind: 'retry', error: f.error } : { kind: 'failed', error: f.error, permanent: true };
     }
     if (f.size !== undefined && f.size > store.maxBytes) {
       return { kind: 'refused', refused: 'too_large', detail: `the platform says it is ${f.size} bytes` };
@@ -206,8 +258,8 @@ export class DownloadWorker {
       if (!r.ok) return { kind: 'refused', refused: r.refused, detail: r.detail };
       return { kind: 'stored', file: r.file };
     } catch (err) {
-      // The body was cut (a network blip, a timeout), or the disk refused the file: another try.
-      return { kind: 'retry', error: err instanceof Error ? err.message : String(err) };
+      // The body was cut (a network blip, the try's deadline), or the disk refused the file: another try.
+      return { kind: 'retry', error: signal.aborted && signal.reason instanceof Error ? signal.reason.message : err instanceof Error ? err.message : String(err) };
     }
   }
 
@@ -244,7 +296,7 @@ export class DownloadWorker {
     } else if (outcome.kind === 'refused') {
       if (!repo.settle(d.id, { status: 'refused', outcome: outcome.refused, error: outcome.detail }, now)) return false;
     } else {
-      if (!repo.settle(d.id, { status: 'failed', outcome: 'failed', error: outcome.error }, now)) return false;
+      if (!repo.settle(d.id, { status: 'failed', outcome: outcome.permanent ? 'unavailable' : 'failed', error: outcome.error }, now)) return false;
       // A file that never came is part of the record: the ticket says so (SPEC §7b).
       this.audit(d, now, 'attach_failed', { kind: d.kind, ...(d.name ? { name: d.name } : {}), error: outcome.error.slice(0, MAX_REF_CHARS) });
     }
@@ -269,13 +321,25 @@ export class DownloadWorker {
     });
   }
 
-  /** The reply to a message whose files are all settled: what was attached where, and a line for each one that was not. */
+  /**
+   * The reply to a message whose files are all settled: what was attached where, and a line for
+   * each one that was not. A conduct complaint's files are not named where the complaint may not
+   * be shown (a project's group, where the officer complained about may read along): there they
+   * are 这个文件, 这张图片.
+   */
   private answer(downloads: Download[]): string {
     const attached = new Map<number, Record<AttachmentCategory, number>>();
     const items: Record<string, unknown>[] = [];
+    const first = downloads[0];
+    const showsConduct = first ? this.mayShowConduct(first.reply) : false;
+    const conduct = new Map<number, boolean>();
+    const isConduct = (no: number): boolean => {
+      if (!conduct.has(no)) conduct.set(no, this.o.tickets.get(no)?.routing === 'coordinators');
+      return conduct.get(no)!;
+    };
     for (const d of downloads) {
       const ref = `#${d.ticketNo}`;
-      const what = d.name ? `「${d.name}」` : ONE[d.kind];
+      const what = d.name && (showsConduct || !isConduct(d.ticketNo)) ? `「${d.name}」` : ONE[d.kind];
       const outcome = d.outcome as DownloadOutcome;
       if (outcome === 'attached') {
         const category = (d.sha256 && this.o.repo.file(d.sha256)?.category) || 'file';
@@ -294,6 +358,7 @@ export class DownloadWorker {
         notImage: outcome === 'not_image',
         url: outcome === 'url',
         failed: outcome === 'failed',
+        unavailable: outcome === 'unavailable',
       });
     }
     const lines = [...attached].map(([no, counts]) => ({
@@ -303,6 +368,29 @@ export class DownloadWorker {
         .map((c) => `${UNITS[c][0]}${counts[c]}${UNITS[c][1]}`)
         .join('、'),
     }));
-    return render('evidence-settled', { attached: lines, items });
+    return render('evidence-settled', { attached: lines, items, leftOut: leftOutOf(first?.reply), maxItems: MAX_MESSAGE_ITEMS });
   }
+
+  /** Whether the chat a message came from may name a conduct complaint's files: a private chat or a coordinators' group. */
+  private mayShowConduct(msg: IncomingMessage): boolean {
+    return chatMayShowConduct({ msg, chat: this.o.roster.chat(msg.platform, msg.chatId) ?? null });
+  }
+}
+
+/** Whose files share the places of one sender (`perSender`). */
+function laneOf(d: Download): string {
+  return `${d.msgPlatform}:${d.actorId ?? d.reply.senderId}`;
+}
+
+/** The attachments a message brought over `MAX_MESSAGE_ITEMS`, in words (图片5张), or undefined when there were none. */
+function leftOutOf(msg: IncomingMessage | undefined): string | undefined {
+  const left = msg?.attachmentsLeftOut;
+  if (!left) return undefined;
+  const kinds = (Object.keys(left) as Download['kind'][]).filter((k) => (left[k] ?? 0) > 0);
+  if (kinds.length === 0) return undefined;
+  if (kinds.length === 1) {
+    const [name, unit] = UNITS[kinds[0]!];
+    return `${name}${left[kinds[0]!]}${unit}`;
+  }
+  return `${kinds.reduce((n, k) => n + (left[k] ?? 0), 0)}个附件`;
 }

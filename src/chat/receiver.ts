@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { IncomingMessage, OutboundMessage } from './types.js';
+import type { AttachmentKind, IncomingMessage, OutboundMessage } from './types.js';
 
 /*
  * The one receiver shape every way in shares (as bolt-js's HTTPReceiver, SocketModeReceiver and
@@ -86,7 +86,12 @@ export const MAX_MESSAGE_ITEMS = 20;
 export function boundMessage(msg: IncomingMessage): IncomingMessage {
   let out = msg;
   if ((msg.mentions?.length ?? 0) > MAX_MESSAGE_ITEMS) out = { ...out, mentions: msg.mentions!.slice(0, MAX_MESSAGE_ITEMS) };
-  if ((msg.attachments?.length ?? 0) > MAX_MESSAGE_ITEMS) out = { ...out, attachments: msg.attachments!.slice(0, MAX_MESSAGE_ITEMS) };
+  if ((msg.attachments?.length ?? 0) > MAX_MESSAGE_ITEMS) {
+    // The sender is told how many were not kept, and why (src/attachments/downloads.ts).
+    const leftOut: Partial<Record<AttachmentKind, number>> = {};
+    for (const a of msg.attachments!.slice(MAX_MESSAGE_ITEMS)) leftOut[a.kind] = (leftOut[a.kind] ?? 0) + 1;
+    out = { ...out, attachments: msg.attachments!.slice(0, MAX_MESSAGE_ITEMS), attachmentsLeftOut: leftOut };
+  }
   const { text } = msg;
   // A string of at most MAX_MESSAGE_CHARS UTF-16 units has at most as many characters.
   if (text.length <= MAX_MESSAGE_CHARS) return out;

@@ -85,6 +85,8 @@ export interface IncomingMessage {
    */
   mentions?: Mention[];
   attachments?: IncomingAttachment[];
+  /** The attachments left out of `attachments`, by kind, when the message brought more than one keeps (`boundMessage`). */
+  attachmentsLeftOut?: Partial<Record<AttachmentKind, number>>;
   /**
    * Set when the text was longer than any command takes: its length in characters as it arrived.
    * `text` then holds only its start (`boundMessage`), and the message is refused.

@@ -26,9 +26,10 @@ export type DownloadStatus = 'pending' | 'done' | 'refused' | 'failed';
 /**
  * What came of a download: `attached`, or `duplicate` (the ticket had the file already); refused
  * `too_large`, `type` (not a kind of file kept), `not_image` (said to be a picture, and is not),
- * `url` (a download address that is not https); `failed` (never came).
+ * `url` (a download address that is not https, or is internal); `failed` (never came, tries ran
+ * out), `unavailable` (never came, and another try would not bring it).
  */
-export type DownloadOutcome = 'attached' | 'duplicate' | 'too_large' | 'type' | 'not_image' | 'url' | 'failed';
+export type DownloadOutcome = 'attached' | 'duplicate' | 'too_large' | 'type' | 'not_image' | 'url' | 'failed' | 'unavailable';
 
 /** A file to fetch for a ticket, as the message that brought it named it. */
 export interface NewDownload {

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
 /**
  * The platforms' APIs are called over kept-alive connections: a message sent to WeCom or DingTalk
@@ -118,7 +119,11 @@ function attempt(url: string, init: RequestInit): Promise<HttpAnswer> {
  * Why a download address from a platform may not be fetched, or undefined when it may (SPEC §7b):
  * files are fetched over https from whatever host the platform names (its storage is on other
  * hosts than its API), or from one of `doubles` (the configured API bases, which a test points at
- * a local double over plain http), and never with credentials of their own in the address.
+ * a local double over plain http: the one way to download from this machine or its network), and
+ * never with credentials of their own in the address. An address that names this machine or a
+ * private network by its IP (or `localhost`) is refused even over https: a platform's storage is
+ * public, and a message must not make the server fetch from behind its firewall. (A name that
+ * resolves to such an address is not checked here.)
  */
 export function downloadUrlProblem(url: string, doubles: readonly string[]): string | undefined {
   let u: URL;
@@ -128,7 +133,6 @@ export function downloadUrlProblem(url: string, doubles: readonly string[]): str
     return 'not a URL';
   }
   if (u.username || u.password) return 'carries credentials';
-  if (u.protocol === 'https:') return undefined;
   const origins = doubles.map((d) => {
     try {
       return new URL(d).origin;
@@ -137,7 +141,45 @@ export function downloadUrlProblem(url: string, doubles: readonly string[]): str
     }
   });
   if (origins.includes(u.origin)) return undefined;
-  return `${u.protocol} is not https, and ${u.origin} is not a configured API base`;
+  if (u.protocol !== 'https:') return `${u.protocol} is not https, and ${u.origin} is not a configured API base`;
+  if (isInternalHost(u.hostname)) return `${u.hostname} is an internal address, and ${u.origin} is not a configured API base`;
+  return undefined;
+}
+
+/** Loopback, private, link-local and "this network" addresses, and unique-local and link-local IPv6. */
+const INTERNAL = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const) {
+  INTERNAL.addSubnet(net, prefix, 'ipv4');
+}
+INTERNAL.addAddress('::', 'ipv6');
+INTERNAL.addAddress('::1', 'ipv6');
+INTERNAL.addSubnet('fc00::', 7, 'ipv6');
+INTERNAL.addSubnet('fe80::', 10, 'ipv6');
+
+/**
+ * Whether a URL's host (as WHATWG URL normalises it: `2130706433` and `0x7f.1` are already
+ * `127.0.0.1`, an IPv6 literal comes in brackets) is this machine or a private network.
+ */
+export function isInternalHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIPv4(host)) return INTERNAL.check(host, 'ipv4');
+  const v6 = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (!isIPv6(v6)) return false;
+  // An IPv4 address written as IPv6 (::ffff:127.0.0.1, normalised to ::ffff:7f00:1) reaches that IPv4 address.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (mapped) {
+    const n = (parseInt(mapped[1]!, 16) << 16) | parseInt(mapped[2]!, 16);
+    return INTERNAL.check([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.'), 'ipv4');
+  }
+  return INTERNAL.check(v6, 'ipv6');
 }
 
 /** Redirects followed to reach a file; a platform's storage answers at once or after one. */

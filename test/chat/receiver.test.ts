@@ -68,6 +68,14 @@ describe('boundMessage', () => {
     expect(kept.mentions?.[0]).toEqual({ userId: 'staff-0' });
     expect(boundMessage(message)).toBe(message);
   });
+
+  it('keeps at most 20 attachments, and notes by kind how many were left out, for the answer to say', () => {
+    const pictures = Array.from({ length: 23 }, (_, i) => ({ kind: 'image' as const, ref: `p${i}` }));
+    const kept = boundMessage({ ...message, attachments: [...pictures, { kind: 'file', ref: 'f' }] });
+    expect(kept.attachments).toHaveLength(MAX_MESSAGE_ITEMS);
+    expect(kept.attachmentsLeftOut).toEqual({ image: 3, file: 1 });
+    expect(boundMessage({ ...message, attachments: pictures.slice(0, 20) }).attachmentsLeftOut).toBeUndefined();
+  });
 });
 
 describe('the playground', () => {

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { compoundFile, html, largePng, pdf, png, sha256 } from '../support/files.js';
+import { boundMessage } from '../../src/chat/receiver.js';
 import { evidenceHarness } from '../support/evidence.js';
 import { snapshotRows } from '../support/tickets.js';
 
@@ -136,6 +137,43 @@ describe('which ticket a lone picture goes to', () => {
     expect(attachments(h, no).map((a) => a.sha256)).toEqual([sha256(blue)]);
   });
 
+  it('never names a conduct complaint\'s files in a project group, where the officer may read along; does in a private chat', async () => {
+    const h = setup();
+    const no = h.ticketNo(h.say('chen', 'XM001', '报告 王警官吃拿卡要，上周收了我们的礼金'));
+    expect(h.repos.tickets.get(no)?.routing).toBe('coordinators');
+    const exe = Buffer.from('MZ\x90\x00 not a document', 'latin1');
+    h.attach('chen', 'XM001', '', { kind: 'file', bytes: exe, name: '王警官收礼金转账记录.exe' });
+    expect(await h.fetched()).toEqual(['这个文件不是可以作为证据保存的类型，没有保存：可以发送图片、录音、视频、PDF 或办公文档']);
+    h.attach('chen', 'XM001', '', { kind: 'file', bytes: report, name: '王警官收礼金证据.pdf' });
+    expect(await h.fetched()).toEqual([`已附到 #${no}：文件1个`]);
+    h.attach('chen', 'XM001', '', { kind: 'file', bytes: report, name: '王警官收礼金证据-再发一次.pdf' });
+    expect(await h.fetched()).toEqual([`这个文件已在 #${no} 中，同一文件只保存一次`]);
+    h.attach('chen', 'XM001', '', { kind: 'file', name: '王警官.pdf', serve: { fail: 'url' } });
+    expect(await h.fetched()).toEqual(['这个文件没有保存：平台给出的下载地址不是公网的 https 地址，不能下载']);
+    // Its reporter, in a private chat with the bot, is told which file.
+    h.say('chen', 'chen', `补充 #${no} 再补一份`);
+    h.attach('chen', 'chen', '', { kind: 'file', bytes: exe, name: '转账记录.exe' });
+    expect(await h.fetched()).toEqual(['「转账记录.exe」不是可以作为证据保存的类型，没有保存：可以发送图片、录音、视频、PDF 或办公文档']);
+    // An ordinary ticket's files are named in the project group as before.
+    const other = h.ticketNo(h.say('chen', 'XM001', '报告 村民堵门'));
+    h.attach('chen', 'XM001', '', { kind: 'file', bytes: exe, name: 'setup.exe' });
+    expect(await h.fetched()).toEqual(['「setup.exe」不是可以作为证据保存的类型，没有保存：可以发送图片、录音、视频、PDF 或办公文档']);
+    expect(other).not.toBe(no);
+  });
+
+  it('says how many pictures of a message over 20 were not kept, and why', async () => {
+    const h = setup();
+    const no = h.ticketNo(h.say('chen', 'XM001', '报告 村民堵门'));
+    const many = Array.from({ length: 25 }, (_, i) => {
+      h.platform.serve(`many-${i}`, png(4 + i, 4, [i, 100, 100]));
+      return { kind: 'image' as const, ref: `many-${i}` };
+    });
+    // As the inbox keeps a message (src/inbox/inbox.ts): at most 20 attachments.
+    h.send(boundMessage({ platform: 'playground', msgId: 'many', chatType: 'group', senderId: 'chen', chatId: 'XM001', text: `补充 #${no} 现场照片`, attachments: many }));
+    expect(await h.fetched()).toEqual([`已附到 #${no}：图片20张\n另有图片5张没有保存：一条消息最多带20个附件，其余的请分开发送`]);
+    expect(attachments(h, no)).toHaveLength(20);
+  });
+
   it('says how to attach pictures sent with a command that takes none', async () => {
     const h = setup();
     const no = h.ticketNo(h.say('chen', 'XM001', '报告 村民堵门'));
@@ -195,12 +233,20 @@ describe('bad files', () => {
     const h = setup();
     h.say('chen', 'XM001', '报告 村民堵门');
     h.attach('chen', 'XM001', '', { serve: { fail: 'url' } });
-    expect(await h.fetched()).toEqual(['这张图片的下载地址不是 https，没有下载：请重新发送']);
+    expect(await h.fetched()).toEqual(['这张图片没有保存：平台给出的下载地址不是公网的 https 地址，不能下载']);
     expect(h.kept()).toEqual([]);
   });
 });
 
 describe('a platform that does not hand the file out at once', () => {
+  it('does not ask to send again a file the platform will never hand out', async () => {
+    const h = setup();
+    const no = h.ticketNo(h.say('chen', 'XM001', '报告 村民堵门'));
+    h.attach('chen', 'XM001', '', { kind: 'file', name: '监控录像说明.pdf', serve: { fail: 'permanent' } });
+    expect(await h.fetched()).toEqual([`「监控录像说明.pdf」无法下载，没有保存（已记入 #${no}）`]);
+    expect(h.repos.tickets.timeline(no).filter((r) => r.action === 'attach_failed')).toHaveLength(1);
+  });
+
   it('tries again with backoff, and the evidence arrives', async () => {
     const h = setup();
     const no = h.ticketNo(h.say('chen', 'XM001', '报告 村民堵门'));

@@ -21,6 +21,7 @@ describe('evidence messages, as people read them', () => {
           item({ notImage: true }, '「现场.jpg」'),
           item({ url: true }),
           item({ failed: true }, '这个文件'),
+          item({ unavailable: true }, '这个文件'),
         ],
       }),
     ).toMatchInlineSnapshot(`
@@ -29,9 +30,16 @@ describe('evidence messages, as people read them', () => {
       这段视频超过 20MB，没有保存：请压缩后再发，或分成几个文件发送
       「setup.exe」不是可以作为证据保存的类型，没有保存：可以发送图片、录音、视频、PDF 或办公文档
       「现场.jpg」的内容不是图片，没有保存：请直接发送照片
-      这张图片的下载地址不是 https，没有下载：请重新发送
-      这个文件没有下载成功，没有保存（已记入 #12）：请重新发送"
+      这张图片没有保存：平台给出的下载地址不是公网的 https 地址，不能下载
+      这个文件没有下载成功，没有保存（已记入 #12）：请重新发送
+      这个文件无法下载，没有保存（已记入 #12）"
     `);
+  });
+
+  it('how many attachments of a message were over the limit, and what to do', () => {
+    expect(render('evidence-settled', { attached: [{ ref: '#12', summary: '图片20张' }], items: [], leftOut: '图片5张', maxItems: 20 })).toMatchInlineSnapshot(
+      `"已附到 #12：图片20张\n另有图片5张没有保存：一条消息最多带20个附件，其余的请分开发送"`,
+    );
   });
 
   it('a file name from chat stays one line of text', () => {

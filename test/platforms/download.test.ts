@@ -22,6 +22,9 @@ beforeAll(async () => {
       case '/moved':
         res.writeHead(302, { location: '/file' });
         return res.end();
+      case '/inside':
+        res.writeHead(302, { location: 'https://169.254.169.254/latest/meta-data' });
+        return res.end();
       case '/away':
         res.writeHead(302, { location: 'http://files.example.invalid/file' });
         return res.end();
@@ -55,6 +58,39 @@ describe('download addresses', () => {
     expect(downloadUrlProblem('http://127.0.0.1:10/x', ['http://127.0.0.1:9'])).toMatch(/not https/);
     expect(downloadUrlProblem('https://user:pass@example.com/x', [])).toBe('carries credentials');
     expect(downloadUrlProblem('file:///etc/passwd', [])).toMatch(/not https/);
+  });
+
+  it('never name this machine or a private network, unless it is the configured API base', () => {
+    for (const url of [
+      'https://127.0.0.1:1/x',
+      'https://2130706433/x',
+      'https://0x7f.1/x',
+      'https://[::1]/x',
+      'https://[::ffff:127.0.0.1]/x',
+      'https://[fd00::1]/x',
+      'https://[fe80::1]/x',
+      'https://10.1.2.3/x',
+      'https://172.31.0.1/x',
+      'https://192.168.1.1/x',
+      'https://169.254.169.254/latest/meta-data',
+      'https://0.0.0.0/x',
+      'https://[::]/x',
+      'https://localhost/x',
+      'https://LOCALHOST./x',
+      'https://files.localhost/x',
+    ]) {
+      expect(downloadUrlProblem(url, ['http://127.0.0.1:9']), url).toMatch(/internal address/);
+    }
+    for (const url of ['https://172.32.0.1/x', 'https://8.8.8.8/x', 'https://[::ffff:8.8.8.8]/x', 'https://[2001:db8::1]/x', 'https://localhost.example.com/x']) {
+      expect(downloadUrlProblem(url, []), url).toBeUndefined();
+    }
+    // A test double on this machine is reached only through the configured API base, http or https.
+    expect(downloadUrlProblem('https://127.0.0.1:9/x', ['https://127.0.0.1:9'])).toBeUndefined();
+    expect(downloadUrlProblem('http://127.0.0.1:9/x', ['http://127.0.0.1:9'])).toBeUndefined();
+  });
+
+  it('refuse a redirect to an internal address', async () => {
+    expect(await get('/inside')).toMatchObject({ ok: false, retryable: false, refused: 'url', error: expect.stringMatching(/internal address/) });
   });
 
   it('are fetched as they come, following a redirect on the same terms', async () => {

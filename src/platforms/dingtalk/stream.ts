@@ -111,18 +111,33 @@ class GatewayClient extends DWClient {
   }
 
   override async getEndpoint(): Promise<this> {
-    const res = await fetch(`${this.apiBase}/v1.0/gateway/connections/open`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({
-        clientId: this.config.clientId,
-        clientSecret: this.config.clientSecret,
-        ua: this.config.ua,
-        subscriptions: this.config.subscriptions,
-      }),
-      signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
-    });
-    const text = await res.text();
+    // A timer kept here, not AbortSignal.timeout inside AbortSignal.any: Node can collect that
+    // timeout signal before it fires, and the request then waits for ever
+    // (https://github.com/nodejs/node/issues/57736).
+    const ctrl = new AbortController();
+    const stop = (): void => ctrl.abort(this.stopping.signal.reason);
+    if (this.stopping.signal.aborted) stop();
+    this.stopping.signal.addEventListener('abort', stop, { once: true });
+    const timer = setTimeout(() => ctrl.abort(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)), REQUEST_TIMEOUT_MS);
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${this.apiBase}/v1.0/gateway/connections/open`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({
+          clientId: this.config.clientId,
+          clientSecret: this.config.clientSecret,
+          ua: this.config.ua,
+          subscriptions: this.config.subscriptions,
+        }),
+        signal: ctrl.signal,
+      });
+      text = await res.text();
+    } finally {
+      clearTimeout(timer);
+      this.stopping.signal.removeEventListener('abort', stop);
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -1,10 +1,12 @@
 import { createDecipheriv } from 'node:crypto';
 import type { AttachmentFetch, IncomingAttachment } from '../../chat/types.js';
-import { fetchFile, readSome, type FileAnswer } from '../http.js';
+import { fetchFile, type FileAnswer } from '../http.js';
 import { AIBOT_REF, MEDIA_REF } from './parse.js';
 
 /** No byte from WeCom for this long, and the try is given up (and made again later). */
 const PAUSE_MS = 30_000;
+/** media/get's error answers are a line of JSON; a body longer than this is a file. */
+const MAX_ERROR_BYTES = 4096;
 /** AES-256's padding is PKCS#7 to a multiple of 32 bytes here, so the last 32 bytes may be padding. */
 const PAD_BLOCK = 32;
 
@@ -103,28 +105,67 @@ export async function fetchWecomAttachment(
     const query = new URLSearchParams({ access_token: t.token, media_id: mediaId });
     const r = await fetchFile(`${deps.base}/cgi-bin/media/get?${query.toString()}`, { ...common, maxBytes: opts.maxBytes });
     if (!r.ok) return failed(r, 'media/get');
-    const type = String(r.headers['content-type'] ?? '');
-    // "错误时返回 JSON": an errcode instead of the file.
-    if (/json|text\/plain/i.test(type)) {
-      const text = await readSome(r.body, 4096);
-      let code: number | undefined;
-      let message = '';
-      try {
-        const body = JSON.parse(text) as { errcode?: unknown; errmsg?: unknown };
-        code = typeof body.errcode === 'number' ? body.errcode : undefined;
-        message = typeof body.errmsg === 'string' ? body.errmsg : '';
-      } catch {
-        code = undefined;
-      }
+    // "错误时返回 JSON" (https://developer.work.weixin.qq.com/document/path/90254): an errcode instead
+    // of the file. The Content-Type does not tell them apart (WeCom labels a .txt or a PDF
+    // text/plain too): only a short body that parses as JSON with an errcode is an error; anything
+    // else is the file, its type then taken from its content like any file's.
+    const head = await peek(r.body, MAX_ERROR_BYTES);
+    const error = head.ended ? errorOf(head.bytes) : undefined;
+    if (error) {
+      const { code, message } = error;
       if ((code === ERR_INVALID_TOKEN || code === ERR_TOKEN_EXPIRED) && attempt === 0) {
         deps.refresh(t.token);
         continue;
       }
-      const error = `media/get: errcode ${code ?? '?'}${message ? ` ${message}` : ''}`;
-      return { ok: false, retryable: code !== undefined && RETRYABLE.has(code), error };
+      return { ok: false, retryable: RETRYABLE.has(code), error: `media/get: errcode ${code}${message ? ` ${message}` : ''}` };
     }
     const size = Number(r.headers['content-length']);
     const name = dispositionName(r.headers['content-disposition']);
-    return { ok: true, body: r.body, ...(Number.isFinite(size) ? { size } : {}), ...(name ? { name } : {}) };
+    return { ok: true, body: head.body, ...(Number.isFinite(size) ? { size } : {}), ...(name ? { name } : {}) };
   }
+}
+
+/**
+ * Reads the start of a body, up to just past `max` bytes or its end, and hands back those bytes and
+ * the whole body again (the bytes read, then the rest as it comes).
+ */
+async function peek(body: AsyncIterable<Uint8Array>, max: number): Promise<{ bytes: Buffer; ended: boolean; body: AsyncIterable<Uint8Array> }> {
+  const it = body[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  while (size <= max) {
+    const next = await it.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    chunks.push(Buffer.from(next.value));
+    size += next.value.length;
+  }
+  const bytes = Buffer.concat(chunks);
+  async function* whole(): AsyncIterable<Uint8Array> {
+    if (bytes.length > 0) yield bytes;
+    if (ended) return;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { bytes, ended, body: whole() };
+}
+
+/** The errcode and errmsg of a media/get error answer, or undefined when the body is not one. */
+function errorOf(bytes: Buffer): { code: number; message: string } | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { errcode, errmsg } = body as { errcode?: unknown; errmsg?: unknown };
+  if (typeof errcode !== 'number' || errcode === 0) return undefined;
+  return { code: errcode, message: typeof errmsg === 'string' ? errmsg : '' };
 }

@@ -151,6 +151,31 @@ describe("a self-built app's picture, file or recording", () => {
     expect(double.requests.findLast((r) => r.path === '/cgi-bin/media/get')!.query.get('media_id')).toBe(id);
   });
 
+  it('is the file whatever Content-Type WeCom gives it: only JSON with an errcode is an error', async () => {
+    // WeCom labels a .txt, and at times a PDF, text/plain: the body, not the label, says which it is.
+    const text = Buffer.from('现场情况：东门被堵，车辆无法进出。\n');
+    const doc = pdf('情况说明');
+    const bigJson = Buffer.from(JSON.stringify({ errcode: 0, rows: 'x'.repeat(6000) }));
+    for (const [bytes, contentType] of [
+      [text, 'text/plain'],
+      [doc, 'text/plain; charset=utf-8'],
+      [Buffer.from('{"site":"东门","blocked":true}'), 'application/json'],
+      [bigJson, 'text/plain'],
+    ] as const) {
+      const id = double.wecomMediaId({ bytes, contentType, filename: 'MEDIA.txt' });
+      const got = await adapter().fetchAttachment!({ kind: 'file', ref: `media:${id}` }, opts());
+      expect(got, contentType).toMatchObject({ ok: true, name: 'MEDIA.txt' });
+      expect(await bytesOf(got)).toEqual(bytes);
+    }
+    // An error is an error even when labelled otherwise.
+    const id = double.wecomMediaId({ bytes: Buffer.from('{"errcode":40007,"errmsg":"invalid media_id"}'), contentType: 'application/octet-stream' });
+    expect(await adapter().fetchAttachment!({ kind: 'file', ref: `media:${id}` }, opts())).toMatchObject({
+      ok: false,
+      retryable: false,
+      error: 'media/get: errcode 40007 invalid media_id',
+    });
+  });
+
   it('is not asked for again once media/get says the MediaId is unknown', async () => {
     const got = await adapter().fetchAttachment!({ kind: 'image', ref: 'media:MEDIA_EXPIRED' }, opts());
     expect(got).toMatchObject({ ok: false, retryable: false, error: 'media/get: errcode 40007 invalid media_id' });
