@@ -160,6 +160,7 @@ const schema = z.object({
   BACKUP_KEEP: positiveInt.default(14),
   ATTACHMENTS_DIR: z.string().optional(),
   ATTACHMENT_MAX_MB: wholeNumber(1, 1024, '应为 1–1024 之间的整数（MB），例如 20').default(20),
+  ATTACHMENT_SENDER_PER_HOUR: wholeNumber(1, 10000, '应为 1–10000 之间的整数（每人每小时的附件数），例如 30').default(30),
 });
 
 export interface Config {
@@ -216,7 +217,8 @@ export interface Config {
    * Evidence sent to the bot (SPEC §7b): the folder files are stored in, named by their SHA-256
    * ('' for an in-memory database: nothing is kept), and the largest file taken, in bytes.
    */
-  attachments: { dir: string; maxBytes: number };
+  /** perSenderPerHour: files one sender may have stored in any hour (SPEC §7b) */
+  attachments: { dir: string; maxBytes: number; perSenderPerHour: number };
   /** job name → node-cron expression, from SCHEDULE_<JOB_NAME> (e.g. SCHEDULE_DAILY_DIGEST) */
   schedules: Record<string, string>;
 }
@@ -336,6 +338,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     attachments: {
       dir: e.ATTACHMENTS_DIR?.trim() ?? defaultAttachmentsDir(e.DATABASE_PATH),
       maxBytes: e.ATTACHMENT_MAX_MB * 1024 * 1024,
+      perSenderPerHour: e.ATTACHMENT_SENDER_PER_HOUR,
     },
     schedules,
   });

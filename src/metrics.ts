@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DiskRoom } from './attachments/store.js';
 import type { Clock } from './clock.js';
 import type { AttachmentsRepo } from './db/attachments-repo.js';
 import type { OutboxRepo } from './db/outbox-repo.js';
@@ -13,14 +14,53 @@ export interface MetricsDeps {
   clock: Clock;
   /** the inbox's figures: messages stored and not yet handled, and those set aside */
   inbox?: { waiting(): number; setAside(): number };
+  /** the attachments folder's disk, as the evidence checks measure it (one file as large as allowed); none when no evidence is kept */
+  attachmentsDisk?: () => DiskRoom;
 }
 
 /**
  * Prometheus metrics (SPEC §10). Ticket and outbox figures are read from the database when
  * scraped, so they are right even when another process (the CLI) changed the data.
  */
-export function createMetrics({ tickets, outbox, attachments, clock, inbox }: MetricsDeps) {
+export function createMetrics({ tickets, outbox, attachments, clock, inbox, attachmentsDisk }: MetricsDeps) {
   const registry = new Registry();
+  if (attachmentsDisk) {
+    // Measured once per scrape, for the three figures; the same test as the one that refuses new files.
+    let room: DiskRoom | undefined;
+    const measure = (): DiskRoom | undefined => {
+      try {
+        room = attachmentsDisk();
+      } catch {
+        room = undefined;
+      }
+      return room;
+    };
+    new Gauge({
+      name: 'lianbao_attachments_free_bytes',
+      help: 'Free space on the disk of ATTACHMENTS_DIR',
+      registers: [registry],
+      collect() {
+        const r = measure();
+        if (r) this.set(r.freeBytes);
+      },
+    });
+    new Gauge({
+      name: 'lianbao_attachments_reserve_bytes',
+      help: 'Free space kept on that disk: 1 GiB or 5 % of it; new evidence is not stored when a file would eat into it',
+      registers: [registry],
+      collect() {
+        if (room) this.set(room.reserveBytes);
+      },
+    });
+    new Gauge({
+      name: 'lianbao_attachments_refused_for_space',
+      help: '1 while new photos and files are refused because the disk is down to its reserve',
+      registers: [registry],
+      collect() {
+        if (room) this.set(room.ok ? 0 : 1);
+      },
+    });
+  }
   if (inbox) {
     new Gauge({
       name: 'lianbao_inbox_waiting',

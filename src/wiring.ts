@@ -179,6 +179,11 @@ export function openStore(db: Db, config: Pick<Config, 'workdayEnd' | 'attachmen
   return { repos, outbox: new OutboxRepo(db), cards: new CardsRepo(db), attachmentStore, figures: new Figures(db, roster), calendar, sla };
 }
 
+/** The dispatcher's bounds on evidence (SPEC §7b): the attachments disk's reserve, and each sender's hourly files. */
+function evidenceBounds(files: AttachmentStore | undefined, perSenderPerHour: number) {
+  return files && { room: (bytes: number) => files.room(bytes), maxBytes: files.maxBytes, perSenderPerHour };
+}
+
 /** What handling messages and running jobs take: the processor (in a thread or not) and `lianbao jobs run`. */
 export interface Handling extends Store {
   notifier: Notifier;
@@ -237,6 +242,7 @@ export function wireHandling(
     loginLinks: config.publicUrl && config.adminToken ? new LoginLinks(new LoginLinksRepo(db), config.publicUrl) : undefined,
     senderPerMinute: config.rates.senderPerMinute,
     keepsEvidence: store.attachmentStore !== undefined,
+    evidence: evidenceBounds(store.attachmentStore, config.attachments.perSenderPerHour),
     onQueued: () => {
       onQueued?.();
       downloads.wake();
@@ -419,6 +425,7 @@ export async function wireServer(
       attachments: store.repos.attachments,
       clock,
       inbox: { waiting: () => running.waiting(), setAside: () => inbox.setAsideCount() },
+      ...(store.attachmentStore ? { attachmentsDisk: () => store.attachmentStore!.room(config.attachments.maxBytes) } : {}),
     },
     playground: config.playground.enabled
       ? {

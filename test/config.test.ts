@@ -70,15 +70,17 @@ describe('loadConfig', () => {
   });
 
   it('keeps evidence beside the database, up to ATTACHMENT_MAX_MB each', () => {
-    expect(loadConfig({}).attachments).toEqual({ dir: 'data/attachments', maxBytes: 20 * 1024 * 1024 });
-    expect(loadConfig({ DATABASE_PATH: '/srv/lianbao/lianbao.db', ATTACHMENT_MAX_MB: '5' }).attachments).toEqual({
+    expect(loadConfig({}).attachments).toEqual({ dir: 'data/attachments', maxBytes: 20 * 1024 * 1024, perSenderPerHour: 30 });
+    expect(loadConfig({ DATABASE_PATH: '/srv/lianbao/lianbao.db', ATTACHMENT_MAX_MB: '5', ATTACHMENT_SENDER_PER_HOUR: '60' }).attachments).toEqual({
       dir: '/srv/lianbao/attachments',
       maxBytes: 5 * 1024 * 1024,
+      perSenderPerHour: 60,
     });
     expect(loadConfig({ ATTACHMENTS_DIR: '/data/evidence' }).attachments.dir).toBe('/data/evidence');
     // An in-memory database keeps nothing, files included.
     expect(loadConfig({ DATABASE_PATH: ':memory:' }).attachments.dir).toBe('');
     for (const bad of ['0', 'twenty', '5000']) expect(() => loadConfig({ ATTACHMENT_MAX_MB: bad })).toThrow('ATTACHMENT_MAX_MB');
+    for (const bad of ['0', '3.5', '100000']) expect(() => loadConfig({ ATTACHMENT_SENDER_PER_HOUR: bad })).toThrow('ATTACHMENT_SENDER_PER_HOUR');
   });
 
   // WeCom: "Token可由企业任意填写" (https://developer.work.weixin.qq.com/document/path/96466); the console it

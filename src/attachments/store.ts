@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileTypeFromFile } from 'file-type';
 import type { AttachmentKind } from '../chat/types.js';
 import type { AttachmentCategory, StoredFile } from '../db/attachments-repo.js';
@@ -16,6 +16,56 @@ export type IngestResult =
 /** The body of a download failed while it was read (a connection cut, an aborted download): worth another try. */
 export class BodyError extends Error {
   override name = 'BodyError';
+}
+
+/**
+ * The disk stays this free of evidence: 1 GiB, or 5 % of a larger disk. The attachments folder sits
+ * beside the database by default, and SQLite needs room to grow, for its WAL and for a backup's
+ * copy; a disk at 95 % is where monitoring commonly alerts. Below it, new evidence is not written
+ * (the sender is told), so no group member can fill the disk and stop the bot for everyone.
+ */
+export const RESERVE_MIN_BYTES = 1024 * 1024 * 1024;
+export const RESERVE_SHARE = 0.05;
+
+/** The room a folder's file system has: free to an unprivileged writer, and its whole size. */
+export interface DiskSpace {
+  freeBytes: number;
+  totalBytes: number;
+}
+
+/** Whether a write of some size leaves the reserve, with the figures that decided it. */
+export interface DiskRoom extends DiskSpace {
+  ok: boolean;
+  reserveBytes: number;
+}
+
+export function reserveBytes(totalBytes: number): number {
+  return Math.max(RESERVE_MIN_BYTES, Math.ceil(totalBytes * RESERVE_SHARE));
+}
+
+/** The file system of `dir`, measured at the nearest folder that exists (the folder is made at the first file). */
+export function diskSpace(dir: string): DiskSpace {
+  let at = resolve(dir);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  const fs = statfsSync(at);
+  return { freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
+}
+
+/** `bytes` more on a disk of this much room: do they leave the reserve? */
+export function roomFor(space: DiskSpace, bytes: number): DiskRoom {
+  const reserve = reserveBytes(space.totalBytes);
+  return { ...space, reserveBytes: reserve, ok: space.freeBytes - bytes >= reserve };
+}
+
+/** A file not written because the disk would be left with less than its reserve. */
+export class DiskReserveError extends Error {
+  override name = 'DiskReserveError';
+  constructor(readonly room: DiskRoom) {
+    super(
+      `check 'attachment-disk-reserve': ${Math.floor(room.freeBytes / 1024 / 1024)} MB free, ` +
+        `${Math.ceil(room.reserveBytes / 1024 / 1024)} MB kept free; the file was not written`,
+    );
+  }
 }
 
 /** Temporary files older than this are left over from a download that never finished. */
@@ -98,12 +148,29 @@ export class AttachmentStore {
     return existsSync(this.path(sha256));
   }
 
+  /** The room the folder's file system has now (a method, so that tests can fake a full disk). */
+  freeSpace(): DiskSpace {
+    return diskSpace(this.dir);
+  }
+
+  /** Whether `bytes` more can be written here and leave the disk its reserve. */
+  room(bytes: number): DiskRoom {
+    return roomFor(this.freeSpace(), bytes);
+  }
+
   /**
    * Reads a file to its end (or to the size limit, where it stops reading), and keeps it if it is
-   * allowed. Throws a BodyError when the body fails while it is read, and the file system's error
-   * when the file cannot be written (a full disk); either way nothing is kept.
+   * allowed. Throws a BodyError when the body fails while it is read, a DiskReserveError when a
+   * file as large as allowed would leave the disk less than its reserve (then nothing is read), and
+   * the file system's error when the file cannot be written; either way nothing is kept.
    */
   async ingest(body: AsyncIterable<Uint8Array>, claim: { kind: AttachmentKind; name?: string }): Promise<IngestResult> {
+    // Checked again here, not only when the message came: the disk may have filled since.
+    const room = this.room(this.maxBytes);
+    if (!room.ok) {
+      await body[Symbol.asyncIterator]().return?.();
+      throw new DiskReserveError(room);
+    }
     await mkdir(join(this.dir, TEMP), { recursive: true });
     const temp = join(this.dir, TEMP, randomUUID());
     const hash = createHash('sha256');

@@ -1,4 +1,5 @@
 import { attachmentsHealth } from '../attachments/backup.js';
+import { diskSpace, roomFor } from '../attachments/store.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { RosterRepo } from '../db/roster-repo.js';
@@ -34,9 +35,6 @@ export function calendarChecks({ year, thisYear, nextYear }: CalendarHealth): Do
   ];
 }
 
-/** Below this much free space beside the evidence, `doctor` warns: a few hundred photos' worth. */
-const ATTACHMENTS_LOW_BYTES = 1024 * 1024 * 1024;
-
 /** The attachments folder: writable, and how much room it has (SPEC §10). */
 async function attachmentsCheck(config: Config): Promise<DoctorCheck> {
   const { dir, maxBytes } = config.attachments;
@@ -45,7 +43,12 @@ async function attachmentsCheck(config: Config): Promise<DoctorCheck> {
   if (!h.writable) return { name: '附件', ok: false, detail: `${dir} 无法写入：${h.error}；请检查该目录的属主和权限` };
   const free = `${(h.freeBytes / 1024 / 1024 / 1024).toFixed(1)} GB`;
   if (h.freeBytes < maxBytes) return { name: '附件', ok: false, detail: `${dir} 可用空间只剩 ${free}，放不下一个文件：请清理磁盘或换一个目录` };
-  if (h.freeBytes < ATTACHMENTS_LOW_BYTES) return { name: '附件', ok: true, warn: true, detail: `${dir} 可用空间 ${free}，不到 1 GB：请尽快清理磁盘或扩容` };
+  // The same test as the one that refuses new files (src/attachments/store.ts): warned before it refuses.
+  const room = roomFor({ freeBytes: h.freeBytes, totalBytes: diskSpace(dir).totalBytes }, maxBytes);
+  if (!room.ok) {
+    const reserve = `${(room.reserveBytes / 1024 / 1024 / 1024).toFixed(1)} GB`;
+    return { name: '附件', ok: true, warn: true, detail: `${dir} 可用空间 ${free}，已到保留的 ${reserve}：新的照片和文件不再保存，请尽快清理磁盘或扩容` };
+  }
   return { name: '附件', ok: true, detail: `${dir} 可写，可用空间 ${free}` };
 }
 

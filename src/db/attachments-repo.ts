@@ -132,8 +132,18 @@ export class AttachmentsRepo {
     this.s = {
       queue: db.prepare(
         `INSERT INTO downloads (msg_platform, msg_id, seq, ticket_no, kind, ref, name, actor_id, actor_name, reply, next_attempt_at,
-           expires_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+           expires_at, created_at, sender_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ),
+      // A file counts while it is being fetched, and once it was stored new for this download (the
+      // same content counted once); one refused, failed, already on the ticket or already kept
+      // before it was sent wrote nothing, and does not count.
+      senderFiles: db.prepare<[string, string, number], { created_at: number; sha256: string | null }>(
+        `SELECT d.created_at, CASE WHEN d.status = 'pending' THEN NULL ELSE d.sha256 END AS sha256
+         FROM downloads d LEFT JOIN attachments a ON a.sha256 = d.sha256
+         WHERE d.msg_platform = ? AND d.sender_id = ? AND d.created_at > ?
+           AND (d.status = 'pending' OR (d.outcome = 'attached' AND a.stored_at >= d.created_at))
+         ORDER BY d.created_at, d.id`,
       ),
       due: db.prepare<[number, number], DownloadRow>(
         "SELECT * FROM downloads WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
@@ -202,8 +212,26 @@ export class AttachmentsRepo {
         now,
         d.expiresAt,
         now,
+        d.reply.senderId,
       ).changes === 1
     );
+  }
+
+  /**
+   * When each file a sender has in the attachments folder since `since` was sent, or is still
+   * being fetched, oldest first: what their hourly budget counts (SPEC §7b). One sent at `since` is out.
+   */
+  senderFiles(platform: Platform, senderId: string, since: number): number[] {
+    const seen = new Set<string>();
+    const at: number[] = [];
+    for (const r of this.s.senderFiles.all(platform, senderId, since)) {
+      if (r.sha256 !== null) {
+        if (seen.has(r.sha256)) continue;
+        seen.add(r.sha256);
+      }
+      at.push(r.created_at);
+    }
+    return at;
   }
 
   /** Downloads due at `now`, the longest waiting first. */

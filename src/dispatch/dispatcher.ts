@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
+import type { DiskRoom } from '../attachments/store.js';
 import type { AttachmentsRepo } from '../db/attachments-repo.js';
 import type { CardsRepo, StoredCard } from '../db/cards-repo.js';
 import { InboundRepo, type InboundOutcome } from '../db/inbound-repo.js';
@@ -8,11 +9,12 @@ import { IntakeRepo, type IntakeKey } from '../db/intake-repo.js';
 import { ReasonsRepo, type ReasonKey } from '../db/reasons-repo.js';
 import type { ChatBinding } from '../db/roster-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
-import { NO_COMMAND, type AttachmentKind, type CardButton, type IncomingMessage, type MessageKind } from '../chat/types.js';
+import { NO_COMMAND, type AttachmentKind, type CardButton, type IncomingAttachment, type IncomingMessage, type MessageKind } from '../chat/types.js';
 import { mentionPerson, mentionUser } from '../chat/mentions.js';
 import type { Figures } from '../reports/figures.js';
 import { render } from '../templates.js';
 import type { WorkCalendar } from '../tickets/calendar.js';
+import { formatTime } from '../tickets/format.js';
 import { ROLE_NAMES, type Project, type Ticket } from '../tickets/model.js';
 import type { SlaConfig } from '../tickets/sla.js';
 import { cardAfter, choiceValue, REASON_WINDOW_MS } from './cards.js';
@@ -42,6 +44,11 @@ export interface DispatcherOptions {
   senderPerMinute: number;
   /** whether pictures and files sent to the bot are kept as evidence (an attachments folder is set) */
   keepsEvidence?: boolean;
+  /**
+   * Where evidence is kept, what bounds it (SPEC §7b, §9): the room its disk has (`room(bytes)`),
+   * the largest file, and the files one sender may have stored in any hour.
+   */
+  evidence?: { room(bytes: number): DiskRoom; maxBytes: number; perSenderPerHour: number };
   /** called after a message's transaction committed, to send what it queued */
   onQueued?: () => void;
 }
@@ -80,6 +87,12 @@ const KIND_NAMES: Record<Exclude<MessageKind, 'text' | 'voice'>, string> = {
  * ticket; each attachment starts it again (SPEC §7b).
  */
 export const EVIDENCE_WINDOW_MS = 10 * 60_000;
+
+/** The hour over which a sender's evidence is counted. */
+const EVIDENCE_BUDGET_MS = 60 * 60_000;
+
+/** How a refusal names one attachment. */
+const ONE_ATTACHMENT: Record<AttachmentKind, string> = { image: '这张图片', file: '这个文件', audio: '这段录音', video: '这段视频' };
 
 /** How the answers name what an attachment is. */
 const ATTACHMENT_NAMES: Record<AttachmentKind, string> = { image: '图片', file: '文件', audio: '录音', video: '视频' };
@@ -450,9 +463,11 @@ export class Dispatcher {
     const list = msg.attachments ?? [];
     if (list.length === 0) return;
     turn.evidenceTaken = true;
+    if (!this.diskHasRoom(turn, ticket, list)) return;
+    const taken = this.withinBudget(turn, list);
     // A reply URL that takes one message is spent once the command has answered through it.
     const reply = turn.replied() && msg.replyHandle?.once ? { ...msg, replyHandle: undefined } : msg;
-    list.forEach((a, seq) =>
+    taken.forEach((a, seq) =>
       this.attachments.queue(
         {
           msgPlatform: msg.platform,
@@ -470,6 +485,82 @@ export class Dispatcher {
         now,
       ),
     );
+  }
+
+  /**
+   * Whether the disk would keep its reserve with every file of the message as large as allowed
+   * (SPEC §9: a full disk would stop the database, and the bot, for everyone). When not, nothing is
+   * fetched: the ticket records each file as not kept, and the sender hears why at once.
+   */
+  private diskHasRoom(turn: Turn, ticket: Ticket, list: readonly IncomingAttachment[]): boolean {
+    const { evidence, log } = this.o;
+    if (!evidence) return true;
+    const { msg, sender, now } = turn;
+    let room: DiskRoom;
+    try {
+      room = evidence.room(list.length * evidence.maxBytes);
+    } catch (err) {
+      // Not measured here, it is measured again before each file is written.
+      log.warn({ err, ...where(msg) }, 'free space of the attachments folder cannot be read');
+      return true;
+    }
+    if (room.ok) return true;
+    log.error(
+      { ...where(msg), ticketNo: ticket.no, check: 'attachment-disk-reserve', freeBytes: room.freeBytes, reserveBytes: room.reserveBytes, files: list.length },
+      'evidence not stored: the disk would be left with less than its reserve',
+    );
+    const error = `磁盘空间不足：可用 ${Math.floor(room.freeBytes / 1024 / 1024)} MB，需保留 ${Math.ceil(room.reserveBytes / 1024 / 1024)} MB`;
+    for (const a of list) {
+      this.o.repos.tickets.audit({
+        ticketNo: ticket.no,
+        at: now,
+        actorId: sender.personId,
+        actorName: sender.name,
+        action: 'attach_failed',
+        fromState: ticket.state,
+        toState: ticket.state,
+        detail: { kind: a.kind, ...(a.name ? { name: a.name } : {}), error, reason: 'disk_reserve' },
+        msgPlatform: msg.platform,
+        msgId: msg.msgId,
+      });
+    }
+    turn.replyText(render('evidence-refused', { disk: true, what: this.nameOf(list, list.length === 1), ref: `#${ticket.no}` }));
+    return false;
+  }
+
+  /**
+   * The files of the message its sender's hourly budget still takes (SPEC §7b): a stranger in a
+   * group cannot fill the disk. The rest are refused, with when more may be sent.
+   */
+  private withinBudget(turn: Turn, list: readonly IncomingAttachment[]): readonly IncomingAttachment[] {
+    const { evidence, log } = this.o;
+    if (!evidence) return list;
+    const { msg, now } = turn;
+    const limit = evidence.perSenderPerHour;
+    const counted = this.attachments.senderFiles(msg.platform, msg.senderId, now - EVIDENCE_BUDGET_MS);
+    const room = Math.max(0, limit - counted.length);
+    if (list.length <= room) return list;
+    const taken = list.slice(0, room);
+    const left = list.slice(room);
+    // The next file fits once enough of those counted (these included) are an hour old.
+    const all = [...counted, ...taken.map(() => now)];
+    const at = all[all.length - limit]! + EVIDENCE_BUDGET_MS;
+    log.warn(
+      { ...where(msg), sender: msg.senderId, check: 'attachment-sender-budget', limit, counted: counted.length, refused: left.length },
+      'evidence refused: its sender stored the most files allowed in an hour',
+    );
+    const what = taken.length === 0 ? this.nameOf(left, left.length === 1) : `其中 ${left.length} 个附件`;
+    // Said to the minute, rounded up: sent at that minute, the file is taken.
+    const minute = Math.ceil(at / 60_000) * 60_000;
+    turn.replyText(render('evidence-refused', { budget: true, what, limit, at: formatTime(minute).slice(-5) }));
+    return taken;
+  }
+
+  /** `这张图片`, `「name」`, or `这 3 个附件`. */
+  private nameOf(list: readonly IncomingAttachment[], one: boolean): string {
+    if (!one) return `这 ${list.length} 个附件`;
+    const a = list[0]!;
+    return a.name ? `「${a.name}」` : ONE_ATTACHMENT[a.kind];
   }
 
   /** Runs a command in a savepoint; a refusal is answered with its one sentence and changes nothing. */

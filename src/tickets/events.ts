@@ -45,8 +45,11 @@ export type TicketEvent =
       action: 'attach';
       detail: { sha256: string; size: number; type: string; category: 'image' | 'audio' | 'video' | 'file'; name?: string; platformId: string };
     }
-  /** one that the platform never handed over: the ticket records that it was sent */
-  | { action: 'attach_failed'; detail: { kind: string; name?: string; error: string } }
+  /**
+   * one that the platform never handed over, or that was not written because the disk was to keep
+   * its reserve (`reason: 'disk_reserve'`): the ticket records that it was sent
+   */
+  | { action: 'attach_failed'; detail: { kind: string; name?: string; error: string; reason?: 'disk_reserve' } }
   /** written only by the earlier version, which closed unanswered resolutions by itself (未评价) */
   | { action: 'auto_close'; detail: { deadline: number | null } }
   /** a row this version cannot read (kept in the log, shown by its action name) */
@@ -105,7 +108,7 @@ const DETAIL = {
     name: z.string().optional(),
     platformId: z.string(),
   }),
-  attach_failed: z.object({ kind: z.string(), name: z.string().optional(), error: text }),
+  attach_failed: z.object({ kind: z.string(), name: z.string().optional(), error: text, reason: z.literal('disk_reserve').optional() }),
 } satisfies Record<Exclude<TicketAction, 'unreadable'>, z.ZodType>;
 
 function isKnown(action: string): action is keyof typeof DETAIL {

@@ -142,8 +142,9 @@ export function describeAudit(row: AuditRow, names: TimelineNames, maxTextChars 
       break;
     }
     case 'attach_failed': {
-      const { kind, name } = row.detail;
-      text = `${EVIDENCE_NAMES[kind] ?? '文件'}${name ? `「${str(name)}」` : ''}，平台多次没有提供，请发送人重新发送`;
+      const { kind, name, reason } = row.detail;
+      const why = reason === 'disk_reserve' ? '服务器存储空间不足，没有保存' : '平台多次没有提供';
+      text = `${EVIDENCE_NAMES[kind] ?? '文件'}${name ? `「${str(name)}」` : ''}，${why}，请发送人重新发送`;
       break;
     }
   }

@@ -6,8 +6,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AttachmentStore, BodyError, classify } from '../../src/attachments/store.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AttachmentStore, BodyError, classify, diskSpace, DiskReserveError, reserveBytes } from '../../src/attachments/store.js';
 import { compoundFile, html, largePng, pdf, png, sha256 } from '../support/files.js';
 
 const dirs: string[] = [];
@@ -131,5 +131,47 @@ describe('what a file is kept as', () => {
     [undefined, 'a.txt'],
   ])('refuses %s', (mime, name) => {
     expect(classify(mime, { kind: 'file', name })).toMatchObject({ refused: 'type' });
+  });
+});
+
+describe('the disk\'s reserve', () => {
+  const GIB = 1024 * 1024 * 1024;
+
+  it('is 1 GiB, or 5 % of a disk larger than 20 GiB', () => {
+    expect(reserveBytes(8 * GIB)).toBe(GIB);
+    expect(reserveBytes(20 * GIB)).toBe(GIB);
+    expect(reserveBytes(500 * GIB)).toBe(25 * GIB);
+  });
+
+  it('is measured on the folder\'s disk before the folder exists', () => {
+    const s = store();
+    const space = diskSpace(s.dir);
+    expect(space.totalBytes).toBeGreaterThan(0);
+    expect(space.freeBytes).toBeGreaterThan(0);
+    expect(space.freeBytes).toBeLessThanOrEqual(space.totalBytes);
+  });
+
+  it('writes nothing when a file as large as allowed would eat into it, and reads none of the body', async () => {
+    const s = store(20 * 1024 * 1024);
+    vi.spyOn(s, 'freeSpace').mockReturnValue({ freeBytes: GIB + 19 * 1024 * 1024, totalBytes: 20 * GIB });
+    let read = 0;
+    let closed = false;
+    async function* body() {
+      try {
+        read += 1;
+        yield png(4, 4, [1, 2, 3]);
+      } finally {
+        closed = true;
+      }
+    }
+    const err = await s.ingest(body(), { kind: 'image' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DiskReserveError);
+    expect((err as Error).message).toBe("check 'attachment-disk-reserve': 1043 MB free, 1024 MB kept free; the file was not written");
+    expect(read).toBe(0);
+    expect(existsSync(s.dir)).toBe(false);
+    // One MB more, and the same file is kept.
+    vi.spyOn(s, 'freeSpace').mockReturnValue({ freeBytes: GIB + 20 * 1024 * 1024, totalBytes: 20 * GIB });
+    expect(await s.ingest(body(), { kind: 'image' })).toMatchObject({ ok: true });
+    expect(closed).toBe(true);
   });
 });
