@@ -52,6 +52,34 @@ async function attachmentsCheck(config: Config): Promise<DoctorCheck> {
   return { name: '附件', ok: true, detail: `${dir} 可写，可用空间 ${free}` };
 }
 
+/**
+ * What is published and how (SPEC §10, §11): the dashboard and its sign-in links, the proxy it is
+ * reached through, and a playground left on beside a real platform.
+ */
+export function exposureChecks(config: Pick<Config, 'adminToken' | 'publicUrl' | 'trustProxy' | 'playground' | 'wecom' | 'dingtalk'>): DoctorCheck[] {
+  const checks: DoctorCheck[] = [];
+  if (!config.adminToken) checks.push({ name: '工作台账', ok: true, detail: '未开启（没有设置 ADMIN_TOKEN）' });
+  else if (!config.publicUrl) checks.push({ name: '工作台账', ok: true, detail: '已开启；个人“登录”链接未开启（需设置 PUBLIC_URL，即人们打开工作台账的地址）' });
+  else checks.push({ name: '工作台账', ok: true, detail: `已开启，个人“登录”链接指向 ${config.publicUrl}/dashboard/login/…` });
+  if (config.publicUrl?.startsWith('https://') && !config.trustProxy) {
+    checks.push({
+      name: '反向代理',
+      ok: true,
+      warn: true,
+      detail: 'PUBLIC_URL 是 https 地址，通常经反向代理访问，但没有设置 TRUST_PROXY：登录失败次数会把所有人算成代理这一个地址。请把代理的地址写进 TRUST_PROXY（例如 127.0.0.1）',
+    });
+  }
+  if (config.playground.enabled && (config.wecom || config.dingtalk)) {
+    checks.push({
+      name: '本地试用',
+      ok: true,
+      warn: true,
+      detail: `本地试用页已开启（PLAYGROUND${config.playground.remote ? '，且 PLAYGROUND_REMOTE=1 允许从别的机器打开' : ''}）：能打开它的人可以以名册中任何人的身份发言。上线前请设 PLAYGROUND=0`,
+    });
+  }
+  return checks;
+}
+
 /** `lianbao doctor`: the configuration, the database, the roster, the holiday data, and each platform reached. */
 export async function doctorVerb(config: Config, out: Out, clock: Clock): Promise<boolean> {
   const checks: DoctorCheck[] = [];
@@ -73,8 +101,9 @@ export async function doctorVerb(config: Config, out: Out, clock: Clock): Promis
   }
   checks.push(await attachmentsCheck(config));
   if (!config.wecom && !config.dingtalk) {
-    checks.push({ name: '平台', ok: true, detail: '没有配置企业微信或钉钉：只能用本地试用（playground）' });
+    checks.push({ name: '平台', ok: true, warn: true, detail: '没有配置企业微信或钉钉：群里的消息到不了机器人，只能用本地试用（playground）' });
   }
+  checks.push(...exposureChecks(config));
   if (config.wecom) checks.push(...(await doctorWecom(config.wecom)));
   if (config.dingtalk) checks.push(...(await doctorDingtalk(config.dingtalk)));
   for (const c of checks) out(`${c.ok ? (c.warn ? 'WARN' : 'ok  ') : 'FAIL'}  ${c.name}：${c.detail}`);

@@ -244,7 +244,24 @@ describe('lianbao doctor', () => {
     expect(r.out).toContain(`ok    数据库：${env.DATABASE_PATH} 可写`);
     expect(r.out).toContain('ok    名册：人员 22 人，项目 5 个');
     expect(r.out).toMatch(/节假日/);
-    expect(r.out).toContain('ok    平台：没有配置企业微信或钉钉：只能用本地试用（playground）');
+    expect(r.out).toContain('WARN  平台：没有配置企业微信或钉钉：群里的消息到不了机器人，只能用本地试用（playground）');
+    expect(r.out).toContain('ok    工作台账：未开启（没有设置 ADMIN_TOKEN）');
+    expect(r.code).toBe(0);
+  });
+
+  it('says what is published: the dashboard and its links, a proxy not trusted, a playground left on', async () => {
+    const { env } = tempDb();
+    await cli(['import', 'roster.example.yaml'], env);
+    const token = { ADMIN_TOKEN: 'doctorExposureS3cr3tQ7mW2xZ' };
+    expect((await cli(['doctor'], { ...env, ...token })).out).toContain('ok    工作台账：已开启；个人“登录”链接未开启（需设置 PUBLIC_URL');
+    const published = await cli(['doctor'], { ...env, ...token, PUBLIC_URL: 'https://lianbao.example.gov.cn' });
+    expect(published.out).toContain('ok    工作台账：已开启，个人“登录”链接指向 https://lianbao.example.gov.cn/dashboard/login/…');
+    expect(published.out).toMatch(/^WARN  反向代理：PUBLIC_URL 是 https 地址，通常经反向代理访问，但没有设置 TRUST_PROXY/m);
+    expect((await cli(['doctor'], { ...env, ...token, PUBLIC_URL: 'https://lianbao.example.gov.cn', TRUST_PROXY: '127.0.0.1' })).out).not.toContain('反向代理');
+    const wecom = { WECOM_TOKEN: 'doctorToken2026abcdefgh', WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', WECOM_API_BASE: 'http://127.0.0.1:9' };
+    const live = await cli(['doctor'], { ...env, ...wecom, PLAYGROUND: '1' });
+    expect(live.out).toMatch(/^WARN  本地试用：本地试用页已开启（PLAYGROUND）：能打开它的人可以以名册中任何人的身份发言。上线前请设 PLAYGROUND=0$/m);
+    expect((await cli(['doctor'], { ...env, ...wecom })).out).not.toContain('本地试用：');
   });
 
   // chinese-days covers 2026 and not yet 2027; the example roster lists no calendar dates.
@@ -274,7 +291,7 @@ describe('lianbao doctor', () => {
     const r = await cli(['doctor'], env, '2026-12-07T09:00:00+08:00');
     expect(r.code).toBe(0);
     expect(r.out).toContain('ok    节假日：有 2027 年的节假日数据');
-    expect(r.out).not.toContain('WARN');
+    expect(r.out).not.toContain('WARN  节假日');
   });
 
   it('refuses a WECOM_TOKEN WeCom would not accept, and warns about a short one', async () => {
