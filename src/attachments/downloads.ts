@@ -8,7 +8,7 @@ import type { RosterRepo } from '../db/roster-repo.js';
 import type { TicketsRepo } from '../db/tickets-repo.js';
 import type { Notifier } from '../delivery/notifier.js';
 import { retryDelay } from '../delivery/worker.js';
-import { chatMayShowConduct } from '../dispatch/helpers.js';
+import { chatMayShowConduct } from '../tickets/scope.js';
 import { render } from '../templates.js';
 import type { AttachmentStore, IngestRefusal } from './store.js';
 
@@ -373,7 +373,7 @@ export class DownloadWorker {
 
   /** Whether the chat a message came from may name a conduct complaint's files: a private chat or a coordinators' group. */
   private mayShowConduct(msg: IncomingMessage): boolean {
-    return chatMayShowConduct({ msg, chat: this.o.roster.chat(msg.platform, msg.chatId) ?? null });
+    return chatMayShowConduct(msg.chatType, this.o.roster.chat(msg.platform, msg.chatId)?.kind);
   }
 }
 

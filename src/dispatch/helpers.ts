@@ -5,7 +5,7 @@ import { canStep, type DeadlineRules, type Step } from '../tickets/lifecycle.js'
 import { slaFor, type SlaConfig } from '../tickets/sla.js';
 import { ticketView as buildTicketView, type TicketView } from '../tickets/view.js';
 import { STATE_NAMES, type Person, type Ticket } from '../tickets/model.js';
-import { inScope, subtreeScope, type Scope } from '../tickets/scope.js';
+import { chatMayShowConduct as conductShownIn, inScope, subtreeScope, type Scope } from '../tickets/scope.js';
 import { normalizeWidth } from './parse.js';
 import { UserError, type CommandContext, type Sender } from './types.js';
 
@@ -99,13 +99,9 @@ export function canSee(s: Sender, t: Ticket): boolean {
   return isReporter(s, t) || isEnterpriseOf(s, t);
 }
 
-/**
- * Whether a conduct complaint may be shown in the chat the message came from: a private chat or a
- * coordinators' group. Anywhere else (a project's or a department's group, a group bound to
- * nothing) anyone may be reading along, the officer complained about included.
- */
+/** Whether a conduct complaint may be shown in the chat the message came from (src/tickets/scope.ts). */
 export function chatMayShowConduct(ctx: Pick<CommandContext, 'msg' | 'chat'>): boolean {
-  return ctx.msg.chatType === 'single' || ctx.chat?.kind === 'coordinators';
+  return conductShownIn(ctx.msg.chatType, ctx.chat?.kind);
 }
 
 /**

@@ -53,6 +53,16 @@ export function scopeOf(person: Pick<Person, 'roles' | 'unitId'>, roster: UnitTr
   return subtreeScope(roster.units(), person.unitId);
 }
 
+/**
+ * Whether a conduct complaint (执法投诉) may be shown in a chat: a private chat or a coordinators'
+ * group. Anywhere else (a project's or a department's group, a group bound to nothing) anyone may
+ * be reading along, the officer complained about included. The one place this is decided: command
+ * answers and the evidence worker's answers both ask.
+ */
+export function chatMayShowConduct(chatType: 'group' | 'single', chatKind: string | undefined): boolean {
+  return chatType === 'single' || chatKind === 'coordinators';
+}
+
 /** Whether a ticket or project (by the unit of its project; null: the root) is within the scope. */
 export function inScope(scope: Scope, of: { unitId: string | null }): boolean {
   if (scope.kind === 'all') return true;
