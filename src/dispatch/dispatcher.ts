@@ -23,7 +23,7 @@ import { INTAKE_WINDOW_MS, isConfirmation, isGreeting, nearMiss, readsLikeReport
 import { parseCommand, type ParsedCommand } from './parse.js';
 import { SenderLimit } from './sender-limit.js';
 import { UserError, type Command, type CommandContext, type LoginLinkIssuer, type Repos, type Sender } from './types.js';
-import { scopeOf } from '../tickets/scope.js';
+import { chatMayShowConduct as conductShownIn, scopeOf } from '../tickets/scope.js';
 
 export interface DispatcherOptions {
   db: Db;
@@ -463,8 +463,10 @@ export class Dispatcher {
     const list = msg.attachments ?? [];
     if (list.length === 0) return;
     turn.evidenceTaken = true;
-    if (!this.diskHasRoom(turn, ticket, list)) return;
-    const taken = this.withinBudget(turn, list);
+    // A conduct complaint's files are not named where the complaint may not be shown.
+    const named = ticket.routing !== 'coordinators' || conductShownIn(msg.chatType, turn.chat?.kind);
+    if (!this.diskHasRoom(turn, ticket, list, named)) return;
+    const taken = this.withinBudget(turn, list, named);
     // A reply URL that takes one message is spent once the command has answered through it.
     const reply = turn.replied() && msg.replyHandle?.once ? { ...msg, replyHandle: undefined } : msg;
     taken.forEach((a, seq) =>
@@ -492,7 +494,7 @@ export class Dispatcher {
    * (SPEC §9: a full disk would stop the database, and the bot, for everyone). When not, nothing is
    * fetched: the ticket records each file as not kept, and the sender hears why at once.
    */
-  private diskHasRoom(turn: Turn, ticket: Ticket, list: readonly IncomingAttachment[]): boolean {
+  private diskHasRoom(turn: Turn, ticket: Ticket, list: readonly IncomingAttachment[], named: boolean): boolean {
     const { evidence, log } = this.o;
     if (!evidence) return true;
     const { msg, sender, now } = turn;
@@ -524,7 +526,7 @@ export class Dispatcher {
         msgId: msg.msgId,
       });
     }
-    turn.replyText(render('evidence-refused', { disk: true, what: this.nameOf(list, list.length === 1), ref: `#${ticket.no}` }));
+    turn.replyText(render('evidence-refused', { disk: true, what: this.nameOf(list, list.length === 1, named), ref: `#${ticket.no}` }));
     return false;
   }
 
@@ -532,7 +534,7 @@ export class Dispatcher {
    * The files of the message its sender's hourly budget still takes (SPEC §7b): a stranger in a
    * group cannot fill the disk. The rest are refused, with when more may be sent.
    */
-  private withinBudget(turn: Turn, list: readonly IncomingAttachment[]): readonly IncomingAttachment[] {
+  private withinBudget(turn: Turn, list: readonly IncomingAttachment[], named: boolean): readonly IncomingAttachment[] {
     const { evidence, log } = this.o;
     if (!evidence) return list;
     const { msg, now } = turn;
@@ -549,18 +551,18 @@ export class Dispatcher {
       { ...where(msg), sender: msg.senderId, check: 'attachment-sender-budget', limit, counted: counted.length, refused: left.length },
       'evidence refused: its sender stored the most files allowed in an hour',
     );
-    const what = taken.length === 0 ? this.nameOf(left, left.length === 1) : `其中 ${left.length} 个附件`;
+    const what = taken.length === 0 ? this.nameOf(left, left.length === 1, named) : `其中 ${left.length} 个附件`;
     // Said to the minute, rounded up: sent at that minute, the file is taken.
     const minute = Math.ceil(at / 60_000) * 60_000;
     turn.replyText(render('evidence-refused', { budget: true, what, limit, at: formatTime(minute).slice(-5) }));
     return taken;
   }
 
-  /** `这张图片`, `「name」`, or `这 3 个附件`. */
-  private nameOf(list: readonly IncomingAttachment[], one: boolean): string {
+  /** `这张图片`, `「name」` (when it may be `named`), or `这 3 个附件`. */
+  private nameOf(list: readonly IncomingAttachment[], one: boolean, named: boolean): string {
     if (!one) return `这 ${list.length} 个附件`;
     const a = list[0]!;
-    return a.name ? `「${a.name}」` : ONE_ATTACHMENT[a.kind];
+    return a.name && named ? `「${a.name}」` : ONE_ATTACHMENT[a.kind];
   }
 
   /** Runs a command in a savepoint; a refusal is answered with its one sentence and changes nothing. */

@@ -63,6 +63,15 @@ describe('each sender\'s hourly budget of evidence', () => {
     expect(h.repos.attachments.ofTicket(no)).toHaveLength(32);
   });
 
+  it('does not name a conduct complaint’s file in the project group when it refuses it', async () => {
+    const h = setup({ ATTACHMENT_SENDER_PER_HOUR: '1' });
+    h.say('chen', 'XM001', '报告 王警官吃拿卡要，上周收了我们的礼金');
+    expect(h.attach('chen', 'XM001', '', { kind: 'file', bytes: picture(), name: '转账记录-1.png' }).reply).toBe('');
+    const refused = h.attach('chen', 'XM001', '', { kind: 'file', bytes: picture(), name: '王警官收礼金转账记录.png' }).reply;
+    expect(refused).toContain('这个文件没有保存：每人每小时最多保存 1 个附件');
+    expect(refused).not.toContain('王警官');
+  });
+
   it('counts files still being fetched, so a flood while the platform is slow is bounded too', async () => {
     const h = setup({ ATTACHMENT_SENDER_PER_HOUR: '3' });
     h.say('chen', 'XM001', '报告 村民堵门');
